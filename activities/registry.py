@@ -1,0 +1,33 @@
+"""Every activity the worker runs, built once with its database sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from activities.ledger import LedgerActivities
+from config.local_stack import database_url
+from config.settings import Settings
+from ledger.db import make_engine, make_sessionmaker
+
+
+@dataclass
+class ActivitySet:
+    activities: list[Callable[..., Any]]
+    executor: ThreadPoolExecutor
+    close: Callable[[], None]
+
+
+def build_activities(settings: Settings, *, url: str | None = None) -> ActivitySet:
+    engine = make_engine(url or database_url(settings), pool_size=10)
+    sessions = make_sessionmaker(engine)
+    ledger = LedgerActivities(sessions)
+    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="baoxue-activity")
+
+    def close() -> None:
+        executor.shutdown(wait=False)
+        engine.dispose()
+
+    return ActivitySet(activities=[ledger.project_case], executor=executor, close=close)

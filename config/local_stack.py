@@ -1,0 +1,108 @@
+"""The local stack's state file: how every command finds what `baoxue up` started."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import psutil
+from pydantic import BaseModel
+
+from config.settings import Settings
+
+STATE_FILE_NAME = "state.json"
+
+
+class ServiceState(BaseModel):
+    pid: int | None = None
+
+
+class TemporalState(ServiceState):
+    address: str
+    ui: str | None = None
+    namespace: str = "default"
+
+
+class DatabaseState(ServiceState):
+    url: str
+
+
+class WorkerState(ServiceState):
+    task_queue: str
+
+
+class StackState(BaseModel):
+    """Written by `baoxue up` into the data dir; removed when it stops."""
+
+    up_pid: int
+    data_dir: str
+    temporal: TemporalState
+    database: DatabaseState
+    worker: WorkerState
+
+
+def state_path(data_dir: Path) -> Path:
+    return data_dir / STATE_FILE_NAME
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def read_state(data_dir: Path) -> StackState | None:
+    """The running stack's state, or None when no `up` is alive for this data dir."""
+    path = state_path(data_dir)
+    try:
+        state = StackState.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if pid_alive(state.up_pid) else None
+
+
+def write_state(data_dir: Path, state: StackState) -> None:
+    path = state_path(data_dir)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state.model_dump(), ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def remove_state(data_dir: Path) -> None:
+    state_path(data_dir).unlink(missing_ok=True)
+
+
+class StackNotRunningError(RuntimeError):
+    def __init__(self, data_dir: Path, what: str) -> None:
+        super().__init__(what)
+        self.data_dir = data_dir
+        self.what = what
+
+
+def temporal_address(settings: Settings) -> str:
+    if settings.temporal_address:
+        return settings.temporal_address
+    state = read_state(settings.data_dir)
+    if state is None:
+        raise StackNotRunningError(settings.data_dir, "temporal")
+    return state.temporal.address
+
+
+def temporal_namespace(settings: Settings) -> str:
+    if settings.temporal_address:
+        return settings.temporal_namespace
+    state = read_state(settings.data_dir)
+    return state.temporal.namespace if state else settings.temporal_namespace
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url.get_secret_value()
+    state = read_state(settings.data_dir)
+    if state is None:
+        raise StackNotRunningError(settings.data_dir, "database")
+    return state.database.url

@@ -1,0 +1,52 @@
+"""The data key that encrypts personal columns and keys the child HMAC.
+
+From BAOXUE_SECRET_KEY (64 hex digits) or a key file (BAOXUE_SECRET_KEY_FILE, by default
+`secret.key` in the data dir, created with mode 0600 on first use).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from config.settings import Settings
+
+KEY_BYTES = 32
+
+
+class SecretKeyError(ValueError):
+    pass
+
+
+def _parse(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        raise SecretKeyError(f"{where}: not hexadecimal") from None
+    if len(key) != KEY_BYTES:
+        raise SecretKeyError(f"{where}: needs {KEY_BYTES * 2} hex digits")
+    return key
+
+
+def create_key_file(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex() + "\n")
+    return key
+
+
+def load_data_key(settings: Settings, *, create: bool = True) -> bytes:
+    if settings.secret_key is not None:
+        return _parse(settings.secret_key.get_secret_value(), "BAOXUE_SECRET_KEY")
+    path = settings.key_file
+    if path.exists():
+        return _parse(path.read_text(), str(path))
+    if not create:
+        raise SecretKeyError(f"{path}: no key file")
+    try:
+        return create_key_file(path)
+    except FileExistsError:
+        return _parse(path.read_text(), str(path))

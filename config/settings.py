@@ -1,0 +1,73 @@
+"""Process settings: environment (prefix BAOXUE_) over an optional baoxue.toml over defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from config import DEFAULT_CAMPAIGNS_DIR, DEFAULT_ROSTER_FILE
+
+CONFIG_FILE_ENV = "BAOXUE_CONFIG_FILE"
+DEFAULT_CONFIG_FILE = Path("baoxue.toml")
+
+
+def config_file() -> Path:
+    return Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+
+
+class Settings(BaseSettings):
+    """Where Temporal and PostgreSQL are; unset addresses mean the local stack of `baoxue up`."""
+
+    model_config = SettingsConfigDict(env_prefix="BAOXUE_", extra="ignore")
+
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
+    task_queue: str = "baoxue-cases"
+    database_url: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
+    data_dir: Path = Path(".baoxue")
+    log_format: Literal["console", "json"] | None = None
+    log_level: str = "INFO"
+    lang: Literal["zh", "en"] = "zh"
+    roster_file: Path = DEFAULT_ROSTER_FILE
+    campaigns_dir: Path = DEFAULT_CAMPAIGNS_DIR
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    @property
+    def key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
+
+    @property
+    def uses_tls(self) -> bool:
+        return bool(self.temporal_tls_cert or self.temporal_tls_ca or self.temporal_api_key)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings with explicit overrides (command-line options) winning over every source."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

@@ -1,0 +1,38 @@
+"""Who acts on a case, and the chain a case answers to."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.enums import Role
+
+
+class Actor(BaseModel):
+    """The acting officer, as the registry knows them when the command is given."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Role
+    township: str | None = None
+
+
+class Chain(BaseModel):
+    """The roster's people for one township (包片责任制), recorded on the case with the roster version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    section_chief: str
+    office_head: str
+    group_leader: str
+    roster_version: str
+
+    def role_of(self, name: str) -> Role | None:
+        for role, person in (
+            (Role.section_chief, self.section_chief),
+            (Role.office_head, self.office_head),
+            (Role.group_leader, self.group_leader),
+        ):
+            if person == name:
+                return role
+        return None

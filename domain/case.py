@@ -1,0 +1,79 @@
+"""A case as Temporal holds it: opaque ids and non-personal fields only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.actors import Actor, Chain
+from domain.campaign import EscalationPolicy
+from domain.enums import CaseKind, EventType, Outcome, Stage
+
+
+def workflow_id_for(case_id: str) -> str:
+    return f"case-{case_id}"
+
+
+class CaseStart(BaseModel):
+    """The workflow's input: everything it needs without personal data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    case_no: str
+    campaign: str
+    kind: CaseKind
+    township: str
+    group: int
+    chain: Chain
+    opened_by: Actor
+    assigned_officer: str | None = None
+    opened_at: dt.datetime
+    stage_durations: dict[Stage, dt.timedelta] = Field(default_factory=dict)
+    calendar: str = "calendar"
+    clearance_deadline: dt.datetime | None = None
+    escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
+
+
+class CaseEvent(BaseModel):
+    """One entry of the timeline; `seq` orders it and builds its business key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    type: EventType
+    stage: Stage
+    actor: str
+    at: dt.datetime
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseState(BaseModel):
+    case_id: str
+    case_no: str
+    workflow_id: str
+    campaign: str
+    kind: CaseKind
+    township: str
+    group: int
+    chain: Chain
+    stage: Stage
+    assigned_officer: str | None = None
+    opened_at: dt.datetime
+    due_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    outcome: Outcome | None = None
+    confirmed_by: str | None = None
+    last_seq: int = 0
+
+
+class Projection(BaseModel):
+    """What the ledger activity writes: the event and the state right after it, in one transaction."""
+
+    model_config = ConfigDict(frozen=True)
+
+    business_key: str
+    event: CaseEvent
+    state: CaseState

@@ -1,0 +1,93 @@
+"""The fixed vocabulary: these values appear in the CLI, the ledger and reports."""
+
+from enum import StrEnum
+
+
+class CaseKind(StrEnum):
+    dropout = "dropout"
+    disability = "disability"
+    funding = "funding"
+
+
+class Stage(StrEnum):
+    discovery = "discovery"
+    home_visit = "home_visit"
+    return_plan = "return_plan"
+    return_confirmation = "return_confirmation"
+    closure = "closure"
+    closed = "closed"
+
+
+OPEN_STAGES = (Stage.home_visit, Stage.return_plan, Stage.return_confirmation, Stage.closure)
+TIMED_STAGES = OPEN_STAGES
+
+
+class Finding(StrEnum):
+    confirmed = "confirmed"
+    excluded = "excluded"
+
+
+class ExcludeReason(StrEnum):
+    enrolled_elsewhere = "enrolled_elsewhere"
+    moved_out = "moved_out"
+    deceased = "deceased"
+    over_age = "over_age"
+    duplicate = "duplicate"
+    other = "other"
+
+
+class Placement(StrEnum):
+    original_school = "original_school"
+    transfer = "transfer"
+    vocational = "vocational"
+    special_school = "special_school"
+
+
+class Arrangement(StrEnum):
+    inclusive_class = "inclusive_class"
+    special_school = "special_school"
+    home_delivery = "home_delivery"
+    suspension = "suspension"
+    deferral = "deferral"
+
+
+class EducationLevel(StrEnum):
+    preschool = "preschool"
+    compulsory = "compulsory"
+    senior_high = "senior_high"
+    higher = "higher"
+    vocational = "vocational"
+
+
+class AidChannel(StrEnum):
+    school = "school"
+    household = "household"
+    person = "person"
+
+
+class Role(StrEnum):
+    case_officer = "case_officer"
+    section_chief = "section_chief"
+    office_head = "office_head"
+    group_leader = "group_leader"
+    county = "county"
+
+
+REVIEWER_ROLES = (Role.section_chief, Role.office_head, Role.group_leader, Role.county)
+
+
+class Outcome(StrEnum):
+    returned = "returned"
+    arranged = "arranged"
+    aid_delivered = "aid_delivered"
+    excluded = "excluded"
+
+
+class EventType(StrEnum):
+    opened = "opened"
+    visited = "visited"
+    planned = "planned"
+    confirmed = "confirmed"
+    closed = "closed"
+    reassigned = "reassigned"
+    noted = "noted"

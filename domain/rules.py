@@ -1,0 +1,119 @@
+"""The rules a step must pass. Pure functions of the case state and the step: the workflow's
+update validators call them, and so may the CLI before it sends anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from domain.actors import Actor
+from domain.case import CaseState
+from domain.enums import REVIEWER_ROLES, CaseKind, Finding, Role, Stage
+from domain.errors import CaseRuleViolation
+from domain.steps import CloseInput, ConfirmInput, PlanInput, ReassignInput, VisitInput
+
+STEP_STAGE: dict[str, Stage] = {
+    "visit": Stage.home_visit,
+    "plan": Stage.return_plan,
+    "confirm": Stage.return_confirmation,
+    "close": Stage.closure,
+}
+
+_DISABILITY_VISIT_FIELDS = ("disability_category", "can_attend")
+_FUNDING_VISIT_FIELDS = ("household_verified", "education_level", "aid_due")
+
+
+def may_act(actor: Actor, *, township: str, chain_names: set[str]) -> bool:
+    if actor.role == Role.county:
+        return True
+    if actor.role == Role.case_officer:
+        return actor.township == township
+    return actor.name in chain_names
+
+
+def check_permitted(state: CaseState, actor: Actor) -> None:
+    chain = state.chain
+    names = {chain.section_chief, chain.office_head, chain.group_leader}
+    if not may_act(actor, township=state.township, chain_names=names):
+        raise CaseRuleViolation("not_permitted", actor=actor.name, role=actor.role.value, township=state.township)
+
+
+def check_open(state: CaseState, step: str) -> None:
+    if state.stage == Stage.closed:
+        raise CaseRuleViolation("case_closed", step=step)
+
+
+def check_stage(state: CaseState, step: str) -> None:
+    check_open(state, step)
+    expected = STEP_STAGE[step]
+    if state.stage != expected:
+        raise CaseRuleViolation("wrong_stage", step=step, stage=state.stage.value, expected=expected.value)
+
+
+def _forbid(kind: CaseKind, model: object, fields: tuple[str, ...]) -> None:
+    for field in fields:
+        value = getattr(model, field)
+        if value not in (None, (), ""):
+            raise CaseRuleViolation("wrong_kind", field=field, kind=kind.value)
+
+
+def _require(model: object, fields: tuple[str, ...]) -> None:
+    for field in fields:
+        if getattr(model, field) in (None, (), ""):
+            raise CaseRuleViolation("missing_field", field=field)
+
+
+def check_visit(kind: CaseKind, visit: VisitInput, today: dt.date) -> None:
+    if kind != CaseKind.disability:
+        _forbid(kind, visit, _DISABILITY_VISIT_FIELDS)
+    if kind != CaseKind.funding:
+        _forbid(kind, visit, _FUNDING_VISIT_FIELDS)
+    if kind != CaseKind.dropout:
+        _forbid(kind, visit, ("dropout_reason",))
+    if visit.finding == Finding.excluded:
+        _require(visit, ("exclude_reason",))
+    else:
+        if visit.exclude_reason is not None:
+            raise CaseRuleViolation("unexpected_field", field="exclude_reason", when="finding=excluded")
+        if kind == CaseKind.disability:
+            _require(visit, ("disability_category",))
+        if kind == CaseKind.funding:
+            _require(visit, ("household_verified", "education_level"))
+    if visit.visited_on is not None and visit.visited_on > today:
+        raise CaseRuleViolation("future_date", field="visited_on", today=today.isoformat())
+
+
+def check_plan(kind: CaseKind, plan: PlanInput, today: dt.date) -> None:
+    required = {CaseKind.dropout: "placement", CaseKind.disability: "arrangement", CaseKind.funding: "aid_items"}
+    for other_kind, field in required.items():
+        if other_kind != kind:
+            _forbid(kind, plan, (field,))
+    if kind != CaseKind.funding:
+        _forbid(kind, plan, ("channel",))
+    _require(plan, (required[kind],))
+    if plan.target_date < today:
+        raise CaseRuleViolation("past_date", field="target_date", today=today.isoformat())
+
+
+def check_confirm(kind: CaseKind, confirm: ConfirmInput, today: dt.date) -> None:
+    if kind != CaseKind.funding:
+        _forbid(kind, confirm, ("delivered_to",))
+    _require(confirm, ("evidence",))
+    if kind == CaseKind.dropout:
+        _require(confirm, ("school",))
+    if confirm.on is not None and confirm.on > today:
+        raise CaseRuleViolation("future_date", field="on", today=today.isoformat())
+
+
+def check_close(state: CaseState, close: CloseInput) -> None:
+    if close.actor.role not in REVIEWER_ROLES:
+        raise CaseRuleViolation("reviewer_role", actor=close.actor.name, role=close.actor.role.value)
+    if state.confirmed_by is not None and close.actor.name == state.confirmed_by:
+        raise CaseRuleViolation("four_eyes", actor=close.actor.name)
+
+
+def check_reassign(state: CaseState, reassign: ReassignInput) -> None:
+    target = reassign.to
+    if target.role != Role.case_officer or target.township != state.township:
+        raise CaseRuleViolation("reassign_target", township=state.township, to=target.name)
+    if target.name == state.assigned_officer:
+        raise CaseRuleViolation("reassign_same", to=target.name)

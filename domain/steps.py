@@ -1,0 +1,89 @@
+"""What each officer action carries. One model per update; kind-specific fields are optional
+here and required or forbidden by the case's kind (see domain.rules)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.actors import Actor
+from domain.enums import (
+    AidChannel,
+    Arrangement,
+    EducationLevel,
+    ExcludeReason,
+    Finding,
+    Placement,
+    Role,
+)
+
+
+class StepInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+
+
+class VisitInput(StepInput):
+    finding: Finding
+    exclude_reason: ExcludeReason | None = None
+    note: str | None = None
+    visited_on: dt.date | None = None
+    dropout_reason: str | None = None
+    disability_category: str | None = None
+    can_attend: bool | None = None
+    household_verified: bool | None = None
+    education_level: EducationLevel | None = None
+    aid_due: bool | None = None
+
+
+class AidItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    item: str = Field(min_length=1)
+    amount: Decimal = Field(gt=0)
+
+
+class ResponsiblePerson(BaseModel):
+    """One of the 1+N: the lead and the helpers (驻村干部, 村组, teachers…)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+
+
+class PlanInput(StepInput):
+    target_date: dt.date
+    placement: Placement | None = None
+    arrangement: Arrangement | None = None
+    aid_items: tuple[AidItem, ...] = ()
+    channel: AidChannel | None = None
+    procedure: str | None = None
+    measures: tuple[str, ...] = ()
+    responsible: tuple[ResponsiblePerson, ...] = ()
+
+
+class ConfirmInput(StepInput):
+    evidence: tuple[str, ...] = ()
+    school: str | None = None
+    on: dt.date | None = None
+    delivered_to: AidChannel | None = None
+    note: str | None = None
+
+
+class CloseInput(StepInput):
+    note: str | None = None
+
+
+class ReassignInput(StepInput):
+    to: Actor
+
+
+class NoteInput(StepInput):
+    text: str = Field(min_length=1)
+
+
+REASSIGNABLE_ROLES = (Role.case_officer,)

@@ -1,0 +1,1 @@
+"""The case ledger in PostgreSQL: SQLAlchemy models, sessions, repositories. No Temporal here."""

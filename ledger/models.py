@@ -1,0 +1,119 @@
+"""SQLAlchemy models of the ledger. Pydantic schemas live in domain/, not here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Sequence,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonB = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+CASE_NO_SEQUENCE = Sequence("case_no_seq", metadata=Base.metadata)
+
+
+class Officer(Base):
+    """A person who acts on cases: a township's case officer, or one of the roster's chain, or county."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    township: Mapped[str | None] = mapped_column(String(32))
+    notify_urls: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Campaign(Base):
+    """One 回头看 campaign: ages are counted on reference_date; everything closes by the deadline."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    reference_date: Mapped[dt.date] = mapped_column(Date)
+    clearance_deadline: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    spec: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Student(Base):
+    """A child. Name and ID number only encrypted; `child_key` is the keyed HMAC used to deduplicate."""
+
+    __tablename__ = "students"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    child_key: Mapped[str] = mapped_column(String(64), unique=True)
+    name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    id_masked: Mapped[str] = mapped_column(String(18))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Case(Base):
+    """The projection of a case's current state: one row a case, written by the workflow's activity."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("campaign", "kind", "student_id", name="uq_cases_one_per_child"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(16), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"))
+    township: Mapped[str] = mapped_column(String(32), index=True)
+    group_no: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(24), index=True)
+    assigned_officer: Mapped[str | None] = mapped_column(String(64))
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    roster_version: Mapped[str] = mapped_column(String(32))
+    intake_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CaseEventRow(Base):
+    """Append-only timeline; `business_key` (<case>:<step>:<n>) makes a retried write a no-op."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(128), unique=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(24))
+    stage: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,1 @@
+"""The CLI and the local stack. Nothing imports this package."""

@@ -1,0 +1,33 @@
+"""CLI failures: one clear line on stderr and an exit code, never a traceback.
+
+0 done; 1 anything else; 2 bad input (nothing sent); 3 refused by the case or not permitted;
+4 not found.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3
+EXIT_NOT_FOUND = 4
+
+
+class CliError(Exception):
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(CliError):
+    exit_code = EXIT_BAD_INPUT
+
+
+class Refused(CliError):
+    exit_code = EXIT_REFUSED
+
+
+class NotFound(CliError):
+    exit_code = EXIT_NOT_FOUND

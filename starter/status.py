@@ -1,0 +1,70 @@
+"""`baoxue status`: Temporal, PostgreSQL and a polling worker, for the local stack or a cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from config.local_stack import pid_alive, read_state
+from config.settings import Settings
+from config.temporal_client import connect_temporal
+from ledger.db import masked_url
+from starter.health import database_ok, temporal_ok, worker_polling
+
+
+def _live(pid: int | None) -> int | None:
+    return pid if pid_alive(pid) else None
+
+
+async def _temporal_and_worker(settings: Settings, address: str | None, task_queue: str) -> tuple[bool, bool]:
+    if not address:
+        return False, False
+    try:
+        client = await asyncio.wait_for(connect_temporal(settings, address=address), timeout=5)
+    except Exception:
+        return False, False
+    ok = await temporal_ok(client)
+    return ok, ok and await worker_polling(client, task_queue)
+
+
+def collect_status(settings: Settings) -> dict[str, Any]:
+    state = None if settings.temporal_address and settings.database_url else read_state(settings.data_dir)
+    address = settings.temporal_address or (state.temporal.address if state else None)
+    namespace = settings.temporal_namespace if settings.temporal_address or not state else state.temporal.namespace
+    url = settings.database_url.get_secret_value() if settings.database_url else (state.database.url if state else None)
+    task_queue = settings.task_queue
+    local = settings.model_copy(update={"temporal_namespace": namespace})
+    temporal_up, worker_up = asyncio.run(_temporal_and_worker(local, address, task_queue))
+    db_up = database_ok(url) if url else False
+    from_up = state is not None
+    return {
+        "healthy": temporal_up and worker_up and db_up,
+        "data_dir": str(settings.data_dir.expanduser().resolve()),
+        "temporal": {
+            "address": address,
+            "namespace": namespace,
+            "ui": state.temporal.ui if state and not settings.temporal_address else None,
+            "ok": temporal_up,
+            "pid": _live(state.temporal.pid) if from_up and not settings.temporal_address else None,
+        },
+        "database": {
+            "url": (url if from_up and not settings.database_url else masked_url(url)) if url else None,
+            "ok": db_up,
+            "pid": _live(state.database.pid) if from_up and not settings.database_url else None,
+        },
+        "worker": {
+            "task_queue": task_queue,
+            "ok": worker_up,
+            "pid": _live(state.worker.pid) if from_up else None,
+        },
+    }
+
+
+def wait_for_health(settings: Settings, seconds: float) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        status = collect_status(settings)
+        if status["healthy"] or time.monotonic() >= deadline:
+            return status
+        time.sleep(1.0)

