@@ -1,0 +1,113 @@
+"""`baoxue up` as a subprocess on free ports, and the CLI run against it as a user would."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from starter.ports import free_port
+
+BAOXUE = str(Path(sys.executable).parent / "baoxue")
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class RunningStack:
+    data_dir: Path
+    proc: subprocess.Popen[str]
+    port: int
+    env: dict[str, str]
+
+    def baoxue(self, *args: str, actor: str | None = None, extra_env: dict[str, str] | None = None,
+               timeout: float = 60) -> CliResult:
+        env = dict(self.env)
+        if actor:
+            env["BAOXUE_ACTOR"] = actor
+        env.update(extra_env or {})
+        done = subprocess.run([BAOXUE, *args], capture_output=True, text=True, env=env, timeout=timeout)
+        return CliResult(done.returncode, done.stdout, done.stderr)
+
+    def state(self) -> dict[str, Any]:
+        return json.loads((self.data_dir / "state.json").read_text(encoding="utf-8"))
+
+    def descendants(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+
+def stack_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
+    env.update(BAOXUE_DATA_DIR=str(data_dir), BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml")
+    return env
+
+
+def start_stack(data_dir: Path, port: int | None = None) -> RunningStack:
+    port = port or free_port()
+    env = stack_env(data_dir)
+    log = (data_dir.parent / f"{data_dir.name}-up.log").open("a")
+    proc = subprocess.Popen(
+        [BAOXUE, "up", "--data-dir", str(data_dir), "--port", str(port), "--ui-port", str(free_port())],
+        stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    return RunningStack(data_dir, proc, port, env)
+
+
+def wait_healthy(stack: RunningStack, seconds: float = 150) -> dict[str, Any]:
+    result = stack.baoxue("status", "--wait", str(seconds), "--json", timeout=seconds + 30)
+    return result.json()
+
+
+def stop_stack(stack: RunningStack, timeout: float = 60) -> None:
+    if stack.proc.poll() is None:
+        stack.proc.send_signal(signal.SIGTERM)
+        try:
+            stack.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            for child in stack.descendants():
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+            stack.proc.kill()
+            raise
+
+
+@contextlib.contextmanager
+def running_stack(data_dir: Path) -> Iterator[RunningStack]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stack = start_stack(data_dir)
+    try:
+        status = wait_healthy(stack)
+        assert status["healthy"], status
+        yield stack
+    finally:
+        stop_stack(stack)
+
+
+def wait_until(predicate: Any, seconds: float, step: float = 0.5) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())

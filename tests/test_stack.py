@@ -1,0 +1,78 @@
+"""`baoxue up` end to end: healthy, one per data dir, a dead worker restarted, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from pathlib import Path
+
+import psutil
+import pytest
+
+from config.local_stack import pid_alive
+from tests.support.stack import running_stack, start_stack, stop_stack, wait_healthy, wait_until
+
+pytestmark = pytest.mark.stack
+
+
+def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with running_stack(data_dir) as stack:
+        status = stack.baoxue("status", "--json").json()
+        assert status["healthy"] is True
+        assert status["data_dir"] == str(data_dir)
+        assert status["temporal"]["ok"] and status["database"]["ok"] and status["worker"]["ok"]
+        assert status["database"]["url"].startswith("postgresql://")
+        for service in ("temporal", "database", "worker"):
+            assert pid_alive(status[service]["pid"])
+        import psycopg
+
+        with psycopg.connect(status["database"]["url"]) as conn:
+            assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+
+        again = stack.baoxue("up", "--data-dir", str(data_dir), "--port", str(stack.port + 1))
+        assert again.code == 2
+        assert str(stack.proc.pid) in again.stderr
+
+        old_worker = status["worker"]["pid"]
+        os.kill(old_worker, signal.SIGKILL)
+        assert wait_until(lambda: stack.state()["worker"]["pid"] != old_worker, 20)
+        assert pid_alive(stack.state()["worker"]["pid"])
+        assert wait_healthy(stack, 60)["healthy"]
+
+        children = stack.descendants()
+        assert children
+    stack.proc.wait(30)
+    assert stack.proc.returncode == 0
+    assert wait_until(lambda: not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children), 10)
+    assert not (data_dir / "state.json").exists()
+    unhealthy = stack.baoxue("status", "--json")
+    assert unhealthy.code == 1
+    assert unhealthy.json()["healthy"] is False
+
+
+def test_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        stack = start_stack(tmp_path / "data", port=port)
+        try:
+            assert stack.proc.wait(60) == 2
+        finally:
+            stop_stack(stack)
+    log = (tmp_path / "data-up.log").read_text()
+    assert str(port) in log and "--port" in log
+
+
+def test_existing_data_dir_restarts_fast(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with running_stack(data_dir):
+        pass
+    stack = start_stack(data_dir)
+    try:
+        status = wait_healthy(stack, 30)
+        assert status["healthy"], status
+    finally:
+        stop_stack(stack)
