@@ -96,6 +96,7 @@ class Case(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(16))
     roster_version: Mapped[str] = mapped_column(String(32))
+    chain: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     intake_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from starter import cli_roster, cli_stack
+from starter import cli_campaign, cli_case, cli_officer, cli_roster, cli_stack
 from starter.context import Context
 from starter.errors import EXIT_FAILED, CliError
 from starter.messages import t
@@ -34,19 +34,35 @@ def main_options(
 
 cli_stack.register(app)
 app.add_typer(cli_roster.roster_app, name="roster")
+app.add_typer(cli_case.case_app, name="case")
+app.command("cases")(cli_case.cases)
+app.add_typer(cli_officer.officer_app, name="officer")
+app.add_typer(cli_campaign.campaign_app, name="campaign")
+
+
+def run_cli() -> int:
+    """Run the CLI and return its exit code: usage errors 2 (typer's own), CliError its code, anything else 1."""
+    try:
+        app(prog_name="baoxue")
+        return 0
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except CliError as error:
+        print(error.message, file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        print(t("unexpected", error=f"{type(error).__name__}: {error}"), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        Context.close_all()
 
 
 def main() -> None:
-    """Run the CLI; usage errors exit 2 (typer's own), CliError its code, anything else 1, no traceback."""
-    try:
-        app(prog_name="baoxue")
-    except CliError as error:
-        print(error.message, file=sys.stderr)
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as error:
-        print(t("unexpected", error=f"{type(error).__name__}: {error}"), file=sys.stderr)
-        sys.exit(EXIT_FAILED)
-    finally:
-        Context.close_all()
+    code = run_cli()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The Temporal client's Rust threads can abort interpreter finalisation (sdk-python#300):
+    # everything is flushed and closed by now, so leave without it.
+    os._exit(code)

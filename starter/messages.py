@@ -51,8 +51,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "healthy": ("健康", "healthy"),
     "unhealthy": ("不健康", "unhealthy"),
     "worker_stopping": ("收到停止信号，worker 正在完成手头任务 …", "stop signal: the worker finishes its tasks …"),
+    "actor_missing": (
+        "请用 --as 姓名 或 BAOXUE_ACTOR 指明办理人",
+        "name the acting officer with --as NAME or BAOXUE_ACTOR",
+    ),
+    "unknown_officer": (
+        "{name} 不是登记的人员（见 baoxue officer list）",
+        "{name} is not a registered officer (see baoxue officer list)",
+    ),
+    "open_not_permitted": (
+        "{actor}（{role}）无权在 {township} 立案",
+        "{actor} ({role}) may not open cases in {township}",
+    ),
+    "bad_id_number": ("身份证号无效（{reason}）：{masked}", "invalid ID number ({reason}): {masked}"),
+    "bad_date": ("{option} 日期格式应为 YYYY-MM-DD：{value}", "{option} must be a date YYYY-MM-DD: {value}"),
+    "bad_value": ("{option} 无效：{value}", "invalid {option}: {value}"),
+    "bad_input": ("输入无效：{detail}", "invalid input: {detail}"),
+    "unknown_campaign": (
+        "未知的排查活动：{name}（见 baoxue campaign list）",
+        "unknown campaign: {name} (see baoxue campaign list)",
+    ),
+    "no_campaign": ("还没有排查活动：请先 baoxue campaign add FILE", "no campaign yet: baoxue campaign add FILE first"),
+    "case_not_found": ("找不到案件：{ref}", "no such case: {ref}"),
+    "case_opened": ("已立案 {case_no}", "opened case {case_no}"),
+    "case_exists": ("该儿童在本次排查中已有 {kind} 案件：{case_no}", "this child already has a {kind} case: {case_no}"),
+    "step_done": ("{case_no}：{step}已记录，当前阶段 {stage}", "{case_no}: {step} recorded; now at {stage}"),
+    "township_required": ("办案人员须指定 --township", "a case officer needs --township"),
+    "township_not_allowed": ("只有办案人员才指定 --township", "only a case officer has a --township"),
+    "officer_saved": ("已登记 {name}（{role}）", "registered {name} ({role})"),
+    "officer_role_conflict": (
+        "{name} 在花名册中是 {roles}，不能登记为 {role}",
+        "{name} is {roles} in the roster, not {role}",
+    ),
+    "campaign_saved": ("已登记排查活动 {name}", "campaign {name} saved"),
+    "campaign_file_bad": ("排查活动文件有误：{detail}", "campaign file is not valid: {detail}"),
     "unexpected": ("意外错误：{error}", "unexpected error: {error}"),
 }
+
+
+def current_lang() -> Lang:
+    return _lang
 
 
 def set_lang(lang: Lang) -> None:

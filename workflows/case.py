@@ -81,6 +81,7 @@ class CaseWorkflow:
         self._start = start
         self._state: CaseState | None = None
         self._timeline: list[CaseEvent] = []
+        self._projected_seq = 0
         self._init(start)
 
     @property
@@ -162,6 +163,13 @@ class CaseWorkflow:
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
         )
+        self._projected_seq = max(self._projected_seq, event.seq)
+
+    @workflow.update
+    async def synced(self) -> CaseState:
+        """Return once the ledger holds every event so far (used right after opening)."""
+        await workflow.wait_condition(lambda: self._projected_seq >= self.state.last_seq)
+        return self.state
 
     def _check_step(self, step_name: str, step: StepInput, rule: Callable[[], None]) -> None:
         def check() -> None:

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(timezone=True)),
         sa.Column("outcome", sa.String(16)),
         sa.Column("roster_version", sa.String(32), nullable=False),
+        sa.Column("chain", postgresql.JSONB, nullable=False, server_default="{}"),
         sa.Column("intake_enc", sa.LargeBinary),
         sa.Column("last_seq", sa.Integer, nullable=False, server_default="0"),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),

@@ -38,8 +38,9 @@ class RunningStack:
     port: int
     env: dict[str, str]
 
-    def baoxue(self, *args: str, actor: str | None = None, extra_env: dict[str, str] | None = None,
-               timeout: float = 60) -> CliResult:
+    def baoxue(
+        self, *args: str, actor: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60
+    ) -> CliResult:
         env = dict(self.env)
         if actor:
             env["BAOXUE_ACTOR"] = actor
@@ -69,7 +70,10 @@ def start_stack(data_dir: Path, port: int | None = None) -> RunningStack:
     log = (data_dir.parent / f"{data_dir.name}-up.log").open("a")
     proc = subprocess.Popen(
         [BAOXUE, "up", "--data-dir", str(data_dir), "--port", str(port), "--ui-port", str(free_port())],
-        stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     return RunningStack(data_dir, proc, port, env)
 

@@ -1,0 +1,155 @@
+"""Cases in the ledger: reserving one per (campaign, kind, child), finding, listing, their events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from domain.case import workflow_id_for
+from domain.id_number import mask_id_number
+from ledger.models import Case, CaseEventRow, Student
+from ledger.personal import PersonalDataCipher
+
+CASE_ID_NAMESPACE = uuid.UUID("0b5d8e4c-2b1f-4d55-9a3c-6a1f0e2b7c11")
+
+
+def case_id_for(*, campaign: str, kind: str, child_key: str) -> uuid.UUID:
+    """Stable and opaque: derived from the keyed child HMAC, never from the ID number."""
+    return uuid.uuid5(CASE_ID_NAMESPACE, f"{campaign}|{kind}|{child_key}")
+
+
+@dataclass(frozen=True)
+class Reservation:
+    case: Case
+    created: bool
+
+
+def upsert_student(session: Session, *, cipher: PersonalDataCipher, id_number: str, name: str) -> uuid.UUID:
+    child_key = cipher.child_key(id_number)
+    new_id = uuid.uuid4()
+    session.execute(
+        insert(Student)
+        .values(
+            id=new_id,
+            child_key=child_key,
+            name_enc=cipher.encrypt(name, context=f"student:{child_key}:name"),
+            id_number_enc=cipher.encrypt(id_number, context=f"student:{child_key}:id_number"),
+            id_masked=mask_id_number(id_number),
+        )
+        .on_conflict_do_nothing(index_elements=["child_key"])
+    )
+    return session.scalars(select(Student.id).where(Student.child_key == child_key)).one()
+
+
+def reserve_case(
+    session: Session,
+    *,
+    cipher: PersonalDataCipher,
+    campaign: str,
+    kind: str,
+    id_number: str,
+    name: str,
+    township: str,
+    group: int,
+    chain: dict[str, str],
+    roster_version: str,
+    intake: dict[str, Any],
+    now: dt.datetime,
+) -> Reservation:
+    """The one case of this child for this kind in this campaign: the existing one, or a new row
+    with a case number drawn once from the sequence (never reused)."""
+    student_id = upsert_student(session, cipher=cipher, id_number=id_number, name=name)
+    existing = _case_of(session, campaign=campaign, kind=kind, student_id=student_id)
+    if existing is not None:
+        return Reservation(existing, created=False)
+    case_id = case_id_for(campaign=campaign, kind=kind, child_key=cipher.child_key(id_number))
+    number = session.scalar(text("SELECT nextval('case_no_seq')"))
+    year = now.astimezone(dt.timezone(dt.timedelta(hours=8))).year
+    inserted = session.execute(
+        insert(Case)
+        .values(
+            id=case_id,
+            case_no=f"{year}-{number:06d}",
+            workflow_id=workflow_id_for(str(case_id)),
+            campaign=campaign,
+            kind=kind,
+            student_id=student_id,
+            township=township,
+            group_no=group,
+            stage="discovery",
+            opened_at=now,
+            roster_version=roster_version,
+            chain=chain,
+            intake_enc=cipher.encrypt_json(intake, context=f"case:{case_id}:intake") if intake else None,
+            last_seq=0,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(Case.id)
+    ).first()
+    case = _case_of(session, campaign=campaign, kind=kind, student_id=student_id)
+    assert case is not None
+    return Reservation(case, created=inserted is not None)
+
+
+def _case_of(session: Session, *, campaign: str, kind: str, student_id: uuid.UUID) -> Case | None:
+    return session.scalars(
+        select(Case).where(Case.campaign == campaign, Case.kind == kind, Case.student_id == student_id)
+    ).one_or_none()
+
+
+def find_case(session: Session, *, ref: str) -> Case | None:
+    """A case by its number (2026-000123) or its workflow id (case-<uuid>)."""
+    return session.scalars(select(Case).where(or_(Case.case_no == ref, Case.workflow_id == ref))).one_or_none()
+
+
+def student_of(session: Session, *, case: Case) -> Student:
+    return session.get_one(Student, case.student_id)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    township: str | None = None
+    group: int | None = None
+    kind: str | None = None
+    stage: str | None = None
+    campaign: str | None = None
+    overdue_at: dt.datetime | None = None
+    limit: int | None = None
+
+
+def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
+    if where.township:
+        query = query.where(Case.township == where.township)
+    if where.group is not None:
+        query = query.where(Case.group_no == where.group)
+    if where.kind:
+        query = query.where(Case.kind == where.kind)
+    if where.stage:
+        query = query.where(Case.stage == where.stage)
+    if where.campaign:
+        query = query.where(Case.campaign == where.campaign)
+    if where.overdue_at is not None:
+        query = query.where(Case.stage != "closed", Case.due_at < where.overdue_at)
+    return query
+
+
+def list_cases(session: Session, *, where: CaseFilter) -> list[Case]:
+    query = _filtered(select(Case), where).order_by(Case.case_no)
+    if where.limit is not None:
+        query = query.limit(where.limit)
+    return list(session.scalars(query))
+
+
+def count_cases(session: Session, *, where: CaseFilter) -> int:
+    return session.scalar(_filtered(select(func.count()).select_from(Case), where)) or 0
+
+
+def case_events(session: Session, *, case_id: uuid.UUID) -> list[CaseEventRow]:
+    return list(session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.seq)))

@@ -1,0 +1,174 @@
+"""Opening cases and sending officer steps: the CLI's bridge to the ledger and the workflows."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from config.campaign_files import builtin_campaigns
+from config.secrets import load_data_key
+from config.temporal_client import connect_temporal
+from domain.actors import Actor, Chain
+from domain.campaign import CampaignSpec
+from domain.case import CaseStart, CaseState
+from domain.enums import CaseKind, Stage
+from domain.errors import render
+from domain.rules import may_act
+from ledger.campaigns import add_missing_campaigns, current_campaign, get_campaign
+from ledger.cases import find_case, reserve_case
+from ledger.models import Case
+from ledger.officers import default_case_officer
+from ledger.personal import PersonalDataCipher
+from starter.context import Context
+from starter.errors import BadInput, CliError, NotFound, Refused
+from starter.messages import t
+from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
+from workflows.search_attributes import CASE_CAMPAIGN, CASE_GROUP, CASE_KIND, CASE_STAGE, CASE_TOWNSHIP
+
+
+def cipher_for(ctx: Context) -> PersonalDataCipher:
+    return PersonalDataCipher(load_data_key(ctx.settings))
+
+
+def resolve_campaign(ctx: Context, name: str | None) -> CampaignSpec:
+    """The named campaign, or the current one; the shipped campaign files are added on first use."""
+    with ctx.sessions.begin() as session:
+        add_missing_campaigns(session, specs=builtin_campaigns(ctx.settings.campaigns_dir))
+        spec = get_campaign(session, name=name) if name else current_campaign(session, now=dt.datetime.now(dt.UTC))
+    if spec is None:
+        raise BadInput(t("unknown_campaign", name=name) if name else t("no_campaign"))
+    return spec
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    kind: CaseKind
+    id_number: str
+    name: str
+    township: str
+    campaign: str | None
+    intake: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    case_no: str
+    workflow_id: str
+    created: bool
+
+
+async def open_case(ctx: Context, actor: Actor, request: OpenRequest) -> OpenResult:
+    chain = ctx.chain(request.township)
+    names = {chain.section_chief, chain.office_head, chain.group_leader}
+    if not may_act(actor, township=chain.township, chain_names=names):
+        raise Refused(t("open_not_permitted", actor=actor.name, role=actor.role.value, township=chain.township))
+    campaign = resolve_campaign(ctx, request.campaign)
+    now = dt.datetime.now(dt.UTC)
+    case_chain = Chain(
+        section_chief=chain.section_chief,
+        office_head=chain.office_head,
+        group_leader=chain.group_leader,
+        roster_version=ctx.roster.version,
+    )
+    with ctx.sessions.begin() as session:
+        reservation = reserve_case(
+            session,
+            cipher=cipher_for(ctx),
+            campaign=campaign.name,
+            kind=request.kind.value,
+            id_number=request.id_number,
+            name=request.name,
+            township=chain.township,
+            group=chain.group,
+            chain=case_chain.model_dump(mode="json"),
+            roster_version=ctx.roster.version,
+            intake=request.intake,
+            now=now,
+        )
+        case = reservation.case
+        assigned = (
+            actor.name if actor.role.value == "case_officer" else default_case_officer(session, township=chain.township)
+        )
+    start = CaseStart(
+        case_id=str(case.id),
+        case_no=case.case_no,
+        campaign=campaign.name,
+        kind=request.kind,
+        township=chain.township,
+        group=chain.group,
+        chain=case_chain,
+        opened_by=actor,
+        assigned_officer=assigned,
+        opened_at=case.opened_at,
+        stage_durations=campaign.durations_for(request.kind),
+        calendar=campaign.calendar,
+        clearance_deadline=campaign.clearance_deadline,
+        escalation=campaign.escalation,
+    )
+    client = await connect_temporal(ctx.settings)
+    await _start_workflow(ctx, client, start)
+    if case.stage == Stage.discovery.value:
+        await client.get_workflow_handle(case.workflow_id).execute_update(CaseWorkflow.synced)
+    return OpenResult(case.case_no, case.workflow_id, reservation.created)
+
+
+async def _start_workflow(ctx: Context, client: Client, start: CaseStart) -> None:
+    """Start the case's workflow, or find it running: explicit policies, never a second one.
+    A closed case's workflow refuses a new start (REJECT_DUPLICATE): the case keeps its history."""
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            CaseWorkflow.run,
+            start,
+            id=f"case-{start.case_id}",
+            task_queue=ctx.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(CASE_KIND, start.kind.value),
+                    SearchAttributePair(CASE_TOWNSHIP, start.township),
+                    SearchAttributePair(CASE_CAMPAIGN, start.campaign),
+                    SearchAttributePair(CASE_GROUP, start.group),
+                    SearchAttributePair(CASE_STAGE, Stage.home_visit.value),
+                ]
+            ),
+        )
+
+
+def find_case_or_exit(ctx: Context, ref: str) -> Case:
+    with ctx.sessions() as session:
+        case = find_case(session, ref=ref.strip())
+    if case is None:
+        raise NotFound(t("case_not_found", ref=ref))
+    return case
+
+
+async def send_step(ctx: Context, case: Case, update: Any, step: BaseModel) -> CaseState:
+    """Run one officer update; a refusal becomes exit 3 with the case's reason in the user's language."""
+    client = await connect_temporal(ctx.settings)
+    handle = client.get_workflow_handle(case.workflow_id)
+    try:
+        return await handle.execute_update(update, step)
+    except WorkflowUpdateFailedError as failed:
+        cause = failed.cause
+        if isinstance(cause, ApplicationError) and cause.type == RULE_ERROR_TYPE and cause.details:
+            detail = cause.details[0]
+            raise Refused(render(detail["code"], detail["params"], ctx.settings.lang)) from None
+        raise CliError(str(cause or failed)) from None
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:  # the workflow has completed: the case is closed
+            raise Refused(render("case_closed", {"step": update.__name__}, ctx.settings.lang)) from None
+        raise
