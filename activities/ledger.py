@@ -34,7 +34,7 @@ def write_projection(sessions: sessionmaker, projection: Projection) -> bool:
                 at=event.at,
                 payload=event.details,
             )
-            .on_conflict_do_nothing(index_elements=["business_key"])
+            .on_conflict_do_nothing()
             .returning(CaseEventRow.id)
         ).first()
         session.execute(

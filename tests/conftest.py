@@ -62,3 +62,46 @@ async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def case_settings(dev_env: WorkflowEnvironment, database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    from config.settings import Settings
+
+    return Settings(
+        temporal_address=dev_env.client.service_client.config.target_host,
+        database_url=database_url,
+        task_queue="baoxue-test-cases",
+        secret_key="11" * 32,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+
+
+@pytest.fixture(scope="session")
+async def case_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncIterator[None]:
+    """The real workflows and activities on the dev server, writing to the test database."""
+    from temporalio.worker import Worker
+
+    from activities.registry import build_activities
+    from workflows.registry import ALL_WORKFLOWS
+
+    built = build_activities(case_settings)
+    worker = Worker(
+        dev_env.client,
+        task_queue=case_settings.task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=built.activities,
+        activity_executor=built.executor,
+    )
+    async with worker:
+        yield
+    built.close()
+
+
+@pytest.fixture
+def case_ctx(case_settings, case_worker):
+    from tests.support.cases import context_for
+
+    ctx = context_for(case_settings)
+    yield ctx
+    ctx.close()

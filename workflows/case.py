@@ -167,8 +167,9 @@ class CaseWorkflow:
 
     @workflow.update
     async def synced(self) -> CaseState:
-        """Return once the ledger holds every event so far (used right after opening)."""
-        await workflow.wait_condition(lambda: self._projected_seq >= self.state.last_seq)
+        """Return once the ledger holds every event so far (used right after opening). The opening
+        event is seq 1 and may not be recorded yet when this update arrives with the first task."""
+        await workflow.wait_condition(lambda: self._projected_seq >= max(1, self.state.last_seq))
         return self.state
 
     def _check_step(self, step_name: str, step: StepInput, rule: Callable[[], None]) -> None:

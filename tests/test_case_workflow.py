@@ -1,0 +1,340 @@
+"""CaseWorkflow on the real dev server with the real ledger: every path, every refusal, the race."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy.exc
+from sqlalchemy import func, select
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from activities.ledger import write_projection
+from domain.case import CaseEvent, CaseState, Projection
+from domain.enums import (
+    AidChannel,
+    Arrangement,
+    CaseKind,
+    EducationLevel,
+    EventType,
+    ExcludeReason,
+    Finding,
+    Outcome,
+    Placement,
+    Stage,
+)
+from domain.steps import (
+    AidItem,
+    CloseInput,
+    ConfirmInput,
+    NoteInput,
+    PlanInput,
+    ReassignInput,
+    ResponsiblePerson,
+    VisitInput,
+)
+from ledger.models import Case, CaseEventRow, Student
+from starter.context import Context
+from tests.support.cases import (
+    ANZI_OFFICER,
+    CHIEF,
+    COUNTY,
+    OFFICE_HEAD,
+    OFFICER,
+    OTHER_LEADER,
+    OTHER_OFFICER,
+    ledger_events,
+    ledger_row,
+    open_for,
+    row_matches_state,
+    synthetic_child,
+)
+from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
+
+TOMORROW = dt.date.today() + dt.timedelta(days=30)
+
+
+async def handle_of(ctx: Context, workflow_id: str) -> WorkflowHandle[Any, Any]:
+    from config.temporal_client import connect_temporal
+
+    client = await connect_temporal(ctx.settings)
+    return client.get_workflow_handle(workflow_id)
+
+
+async def step(ctx: Context, handle: WorkflowHandle[Any, Any], update: Any, payload: Any) -> CaseState:
+    state = await handle.execute_update(update, payload)
+    row_matches_state(ledger_row(ctx, state.case_no), state)
+    return state
+
+
+async def refused(handle: WorkflowHandle[Any, Any], update: Any, payload: Any) -> str:
+    """The refusal code; and the case unchanged by it."""
+    before = await handle.query(CaseWorkflow.current)
+    with pytest.raises(WorkflowUpdateFailedError) as raised:
+        await handle.execute_update(update, payload)
+    cause = raised.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == RULE_ERROR_TYPE
+    assert cause.non_retryable
+    after = await handle.query(CaseWorkflow.current)
+    assert after == before
+    return cause.details[0]["code"]
+
+
+async def test_dropout_from_open_to_closed(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    assert opened.created and opened.workflow_id.startswith("case-")
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    state = await handle.query(CaseWorkflow.current)
+    assert state.stage == Stage.home_visit and state.due_at is not None
+    row_matches_state(ledger_row(case_ctx, opened.case_no), state)
+
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.confirmed, dropout_reason="厌学", note="入户"),
+    )
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.plan,
+        PlanInput(
+            actor=OFFICER,
+            target_date=TOMORROW,
+            placement=Placement.original_school,
+            measures=("每周家访",),
+            responsible=(ResponsiblePerson(name="驻村干部甲", role="驻村干部"),),
+        ),
+    )
+    state = await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.confirm,
+        ConfirmInput(actor=OFFICER, school="梅子垭镇中心校", evidence=("返校照片",)),
+    )
+    assert state.stage == Stage.closure and state.confirmed_by == OFFICER.name
+    state = await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=CHIEF, note="同意销号"))
+    assert state.stage == Stage.closed and state.outcome == Outcome.returned and state.closed_at
+
+    events = ledger_events(case_ctx, opened.case_no)
+    assert [(e.type, e.stage, e.actor) for e in events] == [
+        ("opened", "discovery", OFFICER.name),
+        ("visited", "home_visit", OFFICER.name),
+        ("planned", "return_plan", OFFICER.name),
+        ("confirmed", "return_confirmation", OFFICER.name),
+        ("closed", "closure", CHIEF.name),
+    ]
+    assert events[2].payload["placement"] == "original_school"
+    assert CaseState.model_validate(await handle.result()) == state
+
+
+async def test_disability_path(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.disability, actor=CHIEF)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.confirmed, disability_category="智力", can_attend=False),
+    )
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.plan,
+        PlanInput(actor=OFFICER, target_date=TOMORROW, arrangement=Arrangement.home_delivery, procedure="送教上门申请"),
+    )
+    await step(case_ctx, handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, evidence=("首次送教记录",)))
+    state = await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=COUNTY))
+    assert state.outcome == Outcome.arranged
+
+
+async def test_funding_path(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.funding)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(
+            actor=OFFICER,
+            finding=Finding.confirmed,
+            household_verified=True,
+            education_level=EducationLevel.senior_high,
+            aid_due=True,
+        ),
+    )
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.plan,
+        PlanInput(
+            actor=OFFICER,
+            target_date=TOMORROW,
+            aid_items=(AidItem(item="国家助学金", amount=Decimal("1000")),),
+            channel=AidChannel.person,
+        ),
+    )
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.confirm,
+        ConfirmInput(actor=OFFICER, evidence=("回执-001",), delivered_to=AidChannel.person),
+    )
+    state = await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=OFFICE_HEAD))
+    assert state.outcome == Outcome.aid_delivered
+
+
+async def test_excluded_goes_straight_to_closure(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    state = await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=CHIEF, finding=Finding.excluded, exclude_reason=ExcludeReason.enrolled_elsewhere),
+    )
+    assert state.stage == Stage.closure and state.outcome == Outcome.excluded
+    assert await refused(handle, CaseWorkflow.close, CloseInput(actor=CHIEF)) == "four_eyes"
+    state = await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=OFFICE_HEAD))
+    assert state.stage == Stage.closed and state.outcome == Outcome.excluded
+
+
+async def test_every_refusal_changes_nothing(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    plan = PlanInput(actor=OFFICER, target_date=TOMORROW, placement=Placement.transfer)
+    assert await refused(handle, CaseWorkflow.plan, plan) == "wrong_stage"
+    assert (
+        await refused(
+            handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed, household_verified=True)
+        )
+        == "wrong_kind"
+    )
+    assert (
+        await refused(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.excluded))
+        == "missing_field"
+    )
+    assert (
+        await refused(handle, CaseWorkflow.visit, VisitInput(actor=ANZI_OFFICER, finding=Finding.confirmed))
+        == "not_permitted"
+    )
+    assert (
+        await refused(handle, CaseWorkflow.visit, VisitInput(actor=OTHER_LEADER, finding=Finding.confirmed))
+        == "not_permitted"
+    )
+    await step(case_ctx, handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    past = PlanInput(actor=OFFICER, target_date=dt.date.today() - dt.timedelta(days=2), placement=Placement.transfer)
+    assert await refused(handle, CaseWorkflow.plan, past) == "past_date"
+    assert (
+        await refused(
+            handle,
+            CaseWorkflow.plan,
+            PlanInput(actor=OFFICER, target_date=TOMORROW, arrangement=Arrangement.special_school),
+        )
+        == "wrong_kind"
+    )
+    await step(case_ctx, handle, CaseWorkflow.plan, plan)
+    assert await refused(handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, school="某校")) == "missing_field"
+    await step(case_ctx, handle, CaseWorkflow.confirm, ConfirmInput(actor=CHIEF, school="某校", evidence=("证明",)))
+    assert await refused(handle, CaseWorkflow.close, CloseInput(actor=OFFICER)) == "reviewer_role"
+    assert await refused(handle, CaseWorkflow.close, CloseInput(actor=CHIEF)) == "four_eyes"
+    assert len(ledger_events(case_ctx, opened.case_no)) == 4
+
+
+async def test_reassign_and_note_at_any_open_stage(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    state = await step(case_ctx, handle, CaseWorkflow.reassign, ReassignInput(actor=CHIEF, to=OTHER_OFFICER))
+    assert state.assigned_officer == OTHER_OFFICER.name
+    assert (
+        await refused(handle, CaseWorkflow.reassign, ReassignInput(actor=CHIEF, to=ANZI_OFFICER)) == "reassign_target"
+    )
+    state = await step(case_ctx, handle, CaseWorkflow.note, NoteInput(actor=OTHER_OFFICER, text="家长外出务工"))
+    assert state.stage == Stage.home_visit
+    events = ledger_events(case_ctx, opened.case_no)
+    assert [e.type for e in events] == ["opened", "reassigned", "noted"]
+
+
+async def test_same_child_opens_one_case(case_ctx: Context) -> None:
+    child = synthetic_child()
+    first = await open_for(case_ctx, CaseKind.dropout, child=child)
+    again = await open_for(case_ctx, CaseKind.dropout, child=child, actor=CHIEF)
+    other_kind = await open_for(case_ctx, CaseKind.funding, child=child)
+    assert first.created and not again.created and other_kind.created
+    assert (again.case_no, again.workflow_id) == (first.case_no, first.workflow_id)
+    assert other_kind.case_no != first.case_no
+    row = ledger_row(case_ctx, first.case_no)
+    with case_ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.student_id == row.student_id)) == 2
+        student = session.get_one(Student, row.student_id)
+        assert child[0] not in student.child_key and len(student.child_key) == 64
+        assert child[0].encode() not in student.id_number_enc and child[1].encode() not in student.name_enc
+    with pytest.raises(sqlalchemy.exc.IntegrityError), case_ctx.sessions.begin() as session:
+        session.add(
+            Case(
+                id=uuid.uuid4(),
+                case_no="dup-1",
+                workflow_id=f"case-{uuid.uuid4()}",
+                campaign=row.campaign,
+                kind=row.kind,
+                student_id=row.student_id,
+                township=row.township,
+                group_no=1,
+                stage="home_visit",
+                opened_at=row.opened_at,
+                roster_version="x",
+                chain={},
+                last_seq=0,
+            )
+        )
+
+
+async def test_two_officers_racing_the_same_step(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    results = await asyncio.gather(
+        handle.execute_update(CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed)),
+        handle.execute_update(CaseWorkflow.visit, VisitInput(actor=OTHER_OFFICER, finding=Finding.confirmed)),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if isinstance(r, CaseState)]
+    losers = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
+    assert len(winners) == 1 and len(losers) == 1
+    assert isinstance(losers[0].cause, ApplicationError)
+    assert losers[0].cause.details[0]["code"] == "wrong_stage"
+    assert [e.type for e in ledger_events(case_ctx, opened.case_no)] == ["opened", "visited"]
+
+
+async def test_projection_is_idempotent(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    state = await handle.query(CaseWorkflow.current)
+    event = CaseEvent(
+        seq=state.last_seq + 1,
+        type=EventType.noted,
+        stage=state.stage,
+        actor="x",
+        at=dt.datetime.now(dt.UTC),
+        details={"text": "t"},
+    )
+    projection = Projection(
+        business_key=f"{state.case_id}:noted:{event.seq}",
+        event=event,
+        state=state.model_copy(update={"last_seq": event.seq}),
+    )
+    assert write_projection(case_ctx.sessions, projection) is True
+    assert write_projection(case_ctx.sessions, projection) is False
+    with case_ctx.sessions() as session:
+        count = session.scalar(
+            select(func.count()).select_from(CaseEventRow).where(CaseEventRow.business_key == projection.business_key)
+        )
+    assert count == 1
+    stale = projection.model_copy(update={"business_key": "other", "event": event.model_copy(update={"seq": 1})})
+    write_projection(case_ctx.sessions, stale)
+    assert ledger_row(case_ctx, opened.case_no).last_seq == event.seq

@@ -1,0 +1,261 @@
+"""The case CLI from outside, exactly as an officer types it, against `baoxue up`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from domain.id_number import make_id_number
+from tests.support.stack import RunningStack, running_stack
+from workflows.case import CaseWorkflow
+
+pytestmark = pytest.mark.stack
+
+CHILD_ID = make_id_number("500243", dt.date(2013, 4, 5), 12)
+OFFICER = "梅子垭李老师"
+TARGET = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with running_stack(tmp_path_factory.mktemp("cli") / "data") as running:
+        added = running.baoxue("officer", "add", "--name", OFFICER, "--role", "case_officer", "--township", "梅子垭")
+        assert added.code == 0, added.stderr
+        yield running
+
+
+def workflow_state(stack: RunningStack, workflow_id: str) -> dict:
+    async def query() -> dict:
+        client = await Client.connect(stack.state()["temporal"]["address"], data_converter=pydantic_data_converter)
+        state = await client.get_workflow_handle(workflow_id).query(CaseWorkflow.current)
+        return state.model_dump(mode="json")
+
+    return asyncio.run(query())
+
+
+def assert_ledger_equals_workflow(stack: RunningStack, case_no: str) -> dict:
+    shown = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    state = workflow_state(stack, shown["workflow_id"])
+    for key in (
+        "case_no",
+        "workflow_id",
+        "campaign",
+        "kind",
+        "township",
+        "group",
+        "stage",
+        "assigned_officer",
+        "outcome",
+    ):
+        assert shown[key] == state[key], key
+    for key in ("opened_at", "due_at", "closed_at"):
+        left = dt.datetime.fromisoformat(shown[key]) if shown[key] else None
+        right = dt.datetime.fromisoformat(state[key]) if state[key] else None
+        assert left == right, key
+    return shown
+
+
+def refused_without_change(stack: RunningStack, case_no: str, *args: str, actor: str) -> str:
+    before = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    result = stack.baoxue(*args, actor=actor)
+    assert result.code == 3, (args, result.stdout, result.stderr)
+    assert result.stderr.strip() and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json() == before
+    return result.stderr
+
+
+def test_dropout_case_through_the_cli_alone(stack: RunningStack) -> None:
+    opened = stack.baoxue(
+        "case",
+        "open",
+        "--kind",
+        "dropout",
+        "--id-number",
+        CHILD_ID,
+        "--name",
+        "王小明",
+        "--township",
+        "梅子垭镇",
+        "--village",
+        "某村",
+        "--json",
+        actor=OFFICER,
+    )
+    assert opened.code == 0, opened.stderr
+    body = opened.json()
+    assert set(body) == {"case_no", "workflow_id", "created"} and body["created"] is True
+    case_no = body["case_no"]
+    assert case_no.startswith(f"{dt.date.today().year}-")
+    shown = assert_ledger_equals_workflow(stack, case_no)
+    assert shown["stage"] == "home_visit" and shown["assigned_officer"] == OFFICER
+    assert shown["chain"] == {"section_chief": "汪贤梁", "office_head": "陈明凡", "group_leader": "朱洪斌"}
+    assert CHILD_ID not in stack.baoxue("case", "show", case_no, actor=OFFICER).stdout
+
+    again = stack.baoxue(
+        "case",
+        "open",
+        "--kind",
+        "dropout",
+        "--id-number",
+        CHILD_ID.lower(),
+        "--name",
+        "王小明",
+        "--township",
+        "梅子垭",
+        "--json",
+        actor="汪贤梁",
+    )
+    assert again.code == 0 and again.json() == {**body, "created": False}
+
+    case = ("case",)
+    refused_without_change(
+        stack, case_no, *case, "plan", case_no, "--placement", "transfer", "--target-date", TARGET, actor=OFFICER
+    )
+    refused_without_change(stack, case_no, *case, "visit", case_no, "--finding", "confirmed", actor="周勇")
+    refused_without_change(stack, case_no, *case, "visit", case_no, "--finding", "excluded", actor=OFFICER)
+    refused_without_change(
+        stack,
+        case_no,
+        *case,
+        "visit",
+        case_no,
+        "--finding",
+        "confirmed",
+        "--disability-category",
+        "视力",
+        actor=OFFICER,
+    )
+    assert (
+        stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "入户走访", actor=OFFICER).code == 0
+    )
+    assert_ledger_equals_workflow(stack, case_no)
+
+    refused_without_change(
+        stack, case_no, *case, "plan", case_no, "--placement", "transfer", "--target-date", "2020-01-01", actor=OFFICER
+    )
+    refused_without_change(
+        stack,
+        case_no,
+        *case,
+        "plan",
+        case_no,
+        "--arrangement",
+        "special_school",
+        "--target-date",
+        TARGET,
+        actor=OFFICER,
+    )
+    assert (
+        stack.baoxue(
+            "case",
+            "plan",
+            case_no,
+            "--placement",
+            "original_school",
+            "--target-date",
+            TARGET,
+            "--measure",
+            "每周家访",
+            "--responsible",
+            "驻村干部甲:驻村干部",
+            actor=OFFICER,
+        ).code
+        == 0
+    )
+    assert_ledger_equals_workflow(stack, case_no)
+
+    refused_without_change(stack, case_no, *case, "close", case_no, actor="汪贤梁")
+    assert (
+        stack.baoxue(
+            "case", "confirm", case_no, "--school", "梅子垭镇中心校", "--evidence", "返校照片-1", actor=OFFICER
+        ).code
+        == 0
+    )
+    assert_ledger_equals_workflow(stack, case_no)
+
+    english = refused_without_change(stack, case_no, *case, "close", case_no, actor=OFFICER)
+    assert "销号" in english
+    result = stack.baoxue("case", "close", case_no, actor=OFFICER, extra_env={"BAOXUE_LANG": "en"})
+    assert result.code == 3 and "closure needs" in result.stderr
+    closed = stack.baoxue("case", "close", case_no, "--note", "同意销号", actor="汪贤梁")
+    assert closed.code == 0, closed.stderr
+    shown = assert_ledger_equals_workflow(stack, case_no)
+    assert shown["stage"] == "closed" and shown["outcome"] == "returned" and shown["closed_at"]
+    refused_without_change(stack, case_no, *case, "note", case_no, "再看看", actor="汪贤梁")
+
+    history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json()
+    assert [(e["type"], e["actor"]) for e in history] == [
+        ("opened", OFFICER),
+        ("visited", OFFICER),
+        ("planned", OFFICER),
+        ("confirmed", OFFICER),
+        ("closed", "汪贤梁"),
+    ]
+    assert all({"type", "stage", "actor", "at", "details"} <= set(e) for e in history)
+    assert history[2]["details"]["placement"] == "original_school"
+
+    listed = stack.baoxue("cases", "--township", "梅子垭", "--json", actor=OFFICER).json()
+    assert case_no in [c["case_no"] for c in listed]
+    assert stack.baoxue("cases", "--stage", "closed", "--group", "2", "--json", actor=OFFICER).json() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("--id-number", CHILD_ID[:-1] + ("1" if CHILD_ID[-1] != "1" else "2"), "--township", "梅子垭镇"), 2),
+        (("--id-number", CHILD_ID, "--township", "火星镇"), 2),
+        (("--id-number", CHILD_ID, "--township", "梅子垭镇", "--campaign", "nope"), 2),
+    ],
+)
+def test_bad_input_is_exit_2_and_sends_nothing(stack: RunningStack, args: tuple[str, ...], code: int) -> None:
+    before = stack.baoxue("cases", "--json", actor=OFFICER).json()
+    result = stack.baoxue("case", "open", "--kind", "funding", "--name", "某", *args, actor=OFFICER)
+    assert result.code == code, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert CHILD_ID not in result.stderr
+    assert stack.baoxue("cases", "--json", actor=OFFICER).json() == before
+
+
+def test_not_found_and_not_permitted(stack: RunningStack) -> None:
+    assert stack.baoxue("case", "show", "2099-999999", actor=OFFICER).code == 4
+    assert stack.baoxue("case", "visit", "case-nope", "--finding", "confirmed", actor=OFFICER).code == 4
+    other = make_id_number("500243", dt.date(2012, 2, 2), 7)
+    denied = stack.baoxue(
+        "case", "open", "--kind", "dropout", "--id-number", other, "--name", "某", "--township", "郁山镇", actor=OFFICER
+    )
+    assert denied.code == 3
+    assert (
+        stack.baoxue(
+            "case", "open", "--kind", "dropout", "--id-number", other, "--name", "某", "--township", "郁山镇"
+        ).code
+        == 2
+    )
+
+
+def test_officers_and_campaigns(stack: RunningStack, tmp_path: Path) -> None:
+    officers = {o["name"]: o for o in stack.baoxue("officer", "list", "--json").json()}
+    assert officers[OFFICER]["township"] == "梅子垭镇" and officers[OFFICER]["role"] == "case_officer"
+    assert officers["汪贤梁"]["role"] == "section_chief"
+    assert set(officers["汪贤梁"]["townships"]) == {"梅子垭镇", "鞍子镇"}
+    assert stack.baoxue("officer", "add", "--name", "某", "--role", "case_officer").code == 2
+    assert stack.baoxue("officer", "add", "--name", "汪贤梁", "--role", "county").code == 2
+    drill = tmp_path / "drill.yaml"
+    drill.write_text(
+        "name: drill\nreference_date: 2026-09-01\nclearance_deadline: 2027-06-05T00:00:00+08:00\n"
+        "calendar: calendar\nstages: {home_visit: PT8S, return_plan: PT8S, return_confirmation: PT8S, closure: PT8S}\n",
+        encoding="utf-8",
+    )
+    assert stack.baoxue("campaign", "add", str(drill)).code == 0
+    campaigns = {c["name"]: c for c in stack.baoxue("campaign", "list", "--json").json()}
+    assert {"pengshui-2021", "pengshui-2026", "drill"} <= set(campaigns)
+    assert sum(c["current"] for c in campaigns.values()) == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    assert stack.baoxue("campaign", "add", str(bad)).code == 2

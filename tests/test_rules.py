@@ -1,0 +1,104 @@
+"""The step rules as pure functions; the workflow tests drive them through Temporal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.actors import Actor, Chain
+from domain.case import CaseState
+from domain.enums import CaseKind, Finding, Placement, Role, Stage
+from domain.errors import CaseRuleViolation, render
+from domain.rules import check_close, check_permitted, check_plan, check_stage, check_visit
+from domain.steps import AidItem, CloseInput, PlanInput, VisitInput
+
+TODAY = dt.date(2026, 11, 29)
+OFFICER = Actor(name="李办", role=Role.case_officer, township="梅子垭镇")
+CHAIN = Chain(section_chief="汪贤梁", office_head="陈明凡", group_leader="朱洪斌", roster_version="v")
+
+
+def state(stage: Stage = Stage.home_visit, kind: CaseKind = CaseKind.dropout, **extra: object) -> CaseState:
+    return CaseState(
+        case_id="c",
+        case_no="2026-000001",
+        workflow_id="case-c",
+        campaign="x",
+        kind=kind,
+        township="梅子垭镇",
+        group=1,
+        chain=CHAIN,
+        stage=stage,
+        opened_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        **extra,
+    )
+
+
+def code_of(check) -> str:
+    with pytest.raises(CaseRuleViolation) as raised:
+        check()
+    return raised.value.code
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"),
+    [
+        (OFFICER, True),
+        (Actor(name="别处", role=Role.case_officer, township="鞍子镇"), False),
+        (Actor(name="汪贤梁", role=Role.section_chief), True),
+        (Actor(name="陈明凡", role=Role.office_head), True),
+        (Actor(name="朱洪斌", role=Role.group_leader), True),
+        (Actor(name="周勇", role=Role.group_leader), False),
+        (Actor(name="王世斌", role=Role.section_chief), False),
+        (Actor(name="县里", role=Role.county), True),
+    ],
+)
+def test_who_may_act(actor: Actor, allowed: bool) -> None:
+    if allowed:
+        check_permitted(state(), actor)
+    else:
+        assert code_of(lambda: check_permitted(state(), actor)) == "not_permitted"
+
+
+def test_wrong_stage_and_closed() -> None:
+    assert code_of(lambda: check_stage(state(Stage.home_visit), "plan")) == "wrong_stage"
+    assert code_of(lambda: check_stage(state(Stage.closed), "visit")) == "case_closed"
+
+
+def test_visit_rules_per_kind() -> None:
+    excluded = VisitInput(actor=OFFICER, finding=Finding.excluded)
+    assert code_of(lambda: check_visit(CaseKind.dropout, excluded, TODAY)) == "missing_field"
+    disability_on_dropout = VisitInput(actor=OFFICER, finding=Finding.confirmed, disability_category="视力")
+    assert code_of(lambda: check_visit(CaseKind.dropout, disability_on_dropout, TODAY)) == "wrong_kind"
+    bare = VisitInput(actor=OFFICER, finding=Finding.confirmed)
+    assert code_of(lambda: check_visit(CaseKind.disability, bare, TODAY)) == "missing_field"
+    assert code_of(lambda: check_visit(CaseKind.funding, bare, TODAY)) == "missing_field"
+    check_visit(CaseKind.dropout, bare, TODAY)
+    future = VisitInput(actor=OFFICER, finding=Finding.confirmed, visited_on=TODAY + dt.timedelta(days=1))
+    assert code_of(lambda: check_visit(CaseKind.dropout, future, TODAY)) == "future_date"
+
+
+def test_plan_rules() -> None:
+    past = PlanInput(actor=OFFICER, target_date=TODAY - dt.timedelta(days=1), placement=Placement.transfer)
+    assert code_of(lambda: check_plan(CaseKind.dropout, past, TODAY)) == "past_date"
+    aid_on_dropout = PlanInput(
+        actor=OFFICER, target_date=TODAY, placement=Placement.transfer, aid_items=(AidItem(item="营养餐", amount=800),)
+    )
+    assert code_of(lambda: check_plan(CaseKind.dropout, aid_on_dropout, TODAY)) == "wrong_kind"
+    nothing = PlanInput(actor=OFFICER, target_date=TODAY)
+    assert code_of(lambda: check_plan(CaseKind.funding, nothing, TODAY)) == "missing_field"
+    check_plan(CaseKind.dropout, PlanInput(actor=OFFICER, target_date=TODAY, placement=Placement.vocational), TODAY)
+
+
+def test_four_eyes_and_reviewer_role() -> None:
+    at_closure = state(Stage.closure, confirmed_by="汪贤梁")
+    assert code_of(lambda: check_close(at_closure, CloseInput(actor=OFFICER))) == "reviewer_role"
+    same = CloseInput(actor=Actor(name="汪贤梁", role=Role.section_chief))
+    assert code_of(lambda: check_close(at_closure, same)) == "four_eyes"
+    check_close(at_closure, CloseInput(actor=Actor(name="陈明凡", role=Role.office_head)))
+
+
+def test_messages_in_both_languages() -> None:
+    params = {"step": "plan", "stage": "home_visit", "expected": "return_plan"}
+    assert "入户走访" in render("wrong_stage", params, "zh")
+    assert "home_visit" in render("wrong_stage", params, "en")
