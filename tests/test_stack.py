@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psutil
 import pytest
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.client import Client
 
 from config.local_stack import pid_alive
 from tests.support.stack import running_stack, start_stack, stop_stack, wait_healthy, wait_until
+from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 pytestmark = pytest.mark.stack
 
@@ -35,6 +42,26 @@ def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
         assert again.code == 2
         assert str(stack.proc.pid) in again.stderr
 
+        assert stack.baoxue("db", "upgrade").code == 0
+        registered = asyncio.run(_search_attributes(status["temporal"]["address"]))
+        assert {key.name for key in ALL_SEARCH_ATTRIBUTES} <= registered
+
+        extra_worker = subprocess.Popen(
+            [sys.executable, "-m", "worker"],
+            env={
+                **stack.env,
+                "BAOXUE_TEMPORAL_ADDRESS": status["temporal"]["address"],
+                "BAOXUE_DATABASE_URL": status["database"]["url"],
+            },
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3)
+        assert extra_worker.poll() is None
+        extra_worker.send_signal(signal.SIGTERM)
+        assert extra_worker.wait(30) == 0
+        assert "worker_stopped" in extra_worker.stderr.read()
+
         old_worker = status["worker"]["pid"]
         os.kill(old_worker, signal.SIGKILL)
         assert wait_until(lambda: stack.state()["worker"]["pid"] != old_worker, 20)
@@ -50,6 +77,12 @@ def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
     unhealthy = stack.baoxue("status", "--json")
     assert unhealthy.code == 1
     assert unhealthy.json()["healthy"] is False
+
+
+async def _search_attributes(address: str) -> set[str]:
+    client = await Client.connect(address)
+    listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
+    return set(listed.custom_attributes)
 
 
 def test_taken_port_is_a_clear_error(tmp_path: Path) -> None:
