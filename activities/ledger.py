@@ -6,22 +6,74 @@ inserts nothing the second time, and the case row only ever moves forward (last_
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from domain.case import Projection
-from ledger.models import Case, CaseEventRow
+from domain.case import CaseEvent, CaseState, Projection
+from domain.enums import EventType
+from domain.reminders import reminder_text
+from ledger.models import Case, CaseEventRow, Notification, Officer
+
+
+def _township_case_officers(session: Session, township: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(Officer.name)
+            .where(Officer.role == "case_officer", Officer.township == township)
+            .order_by(Officer.id)
+        )
+    )
+
+
+def _expand_recipients(session: Session, event: CaseEvent, state: CaseState) -> CaseEvent:
+    """An unassigned case's level-0 reminder goes to every case officer of its township."""
+    details = event.details
+    if event.type != EventType.escalated or details.get("recipients") or details.get("level") != 0:
+        return event
+    expanded = _township_case_officers(session, state.township)
+    return event.model_copy(update={"details": {**details, "recipients": expanded}})
+
+
+def _outbox_rows(session: Session, business_key: str, event: CaseEvent, state: CaseState) -> None:
+    details = event.details
+    deadline = dt.datetime.fromisoformat(details["deadline"]) if details.get("deadline") else None
+    message = reminder_text(
+        case_no=state.case_no,
+        township=state.township,
+        stage=event.stage.value,
+        level=details["level"],
+        reason=details.get("reason", "overdue"),
+        overdue_seconds=details.get("overdue_seconds", 0),
+        deadline=deadline,
+    )
+    for recipient in details.get("recipients", []):
+        session.execute(
+            insert(Notification)
+            .values(
+                business_key=f"{business_key}:{recipient}",
+                case_id=uuid.UUID(state.case_id),
+                event_seq=event.seq,
+                level=details["level"],
+                stage=event.stage.value,
+                recipient=recipient,
+                message=message,
+                status="pending",
+            )
+            .on_conflict_do_nothing(index_elements=["business_key"])
+        )
 
 
 def write_projection(sessions: sessionmaker, projection: Projection) -> bool:
     """Write one projection; True when it was new, False when it had been written before."""
-    event, state = projection.event, projection.state
+    state = projection.state
     case_id = uuid.UUID(state.case_id)
     with sessions.begin() as session:
+        event = _expand_recipients(session, projection.event, state)
         inserted = session.execute(
             insert(CaseEventRow)
             .values(
@@ -37,6 +89,8 @@ def write_projection(sessions: sessionmaker, projection: Projection) -> bool:
             .on_conflict_do_nothing()
             .returning(CaseEventRow.id)
         ).first()
+        if event.type == EventType.escalated:
+            _outbox_rows(session, projection.business_key, event, state)
         session.execute(
             update(Case)
             .where(Case.id == case_id, Case.last_seq < event.seq)
@@ -47,6 +101,11 @@ def write_projection(sessions: sessionmaker, projection: Projection) -> bool:
                 due_at=state.due_at,
                 closed_at=state.closed_at,
                 outcome=state.outcome.value if state.outcome else None,
+                escalation_level=state.escalation_level,
+                next_escalation_at=state.next_escalation_at,
+                missed_deadline=state.missed_deadline,
+                chain=state.chain.model_dump(mode="json"),
+                roster_version=state.chain.roster_version,
                 last_seq=event.seq,
                 updated_at=event.at,
             )

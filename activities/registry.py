@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from activities.ledger import LedgerActivities
+from activities.notify import NotifyActivities
 from config.local_stack import database_url
 from config.settings import Settings
 from ledger.db import make_engine, make_sessionmaker
@@ -24,10 +25,11 @@ def build_activities(settings: Settings, *, url: str | None = None) -> ActivityS
     engine = make_engine(url or database_url(settings), pool_size=10)
     sessions = make_sessionmaker(engine)
     ledger = LedgerActivities(sessions)
+    notify = NotifyActivities(sessions)
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="baoxue-activity")
 
     def close() -> None:
         executor.shutdown(wait=False)
         engine.dispose()
 
-    return ActivitySet(activities=[ledger.project_case], executor=executor, close=close)
+    return ActivitySet(activities=[ledger.project_case, notify.deliver_escalation], executor=executor, close=close)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy
 from domain.enums import CaseKind, EventType, Outcome, Stage
+from domain.work_calendar import WorkCalendar
 
 
 def workflow_id_for(case_id: str) -> str:
@@ -33,6 +34,7 @@ class CaseStart(BaseModel):
     opened_at: dt.datetime
     stage_durations: dict[Stage, dt.timedelta] = Field(default_factory=dict)
     calendar: str = "calendar"
+    work_calendar: WorkCalendar | None = None
     clearance_deadline: dt.datetime | None = None
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
 
@@ -66,6 +68,9 @@ class CaseState(BaseModel):
     closed_at: dt.datetime | None = None
     outcome: Outcome | None = None
     confirmed_by: str | None = None
+    escalation_level: int | None = None
+    next_escalation_at: dt.datetime | None = None
+    missed_deadline: bool = False
     last_seq: int = 0
 
 
@@ -77,3 +82,13 @@ class Projection(BaseModel):
     business_key: str
     event: CaseEvent
     state: CaseState
+
+
+class Delivery(BaseModel):
+    """Which escalation's outbox rows to deliver."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    case_no: str
+    event_seq: int

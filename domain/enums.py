@@ -91,3 +91,5 @@ class EventType(StrEnum):
     closed = "closed"
     reassigned = "reassigned"
     noted = "noted"
+    escalated = "escalated"
+    roster_changed = "roster_changed"

@@ -121,6 +121,7 @@ class CaseFilter:
     stage: str | None = None
     campaign: str | None = None
     overdue_at: dt.datetime | None = None
+    open_only: bool = False
     limit: int | None = None
 
 
@@ -135,6 +136,8 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         query = query.where(Case.stage == where.stage)
     if where.campaign:
         query = query.where(Case.campaign == where.campaign)
+    if where.open_only:
+        query = query.where(Case.stage != "closed")
     if where.overdue_at is not None:
         query = query.where(Case.stage != "closed", Case.due_at < where.overdue_at)
     return query

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -98,6 +99,9 @@ class Case(Base):
     roster_version: Mapped[str] = mapped_column(String(32))
     chain: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     intake_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    escalation_level: Mapped[int | None] = mapped_column(Integer)
+    next_escalation_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    missed_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -118,3 +122,23 @@ class CaseEventRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Notification(Base):
+    """The outbox: one row per recipient of an escalation; delivery updates status, never inserts."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_key: Mapped[str] = mapped_column(String(160), unique=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(24))
+    recipient: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

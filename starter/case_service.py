@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.campaign_files import builtin_campaigns
+from config.holidays import work_calendar
 from config.secrets import load_data_key
 from config.temporal_client import connect_temporal
 from domain.actors import Actor, Chain
@@ -27,8 +28,9 @@ from domain.case import CaseStart, CaseState
 from domain.enums import CaseKind, Stage
 from domain.errors import render
 from domain.rules import may_act
+from domain.work_calendar import WorkCalendar
 from ledger.campaigns import add_missing_campaigns, current_campaign, get_campaign
-from ledger.cases import find_case, reserve_case
+from ledger.cases import CaseFilter, find_case, list_cases, reserve_case
 from ledger.models import Case
 from ledger.officers import default_case_officer
 from ledger.personal import PersonalDataCipher
@@ -51,6 +53,16 @@ def resolve_campaign(ctx: Context, name: str | None) -> CampaignSpec:
     if spec is None:
         raise BadInput(t("unknown_campaign", name=name) if name else t("no_campaign"))
     return spec
+
+
+def calendar_for(campaign: CampaignSpec, now: dt.datetime) -> WorkCalendar | None:
+    """The holidays a case of this campaign may meet: from the reference date (or today) to
+    well past the clearance deadline."""
+    if campaign.calendar != "workdays":
+        return None
+    first = min(campaign.reference_date, now.date())
+    last = max(campaign.clearance_deadline.date(), now.date()) + dt.timedelta(days=120)
+    return work_calendar(first, last)
 
 
 @dataclass(frozen=True)
@@ -77,12 +89,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest) -> OpenRes
         raise Refused(t("open_not_permitted", actor=actor.name, role=actor.role.value, township=chain.township))
     campaign = resolve_campaign(ctx, request.campaign)
     now = dt.datetime.now(dt.UTC)
-    case_chain = Chain(
-        section_chief=chain.section_chief,
-        office_head=chain.office_head,
-        group_leader=chain.group_leader,
-        roster_version=ctx.roster.version,
-    )
+    case_chain = chain_from_roster(ctx, chain.township)
     with ctx.sessions.begin() as session:
         reservation = reserve_case(
             session,
@@ -115,6 +122,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest) -> OpenRes
         opened_at=case.opened_at,
         stage_durations=campaign.durations_for(request.kind),
         calendar=campaign.calendar,
+        work_calendar=calendar_for(campaign, now),
         clearance_deadline=campaign.clearance_deadline,
         escalation=campaign.escalation,
     )
@@ -172,3 +180,32 @@ async def send_step(ctx: Context, case: Case, update: Any, step: BaseModel) -> C
         if error.status == RPCStatusCode.NOT_FOUND:  # the workflow has completed: the case is closed
             raise Refused(render("case_closed", {"step": update.__name__}, ctx.settings.lang)) from None
         raise
+
+
+def chain_from_roster(ctx: Context, township: str) -> Chain:
+    row = ctx.roster.resolve(township)
+    return Chain(
+        section_chief=row.section_chief,
+        office_head=row.office_head,
+        group_leader=row.group_leader,
+        roster_version=ctx.roster.version,
+    )
+
+
+async def reload_roster(ctx: Context) -> tuple[int, int]:
+    """Signal every open case whose chain differs from the roster file's; (signalled, unchanged)."""
+    with ctx.sessions() as session:
+        open_cases = list_cases(session, where=CaseFilter(open_only=True))
+    client = await connect_temporal(ctx.settings)
+    signalled = 0
+    for case in open_cases:
+        chain = chain_from_roster(ctx, case.township)
+        if chain.model_dump(mode="json") == case.chain:
+            continue
+        try:
+            await client.get_workflow_handle(case.workflow_id).signal(CaseWorkflow.update_chain, chain)
+            signalled += 1
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+    return signalled, len(open_cases) - signalled

@@ -64,3 +64,15 @@ def check(file: Annotated[Path, typer.Argument(help="A roster YAML file")]) -> N
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(2) from None
     typer.echo(t("roster_ok", groups=len(roster.groups), townships=len(roster.townships())))
+
+
+@roster_app.command("reload")
+def reload(typer_ctx: typer.Context) -> None:
+    """Send a changed roster to every open case: later escalations go to the new chain."""
+    import asyncio
+
+    from starter.case_service import reload_roster
+
+    ctx: Context = typer_ctx.obj
+    signalled, unchanged = asyncio.run(reload_roster(ctx))
+    typer.echo(t("roster_reloaded", version=ctx.roster.version, signalled=signalled, unchanged=unchanged))

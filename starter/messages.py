@@ -85,6 +85,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "campaign_saved": ("已登记排查活动 {name}", "campaign {name} saved"),
     "campaign_file_bad": ("排查活动文件有误：{detail}", "campaign file is not valid: {detail}"),
+    "roster_reloaded": (
+        "花名册 {version}：已通知 {signalled} 件在办案件，{unchanged} 件无变化",
+        "roster {version}: {signalled} open cases told, {unchanged} unchanged",
+    ),
     "unexpected": ("意外错误：{error}", "unexpected error: {error}"),
 }
 

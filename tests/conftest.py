@@ -53,10 +53,22 @@ async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=shutil.which("temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
+    await register_search_attributes(env.client)
     try:
         yield env
     finally:
         await env.shutdown()
+
+
+async def register_search_attributes(client) -> None:
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={key.name: key.indexed_value_type.value for key in ALL_SEARCH_ATTRIBUTES},
+        )
+    )
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from activities.ledger import write_projection
+from domain.actors import Actor
 from domain.case import CaseEvent, CaseState, Projection
 from domain.enums import (
     AidChannel,
@@ -338,3 +339,37 @@ async def test_projection_is_idempotent(case_ctx: Context) -> None:
     stale = projection.model_copy(update={"business_key": "other", "event": event.model_copy(update={"seq": 1})})
     write_projection(case_ctx.sessions, stale)
     assert ledger_row(case_ctx, opened.case_no).last_seq == event.seq
+
+
+async def test_roster_reload_moves_open_cases_to_the_new_chain(case_ctx: Context, tmp_path) -> None:
+    import time
+
+    import yaml
+
+    from config import DEFAULT_ROSTER_FILE
+    from starter.case_service import reload_roster
+    from tests.support.cases import context_for
+
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    data = yaml.safe_load(DEFAULT_ROSTER_FILE.read_text(encoding="utf-8"))
+    data["version"] = "2026-12-01"
+    data["groups"][0]["sections"][2]["section_chief"] = "新科长"
+    changed = tmp_path / "roster.yaml"
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    reloaded = context_for(case_ctx.settings.model_copy(update={"roster_file": changed}))
+    signalled, _unchanged = await reload_roster(reloaded)
+    assert signalled >= 1
+    deadline = time.monotonic() + 15
+    while ledger_row(case_ctx, opened.case_no).roster_version != "2026-12-01" and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    row = ledger_row(case_ctx, opened.case_no)
+    assert row.roster_version == "2026-12-01" and row.chain["section_chief"] == "新科长"
+    assert ledger_events(case_ctx, opened.case_no)[-1].type == "roster_changed"
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=Actor(name="新科长", role=CHIEF.role), finding=Finding.confirmed),
+    )
+    reloaded.close()

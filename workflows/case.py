@@ -9,6 +9,7 @@ caller gets back.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,7 +20,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import CaseEvent, CaseStart, CaseState, Projection, workflow_id_for
+    from domain.actors import Chain
+    from domain.case import CaseEvent, CaseStart, CaseState, Delivery, Projection, workflow_id_for
     from domain.enums import CaseKind, EventType, Finding, Outcome, Stage
     from domain.errors import CaseRuleViolation
     from domain.rules import (
@@ -42,9 +44,12 @@ with workflow.unsafe.imports_passed_through():
         VisitInput,
     )
     from workflows.deadlines import china_today, due_after
-    from workflows.search_attributes import CASE_STAGE, STAGE_DUE_AT
+    from workflows.escalation import TOP_LEVEL, recipients, rung
+    from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
 
 PROJECT_CASE_ACTIVITY = "project_case"
+DELIVER_ACTIVITY = "deliver_escalation"
+SYSTEM_ACTOR = "system"
 RULE_ERROR_TYPE = "CaseRuleViolation"
 
 _OUTCOME_BY_KIND = {
@@ -82,6 +87,9 @@ class CaseWorkflow:
         self._state: CaseState | None = None
         self._timeline: list[CaseEvent] = []
         self._projected_seq = 0
+        self._stage_version = 0
+        self._rung = 0
+        self._deliveries: set[asyncio.Future[Any]] = set()
         self._init(start)
 
     @property
@@ -94,9 +102,115 @@ class CaseWorkflow:
         event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
         self._enter(Stage.home_visit)
         await self._project(event)
-        await workflow.wait_condition(lambda: self.state.stage == Stage.closed)
+        while self.state.stage != Stage.closed:
+            await self._wait_and_escalate()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
         return self.state
+
+    # escalation
+
+    def _next_wake(self) -> tuple[dt.datetime, str] | None:
+        """The next moment something escalates: the stage's next rung or the clearance deadline."""
+        assert self._start is not None
+        candidates: list[tuple[dt.datetime, str]] = []
+        if self.state.due_at is not None:
+            at, _level = rung(self.state.due_at, self._start.escalation, self._rung, self._start.work_calendar)
+            candidates.append((at, "overdue"))
+        deadline = self._start.clearance_deadline
+        if deadline is not None and not self.state.missed_deadline:
+            candidates.append((deadline, "clearance_deadline"))
+        return min(candidates) if candidates else None
+
+    async def _wait_and_escalate(self) -> None:
+        version = self._stage_version
+        wake = self._next_wake()
+        if wake is None:
+            await workflow.wait_condition(lambda: self._stage_version != version)
+            return
+        delay = wake[0] - workflow.now()
+        if delay > timedelta(0):
+            try:
+                await workflow.wait_condition(lambda: self._stage_version != version, timeout=delay)
+                return
+            except TimeoutError:
+                pass
+        if self._stage_version == version and self.state.stage != Stage.closed:
+            await self._escalate(wake[1])
+
+    async def _escalate(self, reason: str) -> None:
+        assert self._start is not None
+        state = self.state
+        if reason == "clearance_deadline":
+            level = TOP_LEVEL
+            state.missed_deadline = True
+        else:
+            assert state.due_at is not None
+            _at, level = rung(state.due_at, self._start.escalation, self._rung, self._start.work_calendar)
+            self._rung += 1
+        state.escalation_level = max(level, state.escalation_level or 0)
+        self._refresh_next_escalation()
+        overdue = workflow.now() - state.due_at if state.due_at else timedelta(0)
+        event = self._record(
+            EventType.escalated,
+            SYSTEM_ACTOR,
+            {
+                "level": level,
+                "reason": reason,
+                "recipients": recipients(level, state.chain, state.assigned_officer),
+                "roster_version": state.chain.roster_version,
+                "overdue_seconds": max(0, int(overdue.total_seconds())),
+                "due_at": state.due_at.isoformat() if state.due_at else None,
+                "deadline": self._start.clearance_deadline.isoformat()
+                if reason == "clearance_deadline" and self._start.clearance_deadline
+                else None,
+            },
+        )
+        workflow.upsert_search_attributes([ESCALATION_LEVEL.value_set(state.escalation_level)])
+        await self._project(event)
+        delivery = workflow.start_activity(
+            DELIVER_ACTIVITY,
+            Delivery(case_id=state.case_id, case_no=state.case_no, event_seq=event.seq),
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=2),
+                backoff_coefficient=2.0,
+                maximum_interval=timedelta(minutes=5),
+                maximum_attempts=8,
+            ),
+        )
+        self._deliveries.add(delivery)
+        delivery.add_done_callback(self._delivery_done)
+
+    def _delivery_done(self, delivery: asyncio.Future[Any]) -> None:
+        """Delivery never blocks the case: its failures are recorded on the outbox rows."""
+        self._deliveries.discard(delivery)
+        if not delivery.cancelled():
+            delivery.exception()
+
+    def _refresh_next_escalation(self) -> None:
+        wake = self._next_wake()
+        self.state.next_escalation_at = wake[0] if wake else None
+
+    @workflow.signal
+    def update_chain(self, chain: Chain) -> None:
+        """A reloaded roster: later escalations go to the new chain (recorded with its version)."""
+        if chain == self.state.chain or self.state.stage == Stage.closed:
+            return
+        previous = self.state.chain
+        self.state.chain = chain
+        event = self._record(
+            EventType.roster_changed,
+            SYSTEM_ACTOR,
+            {"from": previous.model_dump(), "to": chain.model_dump()},
+        )
+        self._pending_projection(event)
+
+    def _pending_projection(self, event: CaseEvent) -> None:
+        task = asyncio.ensure_future(self._project(event))
+        self._deliveries.add(task)
+        task.add_done_callback(self._delivery_done)
 
     def _init(self, start: CaseStart) -> None:
         self._state = CaseState(
@@ -129,16 +243,25 @@ class CaseWorkflow:
         return china_today(workflow.now())
 
     def _enter(self, stage: Stage) -> None:
+        """Begin a stage: its due time is computed once, now, and kept; its ladder starts afresh."""
+        assert self._start is not None
         state = self.state
         state.stage = stage
+        self._stage_version += 1
+        self._rung = 0
+        state.escalation_level = None
         if stage == Stage.closed:
             state.due_at = None
         else:
-            state.due_at = due_after(workflow.now(), self._start.stage_durations.get(stage))
+            state.due_at = due_after(workflow.now(), self._start.stage_durations.get(stage), self._start.work_calendar)
+        self._refresh_next_escalation()
+        if stage == Stage.closed:
+            state.next_escalation_at = None
         workflow.upsert_search_attributes(
             [
                 CASE_STAGE.value_set(stage.value),
                 STAGE_DUE_AT.value_set(state.due_at) if state.due_at else STAGE_DUE_AT.value_unset(),
+                ESCALATION_LEVEL.value_unset(),
             ]
         )
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+from domain.work_calendar import CHINA, WorkCalendar, add_working_time
 
 
 def china_today(now: dt.datetime) -> dt.date:
     return now.astimezone(CHINA).date()
 
 
-def due_after(start: dt.datetime, duration: dt.timedelta | None) -> dt.datetime | None:
+def due_after(start: dt.datetime, duration: dt.timedelta | None, calendar: WorkCalendar | None) -> dt.datetime | None:
+    """Working days when the campaign counts them (calendar given), plain time otherwise."""
     if duration is None:
         return None
-    return start + duration
+    return add_working_time(start, duration, calendar)

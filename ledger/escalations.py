@@ -1,0 +1,92 @@
+"""Escalations and the notification outbox, as supervisors ask for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from ledger.models import Case, CaseEventRow, Notification
+
+
+@dataclass(frozen=True)
+class EscalationFilter:
+    level: int | None = None
+    township: str | None = None
+    group: int | None = None
+    since: dt.datetime | None = None
+
+
+def list_escalations(session: Session, *, where: EscalationFilter) -> list[dict[str, Any]]:
+    sent = (
+        select(
+            Notification.case_id,
+            Notification.event_seq,
+            func.count().label("total"),
+            func.count().filter(Notification.status == "sent").label("sent"),
+        )
+        .group_by(Notification.case_id, Notification.event_seq)
+        .subquery()
+    )
+    query = (
+        select(CaseEventRow, Case.case_no, Case.township, Case.group_no, sent.c.total, sent.c.sent)
+        .join(Case, Case.id == CaseEventRow.case_id)
+        .outerjoin(sent, and_(sent.c.case_id == CaseEventRow.case_id, sent.c.event_seq == CaseEventRow.seq))
+        .where(CaseEventRow.type == "escalated")
+        .order_by(CaseEventRow.at, Case.case_no, CaseEventRow.seq)
+    )
+    if where.level is not None:
+        query = query.where(CaseEventRow.payload["level"].as_integer() == where.level)
+    if where.township:
+        query = query.where(Case.township == where.township)
+    if where.group is not None:
+        query = query.where(Case.group_no == where.group)
+    if where.since is not None:
+        query = query.where(CaseEventRow.at >= where.since)
+    rows = []
+    for event, case_no, township, group, total, sent_count in session.execute(query):
+        payload = event.payload
+        rows.append(
+            {
+                "case_no": case_no,
+                "township": township,
+                "group": group,
+                "stage": event.stage,
+                "level": payload.get("level"),
+                "reason": payload.get("reason"),
+                "recipients": payload.get("recipients", []),
+                "roster_version": payload.get("roster_version"),
+                "at": event.at.isoformat(),
+                "delivered": bool(total) and total == sent_count,
+            }
+        )
+    return rows
+
+
+def list_notifications(session: Session, *, status: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(Notification, Case.case_no, Case.township)
+        .join(Case, Case.id == Notification.case_id)
+        .order_by(Notification.id)
+    )
+    if status:
+        query = query.where(Notification.status == status)
+    return [
+        {
+            "case_no": case_no,
+            "township": township,
+            "level": row.level,
+            "stage": row.stage,
+            "recipient": row.recipient,
+            "status": row.status,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "message": row.message,
+            "created_at": row.created_at.isoformat(),
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        }
+        for row, case_no, township in session.execute(query)
+    ]

@@ -1,0 +1,249 @@
+"""The ladder on the time-skipping server: days of escalation in seconds, with the real ledger."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.ledger import write_projection
+from activities.notify import deliver
+from config.holidays import work_calendar
+from config.settings import Settings
+from domain.campaign import CampaignSpec, EscalationPolicy
+from domain.case import Delivery, Projection
+from domain.enums import CaseKind, Finding, Stage
+from domain.steps import VisitInput
+from domain.work_calendar import CHINA, add_working_time
+from ledger.campaigns import upsert_campaign
+from ledger.models import Case, Notification
+from ledger.officers import upsert_officer
+from starter.context import Context
+from tests.support.cases import OFFICER, context_for, ledger_events, ledger_row, open_for
+from tests.support.webhook import webhook
+from workflows.case import CaseWorkflow
+
+DAY = dt.timedelta(days=1)
+LADDER = EscalationPolicy(level1_after=2 * DAY, level2_after=5 * DAY, repeat_every=DAY)
+
+
+@pytest.fixture(scope="module")
+async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_path_factory) -> AsyncIterator[Context]:
+    from activities.registry import build_activities
+    from workflows.registry import ALL_WORKFLOWS
+
+    settings = Settings(
+        temporal_address=skipping_env.client.service_client.config.target_host,
+        database_url=database_url,
+        task_queue="baoxue-test-ladder",
+        secret_key="33" * 32,
+        data_dir=tmp_path_factory.mktemp("ladder"),
+    )
+    ctx = context_for(settings)
+    far = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+    with ctx.sessions.begin() as session:
+        upsert_campaign(
+            session,
+            spec=CampaignSpec(
+                name="ladder",
+                reference_date=dt.date(2026, 9, 1),
+                clearance_deadline=far,
+                calendar="calendar",
+                stages={
+                    Stage.home_visit: 3 * DAY,
+                    Stage.return_plan: 5 * DAY,
+                    Stage.return_confirmation: 15 * DAY,
+                    Stage.closure: 3 * DAY,
+                },
+                escalation=LADDER,
+            ),
+        )
+        upsert_officer(session, name=OFFICER.name, role="case_officer", township="梅子垭镇", notify_urls=[])
+    built = build_activities(settings)
+    async with Worker(
+        skipping_env.client,
+        task_queue=settings.task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=built.activities,
+        activity_executor=built.executor,
+    ):
+        yield ctx
+        # Left running, their timers would stall time skipping for every later test on this server.
+        with ctx.sessions() as session:
+            workflow_ids = list(
+                session.scalars(select(Case.workflow_id).where(Case.campaign.in_(("ladder", "deadline"))))
+            )
+        for workflow_id in workflow_ids:
+            with contextlib.suppress(Exception):
+                await skipping_env.client.get_workflow_handle(workflow_id).terminate("test over")
+    built.close()
+    ctx.close()
+
+
+def escalations(ctx: Context, case_no: str) -> list[tuple[int, str, list[str]]]:
+    return [
+        (e.payload["level"], e.stage, e.payload["recipients"])
+        for e in ledger_events(ctx, case_no)
+        if e.type == "escalated"
+    ]
+
+
+async def test_full_ladder_at_home_visit(skipping_env: WorkflowEnvironment, ladder_ctx: Context) -> None:
+    opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    await skipping_env.sleep(3 * DAY - dt.timedelta(minutes=1))
+    assert escalations(ladder_ctx, opened.case_no) == []
+    await skipping_env.sleep(dt.timedelta(minutes=2))
+    assert escalations(ladder_ctx, opened.case_no) == [(0, "home_visit", [OFFICER.name])]
+    await skipping_env.sleep(2 * DAY)
+    await skipping_env.sleep(3 * DAY)
+    await skipping_env.sleep(2 * DAY)
+    assert escalations(ladder_ctx, opened.case_no) == [
+        (0, "home_visit", [OFFICER.name]),
+        (1, "home_visit", ["汪贤梁", "陈明凡"]),
+        (2, "home_visit", ["朱洪斌"]),
+        (2, "home_visit", ["朱洪斌"]),
+        (2, "home_visit", ["朱洪斌"]),
+    ]
+    row = ledger_row(ladder_ctx, opened.case_no)
+    assert row.escalation_level == 2 and row.next_escalation_at > row.due_at
+    with ladder_ctx.sessions() as session:
+        recipients = sorted(session.scalars(select(Notification.recipient).where(Notification.case_id == row.id)))
+    assert recipients == sorted([OFFICER.name, "汪贤梁", "陈明凡", "朱洪斌", "朱洪斌", "朱洪斌"])
+
+
+async def test_each_stage_has_its_ladder_and_doing_the_step_ends_it(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await skipping_env.sleep(2 * DAY)
+    await handle.execute_update(CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    await skipping_env.sleep(4 * DAY)
+    assert escalations(ladder_ctx, opened.case_no) == []
+    await skipping_env.sleep(2 * DAY)
+    assert escalations(ladder_ctx, opened.case_no) == [(0, "return_plan", [OFFICER.name])]
+    await skipping_env.sleep(2 * DAY)
+    await skipping_env.sleep(dt.timedelta(days=2, hours=12))
+    assert [level for level, stage, _ in escalations(ladder_ctx, opened.case_no)] == [0, 1, 2]
+    state = await handle.query(CaseWorkflow.current)
+    assert state.escalation_level == 2 and state.stage == Stage.return_plan
+
+
+async def test_clearance_deadline_escalates_every_open_case(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    with ladder_ctx.sessions.begin() as session:
+        upsert_campaign(
+            session,
+            spec=CampaignSpec(
+                name="deadline",
+                reference_date=dt.date(2026, 9, 1),
+                clearance_deadline=deadline,
+                calendar="calendar",
+                stages={
+                    stage: 30 * DAY
+                    for stage in (Stage.home_visit, Stage.return_plan, Stage.return_confirmation, Stage.closure)
+                },
+                escalation=LADDER,
+            ),
+        )
+    first = await open_for(ladder_ctx, CaseKind.dropout, campaign="deadline")
+    second = await open_for(ladder_ctx, CaseKind.funding, campaign="deadline", actor=OFFICER)
+    await skipping_env.sleep(3 * DAY)
+    for opened in (first, second):
+        assert escalations(ladder_ctx, opened.case_no) == [(2, "home_visit", ["朱洪斌"])]
+        row = ledger_row(ladder_ctx, opened.case_no)
+        assert row.missed_deadline and row.escalation_level == 2
+    event = next(e for e in ledger_events(ladder_ctx, first.case_no) if e.type == "escalated")
+    assert event.payload["reason"] == "clearance_deadline"
+
+
+def test_due_across_national_day_and_a_makeup_saturday() -> None:
+    calendar = work_calendar(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    tuesday = dt.datetime(2025, 9, 30, 10, tzinfo=CHINA)
+    # 10月1日–8日 off; Thu 9th, Fri 10th, then Sat 11th is a make-up workday.
+    assert add_working_time(tuesday, 3 * DAY, calendar) == dt.datetime(2025, 10, 11, 10, tzinfo=CHINA)
+    friday = dt.datetime(2025, 9, 26, 16, tzinfo=CHINA)
+    assert add_working_time(friday, DAY, calendar) == dt.datetime(2025, 9, 28, 16, tzinfo=CHINA)
+    assert add_working_time(friday, dt.timedelta(hours=8), calendar) == friday + dt.timedelta(hours=8)
+    assert add_working_time(tuesday, 3 * DAY, None) == tuesday + 3 * DAY
+
+
+def test_beyond_the_known_years_weekends_only() -> None:
+    calendar = work_calendar(dt.date(2099, 1, 1), dt.date(2099, 12, 31))
+    friday = dt.datetime(2099, 10, 2, 9, tzinfo=CHINA)
+    assert add_working_time(friday, DAY, calendar) == dt.datetime(2099, 10, 5, 9, tzinfo=CHINA)
+
+
+async def test_retried_activities_leave_one_outbox_row_and_send_once(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    row = ledger_row(case_ctx, opened.case_no)
+    with case_ctx.sessions.begin() as session:
+        upsert_officer(
+            session,
+            name="通知测试员",
+            role="case_officer",
+            township="梅子垭镇",
+            notify_urls=["json://127.0.0.1:9/never"],
+        )
+    from domain.case import CaseEvent, CaseState
+    from domain.enums import EventType
+
+    state = CaseState.model_validate({**(await _state(case_ctx, opened.workflow_id)), "last_seq": 99})
+    event = CaseEvent(
+        seq=99,
+        type=EventType.escalated,
+        stage=Stage.home_visit,
+        actor="system",
+        at=dt.datetime.now(dt.UTC),
+        details={"level": 0, "reason": "overdue", "recipients": ["通知测试员"], "overdue_seconds": 90},
+    )
+    projection = Projection(business_key=f"{state.case_id}:escalated:99", event=event, state=state)
+    write_projection(case_ctx.sessions, projection)
+    write_projection(case_ctx.sessions, projection)
+    attempts: list[str] = []
+
+    def flaky(urls: list[str], title: str, body: str) -> tuple[bool, str | None]:
+        attempts.append(body)
+        return (len(attempts) > 1, None if len(attempts) > 1 else "connection refused")
+
+    delivery = Delivery(case_id=str(row.id), case_no=row.case_no, event_seq=99)
+    with pytest.raises(Exception, match="failed"):
+        deliver(case_ctx.sessions, delivery, flaky)
+    deliver(case_ctx.sessions, delivery, flaky)
+    deliver(case_ctx.sessions, delivery, flaky)
+    with case_ctx.sessions() as session:
+        rows = list(
+            session.scalars(select(Notification).where(Notification.case_id == row.id, Notification.event_seq == 99))
+        )
+        total = session.scalar(select(func.count()).select_from(Notification).where(Notification.case_id == row.id))
+    assert total == 1 and len(rows) == 1
+    assert rows[0].status == "sent" and rows[0].attempts == 2 and len(attempts) == 2
+    assert opened.case_no in attempts[0] and "梅子垭镇" in attempts[0] and "1分钟" in attempts[0]
+
+
+async def _state(ctx: Context, workflow_id: str) -> dict:
+    from config.temporal_client import connect_temporal
+
+    client = await connect_temporal(ctx.settings)
+    state = await client.get_workflow_handle(workflow_id).query(CaseWorkflow.current)
+    return state.model_dump()
+
+
+async def test_reminder_reaches_a_local_webhook(case_ctx: Context) -> None:
+    from activities.notify import apprise_send
+
+    with webhook() as (port, received):
+        ok, error = apprise_send(
+            [f"json://127.0.0.1:{port}/baoxue/{uuid.uuid4().hex}"], "控辍保学催办", "案件 X 已逾期"
+        )
+    assert ok, error
+    assert len(received) == 1
+    assert received[0]["message"] == "案件 X 已逾期" and received[0]["title"] == "控辍保学催办"

@@ -1,0 +1,32 @@
+"""The escalation ladder (DESIGN §4), as pure functions of the stage's due time and the policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from domain.actors import Chain
+from domain.campaign import EscalationPolicy
+from domain.work_calendar import WorkCalendar, add_working_time
+
+TOP_LEVEL = 2
+
+
+def rung(due: dt.datetime, policy: EscalationPolicy, n: int, calendar: WorkCalendar | None) -> tuple[dt.datetime, int]:
+    """The n-th reminder of a stage: at due (level 0), level1_after past due (1), level2_after past
+    due (2), then level 2 again every repeat_every."""
+    if n == 0:
+        return due, 0
+    if n == 1:
+        return add_working_time(due, policy.level1_after, calendar), 1
+    top = add_working_time(due, policy.level2_after, calendar)
+    return top + policy.repeat_every * (n - 2), TOP_LEVEL
+
+
+def recipients(level: int, chain: Chain, assigned_officer: str | None) -> list[str]:
+    """Who is told at a level. An unassigned case's level 0 goes to every case officer of the
+    township, which only the ledger knows: the projection expands the empty list."""
+    if level == 0:
+        return [assigned_officer] if assigned_officer else []
+    if level == 1:
+        return [chain.section_chief, chain.office_head]
+    return [chain.group_leader]
