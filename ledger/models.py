@@ -142,3 +142,61 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RegisterFile(Base):
+    """One imported register file; the newest of a register in a campaign is `current`."""
+
+    __tablename__ = "register_files"
+    __table_args__ = (UniqueConstraint("campaign", "register", "content_hash", name="uq_register_files_content"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    register: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sheet: Mapped[str | None] = mapped_column(String(128))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data_rows: Mapped[int] = mapped_column(Integer)
+    valid_rows: Mapped[int] = mapped_column(Integer)
+    rejected_rows: Mapped[int] = mapped_column(Integer)
+    blank_rows: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(Boolean)
+    imported_by: Mapped[str | None] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RegisterRow(Base):
+    """A valid row: the child key, the few non-personal fields discovery needs, the cells encrypted."""
+
+    __tablename__ = "register_rows"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("register_files.id", ondelete="CASCADE"))
+    row_no: Mapped[int] = mapped_column(Integer)
+    child_key: Mapped[str] = mapped_column(String(64))
+    township: Mapped[str | None] = mapped_column(String(32))
+    age: Mapped[int | None] = mapped_column(Integer)
+    has_arrangement: Mapped[bool] = mapped_column(Boolean, default=False)
+    cells_enc: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RegisterReject(Base):
+    __tablename__ = "register_rejects"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("register_files.id", ondelete="CASCADE"), index=True)
+    row_no: Mapped[int] = mapped_column(Integer)
+    column_name: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))
+    value_masked: Mapped[str] = mapped_column(String(64))
+
+
+class CaseSource(Base):
+    """The register rows that raised a case."""
+
+    __tablename__ = "case_sources"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("register_files.id"), primary_key=True)
+    row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    register: Mapped[str] = mapped_column(String(16))

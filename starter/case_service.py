@@ -77,17 +77,33 @@ class OpenRequest:
 
 @dataclass(frozen=True)
 class OpenResult:
+    case_id: str
     case_no: str
     workflow_id: str
     created: bool
 
 
-async def open_case(ctx: Context, actor: Actor, request: OpenRequest) -> OpenResult:
+@dataclass(frozen=True)
+class Opener:
+    """What every case of one campaign is opened with: resolved once for a batch (discovery)."""
+
+    campaign: CampaignSpec
+    calendar: WorkCalendar | None
+    client: Client
+
+
+async def prepare_opener(ctx: Context, campaign: str | None) -> Opener:
+    spec = resolve_campaign(ctx, campaign)
+    return Opener(spec, calendar_for(spec, dt.datetime.now(dt.UTC)), await connect_temporal(ctx.settings))
+
+
+async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Opener | None = None) -> OpenResult:
     chain = ctx.chain(request.township)
     names = {chain.section_chief, chain.office_head, chain.group_leader}
     if not may_act(actor, township=chain.township, chain_names=names):
         raise Refused(t("open_not_permitted", actor=actor.name, role=actor.role.value, township=chain.township))
-    campaign = resolve_campaign(ctx, request.campaign)
+    opener = opener or await prepare_opener(ctx, request.campaign)
+    campaign = opener.campaign
     now = dt.datetime.now(dt.UTC)
     case_chain = chain_from_roster(ctx, chain.township)
     with ctx.sessions.begin() as session:
@@ -122,15 +138,14 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest) -> OpenRes
         opened_at=case.opened_at,
         stage_durations=campaign.durations_for(request.kind),
         calendar=campaign.calendar,
-        work_calendar=calendar_for(campaign, now),
+        work_calendar=opener.calendar,
         clearance_deadline=campaign.clearance_deadline,
         escalation=campaign.escalation,
     )
-    client = await connect_temporal(ctx.settings)
-    await _start_workflow(ctx, client, start)
+    await _start_workflow(ctx, opener.client, start)
     if case.stage == Stage.discovery.value:
-        await client.get_workflow_handle(case.workflow_id).execute_update(CaseWorkflow.synced)
-    return OpenResult(case.case_no, case.workflow_id, reservation.created)
+        await opener.client.get_workflow_handle(case.workflow_id).execute_update(CaseWorkflow.synced)
+    return OpenResult(str(case.id), case.case_no, case.workflow_id, reservation.created)
 
 
 async def _start_workflow(ctx: Context, client: Client, start: CaseStart) -> None:

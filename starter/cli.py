@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from starter import cli_campaign, cli_case, cli_escalation, cli_officer, cli_roster, cli_stack
+from starter import cli_campaign, cli_case, cli_escalation, cli_officer, cli_registers, cli_roster, cli_stack
 from starter.context import Context
 from starter.errors import EXIT_FAILED, CliError
 from starter.messages import t
@@ -38,6 +38,8 @@ app.add_typer(cli_case.case_app, name="case")
 app.command("cases")(cli_case.cases)
 app.command("escalations")(cli_escalation.escalations)
 app.command("notifications")(cli_escalation.notifications)
+app.command("import")(cli_registers.import_)
+app.command("discover")(cli_registers.discover_)
 app.add_typer(cli_officer.officer_app, name="officer")
 app.add_typer(cli_campaign.campaign_app, name="campaign")
 

@@ -89,6 +89,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "花名册 {version}：已通知 {signalled} 件在办案件，{unchanged} 件无变化",
         "roster {version}: {signalled} open cases told, {unchanged} unchanged",
     ),
+    "register_missing_columns": ("{file} 缺少必需的列：{detail}", "{file} lacks required columns: {detail}"),
+    "register_unreadable": ("无法读取 {file}：{detail}", "cannot read {file}: {detail}"),
+    "import_unchanged": (
+        "{file} 已导入过（内容相同），未作改动：{register}，{campaign}",
+        "{file} was imported before (same content); nothing changed: {register}, {campaign}",
+    ),
+    "import_done": (
+        "已导入{register}（{campaign}）：{rows} 行，有效 {valid}，退回 {rejected}",
+        "imported {register} ({campaign}): {rows} rows, {valid} valid, {rejected} rejected",
+    ),
+    "import_rejects": ("退回行清单：{path}", "rejected rows: {path}"),
+    "discover_needs_county": (
+        "比对立案须由县级人员执行，{actor}（{role}）不是",
+        "discovery opens cases as a county officer; {actor} ({role}) is not",
+    ),
+    "discover_opening": ("正在立案", "opening cases"),
+    "discover_summary": (
+        "{campaign}：疑似失学辍学 {dropout}，资助未落实 {funding}，残疾未安置 {disability}；"
+        "退回行 {rejected}；名单：{path}",
+        "{campaign}: suspected dropout {dropout}, funding {funding}, disability {disability}; "
+        "rejected rows {rejected}; list: {path}",
+    ),
+    "discover_applied": ("新立案 {opened} 件，已有 {already} 件", "opened {opened} cases, {already} already open"),
     "unexpected": ("意外错误：{error}", "unexpected error: {error}"),
 }
 

@@ -1,0 +1,143 @@
+"""The registers offices keep (户籍, 学籍, 脱贫户学生, 资助发放, 残疾儿童): their columns as
+officials head them, and what a row must hold to count."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class RegisterKind(StrEnum):
+    household = "household"
+    enrollment = "enrollment"
+    alleviated = "alleviated"
+    aid = "aid"
+    disability = "disability"
+
+
+class Column(StrEnum):
+    name = "name"
+    id_number = "id_number"
+    township = "township"
+    village = "village"
+    school = "school"
+    grade = "grade"
+    education_level = "education_level"
+    aid_item = "aid_item"
+    amount = "amount"
+    paid_on = "paid_on"
+    disability_category = "disability_category"
+    arrangement = "arrangement"
+
+
+HEADER_ALIASES: dict[Column, tuple[str, ...]] = {
+    Column.name: ("姓名", "学生姓名", "儿童姓名"),
+    Column.id_number: ("身份证号", "身份证号码", "公民身份号码", "身份证件号码"),
+    Column.township: ("乡镇(街道)", "乡镇", "街道", "乡镇街道"),
+    Column.village: ("村(社区)", "村", "社区", "村社区"),
+    Column.school: ("学校", "学校名称", "就读学校"),
+    Column.grade: ("年级",),
+    Column.education_level: ("教育阶段", "学段"),
+    Column.aid_item: ("资助项目",),
+    Column.amount: ("金额", "资助金额"),
+    Column.paid_on: ("发放日期",),
+    Column.disability_category: ("残疾类别",),
+    Column.arrangement: ("安置方式",),
+}
+
+HEADER_LABELS: dict[Column, str] = {
+    Column.name: "姓名",
+    Column.id_number: "身份证号",
+    Column.township: "乡镇（街道）",
+    Column.village: "村（社区）",
+    Column.school: "学校",
+    Column.grade: "年级",
+    Column.education_level: "教育阶段",
+    Column.aid_item: "资助项目",
+    Column.amount: "金额",
+    Column.paid_on: "发放日期",
+    Column.disability_category: "残疾类别",
+    Column.arrangement: "安置方式",
+}
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    kind: RegisterKind
+    label: str
+    required: tuple[Column, ...]
+    optional: tuple[Column, ...] = ()
+
+
+REGISTERS: dict[RegisterKind, RegisterSpec] = {
+    RegisterKind.household: RegisterSpec(
+        RegisterKind.household, "户籍", (Column.name, Column.id_number, Column.township), (Column.village,)
+    ),
+    RegisterKind.enrollment: RegisterSpec(
+        RegisterKind.enrollment, "学籍", (Column.name, Column.id_number, Column.school), (Column.grade,)
+    ),
+    RegisterKind.alleviated: RegisterSpec(
+        RegisterKind.alleviated,
+        "脱贫户学生",
+        (Column.name, Column.id_number, Column.township),
+        (Column.education_level, Column.village),
+    ),
+    RegisterKind.aid: RegisterSpec(
+        RegisterKind.aid, "资助发放", (Column.id_number, Column.aid_item), (Column.name, Column.amount, Column.paid_on)
+    ),
+    RegisterKind.disability: RegisterSpec(
+        RegisterKind.disability,
+        "残疾儿童",
+        (Column.name, Column.id_number, Column.township, Column.arrangement),
+        (Column.disability_category,),
+    ),
+}
+
+_HEADER_NOISE = re.compile(r"[\s\u3000*＊:：]+")
+
+
+def normalise_header(text: object) -> str:
+    """`乡镇（街道）`, `乡镇(街道)` and ` 乡镇 (街道)* ` are one header."""
+    value = str(text) if text is not None else ""
+    value = value.replace("（", "(").replace("）", ")")
+    return _HEADER_NOISE.sub("", value)
+
+
+_ALIAS_TO_COLUMN = {normalise_header(alias): column for column, aliases in HEADER_ALIASES.items() for alias in aliases}
+
+
+def column_for(header: object) -> Column | None:
+    return _ALIAS_TO_COLUMN.get(normalise_header(header))
+
+
+@dataclass(frozen=True)
+class Rejection:
+    row_no: int
+    column: str
+    reason: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    row_no: int
+    id_number: str
+    township: str | None
+    cells: dict[str, str]
+
+
+@dataclass
+class ParsedRegister:
+    kind: RegisterKind
+    header_row_no: int
+    columns: dict[Column, int]
+    headers: list[str]
+    rows: list[ValidRow] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    rejected_rows: int = 0
+    blank_rows: int = 0
+
+    @property
+    def data_rows(self) -> int:
+        return len(self.rows) + self.rejected_rows

@@ -1,0 +1,169 @@
+"""Registers in the ledger: storing an imported file's rows, replacing an older version, and
+reading the current rows of a campaign back for discovery."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from domain.discovery import KeyedRow, RowRef
+from domain.id_number import age_on
+from domain.registers import Column, ParsedRegister, RegisterKind, normalise_header
+from ledger.models import CaseSource, RegisterFile, RegisterReject, RegisterRow
+from ledger.personal import PersonalDataCipher
+
+_ARRANGEMENT_KEY = normalise_header("安置方式")
+
+
+@dataclass(frozen=True)
+class StoredImport:
+    file_id: int
+    replaced: int
+
+
+def previous_import(session: Session, *, campaign: str, kind: RegisterKind, digest: str) -> RegisterFile | None:
+    return session.scalars(
+        select(RegisterFile).where(
+            RegisterFile.campaign == campaign, RegisterFile.register == kind.value, RegisterFile.content_hash == digest
+        )
+    ).one_or_none()
+
+
+def _arrangement(parsed: ParsedRegister, cells: dict[str, str]) -> bool:
+    if Column.arrangement not in parsed.columns:
+        return False
+    header = normalise_header(parsed.headers[parsed.columns[Column.arrangement]])
+    return bool(cells.get(header or _ARRANGEMENT_KEY, "").strip())
+
+
+def store_register(
+    session: Session,
+    *,
+    cipher: PersonalDataCipher,
+    campaign: str,
+    reference_date: dt.date,
+    parsed: ParsedRegister,
+    file_name: str,
+    sheet: str | None,
+    digest: str,
+    imported_by: str | None,
+) -> StoredImport:
+    """Store a new version of a register for the campaign; older versions stop being current and
+    their rows are deleted (data minimisation), their file records kept for the record."""
+    older = list(
+        session.scalars(
+            select(RegisterFile.id).where(
+                RegisterFile.campaign == campaign, RegisterFile.register == parsed.kind.value, RegisterFile.current
+            )
+        )
+    )
+    if older:
+        session.execute(update(RegisterFile).where(RegisterFile.id.in_(older)).values(current=False))
+        session.execute(delete(RegisterRow).where(RegisterRow.file_id.in_(older)))
+        session.execute(delete(RegisterReject).where(RegisterReject.file_id.in_(older)))
+    file_id = session.scalar(
+        insert(RegisterFile)
+        .values(
+            campaign=campaign,
+            register=parsed.kind.value,
+            file_name=file_name[:255],
+            sheet=sheet,
+            content_hash=digest,
+            data_rows=parsed.data_rows,
+            valid_rows=len(parsed.rows),
+            rejected_rows=parsed.rejected_rows,
+            blank_rows=parsed.blank_rows,
+            current=True,
+            imported_by=imported_by,
+        )
+        .returning(RegisterFile.id)
+    )
+    assert file_id is not None
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(
+            "COPY register_rows (file_id, row_no, child_key, township, age, has_arrangement, cells_enc) FROM STDIN"
+        ) as copy:
+            for row in parsed.rows:
+                copy.write_row(
+                    (
+                        file_id,
+                        row.row_no,
+                        cipher.child_key(row.id_number),
+                        row.township,
+                        age_on(row.id_number, reference_date),
+                        _arrangement(parsed, row.cells),
+                        cipher.encrypt_json(row.cells, context=f"register:{file_id}:{row.row_no}"),
+                    )
+                )
+        with cursor.copy(
+            "COPY register_rejects (file_id, row_no, column_name, reason, value_masked) FROM STDIN"
+        ) as copy:
+            for rejection in parsed.rejections:
+                copy.write_row((file_id, rejection.row_no, rejection.column, rejection.reason, rejection.value[:64]))
+    return StoredImport(file_id=file_id, replaced=len(older))
+
+
+def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, list[KeyedRow]]:
+    found: dict[RegisterKind, list[KeyedRow]] = {kind: [] for kind in RegisterKind}
+    query = (
+        select(
+            RegisterFile.register,
+            RegisterRow.file_id,
+            RegisterRow.row_no,
+            RegisterRow.child_key,
+            RegisterRow.township,
+            RegisterRow.age,
+            RegisterRow.has_arrangement,
+        )
+        .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
+        .where(RegisterFile.campaign == campaign, RegisterFile.current)
+        .order_by(RegisterRow.file_id, RegisterRow.row_no)
+    )
+    for register, file_id, row_no, key, township, age, arranged in session.execute(query):
+        found[RegisterKind(register)].append(
+            KeyedRow(
+                key=key, ref=RowRef(register, file_id, row_no), township=township, age=age, has_arrangement=arranged
+            )
+        )
+    return found
+
+
+def rejected_rows_total(session: Session, *, campaign: str) -> int:
+    return (
+        session.scalar(
+            select(func.coalesce(func.sum(RegisterFile.rejected_rows), 0)).where(
+                RegisterFile.campaign == campaign, RegisterFile.current
+            )
+        )
+        or 0
+    )
+
+
+def row_cells(session: Session, *, cipher: PersonalDataCipher, ref: RowRef) -> dict[str, str]:
+    blob = session.scalar(
+        select(RegisterRow.cells_enc).where(RegisterRow.file_id == ref.file_id, RegisterRow.row_no == ref.row_no)
+    )
+    return cipher.decrypt_json(blob, context=f"register:{ref.file_id}:{ref.row_no}")
+
+
+def link_sources(session: Session, *, case_id: object, refs: list[RowRef]) -> None:
+    for ref in refs:
+        session.execute(
+            insert(CaseSource)
+            .values(case_id=case_id, file_id=ref.file_id, row_no=ref.row_no, register=ref.register)
+            .on_conflict_do_nothing()
+        )
+
+
+def case_sources(session: Session, *, case_id: object) -> list[RowRef]:
+    rows = session.execute(
+        select(CaseSource.register, CaseSource.file_id, CaseSource.row_no)
+        .where(CaseSource.case_id == case_id)
+        .order_by(CaseSource.file_id, CaseSource.row_no)
+    )
+    return [RowRef(register, file_id, row_no) for register, file_id, row_no in rows]

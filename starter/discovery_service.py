@@ -1,0 +1,249 @@
+"""Importing registers and discovering suspects: the admin's side of DESIGN §5."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from activities.registers import file_digest, parse_register, read_table
+from domain.actors import Actor
+from domain.campaign import CampaignSpec
+from domain.discovery import Suspect, find_suspects
+from domain.enums import CaseKind, Role
+from domain.id_number import mask_id_number, normalise_id_number
+from domain.registers import Column, ParsedRegister, RegisterKind, column_for
+from ledger.registers import (
+    current_rows,
+    link_sources,
+    previous_import,
+    rejected_rows_total,
+    row_cells,
+    store_register,
+)
+from starter.case_service import OpenRequest, cipher_for, open_case, prepare_opener
+from starter.context import Context
+
+DISCOVERY_ACTOR = Actor(name="县教委（排查比对）", role=Role.county)
+
+REJECT_REASONS = {
+    "check_digit": "校验码不符",
+    "length": "身份证号位数不对",
+    "characters": "身份证号含非法字符",
+    "birth_date": "出生日期不存在",
+    "missing": "缺少必填项",
+    "unknown_township": "未知乡镇（街道）",
+}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportSummary:
+    register: str
+    campaign: str
+    file: str
+    unchanged: bool
+    rows: int = 0
+    valid: int = 0
+    rejected_rows: int = 0
+    blank_rows: int = 0
+    replaced: int = 0
+    header_row: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    rejects_file: str | None = None
+    report_file: str | None = None
+
+
+def reports_dir(ctx: Context) -> Path:
+    folder = ctx.settings.data_dir.expanduser().resolve() / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def write_rejects(path: Path, parsed: ParsedRegister) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["行号", "列", "原因", "原因代码", "值（已遮蔽）"])
+        for r in parsed.rejections:
+            writer.writerow([r.row_no, r.column, REJECT_REASONS.get(r.reason, r.reason), r.reason, r.value])
+
+
+def import_register(
+    ctx: Context,
+    *,
+    kind: RegisterKind,
+    path: Path,
+    campaign: CampaignSpec,
+    sheet: str | None,
+    imported_by: str | None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Read, validate and store one register file; the same content twice is a no-op."""
+    digest = file_digest(path)
+    with ctx.sessions() as session:
+        earlier = previous_import(session, campaign=campaign.name, kind=kind, digest=digest)
+    if earlier is not None:
+        return ImportSummary(
+            kind.value,
+            campaign.name,
+            str(path),
+            True,
+            rows=earlier.data_rows,
+            valid=earlier.valid_rows,
+            rejected_rows=earlier.rejected_rows,
+            blank_rows=earlier.blank_rows,
+        )
+    table = read_table(path, sheet)
+    total = max(1, len(table))
+    parsed = parse_register(table, kind, ctx.roster, (lambda done: progress(done, total)) if progress else None)
+    with ctx.sessions.begin() as session:
+        stored = store_register(
+            session,
+            cipher=cipher_for(ctx),
+            campaign=campaign.name,
+            reference_date=campaign.reference_date,
+            parsed=parsed,
+            file_name=path.name,
+            sheet=sheet,
+            digest=digest,
+            imported_by=imported_by,
+        )
+    summary = ImportSummary(
+        kind.value,
+        campaign.name,
+        str(path),
+        False,
+        rows=parsed.data_rows,
+        valid=len(parsed.rows),
+        rejected_rows=parsed.rejected_rows,
+        blank_rows=parsed.blank_rows,
+        replaced=stored.replaced,
+        header_row=parsed.header_row_no,
+        rejected=[
+            {"row": r.row_no, "column": r.column, "reason": r.reason, "value": r.value} for r in parsed.rejections
+        ],
+    )
+    base = reports_dir(ctx) / f"import-{campaign.name}-{kind.value}-{_stamp()}"
+    rejects = base.with_name(base.name + ".rejects.csv")
+    write_rejects(rejects, parsed)
+    summary.rejects_file = str(rejects)
+    report = base.with_name(base.name + ".report.json")
+    report.write_text(
+        json.dumps({k: v for k, v in summary.__dict__.items() if k != "rejected"}, ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
+    summary.report_file = str(report)
+    return summary
+
+
+@dataclass
+class DiscoveryResult:
+    campaign: str
+    suspects: dict[CaseKind, list[Suspect]]
+    rejected_rows: int
+    opened: int = 0
+    already_open: int = 0
+    failed: int = 0
+    report_file: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        return {kind.value: len(self.suspects.get(kind, [])) for kind in CaseKind}
+
+    def by_township(self) -> dict[str, dict[str, int]]:
+        table: dict[str, Counter[str]] = {}
+        for kind, suspects in self.suspects.items():
+            for suspect in suspects:
+                table.setdefault(suspect.township, Counter())[kind.value] += 1
+        return {
+            township: {k.value: counts.get(k.value, 0) for k in CaseKind} for township, counts in sorted(table.items())
+        }
+
+
+def discover(ctx: Context, *, campaign: CampaignSpec, township: str | None) -> DiscoveryResult:
+    with ctx.sessions() as session:
+        rows = current_rows(session, campaign=campaign.name)
+        rejected = rejected_rows_total(session, campaign=campaign.name)
+    suspects = find_suspects(
+        rows[RegisterKind.household],
+        rows[RegisterKind.enrollment],
+        rows[RegisterKind.alleviated],
+        rows[RegisterKind.aid],
+        rows[RegisterKind.disability],
+        township=township,
+    )
+    return DiscoveryResult(campaign.name, suspects, rejected)
+
+
+def _person(cells: dict[str, str]) -> tuple[str, str]:
+    id_number = name = ""
+    for header, value in cells.items():
+        column = column_for(header)
+        if column == Column.id_number and not id_number:
+            id_number = normalise_id_number(value)
+        elif column == Column.name and not name:
+            name = "".join(value.split())
+    return id_number, name
+
+
+def write_suspect_list(ctx: Context, result: DiscoveryResult) -> Path:
+    """The suspects, ID numbers masked, with the register rows that raised each."""
+    cipher = cipher_for(ctx)
+    path = reports_dir(ctx) / f"discover-{result.campaign}-{_stamp()}.csv"
+    with ctx.sessions() as session, path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["类别", "乡镇（街道）", "身份证号（已遮蔽）", "来源（登记表:行号）"])
+        for kind in CaseKind:
+            for suspect in sorted(result.suspects.get(kind, []), key=lambda s: (s.township, s.refs[0].row_no)):
+                id_number, _name = _person(row_cells(session, cipher=cipher, ref=suspect.refs[0]))
+                sources = "；".join(f"{ref.register}:{ref.row_no}" for ref in suspect.refs)
+                writer.writerow([kind.value, suspect.township, mask_id_number(id_number), sources])
+    return path
+
+
+async def apply_discovery(
+    ctx: Context,
+    result: DiscoveryResult,
+    *,
+    actor: Actor,
+    concurrency: int = 8,
+    progress: Progress | None = None,
+) -> None:
+    """Open every suspect as a case, through the same path as `case open`; resumable and idempotent:
+    a suspect whose case exists counts as already open."""
+    opener = await prepare_opener(ctx, result.campaign)
+    cipher = cipher_for(ctx)
+    gate = asyncio.Semaphore(concurrency)
+    everyone = [s for kind in CaseKind for s in result.suspects.get(kind, [])]
+    done = 0
+
+    async def one(suspect: Suspect) -> None:
+        nonlocal done
+        async with gate:
+            with ctx.sessions() as session:
+                id_number, name = _person(row_cells(session, cipher=cipher, ref=suspect.refs[0]))
+            intake = {"source": "discovery", "rows": [f"{r.register}:{r.file_id}:{r.row_no}" for r in suspect.refs]}
+            request = OpenRequest(suspect.kind, id_number, name, suspect.township, result.campaign, intake)
+            opened = await open_case(ctx, actor, request, opener)
+            with ctx.sessions.begin() as session:
+                link_sources(session, case_id=uuid.UUID(opened.case_id), refs=suspect.refs)
+            if opened.created:
+                result.opened += 1
+            else:
+                result.already_open += 1
+            done += 1
+            if progress:
+                progress(done, len(everyone))
+
+    await asyncio.gather(*(one(s) for s in everyone))

@@ -1,0 +1,167 @@
+"""Discovery on a generated county with known answers, against the real ledger and dev server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.campaign import CampaignSpec
+from domain.discovery import KeyedRow, RowRef, find_suspects
+from domain.enums import CaseKind
+from domain.id_number import age_on, make_id_number
+from domain.registers import RegisterKind
+from ledger.campaigns import upsert_campaign
+from ledger.models import Case, CaseSource, RegisterFile, RegisterRow
+from starter.context import Context
+from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register
+from tests.support.registers import generate_county
+
+REFERENCE = dt.date(2026, 9, 1)
+
+
+def test_age_boundaries_on_the_reference_date() -> None:
+    sixth_today = make_id_number("500243", dt.date(2020, 9, 1), 1)
+    sixth_tomorrow = make_id_number("500243", dt.date(2020, 9, 2), 2)
+    seventeenth_today = make_id_number("500243", dt.date(2009, 9, 1), 3)
+    sixteen_still = make_id_number("500243", dt.date(2009, 9, 2), 4)
+    rows = [
+        KeyedRow(key=n, ref=RowRef("household", 1, i), township="梅子垭镇", age=age_on(n, REFERENCE))
+        for i, n in enumerate([sixth_today, sixth_tomorrow, seventeenth_today, sixteen_still], start=2)
+    ]
+    found = find_suspects(rows, [], [], [], [])
+    assert {s.key for s in found[CaseKind.dropout]} == {sixth_today, sixteen_still}
+
+
+def test_rules_per_kind_and_duplicates() -> None:
+    def row(key: str, register: str, n: int, **kw) -> KeyedRow:
+        return KeyedRow(key=key, ref=RowRef(register, 1, n), township="鞍子镇", **kw)
+
+    found = find_suspects(
+        household=[row("a", "household", 2, age=10), row("a", "household", 3, age=10), row("b", "household", 4, age=9)],
+        enrollment=[row("b", "enrollment", 2)],
+        alleviated=[row("c", "alleviated", 2), row("d", "alleviated", 3)],
+        aid=[row("d", "aid", 2)],
+        disability=[
+            row("e", "disability", 2),
+            row("f", "disability", 3),
+            row("f", "disability", 4, has_arrangement=True),
+        ],
+    )
+    assert [(s.key, len(s.refs)) for s in found[CaseKind.dropout]] == [("a", 2)]
+    assert [s.key for s in found[CaseKind.funding]] == ["c"]
+    assert [s.key for s in found[CaseKind.disability]] == ["e"]
+
+
+@pytest.fixture
+def campaign(case_ctx: Context) -> CampaignSpec:
+    spec = CampaignSpec(
+        name=f"county-{uuid.uuid4().hex[:8]}",
+        reference_date=REFERENCE,
+        clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC),
+        calendar="calendar",
+    )
+    with case_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+    return spec
+
+
+def import_all(ctx: Context, county, campaign: CampaignSpec) -> dict[RegisterKind, object]:
+    return {
+        kind: import_register(ctx, kind=kind, path=path, campaign=campaign, sheet=None, imported_by="t")
+        for kind, path in county.files.items()
+    }
+
+
+async def test_generated_county_exact_answers_and_idempotent_apply(
+    case_ctx: Context, campaign: CampaignSpec, tmp_path: Path
+) -> None:
+    county = generate_county(tmp_path / "county", case_ctx.roster, children=1500, reference_date=REFERENCE, seed=11)
+    summaries = import_all(case_ctx, county, campaign)
+    assert sum(s.rejected_rows for s in summaries.values()) == county.expected_rejected
+    again = import_register(
+        case_ctx,
+        kind=RegisterKind.household,
+        path=county.files[RegisterKind.household],
+        campaign=campaign,
+        sheet=None,
+        imported_by="t",
+    )
+    assert again.unchanged
+
+    result = discover(case_ctx, campaign=campaign, township=None)
+    assert result.counts() == county.expected
+    assert result.rejected_rows == county.expected_rejected
+    assert result.by_township() == {t: c for t, c in sorted(county.expected_by_township.items())}
+    township = "梅子垭镇"
+    only = discover(case_ctx, campaign=campaign, township=township)
+    assert only.counts() == county.expected_by_township.get(township, {"dropout": 0, "funding": 0, "disability": 0})
+
+    # An apply interrupted half-way, then run again: only the rest is opened.
+    half = discover(case_ctx, campaign=campaign, township=None)
+    half.suspects = {kind: suspects[: len(suspects) // 2] for kind, suspects in half.suspects.items()}
+    await apply_discovery(case_ctx, half, actor=DISCOVERY_ACTOR)
+    first_half = sum(len(s) for s in half.suspects.values())
+    assert half.opened == first_half
+
+    full = discover(case_ctx, campaign=campaign, township=None)
+    await apply_discovery(case_ctx, full, actor=DISCOVERY_ACTOR)
+    total = sum(county.expected.values())
+    assert (full.opened, full.already_open) == (total - first_half, first_half)
+
+    twice = discover(case_ctx, campaign=campaign, township=None)
+    await apply_discovery(case_ctx, twice, actor=DISCOVERY_ACTOR)
+    assert (twice.opened, twice.already_open) == (0, total)
+
+    with case_ctx.sessions() as session:
+        per_kind = dict(
+            session.execute(
+                select(Case.kind, func.count()).where(Case.campaign == campaign.name).group_by(Case.kind)
+            ).all()
+        )
+        sourced = session.scalar(
+            select(func.count(func.distinct(CaseSource.case_id)))
+            .join(Case, Case.id == CaseSource.case_id)
+            .where(Case.campaign == campaign.name)
+        )
+    assert per_kind == {k: v for k, v in county.expected.items() if v}
+    assert sourced == total
+
+
+async def test_a_new_version_replaces_the_older(case_ctx: Context, campaign: CampaignSpec, tmp_path: Path) -> None:
+    first = generate_county(tmp_path / "v1", case_ctx.roster, children=300, reference_date=REFERENCE, seed=1)
+    second = generate_county(tmp_path / "v2", case_ctx.roster, children=200, reference_date=REFERENCE, seed=2)
+    for county in (first, second):
+        import_register(
+            case_ctx,
+            kind=RegisterKind.household,
+            path=county.files[RegisterKind.household],
+            campaign=campaign,
+            sheet=None,
+            imported_by="t",
+        )
+    with case_ctx.sessions() as session:
+        files = session.execute(
+            select(RegisterFile.id, RegisterFile.current)
+            .where(RegisterFile.campaign == campaign.name)
+            .order_by(RegisterFile.id)
+        ).all()
+        live = session.scalar(
+            select(func.count())
+            .select_from(RegisterRow)
+            .join(RegisterFile)
+            .where(RegisterFile.campaign == campaign.name)
+        )
+    assert [current for _id, current in files] == [False, True]
+    second_valid = import_register(
+        case_ctx,
+        kind=RegisterKind.household,
+        path=second.files[RegisterKind.household],
+        campaign=campaign,
+        sheet=None,
+        imported_by="t",
+    )
+    assert second_valid.unchanged and live == second_valid.valid
