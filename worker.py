@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 
 import structlog
 from temporalio.worker import Worker
@@ -52,6 +54,11 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(run_worker(settings))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The Temporal runtime's threads can abort interpreter finalisation (sdk-python#300); the
+    # worker has shut down gracefully by now, so leave without it.
+    os._exit(0)
 
 
 if __name__ == "__main__":
