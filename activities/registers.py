@@ -5,13 +5,15 @@ number, column and reason, never dropped."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 
-from domain.id_number import IdNumberError, mask_id_number, normalise_id_number
+from activities.id_batch import normalise_ids
+from domain.id_number import mask_id_number
 from domain.registers import (
     HEADER_LABELS,
     REGISTERS,
@@ -20,8 +22,8 @@ from domain.registers import (
     RegisterKind,
     Rejection,
     ValidRow,
+    cell_text,
     column_for,
-    normalise_header,
 )
 from domain.roster import Roster, UnknownTownshipError
 
@@ -98,21 +100,23 @@ def find_header(table: list[list[object]], kind: RegisterKind) -> tuple[int, dic
     raise RegisterFileError("missing_columns", "、".join(missing))
 
 
-def cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _masked(value: str) -> str:
     compact = "".join(value.split())
     return mask_id_number(compact) if len(compact) >= 8 else "*" * len(compact)
+
+
+def _column(rows: list[list[object]], at: int | None) -> list[object]:
+    """One column's raw cells; each check turns them into text only where it must."""
+    if at is None:
+        return [""] * len(rows)
+    try:
+        return list(map(itemgetter(at), rows))
+    except IndexError:
+        return [row[at] if at < len(row) else "" for row in rows]
+
+
+def _blank(value: object) -> bool:
+    return value is None or (value.isspace() or not value if type(value) is str else not cell_text(value))
 
 
 def parse_register(
@@ -121,55 +125,71 @@ def parse_register(
     roster: Roster,
     on_progress: Callable[[int], None] | None = None,
 ) -> ParsedRegister:
+    """Validate every row, column by column: the ID numbers as one batch, townships through a
+    cache of the names seen, names for presence. Blank rows are skipped and counted."""
     header_index, columns = find_header(table, kind)
     spec = REGISTERS[kind]
     headers = [cell_text(h) for h in table[header_index]]
     parsed = ParsedRegister(kind, header_index + 1, columns, headers)
-    id_at = columns[Column.id_number]
-    name_at = columns.get(Column.name)
+    rows = table[header_index + 1 :]
+    filled = [any(row) for row in rows]
+    body = list(compress(rows, filled))
+    row_nos = list(compress(range(header_index + 2, len(table) + 1), filled))
+    parsed.blank_rows = len(rows) - len(body)
+    if on_progress is not None:
+        on_progress(len(table) // 2)
+    raw_ids = [v if type(v) is str else cell_text(v) for v in _column(body, columns[Column.id_number])]
+    ids, id_errors = normalise_ids(raw_ids)
+    names = _column(body, columns.get(Column.name)) if Column.name in spec.required else None
     township_at = columns.get(Column.township) if Column.township in spec.required else None
-    need_name = Column.name in spec.required
-    townships: dict[str, str | None] = {}
-    keep = [(i, normalise_header(h) or f"col{i + 1}") for i, h in enumerate(headers)]
-    for index in range(header_index + 1, len(table)):
-        row = table[index]
-        row_no = index + 1
-        if on_progress is not None and index % 2000 == 0:
-            on_progress(index)
-        texts = [cell_text(v) for v in row]
-        if not any(texts):
-            parsed.blank_rows += 1
-            continue
-        problems: list[Rejection] = []
-        raw_id = texts[id_at] if id_at < len(texts) else ""
-        id_number = ""
-        if not raw_id:
-            problems.append(Rejection(row_no, HEADER_LABELS[Column.id_number], "missing", ""))
-        else:
+    raw_townships = _column(body, township_at) if township_at is not None else None
+    townships: list[str | None] = [None] * len(body)
+    if raw_townships is not None:
+        known: dict[str, str | None] = {}
+        for raw in set(raw_townships):
+            text = raw if type(raw) is str else cell_text(raw)
             try:
-                id_number = normalise_id_number(raw_id)
-            except IdNumberError as error:
-                problems.append(Rejection(row_no, HEADER_LABELS[Column.id_number], error.code, _masked(raw_id)))
-        if need_name and name_at is not None and not (texts[name_at] if name_at < len(texts) else ""):
-            problems.append(Rejection(row_no, HEADER_LABELS[Column.name], "missing", ""))
-        township: str | None = None
-        if township_at is not None:
-            raw_township = texts[township_at] if township_at < len(texts) else ""
-            if raw_township not in townships:
-                try:
-                    townships[raw_township] = roster.canonical_township(raw_township) if raw_township else None
-                except UnknownTownshipError:
-                    townships[raw_township] = None
-            township = townships[raw_township]
-            if township is None:
-                reason = "unknown_township" if raw_township else "missing"
-                problems.append(Rejection(row_no, HEADER_LABELS[Column.township], reason, raw_township))
-        if problems:
-            parsed.rejections.extend(problems)
-            parsed.rejected_rows += 1
-            continue
-        cells = {key: texts[i] for i, key in keep if i < len(texts) and texts[i]}
-        parsed.rows.append(ValidRow(row_no, id_number, township, cells))
+                known[raw] = roster.canonical_township(text) if text.strip() else None
+            except UnknownTownshipError:
+                known[raw] = None
+        townships = [known[raw] for raw in raw_townships]
+    bad = {i for i, error in enumerate(id_errors) if error is not None}
+    if names is not None:
+        bad.update(i for i, name in enumerate(names) if not name or (type(name) is str and name.isspace()))
+    if raw_townships is not None:
+        bad.update(i for i, township in enumerate(townships) if township is None)
+    ok = [True] * len(body)
+    for i in bad:
+        ok[i] = False
+    parsed.row_nos = list(compress(row_nos, ok))
+    parsed.id_numbers = list(compress(ids, ok))  # type: ignore[arg-type]
+    parsed.townships = list(compress(townships, ok))
+    parsed.raw_rows = list(compress(body, ok))
+    id_label, name_label, township_label = (
+        HEADER_LABELS[Column.id_number],
+        HEADER_LABELS[Column.name],
+        HEADER_LABELS[Column.township],
+    )
+    for i in sorted(bad):
+        row_no = row_nos[i]
+        if id_errors[i] is not None:
+            parsed.rejections.append(Rejection(row_no, id_label, id_errors[i] or "", _masked(raw_ids[i])))
+        if names is not None and _blank(names[i]):
+            parsed.rejections.append(Rejection(row_no, name_label, "missing", ""))
+        if raw_townships is not None and townships[i] is None:
+            raw = cell_text(raw_townships[i])
+            parsed.rejections.append(Rejection(row_no, township_label, "unknown_township" if raw else "missing", raw))
+        parsed.rejected_rows += 1
     if on_progress is not None:
         on_progress(len(table))
     return parsed
+
+
+def valid_rows(parsed: ParsedRegister) -> list[ValidRow]:
+    """The valid rows as records, their cells as text (for storing and for reading in tests)."""
+    return [
+        ValidRow(row_no, id_number, township, parsed.cells(i))
+        for i, (row_no, id_number, township) in enumerate(
+            zip(parsed.row_nos, parsed.id_numbers, parsed.townships, strict=True)
+        )
+    ]

@@ -1,36 +1,65 @@
-"""Reconciling the registers into suspects (DESIGN §5). Pure: rows in, suspects out.
+"""Reconciling the registers into suspects (DESIGN §5). Pure: columns in, suspects out.
 
 - dropout: a household row of a child aged 6–16 on the reference date whose key is in no
   enrollment row (any school, in the county or not);
 - funding: an alleviated row whose key has no aid row;
 - disability: a disability row of a child with no arrangement recorded in any of their rows.
 A child listed twice is one suspect, with every row that raised it.
+
+Registers are held column-wise: a county's run to 100,000s of rows, and one object per row
+would cost more than the reconciliation itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from domain.enums import CaseKind
 
 MIN_AGE, MAX_AGE = 6, 16
 
 
-@dataclass(frozen=True)
-class RowRef:
+class RowRef(NamedTuple):
     register: str
     file_id: int
     row_no: int
 
 
-@dataclass(frozen=True)
-class KeyedRow:
-    key: str
-    ref: RowRef
-    township: str | None = None
-    age: int | None = None
-    has_arrangement: bool = False
+@dataclass
+class RegisterColumns:
+    """The valid rows of one register: child key, where the row is, and what discovery needs."""
+
+    register: str
+    keys: list[str] = field(default_factory=list)
+    file_ids: list[int] = field(default_factory=list)
+    row_nos: list[int] = field(default_factory=list)
+    townships: list[str | None] = field(default_factory=list)
+    ages: list[int | None] = field(default_factory=list)
+    arranged: list[bool] = field(default_factory=list)
+
+    def append(
+        self,
+        key: str,
+        file_id: int,
+        row_no: int,
+        township: str | None = None,
+        age: int | None = None,
+        arranged: bool = False,
+    ) -> None:
+        self.keys.append(key)
+        self.file_ids.append(file_id)
+        self.row_nos.append(row_no)
+        self.townships.append(township)
+        self.ages.append(age)
+        self.arranged.append(arranged)
+
+    def ref(self, index: int) -> RowRef:
+        return RowRef(self.register, self.file_ids[index], self.row_nos[index])
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 @dataclass
@@ -41,40 +70,46 @@ class Suspect:
     refs: list[RowRef] = field(default_factory=list)
 
 
-def _group(rows: Iterable[KeyedRow], kind: CaseKind) -> dict[str, Suspect]:
+def _group(kind: CaseKind, rows: RegisterColumns, indexes: Iterable[int]) -> list[Suspect]:
     suspects: dict[str, Suspect] = {}
-    for row in rows:
-        suspect = suspects.get(row.key)
+    keys, townships = rows.keys, rows.townships
+    for i in indexes:
+        key = keys[i]
+        suspect = suspects.get(key)
         if suspect is None:
-            suspects[row.key] = Suspect(kind, row.key, row.township or "", [row.ref])
+            suspects[key] = Suspect(kind, key, townships[i] or "", [rows.ref(i)])
         else:
-            suspect.refs.append(row.ref)
-    return suspects
+            suspect.refs.append(rows.ref(i))
+    return list(suspects.values())
 
 
-def dropout_suspects(household: Iterable[KeyedRow], enrollment: Iterable[KeyedRow]) -> list[Suspect]:
-    enrolled = {row.key for row in enrollment}
-    in_age = (r for r in household if r.age is not None and MIN_AGE <= r.age <= MAX_AGE and r.key not in enrolled)
-    return list(_group(in_age, CaseKind.dropout).values())
+def dropout_suspects(household: RegisterColumns, enrollment: RegisterColumns) -> list[Suspect]:
+    enrolled = set(enrollment.keys)
+    unenrolled = set(household.keys) - enrolled
+    in_age = [
+        i
+        for i, (key, age) in enumerate(zip(household.keys, household.ages, strict=True))
+        if key in unenrolled and age is not None and MIN_AGE <= age <= MAX_AGE
+    ]
+    return _group(CaseKind.dropout, household, in_age)
 
 
-def funding_suspects(alleviated: Iterable[KeyedRow], aid: Iterable[KeyedRow]) -> list[Suspect]:
-    aided = {row.key for row in aid}
-    return list(_group((r for r in alleviated if r.key not in aided), CaseKind.funding).values())
+def funding_suspects(alleviated: RegisterColumns, aid: RegisterColumns) -> list[Suspect]:
+    aided = set(aid.keys)
+    return _group(CaseKind.funding, alleviated, (i for i, key in enumerate(alleviated.keys) if key not in aided))
 
 
-def disability_suspects(disability: Iterable[KeyedRow]) -> list[Suspect]:
-    rows = list(disability)
-    arranged = {row.key for row in rows if row.has_arrangement}
-    return list(_group((r for r in rows if r.key not in arranged), CaseKind.disability).values())
+def disability_suspects(disability: RegisterColumns) -> list[Suspect]:
+    arranged = {key for key, done in zip(disability.keys, disability.arranged, strict=True) if done}
+    return _group(CaseKind.disability, disability, (i for i, key in enumerate(disability.keys) if key not in arranged))
 
 
 def find_suspects(
-    household: list[KeyedRow],
-    enrollment: list[KeyedRow],
-    alleviated: list[KeyedRow],
-    aid: list[KeyedRow],
-    disability: list[KeyedRow],
+    household: RegisterColumns,
+    enrollment: RegisterColumns,
+    alleviated: RegisterColumns,
+    aid: RegisterColumns,
+    disability: RegisterColumns,
     township: str | None = None,
 ) -> dict[CaseKind, list[Suspect]]:
     found = {

@@ -3,6 +3,7 @@ officials head them, and what a row must hold to count."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -94,6 +95,19 @@ REGISTERS: dict[RegisterKind, RegisterSpec] = {
     ),
 }
 
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
 _HEADER_NOISE = re.compile(r"[\s\u3000*＊:：]+")
 
 
@@ -129,15 +143,36 @@ class ValidRow:
 
 @dataclass
 class ParsedRegister:
+    """A register read and validated, column-wise: the valid rows' numbers, ID numbers and
+    townships side by side; their cells kept raw and turned into text only when stored."""
+
     kind: RegisterKind
     header_row_no: int
     columns: dict[Column, int]
     headers: list[str]
-    rows: list[ValidRow] = field(default_factory=list)
+    row_nos: list[int] = field(default_factory=list)
+    id_numbers: list[str] = field(default_factory=list)
+    townships: list[str | None] = field(default_factory=list)
+    raw_rows: list[list[object]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     rejected_rows: int = 0
     blank_rows: int = 0
 
     @property
     def data_rows(self) -> int:
-        return len(self.rows) + self.rejected_rows
+        return len(self.row_nos) + self.rejected_rows
+
+    @property
+    def valid_rows(self) -> int:
+        return len(self.row_nos)
+
+    def cells(self, index: int) -> dict[str, str]:
+        """The valid row's non-empty cells under their normalised headers."""
+        row = self.raw_rows[index]
+        out: dict[str, str] = {}
+        for position, header in enumerate(self.headers):
+            if position < len(row):
+                value = cell_text(row[position])
+                if value:
+                    out[normalise_header(header) or f"col{position + 1}"] = value
+        return out

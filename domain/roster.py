@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict
 
@@ -90,13 +91,16 @@ class Roster(BaseModel):
     def townships(self) -> list[str]:
         return [chain.township for chain in self.chains()]
 
+    @cached_property
+    def _by_base(self) -> dict[str, TownshipChain]:
+        return {township_base(chain.township): chain for chain in self.chains()}
+
     def resolve(self, name: str) -> TownshipChain:
         """The chain of a township named with or without its suffix and with stray spaces."""
-        wanted = township_base(name)
-        for chain in self.chains():
-            if township_base(chain.township) == wanted:
-                return chain
-        raise UnknownTownshipError(name, self.suggest(name))
+        chain = self._by_base.get(township_base(name))
+        if chain is None:
+            raise UnknownTownshipError(name, self.suggest(name))
+        return chain
 
     def canonical_township(self, name: str) -> str:
         return self.resolve(name).township

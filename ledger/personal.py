@@ -4,7 +4,6 @@ the normalised ID as the child key (a plain hash of an 18-digit ID is brute-forc
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 from typing import Any
@@ -24,10 +23,17 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
 class PersonalDataCipher:
     def __init__(self, master_key: bytes) -> None:
         self._aead = AESGCM(_derive(master_key, b"columns"))
-        self._hmac_key = _derive(master_key, b"child-key")
+        hmac_key = _derive(master_key, b"child-key")
+        self._hmac_inner = hashlib.sha256(bytes(b ^ 0x36 for b in hmac_key.ljust(64, b"\0")))
+        self._hmac_outer = hashlib.sha256(bytes(b ^ 0x5C for b in hmac_key.ljust(64, b"\0")))
 
     def child_key(self, normalised_id_number: str) -> str:
-        return hmac.new(self._hmac_key, normalised_id_number.encode(), hashlib.sha256).hexdigest()
+        """HMAC-SHA256 (RFC 2104) with the key's pads hashed once: registers key 100,000s of rows."""
+        inner = self._hmac_inner.copy()
+        inner.update(normalised_id_number.encode())
+        outer = self._hmac_outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def encrypt(self, text: str, *, context: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)

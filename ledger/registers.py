@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from domain.discovery import KeyedRow, RowRef
+from domain.discovery import RegisterColumns, RowRef
 from domain.id_number import age_on
 from domain.registers import Column, ParsedRegister, RegisterKind, normalise_header
 from ledger.models import CaseSource, RegisterFile, RegisterReject, RegisterRow
@@ -74,7 +74,7 @@ def store_register(
             sheet=sheet,
             content_hash=digest,
             data_rows=parsed.data_rows,
-            valid_rows=len(parsed.rows),
+            valid_rows=parsed.valid_rows,
             rejected_rows=parsed.rejected_rows,
             blank_rows=parsed.blank_rows,
             current=True,
@@ -88,16 +88,19 @@ def store_register(
         with cursor.copy(
             "COPY register_rows (file_id, row_no, child_key, township, age, has_arrangement, cells_enc) FROM STDIN"
         ) as copy:
-            for row in parsed.rows:
+            for i, (row_no, id_number, township) in enumerate(
+                zip(parsed.row_nos, parsed.id_numbers, parsed.townships, strict=True)
+            ):
+                cells = parsed.cells(i)
                 copy.write_row(
                     (
                         file_id,
-                        row.row_no,
-                        cipher.child_key(row.id_number),
-                        row.township,
-                        age_on(row.id_number, reference_date),
-                        _arrangement(parsed, row.cells),
-                        cipher.encrypt_json(row.cells, context=f"register:{file_id}:{row.row_no}"),
+                        row_no,
+                        cipher.child_key(id_number),
+                        township,
+                        age_on(id_number, reference_date),
+                        _arrangement(parsed, cells),
+                        cipher.encrypt_json(cells, context=f"register:{file_id}:{row_no}"),
                     )
                 )
         with cursor.copy(
@@ -108,14 +111,14 @@ def store_register(
     return StoredImport(file_id=file_id, replaced=len(older))
 
 
-def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, list[KeyedRow]]:
-    found: dict[RegisterKind, list[KeyedRow]] = {kind: [] for kind in RegisterKind}
+def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, RegisterColumns]:
+    found = {kind: RegisterColumns(kind.value) for kind in RegisterKind}
     query = (
         select(
             RegisterFile.register,
+            RegisterRow.child_key,
             RegisterRow.file_id,
             RegisterRow.row_no,
-            RegisterRow.child_key,
             RegisterRow.township,
             RegisterRow.age,
             RegisterRow.has_arrangement,
@@ -124,12 +127,8 @@ def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, list[
         .where(RegisterFile.campaign == campaign, RegisterFile.current)
         .order_by(RegisterRow.file_id, RegisterRow.row_no)
     )
-    for register, file_id, row_no, key, township, age, arranged in session.execute(query):
-        found[RegisterKind(register)].append(
-            KeyedRow(
-                key=key, ref=RowRef(register, file_id, row_no), township=township, age=age, has_arrangement=arranged
-            )
-        )
+    for register, *values in session.execute(query):
+        found[RegisterKind(register)].append(*values)
     return found
 
 

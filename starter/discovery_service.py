@@ -126,7 +126,7 @@ def import_register(
         str(path),
         False,
         rows=parsed.data_rows,
-        valid=len(parsed.rows),
+        valid=parsed.valid_rows,
         rejected_rows=parsed.rejected_rows,
         blank_rows=parsed.blank_rows,
         replaced=stored.replaced,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.campaign import CampaignSpec
-from domain.discovery import KeyedRow, RowRef, find_suspects
+from domain.discovery import RegisterColumns, find_suspects
 from domain.enums import CaseKind
 from domain.id_number import age_on, make_id_number
 from domain.registers import RegisterKind
@@ -28,28 +28,27 @@ def test_age_boundaries_on_the_reference_date() -> None:
     sixth_tomorrow = make_id_number("500243", dt.date(2020, 9, 2), 2)
     seventeenth_today = make_id_number("500243", dt.date(2009, 9, 1), 3)
     sixteen_still = make_id_number("500243", dt.date(2009, 9, 2), 4)
-    rows = [
-        KeyedRow(key=n, ref=RowRef("household", 1, i), township="梅子垭镇", age=age_on(n, REFERENCE))
-        for i, n in enumerate([sixth_today, sixth_tomorrow, seventeenth_today, sixteen_still], start=2)
-    ]
-    found = find_suspects(rows, [], [], [], [])
+    household = RegisterColumns("household")
+    for i, n in enumerate([sixth_today, sixth_tomorrow, seventeenth_today, sixteen_still], start=2):
+        household.append(n, 1, i, "梅子垭镇", age_on(n, REFERENCE))
+    empty = [RegisterColumns(r) for r in ("enrollment", "alleviated", "aid", "disability")]
+    found = find_suspects(household, *empty)
     assert {s.key for s in found[CaseKind.dropout]} == {sixth_today, sixteen_still}
 
 
 def test_rules_per_kind_and_duplicates() -> None:
-    def row(key: str, register: str, n: int, **kw) -> KeyedRow:
-        return KeyedRow(key=key, ref=RowRef(register, 1, n), township="鞍子镇", **kw)
+    def columns(register: str, *rows: tuple) -> RegisterColumns:
+        built = RegisterColumns(register)
+        for n, (key, *rest) in enumerate(rows, start=2):
+            built.append(key, 1, n, "鞍子镇", *rest)
+        return built
 
     found = find_suspects(
-        household=[row("a", "household", 2, age=10), row("a", "household", 3, age=10), row("b", "household", 4, age=9)],
-        enrollment=[row("b", "enrollment", 2)],
-        alleviated=[row("c", "alleviated", 2), row("d", "alleviated", 3)],
-        aid=[row("d", "aid", 2)],
-        disability=[
-            row("e", "disability", 2),
-            row("f", "disability", 3),
-            row("f", "disability", 4, has_arrangement=True),
-        ],
+        household=columns("household", ("a", 10), ("a", 10), ("b", 9)),
+        enrollment=columns("enrollment", ("b",)),
+        alleviated=columns("alleviated", ("c",), ("d",)),
+        aid=columns("aid", ("d",)),
+        disability=columns("disability", ("e",), ("f",), ("f", None, True)),
     )
     assert [(s.key, len(s.refs)) for s in found[CaseKind.dropout]] == [("a", 2)]
     assert [s.key for s in found[CaseKind.funding]] == ["c"]

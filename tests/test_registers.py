@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.registers import RegisterFileError, parse_register, read_table
+from activities.registers import RegisterFileError, parse_register, read_table, valid_rows
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
 from domain.id_number import make_id_number
@@ -37,8 +37,17 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def parse(path: Path, kind: RegisterKind = RegisterKind.household):
-    return parse_register(read_table(path), kind, ROSTER)
+class Parsed:
+    def __init__(self, path: Path, kind: RegisterKind) -> None:
+        self.register = parse_register(read_table(path), kind, ROSTER)
+        self.rows = valid_rows(self.register)
+
+    def __getattr__(self, name: str):
+        return getattr(self.register, name)
+
+
+def parse(path: Path, kind: RegisterKind = RegisterKind.household) -> Parsed:
+    return Parsed(path, kind)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
@@ -151,3 +160,51 @@ def test_register_specific_columns(tmp_path: Path) -> None:
     assert len(parse(enrollment, RegisterKind.enrollment).rows) == 1
     aid = write_csv(tmp_path / "a.csv", [["身份证号", "资助项目", "金额"], [GOOD, "国家助学金", "1000"]])
     assert len(parse(aid, RegisterKind.aid).rows) == 1
+
+
+def test_batch_validation_agrees_with_the_reference_rules() -> None:
+    import random
+
+    from activities.id_batch import ages_on, normalise_ids
+    from domain.id_number import IdNumberError, age_on, normalise_id_number
+
+    rng = random.Random(3)
+    full_width = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+    values = []
+    for _ in range(5000):
+        n = make_id_number(
+            "500243", dt.date(1990, 1, 1) + dt.timedelta(days=rng.randint(0, 12000)), rng.randint(0, 999)
+        )
+        mess = rng.choice(
+            [
+                lambda s: s,
+                lambda s: s.lower(),
+                lambda s: s.translate(full_width),
+                lambda s: f" {s[:6]} {s[6:]}\u3000",
+                lambda s: s[:17] + ("0" if s[-1] != "0" else "1"),
+                lambda s: s[:10] + "13" + s[12:],
+                lambda s: s[:12] + "31" + s[14:],
+                lambda s: s[:6] + "1899" + s[10:],
+                lambda s: s[:17],
+                lambda s: s + "1",
+                lambda s: s[:3] + "A" + s[4:],
+                lambda s: s[:17] + "Y",
+                lambda s: "",
+                lambda s: "   ",
+            ]
+        )
+        values.append(mess(n))
+
+    def reference(value: str) -> tuple[str | None, str | None]:
+        if not value.strip():
+            return None, "missing"
+        try:
+            return normalise_id_number(value), None
+        except IdNumberError as error:
+            return None, error.code
+
+    ids, errors = normalise_ids(values)
+    assert list(zip(ids, errors, strict=True)) == [reference(v) for v in values]
+    valid = [i for i in ids if i]
+    on = dt.date(2026, 9, 1)
+    assert ages_on(valid, on.year, on.month, on.day) == [age_on(i, on) for i in valid]

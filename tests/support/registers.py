@@ -111,7 +111,9 @@ def generate_county(
     reference_date: dt.date,
     seed: int = 7,
     formats: dict[RegisterKind, Format] | None = None,
+    outsiders: int | None = None,
 ) -> GeneratedCounty:
+    """`outsiders`: enrollment rows of children from other counties (default children // 50)."""
     rng = random.Random(seed)
     formats = formats or {
         RegisterKind.household: "xlsx",
@@ -171,7 +173,7 @@ def generate_county(
         )
         if rng.random() < 0.01:
             rows[RegisterKind.enrollment].append(Row({**cells, "身份证号": kid.id_number}, True, kid.id_number))
-    for _ in range(max(1, children // 50)):
+    for _ in range(max(1, children // 50) if outsiders is None else outsiders):
         outsider = make_id_number(
             OTHER_REGION, reference_date - dt.timedelta(days=rng.randint(2500, 5000)), rng.randint(0, 999)
         )
