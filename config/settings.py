@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None
+    codec_keys: SecretStr | None = None
+    codec_key_file: Path | None = None
     data_dir: Path = Path(".baoxue")
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"

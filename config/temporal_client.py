@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 
 from config.local_stack import temporal_address, temporal_namespace
+from config.payload_codec import data_converter
 from config.settings import Settings
 
 
@@ -25,7 +25,7 @@ async def connect_temporal(settings: Settings, *, address: str | None = None) ->
     return await Client.connect(
         address or temporal_address(settings),
         namespace=temporal_namespace(settings),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
         tls=_tls(settings),
         api_key=api_key,
     )

@@ -17,11 +17,16 @@ DataDirOption = Annotated[
 db_app = typer.Typer(help="The ledger database.", no_args_is_help=True)
 
 
+codec_app = typer.Typer(help="The payload codec's keyring.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("up")(up)
     app.command("status")(status)
     app.command("worker")(worker)
+    app.command("codec-server")(codec_server)
     app.add_typer(db_app, name="db")
+    app.add_typer(codec_app, name="codec")
 
 
 def _ctx(typer_ctx: typer.Context, data_dir: Path | None) -> Context:
@@ -90,3 +95,42 @@ def db_upgrade(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None
 
     ctx = _ctx(typer_ctx, data_dir)
     typer.echo(t("migrated", revision=upgrade_to_head(ctx.database_url())))
+
+
+def codec_server(
+    typer_ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    port: Annotated[int, typer.Option("--port")] = 8089,
+    token: Annotated[str | None, typer.Option("--token", help="Shared secret (default: a new one, printed)")] = None,
+    ui_origin: Annotated[
+        list[str] | None, typer.Option("--ui-origin", help="Web UI origin allowed (repeatable)")
+    ] = None,
+) -> None:
+    """Serve /encode and /decode for the Temporal web UI on 127.0.0.1, behind a token."""
+    import secrets
+
+    from config.payload_codec import EncryptionCodec, load_keyring
+    from starter.codec_server import serve
+
+    settings = _ctx(typer_ctx, data_dir).settings
+    secret = token or secrets.token_urlsafe(24)
+    origins = set(ui_origin or ["http://127.0.0.1:8233", "http://localhost:8233"])
+    server = serve(EncryptionCodec(load_keyring(settings)), port=port, token=secret, origins=origins)
+    typer.echo(t("codec_server", url=f"http://127.0.0.1:{port}", token=secret))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@codec_app.command("rotate")
+def codec_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """Add a new active key to the keyring file; older payloads stay readable. Restart workers after."""
+    from config.payload_codec import keyring_path, load_keyring, write_keyring
+
+    settings = _ctx(typer_ctx, data_dir).settings
+    rotated = load_keyring(settings).rotated()
+    write_keyring(keyring_path(settings), rotated)
+    typer.echo(t("codec_rotated", key=rotated.active, path=keyring_path(settings)))

@@ -112,6 +112,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "rejected rows {rejected}; list: {path}",
     ),
     "discover_applied": ("新立案 {opened} 件，已有 {already} 件", "opened {opened} cases, {already} already open"),
+    "codec_server": (
+        "编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写",
+        "codec server: {url} (token {token}); set it as the web UI's codec server",
+    ),
+    "codec_rotated": (
+        "已启用新密钥 {key}（{path}）；旧密钥保留用于解密。请重启 worker。",
+        "new active key {key} ({path}); old keys kept for reading. Restart the workers.",
+    ),
     "unexpected": ("意外错误：{error}", "unexpected error: {error}"),
 }
 

@@ -16,7 +16,6 @@ from typing import IO
 
 import structlog
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from config.local_stack import (
     DatabaseState,
@@ -27,6 +26,8 @@ from config.local_stack import (
     remove_state,
     write_state,
 )
+from config.payload_codec import load_keyring
+from config.secrets import load_data_key
 from config.settings import Settings
 from ledger.db import masked_url
 from ledger.migrate import upgrade_to_head
@@ -133,6 +134,13 @@ class Stack:
             time.sleep(0.25)
         say(t("started", what=what, seconds=time.monotonic() - started))
 
+    def create_keys(self) -> None:
+        """The data key (personal columns) and the codec keyring (Temporal payloads), mode 0600,
+        created on the first run and kept in the data dir."""
+        local = self.settings.model_copy(update={"data_dir": self.data_dir})
+        load_data_key(local, create=True)
+        load_keyring(local, create=True)
+
     def start_postgres(self) -> None:
         say(t("starting", what="PostgreSQL"))
         account = local_postgres.service_account()
@@ -214,9 +222,7 @@ class Stack:
 
     async def _worker_polling(self) -> bool:
         try:
-            client = await Client.connect(
-                self.temporal_address, namespace=LOCAL_NAMESPACE, data_converter=pydantic_data_converter
-            )
+            client = await Client.connect(self.temporal_address, namespace=LOCAL_NAMESPACE)
         except Exception:
             return False
         return await worker_polling(client, self.settings.task_queue)
@@ -285,6 +291,7 @@ def run_up(settings: Settings, options: UpOptions) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, request_stop)
     try:
+        stack.create_keys()
         stack.start_postgres()
         stack.start_temporal()
         stack.start_worker()

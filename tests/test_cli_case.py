@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from config.payload_codec import data_converter
+from config.settings import load_settings
 from domain.id_number import make_id_number
 from tests.support.stack import RunningStack, running_stack
 from workflows.case import CaseWorkflow
@@ -32,7 +33,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 def workflow_state(stack: RunningStack, workflow_id: str) -> dict:
     async def query() -> dict:
-        client = await Client.connect(stack.state()["temporal"]["address"], data_converter=pydantic_data_converter)
+        client = await Client.connect(
+            stack.state()["temporal"]["address"], data_converter=data_converter(load_settings(data_dir=stack.data_dir))
+        )
         state = await client.get_workflow_handle(workflow_id).query(CaseWorkflow.current)
         return state.model_dump(mode="json")
 

@@ -25,6 +25,7 @@ from ledger.campaigns import upsert_campaign
 from ledger.models import Case, Notification
 from ledger.officers import upsert_officer
 from starter.context import Context
+from tests.conftest import TEST_KEYRING
 from tests.support.cases import OFFICER, context_for, ledger_events, ledger_row, open_for
 from tests.support.webhook import webhook
 from workflows.case import CaseWorkflow
@@ -43,6 +44,7 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
         database_url=database_url,
         task_queue="baoxue-test-ladder",
         secret_key="33" * 32,
+        codec_keys=TEST_KEYRING.dumps(),
         data_dir=tmp_path_factory.mktemp("ladder"),
     )
     ctx = context_for(settings)

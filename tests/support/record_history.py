@@ -12,14 +12,15 @@ import tempfile
 from pathlib import Path
 
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.registry import build_activities
+from config.payload_codec import encrypted_converter
 from config.settings import Settings
 from domain.enums import CaseKind, Finding, Placement
 from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, VisitInput
+from tests.conftest import TEST_KEYRING
 from tests.support.cases import CHIEF, OFFICER, OTHER_OFFICER, context_for, open_for
 from tests.support.database import fresh_database, postgres_server
 from workflows.case import CaseWorkflow
@@ -32,7 +33,7 @@ HISTORY_DIR = Path(__file__).resolve().parent.parent / "histories"
 async def record(name: str, database_url: str, data_dir: Path) -> Path:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=encrypted_converter(TEST_KEYRING),
         search_attributes=ALL_SEARCH_ATTRIBUTES,
     )
     async with env:
@@ -41,6 +42,7 @@ async def record(name: str, database_url: str, data_dir: Path) -> Path:
             database_url=database_url,
             task_queue="record",
             secret_key="22" * 32,
+            codec_keys=TEST_KEYRING.dumps(),
             data_dir=data_dir,
         )
         built = build_activities(settings)

@@ -1,0 +1,136 @@
+"""Encrypting everything that crosses Temporal: AES-256-GCM with a keyring.
+
+Each encrypted payload names the key that sealed it (metadata `encryption-key-id`); a new key
+can be added and made active at any time, and payloads sealed with older keys stay readable.
+Payloads that were never encrypted pass through decode unchanged. Failure messages and stack
+traces are moved into encoded attributes, so they are encrypted too.
+
+The keyring is JSON, `{"active": "k1", "keys": {"k1": "<64 hex digits>"}}`, from
+BAOXUE_CODEC_KEYS or the file BAOXUE_CODEC_KEY_FILE (default `codec-keys.json` in the data
+dir, created with mode 0600 by `baoxue up` on first run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
+
+from config.settings import Settings
+
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
+_NONCE = 12
+
+
+class KeyringError(ValueError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Keyring:
+    active: str
+    keys: dict[str, bytes]
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> Keyring:
+        try:
+            data = json.loads(text)
+            keys = {str(k): bytes.fromhex(v) for k, v in data["keys"].items()}
+            active = str(data["active"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise KeyringError(f"{where}: not a keyring ({exc})") from None
+        if active not in keys or any(len(k) != 32 for k in keys.values()):
+            raise KeyringError(f"{where}: the active key must be one of the keys, each 64 hex digits")
+        return cls(active, keys)
+
+    def dumps(self) -> str:
+        return json.dumps({"active": self.active, "keys": {k: v.hex() for k, v in self.keys.items()}}, indent=2)
+
+    def rotated(self) -> Keyring:
+        """A keyring with a new active key; the old ones kept for reading."""
+        new_id = f"k{len(self.keys) + 1}"
+        while new_id in self.keys:
+            new_id += "x"
+        return Keyring(new_id, {**self.keys, new_id: secrets.token_bytes(32)})
+
+    @classmethod
+    def generate(cls) -> Keyring:
+        return cls("k1", {"k1": secrets.token_bytes(32)})
+
+
+class EncryptionCodec(PayloadCodec):
+    def __init__(self, keyring: Keyring) -> None:
+        self._keyring = keyring
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        cipher = self._ciphers[self._keyring.active]
+        sealed = []
+        for payload in payloads:
+            nonce = os.urandom(_NONCE)
+            sealed.append(
+                Payload(
+                    metadata={"encoding": ENCODING, KEY_ID: self._keyring.active.encode()},
+                    data=nonce + cipher.encrypt(nonce, payload.SerializeToString(), None),
+                )
+            )
+        return sealed
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        opened = []
+        for payload in payloads:
+            if payload.metadata.get("encoding") != ENCODING:
+                opened.append(payload)
+                continue
+            key_id = payload.metadata.get(KEY_ID, b"").decode()
+            cipher = self._ciphers.get(key_id)
+            if cipher is None:
+                raise KeyringError(f"payload sealed with unknown key {key_id!r}")
+            plain = cipher.decrypt(payload.data[:_NONCE], payload.data[_NONCE:], None)
+            opened.append(Payload.FromString(plain))
+        return opened
+
+
+def keyring_path(settings: Settings) -> Path:
+    return settings.codec_key_file or settings.data_dir / "codec-keys.json"
+
+
+def write_keyring(path: Path, keyring: Keyring) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(keyring.dumps())
+    os.replace(tmp, path)
+
+
+def load_keyring(settings: Settings, *, create: bool = False) -> Keyring:
+    if settings.codec_keys is not None:
+        return Keyring.parse(settings.codec_keys.get_secret_value(), "BAOXUE_CODEC_KEYS")
+    path = keyring_path(settings)
+    if not path.exists():
+        if not create:
+            raise KeyringError(f"{path}: no codec keyring (baoxue up creates one; or set BAOXUE_CODEC_KEYS)")
+        write_keyring(path, Keyring.generate())
+    return Keyring.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def encrypted_converter(keyring: Keyring) -> DataConverter:
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keyring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    return encrypted_converter(load_keyring(settings))
