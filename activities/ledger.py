@@ -16,8 +16,10 @@ from temporalio import activity
 
 from domain.case import CaseEvent, CaseState, Projection
 from domain.enums import EventType
+from domain.privacy import split_details
 from domain.reminders import reminder_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
+from ledger.personal import PersonalDataCipher, event_context
 
 
 def _township_case_officers(session: Session, township: str) -> list[str]:
@@ -68,12 +70,13 @@ def _outbox_rows(session: Session, business_key: str, event: CaseEvent, state: C
         )
 
 
-def write_projection(sessions: sessionmaker, projection: Projection) -> bool:
+def write_projection(sessions: sessionmaker, projection: Projection, cipher: PersonalDataCipher) -> bool:
     """Write one projection; True when it was new, False when it had been written before."""
     state = projection.state
     case_id = uuid.UUID(state.case_id)
     with sessions.begin() as session:
         event = _expand_recipients(session, projection.event, state)
+        plain, personal = split_details(event.details)
         inserted = session.execute(
             insert(CaseEventRow)
             .values(
@@ -84,7 +87,10 @@ def write_projection(sessions: sessionmaker, projection: Projection) -> bool:
                 stage=event.stage.value,
                 actor=event.actor,
                 at=event.at,
-                payload=event.details,
+                payload=plain,
+                payload_enc=cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
+                if personal
+                else None,
             )
             .on_conflict_do_nothing()
             .returning(CaseEventRow.id)
@@ -114,9 +120,10 @@ def write_projection(sessions: sessionmaker, projection: Projection) -> bool:
 
 
 class LedgerActivities:
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker, cipher: PersonalDataCipher) -> None:
         self._sessions = sessions
+        self._cipher = cipher
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> bool:
-        return write_projection(self._sessions, projection)
+        return write_projection(self._sessions, projection, self._cipher)

@@ -10,8 +10,10 @@ from typing import Any
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
 from config.local_stack import database_url
+from config.secrets import load_data_key
 from config.settings import Settings
 from ledger.db import make_engine, make_sessionmaker
+from ledger.personal import PersonalDataCipher
 
 
 @dataclass
@@ -24,7 +26,7 @@ class ActivitySet:
 def build_activities(settings: Settings, *, url: str | None = None) -> ActivitySet:
     engine = make_engine(url or database_url(settings), pool_size=10)
     sessions = make_sessionmaker(engine)
-    ledger = LedgerActivities(sessions)
+    ledger = LedgerActivities(sessions, PersonalDataCipher(load_data_key(settings)))
     notify = NotifyActivities(sessions)
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="baoxue-activity")
 

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 
 _configured = False
+
+_ID_NUMBER = re.compile(r"(?<![0-9０-９])([0-9０-９]{6})[0-9０-９]{8}([0-9０-９]{3}[0-9０-９XxＸｘ])(?![0-9０-９])")
+
+
+def mask_id_numbers(_logger: object, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A structlog processor: any 18-character ID number that slips into a log line is masked."""
+    for key, value in event.items():
+        if isinstance(value, str) and len(value) >= 18:
+            event[key] = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 10 + m.group(2)[-2:], value)
+    return event
 
 
 def configure_logging(fmt: Literal["console", "json"] | None = None, level: str = "INFO") -> None:
@@ -27,6 +38,8 @@ def configure_logging(fmt: Literal["console", "json"] | None = None, level: str 
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        mask_id_numbers,
     ]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -20,6 +20,11 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"baoxue/" + purpose).derive(master)
 
 
+def event_context(case_id: object, seq: int) -> str:
+    """The associated data of a case event's encrypted details: a blob moved to another row fails."""
+    return f"event:{case_id}:{seq}"
+
+
 class PersonalDataCipher:
     def __init__(self, master_key: bytes) -> None:
         self._aead = AESGCM(_derive(master_key, b"columns"))

@@ -26,6 +26,7 @@ from domain.roster import TownshipChain
 from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, VisitInput
 from ledger.cases import CaseFilter, case_events, list_cases, student_of
 from ledger.models import Case
+from ledger.personal import event_context
 from starter.actors import acting_officer, lookup_officer
 from starter.case_service import OpenRequest, cipher_for, find_case_or_exit, open_case, resolve_campaign, send_step
 from starter.context import Context, print_json
@@ -323,8 +324,16 @@ def history(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None,
     case = find_case_or_exit(ctx, case_ref)
     with ctx.sessions() as session:
         events = case_events(session, case_id=case.id)
+    cipher = cipher_for(ctx)
     rows = [
-        {"seq": e.seq, "type": e.type, "stage": e.stage, "actor": e.actor, "at": e.at.isoformat(), "details": e.payload}
+        {
+            "seq": e.seq,
+            "type": e.type,
+            "stage": e.stage,
+            "actor": e.actor,
+            "at": e.at.isoformat(),
+            "details": {**e.payload, **cipher.decrypt_json(e.payload_enc, context=event_context(case.id, e.seq))},
+        }
         for e in events
     ]
     if as_json:

@@ -40,6 +40,7 @@ from domain.steps import (
     VisitInput,
 )
 from ledger.models import Case, CaseEventRow, Student
+from starter.case_service import cipher_for
 from starter.context import Context
 from tests.support.cases import (
     ANZI_OFFICER,
@@ -329,15 +330,15 @@ async def test_projection_is_idempotent(case_ctx: Context) -> None:
         event=event,
         state=state.model_copy(update={"last_seq": event.seq}),
     )
-    assert write_projection(case_ctx.sessions, projection) is True
-    assert write_projection(case_ctx.sessions, projection) is False
+    assert write_projection(case_ctx.sessions, projection, cipher_for(case_ctx)) is True
+    assert write_projection(case_ctx.sessions, projection, cipher_for(case_ctx)) is False
     with case_ctx.sessions() as session:
         count = session.scalar(
             select(func.count()).select_from(CaseEventRow).where(CaseEventRow.business_key == projection.business_key)
         )
     assert count == 1
     stale = projection.model_copy(update={"business_key": "other", "event": event.model_copy(update={"seq": 1})})
-    write_projection(case_ctx.sessions, stale)
+    write_projection(case_ctx.sessions, stale, cipher_for(case_ctx))
     assert ledger_row(case_ctx, opened.case_no).last_seq == event.seq
 
 

@@ -24,6 +24,7 @@ from domain.work_calendar import CHINA, add_working_time
 from ledger.campaigns import upsert_campaign
 from ledger.models import Case, Notification
 from ledger.officers import upsert_officer
+from starter.case_service import cipher_for
 from starter.context import Context
 from tests.conftest import TEST_KEYRING
 from tests.support.cases import OFFICER, context_for, ledger_events, ledger_row, open_for
@@ -208,8 +209,8 @@ async def test_retried_activities_leave_one_outbox_row_and_send_once(case_ctx: C
         details={"level": 0, "reason": "overdue", "recipients": ["通知测试员"], "overdue_seconds": 90},
     )
     projection = Projection(business_key=f"{state.case_id}:escalated:99", event=event, state=state)
-    write_projection(case_ctx.sessions, projection)
-    write_projection(case_ctx.sessions, projection)
+    write_projection(case_ctx.sessions, projection, cipher_for(case_ctx))
+    write_projection(case_ctx.sessions, projection, cipher_for(case_ctx))
     attempts: list[str] = []
 
     def flaky(urls: list[str], title: str, body: str) -> tuple[bool, str | None]:

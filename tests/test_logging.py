@@ -14,3 +14,13 @@ def test_json_logs_when_not_a_terminal() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     line = json.loads(done.stderr.strip().splitlines()[-1])
     assert line["event"] == "hello" and line["n"] == 1 and line["level"] == "info"
+
+
+def test_id_numbers_that_slip_into_logs_are_masked() -> None:
+    from config.logging import mask_id_numbers
+
+    event = {"event": "oops 500243201304050120 and ５００２４３２０１３０４０５０１２０", "n": 3}
+    masked = mask_id_numbers(None, "info", event)
+    assert "500243201304050120" not in masked["event"]
+    assert "500243**********20" in masked["event"]
+    assert "５００２４３" in masked["event"] and "２０１３０４０５" not in masked["event"]
