@@ -115,6 +115,8 @@ def student_of(session: Session, *, case: Case) -> Student:
 
 @dataclass(frozen=True)
 class CaseFilter:
+    townships: frozenset[str] | None = None
+    """The reader's scope: None is every township."""
     township: str | None = None
     group: int | None = None
     kind: str | None = None
@@ -126,6 +128,8 @@ class CaseFilter:
 
 
 def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
+    if where.townships is not None:
+        query = query.where(Case.township.in_(sorted(where.townships)))
     if where.township:
         query = query.where(Case.township == where.township)
     if where.group is not None:

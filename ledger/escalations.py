@@ -15,6 +15,7 @@ from ledger.models import Case, CaseEventRow, Notification
 @dataclass(frozen=True)
 class EscalationFilter:
     level: int | None = None
+    townships: frozenset[str] | None = None
     township: str | None = None
     group: int | None = None
     since: dt.datetime | None = None
@@ -38,6 +39,8 @@ def list_escalations(session: Session, *, where: EscalationFilter) -> list[dict[
         .where(CaseEventRow.type == "escalated")
         .order_by(CaseEventRow.at, Case.case_no, CaseEventRow.seq)
     )
+    if where.townships is not None:
+        query = query.where(Case.township.in_(sorted(where.townships)))
     if where.level is not None:
         query = query.where(CaseEventRow.payload["level"].as_integer() == where.level)
     if where.township:
@@ -66,7 +69,9 @@ def list_escalations(session: Session, *, where: EscalationFilter) -> list[dict[
     return rows
 
 
-def list_notifications(session: Session, *, status: str | None) -> list[dict[str, Any]]:
+def list_notifications(
+    session: Session, *, status: str | None, townships: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
     query = (
         select(Notification, Case.case_no, Case.township)
         .join(Case, Case.id == Notification.case_id)
@@ -74,6 +79,8 @@ def list_notifications(session: Session, *, status: str | None) -> list[dict[str
     )
     if status:
         query = query.where(Notification.status == status)
+    if townships is not None:
+        query = query.where(Case.township.in_(sorted(townships)))
     return [
         {
             "case_no": case_no,

@@ -201,3 +201,20 @@ class CaseSource(Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("register_files.id"), primary_key=True)
     row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     register: Mapped[str] = mapped_column(String(16))
+
+
+class AuditEntry(Base):
+    """Who looked at or revealed what, and who was refused: append-only (see migration 0006)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    case_no: Mapped[str | None] = mapped_column(String(16))
+    purpose_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    detail: Mapped[str | None] = mapped_column(String(200))

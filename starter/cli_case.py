@@ -23,10 +23,13 @@ from domain.enums import (
 )
 from domain.errors import STEP_NAMES
 from domain.roster import TownshipChain
+from domain.scope import may_reveal
 from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, VisitInput
 from ledger.cases import CaseFilter, case_events, list_cases, student_of
 from ledger.models import Case
 from ledger.personal import event_context
+from ledger.registers import case_sources
+from starter.access import audit, reading_actor, refuse, require_case_access, require_township_access, scope_of
 from starter.actors import acting_officer, lookup_officer
 from starter.case_service import OpenRequest, cipher_for, find_case_or_exit, open_case, resolve_campaign, send_step
 from starter.context import Context, print_json
@@ -298,21 +301,55 @@ def case_summary(ctx: Context, case: Case) -> dict[str, Any]:
 
 
 @case_app.command("show")
-def show(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None, as_json: JsonOption = False) -> None:
-    """The case as the ledger has it; the ID number masked."""
+def show(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Full name and ID number (county or the case's chain)")
+    ] = False,
+    purpose: Annotated[str | None, typer.Option("--purpose", help="Why the full record is needed (audited)")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The case as the ledger has it; the ID number masked unless revealed (every look is audited)."""
     ctx = _ctx(typer_ctx, actor)
+    if reveal and not (purpose and purpose.strip()):
+        raise BadInput(t("purpose_required"))
     case = find_case_or_exit(ctx, case_ref)
+    reader = reading_actor(ctx)
+    require_case_access(ctx, reader, case, "reveal" if reveal else "show")
+    if reveal and not may_reveal(reader, township=case.township, chain=case.chain or {}):
+        raise refuse(
+            ctx,
+            reader,
+            "reveal",
+            case,
+            t("reveal_not_permitted", actor=reader.name, role=reader.role.value, case_no=case.case_no),
+        )
     summary = case_summary(ctx, case)
+    cipher = cipher_for(ctx)
     with ctx.sessions() as session:
         student = student_of(session, case=case)
-    name = cipher_for(ctx).decrypt(student.name_enc, context=f"student:{student.child_key}:name")
-    summary["child"] = {"name": _mask_name(name), "id_number": student.id_masked}
+        sources = case_sources(session, case_id=case.id)
+    name = cipher.decrypt(student.name_enc, context=f"student:{student.child_key}:name")
+    if reveal:
+        id_number = cipher.decrypt(student.id_number_enc, context=f"student:{student.child_key}:id_number")
+        summary["child"] = {"name": name, "id_number": id_number}
+    else:
+        summary["child"] = {"name": _mask_name(name), "id_number": student.id_masked}
+    summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]
+    audit(ctx, reader, "reveal" if reveal else "show", "ok", case, purpose=purpose if reveal else None)
     if as_json:
         print_json(summary)
         return
     table = Table(show_header=False)
     for key, value in summary.items():
-        shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+        if isinstance(value, dict):
+            shown = ", ".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, list):
+            shown = "; ".join(f"{v['register']}:{v['row']}" for v in value)
+        else:
+            shown = value
         table.add_row(key, "" if shown is None else str(shown))
     Console().print(table)
 
@@ -322,9 +359,12 @@ def history(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None,
     """Every step of the case with who did it and when."""
     ctx = _ctx(typer_ctx, actor)
     case = find_case_or_exit(ctx, case_ref)
+    reader = reading_actor(ctx)
+    require_case_access(ctx, reader, case, "history")
     with ctx.sessions() as session:
         events = case_events(session, case_id=case.id)
     cipher = cipher_for(ctx)
+    audit(ctx, reader, "history", "ok", case)
     rows = [
         {
             "seq": e.seq,
@@ -361,7 +401,11 @@ def cases(
     """List cases from the ledger; --json returns every match unless --limit."""
     ctx = _ctx(typer_ctx, actor)
     chain: TownshipChain | None = ctx.chain(township) if township else None
+    reader = reading_actor(ctx)
+    if chain is not None:
+        require_township_access(ctx, reader, chain.township, "cases")
     where = CaseFilter(
+        townships=scope_of(ctx, reader),
         township=chain.township if chain else None,
         group=group,
         kind=(parse_choice(CaseKind, kind, "--kind") or None) and kind,

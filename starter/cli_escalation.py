@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledger.escalations import EscalationFilter, list_escalations, list_notifications
+from starter.access import reading_actor, require_township_access, scope_of
 from starter.context import Context, print_json
 from starter.errors import BadInput
 from starter.messages import t
@@ -29,7 +30,11 @@ def escalations(
     """Every escalation: case, township, stage, level, recipients, when, delivered."""
     ctx: Context = typer_ctx.obj
     since_day = parse_date(since, "--since")
+    reader = reading_actor(ctx)
+    if township:
+        require_township_access(ctx, reader, ctx.chain(township).township, "escalations")
     where = EscalationFilter(
+        townships=scope_of(ctx, reader),
         level=level,
         township=ctx.chain(township).township if township else None,
         group=group,
@@ -63,8 +68,9 @@ def notifications(
     ctx: Context = typer_ctx.obj
     if status is not None and status not in STATUSES:
         raise BadInput(t("bad_value", option="--status", value=f"{status} ({'|'.join(STATUSES)})"))
+    reader = reading_actor(ctx)
     with ctx.sessions() as session:
-        rows = list_notifications(session, status=status)
+        rows = list_notifications(session, status=status, townships=scope_of(ctx, reader))
     if as_json:
         print_json(rows)
         return
@@ -77,5 +83,45 @@ def notifications(
             row["status"],
             str(row["attempts"]),
             (row["last_error"] or "")[:60],
+        )
+    Console().print(table)
+
+
+def audit_(
+    typer_ctx: typer.Context,
+    case: Annotated[str | None, typer.Option("--case", help="Case number or workflow id")] = None,
+    officer: Annotated[str | None, typer.Option("--officer")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (China time)")] = None,
+    actor: Annotated[str | None, typer.Option("--as")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The access log: every look at personal fields, every reveal with its purpose, every refusal."""
+    from ledger.audit import entries
+    from starter.access import require_county
+    from starter.case_service import cipher_for, find_case_or_exit
+
+    ctx: Context = typer_ctx.obj
+    if actor:
+        ctx.actor_name = actor
+    reader = reading_actor(ctx)
+    require_county(ctx, reader, "audit")
+    case_no = find_case_or_exit(ctx, case).case_no if case else None
+    since_day = parse_date(since, "--since")
+    since_at = dt.datetime.combine(since_day, dt.time(), dt.timezone(dt.timedelta(hours=8))) if since_day else None
+    with ctx.sessions() as session:
+        rows = entries(session, cipher=cipher_for(ctx), case_no=case_no, actor=officer, since=since_at)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("at", "actor", "role", "action", "outcome", "case_no", "purpose")
+    for row in rows:
+        table.add_row(
+            row["at"][:19],
+            row["actor"],
+            row["role"],
+            row["action"],
+            row["outcome"],
+            row["case_no"] or "",
+            row["purpose"] or "",
         )
     Console().print(table)

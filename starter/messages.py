@@ -120,6 +120,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已启用新密钥 {key}（{path}）；旧密钥保留用于解密。请重启 worker。",
         "new active key {key} ({path}); old keys kept for reading. Restart the workers.",
     ),
+    "read_not_permitted": ("{actor}（{role}）无权查看案件 {case_no}", "{actor} ({role}) may not see case {case_no}"),
+    "township_not_permitted": (
+        "{actor}（{role}）无权查看 {township} 的案件",
+        "{actor} ({role}) may not see cases of {township}",
+    ),
+    "county_only": ("仅县级人员可查看，{actor}（{role}）不是", "county officers only; {actor} ({role}) is not"),
+    "reveal_not_permitted": (
+        "{actor}（{role}）无权查看案件 {case_no} 的完整姓名和身份证号",
+        "{actor} ({role}) may not reveal the name and ID number of case {case_no}",
+    ),
+    "purpose_required": ("查看完整信息须用 --purpose 说明用途", "--reveal needs --purpose TEXT"),
     "unexpected": ("意外错误：{error}", "unexpected error: {error}"),
 }
 

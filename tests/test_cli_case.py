@@ -262,3 +262,61 @@ def test_officers_and_campaigns(stack: RunningStack, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\n", encoding="utf-8")
     assert stack.baoxue("campaign", "add", str(bad)).code == 2
+
+
+def test_scope_reveal_and_audit(stack: RunningStack) -> None:
+    import psycopg
+
+    child = make_id_number("500243", dt.date(2012, 12, 12), 345)
+    opened = stack.baoxue(
+        "case",
+        "open",
+        "--kind",
+        "dropout",
+        "--id-number",
+        child,
+        "--name",
+        "钱多多",
+        "--township",
+        "梅子垭镇",
+        "--json",
+        actor=OFFICER,
+    ).json()
+    case_no = opened["case_no"]
+    assert (
+        stack.baoxue("officer", "add", "--name", "鞍子张老师", "--role", "case_officer", "--township", "鞍子镇").code
+        == 0
+    )
+
+    masked = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    assert masked["child"] == {"name": "钱**", "id_number": child[:6] + "*" * 10 + child[-2:]}
+    assert stack.baoxue("case", "show", case_no, actor="鞍子张老师").code == 3
+    assert stack.baoxue("case", "history", case_no, actor="鞍子张老师").code == 3
+    assert case_no not in {c["case_no"] for c in stack.baoxue("cases", "--json", actor="鞍子张老师").json()}
+    assert case_no not in {c["case_no"] for c in stack.baoxue("cases", "--json", actor="周勇").json()}
+    assert stack.baoxue("cases", "--township", "梅子垭", "--json", actor="周勇").code == 3
+    assert case_no in {c["case_no"] for c in stack.baoxue("cases", "--json", actor="陈明凡").json()}
+
+    revealed = stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "核对学籍", "--json", actor="陈明凡")
+    assert revealed.code == 0, revealed.stderr
+    assert revealed.json()["child"] == {"name": "钱多多", "id_number": child}
+    assert stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "x", actor="谢德良").code == 3
+    assert stack.baoxue("case", "show", case_no, "--reveal", actor="陈明凡").code == 2
+
+    log = stack.baoxue("audit", "--case", case_no, "--json").json()
+    reveals = [e for e in log if e["action"] == "reveal"]
+    assert [(e["actor"], e["outcome"], e["purpose"]) for e in reveals] == [
+        ("陈明凡", "ok", "核对学籍"),
+        ("谢德良", "denied", None),
+    ]
+    assert {("鞍子张老师", "show", "denied"), ("鞍子张老师", "history", "denied"), (OFFICER, "show", "ok")} <= {
+        (e["actor"], e["action"], e["outcome"]) for e in log
+    }
+    assert stack.baoxue("audit", "--json", actor=OFFICER).code == 3
+
+    with psycopg.connect(stack.state()["database"]["url"]) as conn:
+        with pytest.raises(psycopg.Error):
+            conn.execute("UPDATE audit_log SET actor = 'nobody'")
+        conn.rollback()
+        with pytest.raises(psycopg.Error):
+            conn.execute("DELETE FROM audit_log")

@@ -1,0 +1,32 @@
+"""Which townships an officer sees and acts on (DESIGN §6, access)."""
+
+from __future__ import annotations
+
+from domain.actors import Actor
+from domain.enums import Role
+from domain.roster import Roster
+
+
+def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
+    """A case officer: their township; a section chief: their section's; an office head or a
+    group leader: their group's; county: every township (None)."""
+    if actor.role == Role.county:
+        return None
+    if actor.role == Role.case_officer:
+        return frozenset({actor.township}) if actor.township else frozenset()
+    chains = roster.chains()
+    if actor.role == Role.section_chief:
+        return frozenset(c.township for c in chains if c.section_chief == actor.name)
+    if actor.role == Role.office_head:
+        return frozenset(c.township for c in chains if c.office_head == actor.name)
+    return frozenset(c.township for c in chains if c.group_leader == actor.name)
+
+
+def may_reveal(actor: Actor, *, township: str, chain: dict[str, str]) -> bool:
+    """Full name and ID number: county, or the case's own chain (its township's case officers,
+    its section chief, office head and group leader)."""
+    if actor.role == Role.county:
+        return True
+    if actor.role == Role.case_officer:
+        return actor.township == township
+    return actor.name in {chain.get("section_chief"), chain.get("office_head"), chain.get("group_leader")}
