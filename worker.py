@@ -17,7 +17,7 @@ from activities.registry import build_activities
 from config.logging import configure_logging
 from config.settings import Settings, load_settings
 from config.temporal_client import connect_temporal
-from workflows.registry import ALL_WORKFLOWS
+from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
 log = structlog.get_logger("baoxue.worker")
 
@@ -29,6 +29,7 @@ async def run_worker(settings: Settings) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
+        workflow_runner=workflow_runner(),
         activities=built.activities,
         activity_executor=built.executor,
     )

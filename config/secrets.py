@@ -41,7 +41,7 @@ def create_key_file(path: Path) -> bytes:
 def load_data_key(settings: Settings, *, create: bool = True) -> bytes:
     if settings.secret_key is not None:
         return _parse(settings.secret_key.get_secret_value(), "BAOXUE_SECRET_KEY")
-    path = settings.key_file
+    path = settings.data_key_file
     if path.exists():
         return _parse(path.read_text(), str(path))
     if not create:

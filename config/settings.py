@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None
+    profile_dir: Path | None = None
+    key_file: Path | None = None
     codec_keys: SecretStr | None = None
     codec_key_file: Path | None = None
     data_dir: Path = Path(".baoxue")
@@ -61,7 +63,7 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, toml, file_secret_settings)
 
     @property
-    def key_file(self) -> Path:
+    def data_key_file(self) -> Path:
         return self.secret_key_file or self.data_dir / "secret.key"
 
     @property

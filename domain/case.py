@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy
 from domain.enums import CaseKind, EventType, Outcome, Stage
+from domain.signing import OfficerKey
 from domain.work_calendar import WorkCalendar
 
 
@@ -32,6 +33,8 @@ class CaseStart(BaseModel):
     opened_by: Actor
     assigned_officer: str | None = None
     opened_at: dt.datetime
+    officers: dict[str, OfficerKey] = Field(default_factory=dict)
+    """The registry snapshot: who may sign steps of this case (refreshed by signal)."""
     stage_durations: dict[Stage, dt.timedelta] = Field(default_factory=dict)
     calendar: str = "calendar"
     work_calendar: WorkCalendar | None = None

@@ -50,6 +50,10 @@ RULE_MESSAGES: dict[str, tuple[str, str]] = {
         "只能改派给 {township} 的办案人员，{to} 不是",
         "a case of {township} can only go to one of its case officers; {to} is not",
     ),
+    "unsigned": ("该操作未签名（缺少办理人私钥）", "the step is not signed (no private key for the actor)"),
+    "unknown_signer": ("{actor} 不在本案的人员登记中，无法验证签名", "{actor} is not in the case's officer registry"),
+    "bad_signature": ("签名无效", "the signature is not valid"),
+    "stale_signature": ("签名时间与服务器时间相差过大", "the signature's time is too far from the server's"),
     "reassign_same": ("案件已由 {to} 负责", "the case is already assigned to {to}"),
 }
 

@@ -9,7 +9,8 @@ from domain.actors import Actor
 from domain.case import CaseState
 from domain.enums import REVIEWER_ROLES, CaseKind, Finding, Role, Stage
 from domain.errors import CaseRuleViolation
-from domain.steps import CloseInput, ConfirmInput, PlanInput, ReassignInput, VisitInput
+from domain.signing import MAX_CLOCK_SKEW, OfficerKey, signing_message, verify
+from domain.steps import CloseInput, ConfirmInput, PlanInput, ReassignInput, StepInput, VisitInput
 
 STEP_STAGE: dict[str, Stage] = {
     "visit": Stage.home_visit,
@@ -20,6 +21,21 @@ STEP_STAGE: dict[str, Stage] = {
 
 _DISABILITY_VISIT_FIELDS = ("disability_category", "can_attend")
 _FUNDING_VISIT_FIELDS = ("household_verified", "education_level", "aid_due")
+
+
+def check_signature(
+    case_id: str, step_name: str, step: StepInput, officers: dict[str, OfficerKey], now: dt.datetime
+) -> None:
+    """Signed by the officer it names, in the role and township the registry gives them, recently."""
+    if not step.signature or step.signed_at is None:
+        raise CaseRuleViolation("unsigned")
+    entry = officers.get(step.actor.name)
+    if entry is None or entry.role != step.actor.role or (entry.township or None) != (step.actor.township or None):
+        raise CaseRuleViolation("unknown_signer", actor=step.actor.name)
+    if not verify(entry.public_key, signing_message(case_id, step_name, step, step.signed_at), step.signature):
+        raise CaseRuleViolation("bad_signature")
+    if abs(now - step.signed_at) > MAX_CLOCK_SKEW:
+        raise CaseRuleViolation("stale_signature")
 
 
 def may_act(actor: Actor, *, township: str, chain_names: set[str]) -> bool:

@@ -24,6 +24,8 @@ class StepInput(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor
+    signed_at: dt.datetime | None = None
+    signature: str | None = None
 
 
 class VisitInput(StepInput):

@@ -45,6 +45,7 @@ class Officer(Base):
     role: Mapped[str] = mapped_column(String(32))
     township: Mapped[str | None] = mapped_column(String(32))
     notify_urls: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    public_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

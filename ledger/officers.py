@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,31 @@ def upsert_officer(
     )
     officer = session.scalars(select(Officer).where(Officer.name == name)).one()
     return officer, not existed
+
+
+def set_public_key(session: Session, *, name: str, role: str, township: str | None, public_key: str) -> None:
+    """Register an officer's public key; an officer not yet registered is added in that role."""
+    session.execute(
+        insert(Officer)
+        .values(name=name, role=role, township=township, notify_urls=[], public_key=public_key)
+        .on_conflict_do_update(index_elements=["name"], set_={"public_key": public_key})
+    )
+
+
+def officers_for_case(session: Session, *, township: str, chain_names: set[str]) -> list[Officer]:
+    """Everyone who may sign steps of a case: its township's case officers, its chain, county."""
+    return list(
+        session.scalars(
+            select(Officer).where(
+                Officer.public_key.is_not(None),
+                or_(
+                    Officer.role == "county",
+                    and_(Officer.role == "case_officer", Officer.township == township),
+                    Officer.name.in_(sorted(chain_names)),
+                ),
+            )
+        )
+    )
 
 
 def get_officer(session: Session, *, name: str) -> Officer | None:

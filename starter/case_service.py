@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import (
     SearchAttributePair,
@@ -25,17 +25,20 @@ from config.temporal_client import connect_temporal
 from domain.actors import Actor, Chain
 from domain.campaign import CampaignSpec
 from domain.case import CaseStart, CaseState
-from domain.enums import CaseKind, Stage
+from domain.enums import CaseKind, Role, Stage
 from domain.errors import render
 from domain.rules import may_act
+from domain.signing import OfficerKey
+from domain.steps import StepInput
 from domain.work_calendar import WorkCalendar
 from ledger.campaigns import add_missing_campaigns, current_campaign, get_campaign
 from ledger.cases import CaseFilter, find_case, list_cases, reserve_case
 from ledger.models import Case
-from ledger.officers import default_case_officer
+from ledger.officers import default_case_officer, officers_for_case
 from ledger.personal import PersonalDataCipher
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
+from starter.keys import signed
 from starter.messages import t
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
 from workflows.search_attributes import CASE_CAMPAIGN, CASE_GROUP, CASE_KIND, CASE_STAGE, CASE_TOWNSHIP
@@ -122,6 +125,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
             now=now,
         )
         case = reservation.case
+        officers = officer_snapshot(session, township=chain.township, chain=case_chain)
         assigned = (
             actor.name if actor.role.value == "case_officer" else default_case_officer(session, township=chain.township)
         )
@@ -136,6 +140,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         opened_by=actor,
         assigned_officer=assigned,
         opened_at=case.opened_at,
+        officers=officers,
         stage_durations=campaign.durations_for(request.kind),
         calendar=campaign.calendar,
         work_calendar=opener.calendar,
@@ -179,10 +184,20 @@ def find_case_or_exit(ctx: Context, ref: str) -> Case:
     return case
 
 
-async def send_step(ctx: Context, case: Case, update: Any, step: BaseModel) -> CaseState:
+def officer_snapshot(session: Session, *, township: str, chain: Chain) -> dict[str, OfficerKey]:
+    """The registry entries a case holds to check signatures."""
+    names = {chain.section_chief, chain.office_head, chain.group_leader}
+    return {
+        o.name: OfficerKey(name=o.name, role=Role(o.role), township=o.township, public_key=o.public_key or "")
+        for o in officers_for_case(session, township=township, chain_names=names)
+    }
+
+
+async def send_step(ctx: Context, case: Case, update: Any, step: StepInput) -> CaseState:
     """Run one officer update; a refusal becomes exit 3 with the case's reason in the user's language."""
     client = await connect_temporal(ctx.settings)
     handle = client.get_workflow_handle(case.workflow_id)
+    step = signed(ctx.settings, str(case.id), update.__name__, step)
     try:
         return await handle.execute_update(update, step)
     except WorkflowUpdateFailedError as failed:
@@ -217,8 +232,12 @@ async def reload_roster(ctx: Context) -> tuple[int, int]:
         chain = chain_from_roster(ctx, case.township)
         if chain.model_dump(mode="json") == case.chain:
             continue
+        with ctx.sessions() as session:
+            officers = officer_snapshot(session, township=case.township, chain=chain)
         try:
-            await client.get_workflow_handle(case.workflow_id).signal(CaseWorkflow.update_chain, chain)
+            handle = client.get_workflow_handle(case.workflow_id)
+            await handle.signal(CaseWorkflow.update_officers, officers)
+            await handle.signal(CaseWorkflow.update_chain, chain)
             signalled += 1
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from temporalio.service import RPCError
 
+from config.temporal_client import connect_temporal
+from domain.actors import Actor
 from domain.enums import Role
-from ledger.officers import list_officers, upsert_officer
+from domain.scope import townships_in_scope
+from domain.signing import OfficerKey, public_key_of
+from ledger.cases import CaseFilter, list_cases
+from ledger.officers import list_officers, set_public_key, upsert_officer
 from starter.context import Context, print_json
 from starter.errors import BadInput
+from starter.keys import issue_key, private_key
 from starter.messages import t
 from starter.parsing import parse_choice
+from workflows.case import CaseWorkflow
 
 officer_app = typer.Typer(help="Officers: case officers and the roster's chain.", no_args_is_help=True)
 
@@ -32,8 +43,11 @@ def add(
     role: Annotated[str, typer.Option("--role", help="case_officer|section_chief|office_head|group_leader|county")],
     township: Annotated[str | None, typer.Option("--township", help="Required for a case officer")] = None,
     notify: Annotated[list[str] | None, typer.Option("--notify", help="An apprise URL, repeatable")] = None,
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="Write the officer's private key here (default: the profile)")
+    ] = None,
 ) -> None:
-    """Register an officer, or update one (role, township, notify URLs)."""
+    """Register an officer, or update one (role, township, notify URLs); issue their signing key."""
     ctx: Context = typer_ctx.obj
     officer_role = parse_choice(Role, role, "--role")
     assert officer_role is not None
@@ -58,7 +72,27 @@ def add(
             raise BadInput(t("bad_value", option="--notify", value=_shown_url(url)))
     with ctx.sessions.begin() as session:
         upsert_officer(session, name=clean_name, role=officer_role.value, township=canonical, notify_urls=urls)
+    existing = private_key(ctx.settings.model_copy(update={"key_file": key_file}), clean_name)
+    public = public_key_of(existing) if existing else issue_key(ctx.settings, clean_name, key_file=key_file)
+    with ctx.sessions.begin() as session:
+        set_public_key(session, name=clean_name, role=officer_role.value, township=canonical, public_key=public)
+    entry = OfficerKey(name=clean_name, role=officer_role, township=canonical, public_key=public)
+    asyncio.run(tell_open_cases(ctx, entry))
     typer.echo(t("officer_saved", name=clean_name, role=officer_role.value))
+
+
+async def tell_open_cases(ctx: Context, entry: OfficerKey) -> int:
+    """Open cases in the officer's scope learn their key (refreshing the registry snapshot)."""
+    scope = townships_in_scope(Actor(name=entry.name, role=entry.role, township=entry.township), ctx.roster)
+    with ctx.sessions() as session:
+        cases = list_cases(session, where=CaseFilter(open_only=True, townships=scope))
+    if not cases:
+        return 0
+    client = await connect_temporal(ctx.settings)
+    for case in cases:
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(case.workflow_id).signal(CaseWorkflow.update_officers, {entry.name: entry})
+    return len(cases)
 
 
 def all_officers(ctx: Context) -> list[dict[str, Any]]:

@@ -27,13 +27,15 @@ from config.local_stack import (
     write_state,
 )
 from config.payload_codec import load_keyring
+from config.roster_file import load_roster
 from config.secrets import load_data_key
 from config.settings import Settings
-from ledger.db import masked_url
+from ledger.db import make_engine, make_sessionmaker, masked_url
 from ledger.migrate import upgrade_to_head
 from starter import local_postgres
 from starter.children import Child
 from starter.health import temporal_ok, worker_polling
+from starter.keys import ensure_roster_keys
 from starter.messages import t
 from starter.ports import LOOPBACK, free_port, port_free, port_open
 from workflows.search_attributes import dev_server_flags
@@ -165,6 +167,16 @@ class Stack:
         self._wait("PostgreSQL", ready, child)
         local_postgres.ensure_database(self.db_port)
         say(t("migrated", revision=upgrade_to_head(self.database_url)))
+        self.register_roster_keys()
+
+    def register_roster_keys(self) -> None:
+        local = self.settings.model_copy(update={"data_dir": self.data_dir})
+        engine = make_engine(self.database_url)
+        try:
+            with make_sessionmaker(engine).begin() as session:
+                ensure_roster_keys(local, session, load_roster(self.settings.roster_file))
+        finally:
+            engine.dispose()
 
     def start_temporal(self) -> None:
         say(t("starting", what="Temporal"))

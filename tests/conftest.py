@@ -99,13 +99,14 @@ async def case_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncItera
     from temporalio.worker import Worker
 
     from activities.registry import build_activities
-    from workflows.registry import ALL_WORKFLOWS
+    from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
     built = build_activities(case_settings)
     worker = Worker(
         dev_env.client,
         task_queue=case_settings.task_queue,
         workflows=ALL_WORKFLOWS,
+        workflow_runner=workflow_runner(),
         activities=built.activities,
         activity_executor=built.executor,
     )
@@ -116,8 +117,9 @@ async def case_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncItera
 
 @pytest.fixture
 def case_ctx(case_settings, case_worker):
-    from tests.support.cases import context_for
+    from tests.support.cases import context_for, register_test_officers
 
     ctx = context_for(case_settings)
+    register_test_officers(ctx)
     yield ctx
     ctx.close()

@@ -50,10 +50,13 @@ from tests.support.cases import (
     OFFICER,
     OTHER_LEADER,
     OTHER_OFFICER,
+    act,
+    actor_key,
     ledger_events,
     ledger_row,
     open_for,
     row_matches_state,
+    signed_for,
     synthetic_child,
 )
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
@@ -69,16 +72,16 @@ async def handle_of(ctx: Context, workflow_id: str) -> WorkflowHandle[Any, Any]:
 
 
 async def step(ctx: Context, handle: WorkflowHandle[Any, Any], update: Any, payload: Any) -> CaseState:
-    state = await handle.execute_update(update, payload)
+    state = await act(handle, update, payload)
     row_matches_state(ledger_row(ctx, state.case_no), state)
     return state
 
 
-async def refused(handle: WorkflowHandle[Any, Any], update: Any, payload: Any) -> str:
+async def refused(handle: WorkflowHandle[Any, Any], update: Any, payload: Any, *, signed: bool = True) -> str:
     """The refusal code; and the case unchanged by it."""
     before = await handle.query(CaseWorkflow.current)
     with pytest.raises(WorkflowUpdateFailedError) as raised:
-        await handle.execute_update(update, payload)
+        await handle.execute_update(update, payload if signed is False else signed_for(handle.id, update, payload))
     cause = raised.value.cause
     assert isinstance(cause, ApplicationError)
     assert cause.type == RULE_ERROR_TYPE
@@ -224,11 +227,11 @@ async def test_every_refusal_changes_nothing(case_ctx: Context) -> None:
     )
     assert (
         await refused(handle, CaseWorkflow.visit, VisitInput(actor=ANZI_OFFICER, finding=Finding.confirmed))
-        == "not_permitted"
+        == "unknown_signer"
     )
     assert (
         await refused(handle, CaseWorkflow.visit, VisitInput(actor=OTHER_LEADER, finding=Finding.confirmed))
-        == "not_permitted"
+        == "unknown_signer"
     )
     await step(case_ctx, handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
     past = PlanInput(actor=OFFICER, target_date=dt.date.today() - dt.timedelta(days=2), placement=Placement.transfer)
@@ -301,8 +304,8 @@ async def test_two_officers_racing_the_same_step(case_ctx: Context) -> None:
     opened = await open_for(case_ctx, CaseKind.dropout)
     handle = await handle_of(case_ctx, opened.workflow_id)
     results = await asyncio.gather(
-        handle.execute_update(CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed)),
-        handle.execute_update(CaseWorkflow.visit, VisitInput(actor=OTHER_OFFICER, finding=Finding.confirmed)),
+        act(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed)),
+        act(handle, CaseWorkflow.visit, VisitInput(actor=OTHER_OFFICER, finding=Finding.confirmed)),
         return_exceptions=True,
     )
     winners = [r for r in results if isinstance(r, CaseState)]
@@ -357,6 +360,13 @@ async def test_roster_reload_moves_open_cases_to_the_new_chain(case_ctx: Context
     data["groups"][0]["sections"][2]["section_chief"] = "新科长"
     changed = tmp_path / "roster.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    from domain.signing import public_key_of
+    from ledger.officers import set_public_key
+
+    with case_ctx.sessions.begin() as session:
+        set_public_key(
+            session, name="新科长", role="section_chief", township=None, public_key=public_key_of(actor_key("新科长"))
+        )
     reloaded = context_for(case_ctx.settings.model_copy(update={"roster_file": changed}))
     signalled, _unchanged = await reload_roster(reloaded)
     assert signalled >= 1
@@ -374,3 +384,23 @@ async def test_roster_reload_moves_open_cases_to_the_new_chain(case_ctx: Context
         VisitInput(actor=Actor(name="新科长", role=CHIEF.role), finding=Finding.confirmed),
     )
     reloaded.close()
+
+
+async def test_unsigned_forged_stale_and_unknown_steps_are_rejected(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    visit = VisitInput(actor=OFFICER, finding=Finding.confirmed)
+    assert await refused(handle, CaseWorkflow.visit, visit, signed=False) == "unsigned"
+    forged = signed_for(handle.id, CaseWorkflow.visit, visit, key=actor_key("someone else"))
+    assert await refused(handle, CaseWorkflow.visit, forged, signed=False) == "bad_signature"
+    stale = signed_for(handle.id, CaseWorkflow.visit, visit, at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    assert await refused(handle, CaseWorkflow.visit, stale, signed=False) == "stale_signature"
+    tampered = signed_for(handle.id, CaseWorkflow.visit, visit).model_copy(update={"note": "改过"})
+    assert await refused(handle, CaseWorkflow.visit, tampered, signed=False) == "bad_signature"
+    other_case = signed_for("case-00000000-0000-0000-0000-000000000000", CaseWorkflow.visit, visit)
+    assert await refused(handle, CaseWorkflow.visit, other_case, signed=False) == "bad_signature"
+    stranger = VisitInput(actor=Actor(name="陌生人", role=CHIEF.role), finding=Finding.confirmed)
+    assert await refused(handle, CaseWorkflow.visit, stranger) == "unknown_signer"
+    promoted = VisitInput(actor=Actor(name=OFFICER.name, role=COUNTY.role), finding=Finding.confirmed)
+    assert await refused(handle, CaseWorkflow.visit, promoted) == "unknown_signer"
+    await step(case_ctx, handle, CaseWorkflow.visit, visit)

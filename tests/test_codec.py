@@ -18,7 +18,7 @@ from domain.enums import CaseKind, Finding
 from domain.steps import NoteInput, VisitInput
 from starter.codec_server import serve
 from starter.ports import free_port
-from tests.support.cases import ANZI_OFFICER, OFFICER, open_for
+from tests.support.cases import ANZI_OFFICER, OFFICER, act, open_for
 from workflows.case import CaseWorkflow
 
 MARKER_NOTE = "标记备注-甲乙丙丁"
@@ -97,9 +97,9 @@ def test_codec_server_needs_the_token() -> None:
 async def test_raw_history_holds_no_plaintext(dev_env: WorkflowEnvironment, case_ctx) -> None:
     opened = await open_for(case_ctx, CaseKind.dropout)
     handle = dev_env.client.get_workflow_handle(opened.workflow_id)
-    await handle.execute_update(CaseWorkflow.note, NoteInput(actor=OFFICER, text=MARKER_NOTE))
+    await act(handle, CaseWorkflow.note, NoteInput(actor=OFFICER, text=MARKER_NOTE))
     with pytest.raises(WorkflowUpdateFailedError):
-        await handle.execute_update(CaseWorkflow.visit, VisitInput(actor=ANZI_OFFICER, finding=Finding.confirmed))
+        await act(handle, CaseWorkflow.visit, VisitInput(actor=ANZI_OFFICER, finding=Finding.confirmed))
     raw_client = await Client.connect(dev_env.client.service_client.config.target_host)
     history = await raw_client.get_workflow_handle(opened.workflow_id).fetch_history()
     raw = history.to_json()

@@ -27,7 +27,7 @@ from ledger.officers import upsert_officer
 from starter.case_service import cipher_for
 from starter.context import Context
 from tests.conftest import TEST_KEYRING
-from tests.support.cases import OFFICER, context_for, ledger_events, ledger_row, open_for
+from tests.support.cases import OFFICER, act, context_for, ledger_events, ledger_row, open_for, register_test_officers
 from tests.support.webhook import webhook
 from workflows.case import CaseWorkflow
 
@@ -38,7 +38,7 @@ LADDER = EscalationPolicy(level1_after=2 * DAY, level2_after=5 * DAY, repeat_eve
 @pytest.fixture(scope="module")
 async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_path_factory) -> AsyncIterator[Context]:
     from activities.registry import build_activities
-    from workflows.registry import ALL_WORKFLOWS
+    from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
     settings = Settings(
         temporal_address=skipping_env.client.service_client.config.target_host,
@@ -49,6 +49,7 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
         data_dir=tmp_path_factory.mktemp("ladder"),
     )
     ctx = context_for(settings)
+    register_test_officers(ctx)
     far = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
     with ctx.sessions.begin() as session:
         upsert_campaign(
@@ -73,6 +74,7 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
         skipping_env.client,
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
+        workflow_runner=workflow_runner(),
         activities=built.activities,
         activity_executor=built.executor,
     ):
@@ -126,7 +128,12 @@ async def test_each_stage_has_its_ladder_and_doing_the_step_ends_it(
     opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
     handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
     await skipping_env.sleep(2 * DAY)
-    await handle.execute_update(CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    await act(
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.confirmed),
+        at=await skipping_env.get_current_time(),
+    )
     await skipping_env.sleep(4 * DAY)
     assert escalations(ladder_ctx, opened.case_no) == []
     await skipping_env.sleep(2 * DAY)

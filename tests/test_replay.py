@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 
 from config.payload_codec import encrypted_converter
 from tests.conftest import TEST_KEYRING
-from workflows.registry import ALL_WORKFLOWS
+from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -23,6 +23,8 @@ def test_histories_are_stored() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_stored_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=encrypted_converter(TEST_KEYRING))
+    replayer = Replayer(
+        workflows=ALL_WORKFLOWS, workflow_runner=workflow_runner(), data_converter=encrypted_converter(TEST_KEYRING)
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

@@ -25,15 +25,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.enums import CaseKind, EventType, Finding, Outcome, Stage
     from domain.errors import CaseRuleViolation
     from domain.rules import (
+        STEP_STAGE,
         check_close,
         check_confirm,
         check_open,
         check_permitted,
         check_plan,
         check_reassign,
+        check_signature,
         check_stage,
         check_visit,
     )
+    from domain.signing import OfficerKey
     from domain.steps import (
         CloseInput,
         ConfirmInput,
@@ -87,6 +90,7 @@ class CaseWorkflow:
         self._state: CaseState | None = None
         self._timeline: list[CaseEvent] = []
         self._projected_seq = 0
+        self._officers: dict[str, OfficerKey] = dict(start.officers)
         self._stage_version = 0
         self._rung = 0
         self._deliveries: set[asyncio.Future[Any]] = set()
@@ -295,19 +299,32 @@ class CaseWorkflow:
         await workflow.wait_condition(lambda: self._projected_seq >= max(1, self.state.last_seq))
         return self.state
 
-    def _check_step(self, step_name: str, step: StepInput, rule: Callable[[], None]) -> None:
+    def _check_step(self, step_name: str, step: StepInput, rule: Callable[[], None], *, signed: bool) -> None:
+        """`signed` in validators only: a handler re-checks the stage (the race) but not the
+        signature, so histories recorded before signatures still replay."""
+
         def check() -> None:
-            check_stage(self.state, step_name)
+            if signed:
+                check_signature(self.state.case_id, step_name, step, self._officers, workflow.now())
+            if step_name in STEP_STAGE:
+                check_stage(self.state, step_name)
+            else:
+                check_open(self.state, step_name)
             check_permitted(self.state, step.actor)
             rule()
 
         _guard(check)
 
+    @workflow.signal
+    def update_officers(self, officers: dict[str, OfficerKey]) -> None:
+        """A changed officer registry (a new officer, a new key, a reloaded roster)."""
+        self._officers.update(officers)
+
     # visit
 
     @workflow.update
     async def visit(self, step: VisitInput) -> CaseState:
-        self._validate_visit(step)
+        self._check_visit(step, signed=False)
         event = self._record(EventType.visited, step.actor.name, _details(step))
         if step.finding == Finding.excluded:
             self.state.outcome = Outcome.excluded
@@ -320,13 +337,16 @@ class CaseWorkflow:
 
     @visit.validator
     def _validate_visit(self, step: VisitInput) -> None:
-        self._check_step("visit", step, lambda: check_visit(self.state.kind, step, self._today()))
+        self._check_visit(step, signed=True)
+
+    def _check_visit(self, step: VisitInput, *, signed: bool) -> None:
+        self._check_step("visit", step, lambda: check_visit(self.state.kind, step, self._today()), signed=signed)
 
     # plan
 
     @workflow.update
     async def plan(self, step: PlanInput) -> CaseState:
-        self._validate_plan(step)
+        self._check_plan(step, signed=False)
         event = self._record(EventType.planned, step.actor.name, _details(step))
         self._enter(Stage.return_confirmation)
         await self._project(event)
@@ -334,13 +354,16 @@ class CaseWorkflow:
 
     @plan.validator
     def _validate_plan(self, step: PlanInput) -> None:
-        self._check_step("plan", step, lambda: check_plan(self.state.kind, step, self._today()))
+        self._check_plan(step, signed=True)
+
+    def _check_plan(self, step: PlanInput, *, signed: bool) -> None:
+        self._check_step("plan", step, lambda: check_plan(self.state.kind, step, self._today()), signed=signed)
 
     # confirm
 
     @workflow.update
     async def confirm(self, step: ConfirmInput) -> CaseState:
-        self._validate_confirm(step)
+        self._check_confirm(step, signed=False)
         event = self._record(EventType.confirmed, step.actor.name, _details(step))
         self.state.confirmed_by = step.actor.name
         self.state.outcome = _OUTCOME_BY_KIND[self.state.kind]
@@ -350,13 +373,16 @@ class CaseWorkflow:
 
     @confirm.validator
     def _validate_confirm(self, step: ConfirmInput) -> None:
-        self._check_step("confirm", step, lambda: check_confirm(self.state.kind, step, self._today()))
+        self._check_confirm(step, signed=True)
+
+    def _check_confirm(self, step: ConfirmInput, *, signed: bool) -> None:
+        self._check_step("confirm", step, lambda: check_confirm(self.state.kind, step, self._today()), signed=signed)
 
     # close (four eyes)
 
     @workflow.update
     async def close(self, step: CloseInput) -> CaseState:
-        self._validate_close(step)
+        self._check_close(step, signed=False)
         event = self._record(EventType.closed, step.actor.name, _details(step))
         self.state.closed_at = workflow.now()
         self._enter(Stage.closed)
@@ -365,13 +391,16 @@ class CaseWorkflow:
 
     @close.validator
     def _validate_close(self, step: CloseInput) -> None:
-        self._check_step("close", step, lambda: check_close(self.state, step))
+        self._check_close(step, signed=True)
+
+    def _check_close(self, step: CloseInput, *, signed: bool) -> None:
+        self._check_step("close", step, lambda: check_close(self.state, step), signed=signed)
 
     # at any open stage
 
     @workflow.update
     async def reassign(self, step: ReassignInput) -> CaseState:
-        self._validate_reassign(step)
+        self._check_reassign(step, signed=False)
         event = self._record(
             EventType.reassigned, step.actor.name, {"from": self.state.assigned_officer, "to": step.to.name}
         )
@@ -381,24 +410,18 @@ class CaseWorkflow:
 
     @reassign.validator
     def _validate_reassign(self, step: ReassignInput) -> None:
-        def check() -> None:
-            check_open(self.state, "reassign")
-            check_permitted(self.state, step.actor)
-            check_reassign(self.state, step)
+        self._check_reassign(step, signed=True)
 
-        _guard(check)
+    def _check_reassign(self, step: ReassignInput, *, signed: bool) -> None:
+        self._check_step("reassign", step, lambda: check_reassign(self.state, step), signed=signed)
 
     @workflow.update
     async def note(self, step: NoteInput) -> CaseState:
-        self._validate_note(step)
+        self._check_step("note", step, lambda: None, signed=False)
         event = self._record(EventType.noted, step.actor.name, {"text": step.text})
         await self._project(event)
         return self.state
 
     @note.validator
     def _validate_note(self, step: NoteInput) -> None:
-        def check() -> None:
-            check_open(self.state, "note")
-            check_permitted(self.state, step.actor)
-
-        _guard(check)
+        self._check_step("note", step, lambda: None, signed=True)

@@ -21,10 +21,10 @@ from config.settings import Settings
 from domain.enums import CaseKind, Finding, Placement
 from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, VisitInput
 from tests.conftest import TEST_KEYRING
-from tests.support.cases import CHIEF, OFFICER, OTHER_OFFICER, context_for, open_for
+from tests.support.cases import CHIEF, OFFICER, OTHER_OFFICER, act, context_for, open_for, register_test_officers
 from tests.support.database import fresh_database, postgres_server
 from workflows.case import CaseWorkflow
-from workflows.registry import ALL_WORKFLOWS
+from workflows.registry import ALL_WORKFLOWS, workflow_runner
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 HISTORY_DIR = Path(__file__).resolve().parent.parent / "histories"
@@ -50,26 +50,30 @@ async def record(name: str, database_url: str, data_dir: Path) -> Path:
             env.client,
             task_queue="record",
             workflows=ALL_WORKFLOWS,
+            workflow_runner=workflow_runner(),
             activities=built.activities,
             activity_executor=built.executor,
         ):
             ctx = context_for(settings)
+            register_test_officers(ctx)
             opened = await open_for(ctx, CaseKind.dropout)
             handle = env.client.get_workflow_handle(opened.workflow_id)
-            await handle.execute_update(CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
-            await handle.execute_update(CaseWorkflow.reassign, ReassignInput(actor=CHIEF, to=OTHER_OFFICER))
-            await handle.execute_update(CaseWorkflow.note, NoteInput(actor=OTHER_OFFICER, text="记录"))
+            await act(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+            await act(handle, CaseWorkflow.reassign, ReassignInput(actor=CHIEF, to=OTHER_OFFICER))
+            await act(handle, CaseWorkflow.note, NoteInput(actor=OTHER_OFFICER, text="记录"))
             target = dt.date.today() + dt.timedelta(days=30)
-            await handle.execute_update(
-                CaseWorkflow.plan, PlanInput(actor=OTHER_OFFICER, target_date=target, placement=Placement.transfer)
+            await act(
+                handle,
+                CaseWorkflow.plan,
+                PlanInput(actor=OTHER_OFFICER, target_date=target, placement=Placement.transfer),
             )
-            await handle.execute_update(
-                CaseWorkflow.confirm, ConfirmInput(actor=OTHER_OFFICER, school="某校", evidence=("证明",))
+            await act(
+                handle, CaseWorkflow.confirm, ConfirmInput(actor=OTHER_OFFICER, school="某校", evidence=("证明",))
             )
             # Refused (four eyes): the refusal is part of the history worth replaying.
             with contextlib.suppress(WorkflowUpdateFailedError):
-                await handle.execute_update(CaseWorkflow.close, CloseInput(actor=OTHER_OFFICER))
-            await handle.execute_update(CaseWorkflow.close, CloseInput(actor=CHIEF))
+                await act(handle, CaseWorkflow.close, CloseInput(actor=OTHER_OFFICER))
+            await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
             await handle.result()
             history = await handle.fetch_history()
             ctx.close()

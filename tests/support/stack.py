@@ -60,7 +60,11 @@ class RunningStack:
 
 def stack_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
-    env.update(BAOXUE_DATA_DIR=str(data_dir), BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml")
+    env.update(
+        BAOXUE_DATA_DIR=str(data_dir),
+        BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml",
+        BAOXUE_PROFILE_DIR=str(data_dir.parent / f"{data_dir.name}-profile"),
+    )
     return env
 
 
