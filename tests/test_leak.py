@@ -1,0 +1,123 @@
+"""A marker child must be found in plaintext nowhere: not in Temporal (raw history, list output,
+the dev server's SQLite file), not in any PostgreSQL table, not in any log."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import psycopg
+import pytest
+from temporalio.client import Client
+
+from domain.id_number import make_id_number
+from tests.support.stack import running_stack
+
+pytestmark = pytest.mark.stack
+
+MARKER_NAME = "漏检标记娃"
+MARKER_ID = make_id_number("500243", dt.date(2015, 7, 14), 909)
+OFFICER = "梅子垭漏检测试员"
+
+
+def needles() -> list[bytes]:
+    raw = [MARKER_NAME.encode(), MARKER_ID.encode(), MARKER_ID[6:14].encode()]
+    return raw + [n.hex().encode() for n in raw[:2]]
+
+
+def assert_clean(where: str, blob: bytes) -> None:
+    for needle in needles():
+        assert needle not in blob, f"{needle!r} found in {where}"
+
+
+async def temporal_views(address: str) -> bytes:
+    client = await Client.connect(address)
+    out = b""
+    async for execution in client.list_workflows():
+        out += repr(execution.raw_info).encode() + execution.id.encode()
+        history = await client.get_workflow_handle(execution.id).fetch_history()
+        out += history.to_json().encode()
+    return out
+
+
+def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with running_stack(data_dir) as stack:
+        assert (
+            stack.baoxue("officer", "add", "--name", OFFICER, "--role", "case_officer", "--township", "梅子垭镇").code
+            == 0
+        )
+        opened = stack.baoxue(
+            "case",
+            "open",
+            "--kind",
+            "disability",
+            "--id-number",
+            MARKER_ID,
+            "--name",
+            MARKER_NAME,
+            "--township",
+            "梅子垭镇",
+            "--village",
+            f"{MARKER_NAME}家所在村",
+            "--reason",
+            f"{MARKER_NAME}未办理送教上门",
+            "--json",
+            actor=OFFICER,
+        )
+        assert opened.code == 0, opened.stderr
+        case_no = opened.json()["case_no"]
+        outputs = [opened.stdout, opened.stderr]
+        for args in (
+            (
+                "case",
+                "visit",
+                case_no,
+                "--finding",
+                "confirmed",
+                "--disability-category",
+                "视力",
+                "--note",
+                f"走访{MARKER_NAME}，身份证{MARKER_ID}",
+            ),
+            ("case", "note", case_no, f"{MARKER_NAME}的家长外出"),
+            ("case", "show", case_no),
+            ("case", "show", case_no, "--json"),
+            ("cases", "--json"),
+            ("escalations", "--json"),
+        ):
+            done = stack.baoxue(*args, actor=OFFICER)
+            assert done.code == 0, (args, done.stderr)
+            outputs += [done.stdout, done.stderr]
+        history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER)
+        assert MARKER_NAME in history.stdout  # the officer reads their own notes back, decrypted
+        bad = stack.baoxue(
+            "case",
+            "open",
+            "--kind",
+            "dropout",
+            "--id-number",
+            MARKER_ID[:-1] + "0",
+            "--name",
+            MARKER_NAME,
+            "--township",
+            "梅子垭镇",
+            actor=OFFICER,
+        )
+        outputs += [bad.stderr]
+        assert_clean("CLI output", "".join(outputs).encode())
+
+        state = stack.state()
+        assert_clean("Temporal history and list", asyncio.run(temporal_views(state["temporal"]["address"])))
+        with psycopg.connect(state["database"]["url"]) as conn:
+            tables = [
+                r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+            ]
+            assert {"students", "cases", "case_events", "register_rows", "audit_log", "notifications"} <= set(tables)
+            for table in tables:
+                rows = conn.execute(f'SELECT t::text FROM "{table}" t').fetchall()
+                assert_clean(f"table {table}", "\n".join(r[0] for r in rows).encode())
+    for path in sorted((data_dir / "temporal").iterdir()) + sorted((data_dir / "logs").iterdir()):
+        assert_clean(str(path), path.read_bytes())
+    assert_clean("up's own output", (tmp_path / "data-up.log").read_bytes())
