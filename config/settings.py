@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
     lang: Literal["zh", "en"] = "zh"
+    retention_days: int = 1095
+    temporal_retention_days: int = 30
     roster_file: Path = DEFAULT_ROSTER_FILE
     campaigns_dir: Path = DEFAULT_CAMPAIGNS_DIR
 

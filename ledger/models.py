@@ -73,6 +73,7 @@ class Student(Base):
     name_enc: Mapped[bytes] = mapped_column(LargeBinary)
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
     id_masked: Mapped[str] = mapped_column(String(18))
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -103,6 +104,7 @@ class Case(Base):
     escalation_level: Mapped[int | None] = mapped_column(Integer)
     next_escalation_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     missed_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from starter import cli_campaign, cli_case, cli_escalation, cli_officer, cli_registers, cli_roster, cli_stack
+from starter import (
+    cli_campaign,
+    cli_case,
+    cli_escalation,
+    cli_officer,
+    cli_registers,
+    cli_retention,
+    cli_roster,
+    cli_stack,
+)
 from starter.context import Context
 from starter.errors import EXIT_FAILED, CliError
 from starter.messages import t
@@ -43,6 +52,7 @@ app.command("import")(cli_registers.import_)
 app.command("discover")(cli_registers.discover_)
 app.add_typer(cli_officer.officer_app, name="officer")
 app.add_typer(cli_campaign.campaign_app, name="campaign")
+app.add_typer(cli_retention.retention_app, name="retention")
 
 
 def run_cli() -> int:

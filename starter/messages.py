@@ -131,6 +131,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{actor} ({role}) may not reveal the name and ID number of case {case_no}",
     ),
     "purpose_required": ("查看完整信息须用 --purpose 说明用途", "--reveal needs --purpose TEXT"),
+    "retention_done": (
+        "已匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人",
+        "anonymised {cases} cases closed over {days} days ago, {students} children",
+    ),
+    "retention_dry": (
+        "（试运行）将匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人",
+        "(dry run) would anonymise {cases} cases closed over {days} days ago, {students} children",
+    ),
     "unexpected": ("意外错误：{error}", "unexpected error: {error}"),
 }
 

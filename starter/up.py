@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import IO
 
 import structlog
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.namespace.v1 import NamespaceConfig
+from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
 from temporalio.client import Client
 
 from config.local_stack import (
@@ -206,6 +209,18 @@ class Stack:
             return port_open(self.options.port) and asyncio.run(self._temporal_healthy())
 
         self._wait("Temporal", ready, child)
+        asyncio.run(self._set_retention())
+
+    async def _set_retention(self) -> None:
+        """Closed cases' histories are kept this long in Temporal; the ledger keeps the record."""
+        client = await Client.connect(self.temporal_address, namespace=LOCAL_NAMESPACE)
+        days = self.settings.temporal_retention_days
+        await client.workflow_service.update_namespace(
+            UpdateNamespaceRequest(
+                namespace=LOCAL_NAMESPACE,
+                config=NamespaceConfig(workflow_execution_retention_ttl=Duration(seconds=days * 86400)),
+            )
+        )
 
     async def _temporal_healthy(self) -> bool:
         try:

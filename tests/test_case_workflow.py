@@ -404,3 +404,59 @@ async def test_unsigned_forged_stale_and_unknown_steps_are_rejected(case_ctx: Co
     promoted = VisitInput(actor=Actor(name=OFFICER.name, role=COUNTY.role), finding=Finding.confirmed)
     assert await refused(handle, CaseWorkflow.visit, promoted) == "unknown_signer"
     await step(case_ctx, handle, CaseWorkflow.visit, visit)
+
+
+async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> None:
+    from sqlalchemy import update
+
+    from ledger.models import Case as CaseRow
+    from ledger.retention import ANONYMISED, anonymise
+
+    child = synthetic_child()
+    closed = await open_for(case_ctx, CaseKind.dropout, child=child)
+    handle = await handle_of(case_ctx, closed.workflow_id)
+    await step(
+        case_ctx,
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out, note="搬去外省"),
+    )
+    await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=4000)
+    with case_ctx.sessions.begin() as session:
+        session.execute(update(CaseRow).where(CaseRow.case_no == closed.case_no).values(closed_at=long_ago))
+    lone = synthetic_child()
+    lone_case = await open_for(case_ctx, CaseKind.funding, child=lone)
+    lone_handle = await handle_of(case_ctx, lone_case.workflow_id)
+    await step(
+        case_ctx,
+        lone_handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.duplicate),
+    )
+    await step(case_ctx, lone_handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    with case_ctx.sessions.begin() as session:
+        session.execute(update(CaseRow).where(CaseRow.case_no == lone_case.case_no).values(closed_at=long_ago))
+    still_open = await open_for(case_ctx, CaseKind.funding, child=child)
+
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=3000)
+    now = dt.datetime.now(dt.UTC)
+    with case_ctx.sessions.begin() as session:
+        dry = anonymise(session, cutoff=cutoff, now=now, dry_run=True)
+    with case_ctx.sessions.begin() as session:
+        done = anonymise(session, cutoff=cutoff, now=now, dry_run=False)
+    assert dry == done and done.cases >= 2
+    with case_ctx.sessions.begin() as session:
+        assert anonymise(session, cutoff=cutoff, now=now, dry_run=False).cases == 0
+    with case_ctx.sessions() as session:
+        lone_row = session.scalars(select(Case).where(Case.case_no == lone_case.case_no)).one()
+        lone_student = session.get_one(Student, lone_row.student_id)
+        kept = session.get_one(
+            Student, session.scalars(select(Case.student_id).where(Case.case_no == still_open.case_no)).one()
+        )
+        events = session.scalars(
+            select(CaseEventRow).where(CaseEventRow.case_id == ledger_row(case_ctx, closed.case_no).id)
+        ).all()
+    assert lone_student.id_masked == ANONYMISED and lone_student.name_enc == b"" and lone_row.anonymised_at
+    assert kept.id_masked != ANONYMISED  # the same child has an open case: kept
+    assert all(e.payload_enc is None for e in events) and [e.type for e in events][:2] == ["opened", "visited"]

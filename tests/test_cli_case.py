@@ -314,6 +314,10 @@ def test_scope_reveal_and_audit(stack: RunningStack) -> None:
     }
     assert stack.baoxue("audit", "--json", actor=OFFICER).code == 3
 
+    dry = stack.baoxue("retention", "run", "--older-than", "0", "--dry-run", "--json")
+    assert dry.code == 0 and dry.json()["dry_run"] is True and dry.json()["cases"] >= 1
+    assert stack.baoxue("retention", "run", "--dry-run", actor=OFFICER).code == 3
+
     with psycopg.connect(stack.state()["database"]["url"]) as conn:
         with pytest.raises(psycopg.Error):
             conn.execute("UPDATE audit_log SET actor = 'nobody'")

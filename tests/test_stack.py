@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
 from config.local_stack import pid_alive
@@ -44,6 +45,7 @@ def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
 
         assert stack.baoxue("db", "upgrade").code == 0
         registered = asyncio.run(_search_attributes(status["temporal"]["address"]))
+        assert asyncio.run(_retention_days(status["temporal"]["address"])) == 30
         assert {key.name for key in ALL_SEARCH_ATTRIBUTES} <= registered
 
         extra_worker = subprocess.Popen(
@@ -83,6 +85,12 @@ async def _search_attributes(address: str) -> set[str]:
     client = await Client.connect(address)
     listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
     return set(listed.custom_attributes)
+
+
+async def _retention_days(address: str) -> float:
+    client = await Client.connect(address)
+    described = await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace="default"))
+    return described.config.workflow_execution_retention_ttl.ToTimedelta().total_seconds() / 86400
 
 
 def test_taken_port_is_a_clear_error(tmp_path: Path) -> None:
