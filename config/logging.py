@@ -14,10 +14,16 @@ _configured = False
 _ID_NUMBER = re.compile(r"(?<![0-9０-９])([0-9０-９]{6})[0-9０-９]{8}([0-9０-９]{3}[0-9０-９XxＸｘ])(?![0-9０-９])")
 
 
+_NAME_FIELDS = frozenset({"name", "child", "child_name", "student", "student_name", "姓名"})
+
+
 def mask_id_numbers(_logger: object, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    """A structlog processor: any 18-character ID number that slips into a log line is masked."""
+    """A structlog processor: any 18-character ID number that slips into a log line is masked,
+    and so is a child's name logged under a name field."""
     for key, value in event.items():
-        if isinstance(value, str) and len(value) >= 18:
+        if key in _NAME_FIELDS and isinstance(value, str) and value:
+            event[key] = value[0] + "*" * (len(value) - 1)
+        elif isinstance(value, str) and len(value) >= 18:
             event[key] = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 10 + m.group(2)[-2:], value)
     return event
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from activities.registers import RegisterFileError
 from domain.enums import CaseKind, Role
 from domain.registers import REGISTERS, RegisterKind
+from starter.access import reading_actor, require_township_access, scope_of
 from starter.actors import acting_officer
 from starter.case_service import resolve_campaign
 from starter.context import Context, print_json
@@ -117,7 +118,13 @@ def discover_(
         ctx.actor_name = actor
     spec = resolve_campaign(ctx, campaign)
     canonical = ctx.chain(township).township if township else None
+    reader = reading_actor(ctx)
+    if canonical:
+        require_township_access(ctx, reader, canonical, "discover")
     result = discover(ctx, campaign=spec, township=canonical)
+    scope = scope_of(ctx, reader)
+    if scope is not None:
+        result.suspects = {kind: [s for s in found if s.township in scope] for kind, found in result.suspects.items()}
     result.report_file = str(write_suspect_list(ctx, result))
     if apply:
         officer = acting_officer(ctx) if ctx.actor_name else DISCOVERY_ACTOR

@@ -24,3 +24,4 @@ def test_id_numbers_that_slip_into_logs_are_masked() -> None:
     assert "500243201304050120" not in masked["event"]
     assert "500243**********20" in masked["event"]
     assert "５００２４３" in masked["event"] and "２０１３０４０５" not in masked["event"]
+    assert mask_id_numbers(None, "info", {"event": "x", "name": "王小明"})["name"] == "王**"
