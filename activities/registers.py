@@ -185,7 +185,7 @@ def parse_register(
     return parsed
 
 
-def valid_rows(parsed: ParsedRegister) -> list[ValidRow]:
+def valid_row_records(parsed: ParsedRegister) -> list[ValidRow]:
     """The valid rows as records, their cells as text (for storing and for reading in tests)."""
     return [
         ValidRow(row_no, id_number, township, parsed.cells(i))

@@ -18,10 +18,6 @@ class Stage(StrEnum):
     closed = "closed"
 
 
-OPEN_STAGES = (Stage.home_visit, Stage.return_plan, Stage.return_confirmation, Stage.closure)
-TIMED_STAGES = OPEN_STAGES
-
-
 class Finding(StrEnum):
     confirmed = "confirmed"
     excluded = "excluded"

@@ -16,7 +16,6 @@ from domain.enums import (
     ExcludeReason,
     Finding,
     Placement,
-    Role,
 )
 
 
@@ -86,6 +85,3 @@ class ReassignInput(StepInput):
 
 class NoteInput(StepInput):
     text: str = Field(min_length=1)
-
-
-REASSIGNABLE_ROLES = (Role.case_officer,)

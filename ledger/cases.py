@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -152,10 +152,6 @@ def list_cases(session: Session, *, where: CaseFilter) -> list[Case]:
     if where.limit is not None:
         query = query.limit(where.limit)
     return list(session.scalars(query))
-
-
-def count_cases(session: Session, *, where: CaseFilter) -> int:
-    return session.scalar(_filtered(select(func.count()).select_from(Case), where)) or 0
 
 
 def case_events(session: Session, *, case_id: uuid.UUID) -> list[CaseEventRow]:

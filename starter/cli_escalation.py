@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
@@ -14,7 +13,7 @@ from starter.access import reading_actor, require_township_access, scope_of
 from starter.context import Context, print_json
 from starter.errors import BadInput
 from starter.messages import t
-from starter.parsing import parse_date
+from starter.parsing import parse_since
 
 STATUSES = ("pending", "sent", "failed")
 
@@ -29,7 +28,6 @@ def escalations(
 ) -> None:
     """Every escalation: case, township, stage, level, recipients, when, delivered."""
     ctx: Context = typer_ctx.obj
-    since_day = parse_date(since, "--since")
     reader = reading_actor(ctx)
     if township:
         require_township_access(ctx, reader, ctx.chain(township).township, "escalations")
@@ -38,7 +36,7 @@ def escalations(
         level=level,
         township=ctx.chain(township).township if township else None,
         group=group,
-        since=dt.datetime.combine(since_day, dt.time(), dt.timezone(dt.timedelta(hours=8))) if since_day else None,
+        since=parse_since(since),
     )
     with ctx.sessions() as session:
         rows = list_escalations(session, where=where)
@@ -106,10 +104,8 @@ def audit_(
     reader = reading_actor(ctx)
     require_county(ctx, reader, "audit")
     case_no = find_case_or_exit(ctx, case).case_no if case else None
-    since_day = parse_date(since, "--since")
-    since_at = dt.datetime.combine(since_day, dt.time(), dt.timezone(dt.timedelta(hours=8))) if since_day else None
     with ctx.sessions() as session:
-        rows = entries(session, cipher=cipher_for(ctx), case_no=case_no, actor=officer, since=since_at)
+        rows = entries(session, cipher=cipher_for(ctx), case_no=case_no, actor=officer, since=parse_since(since))
     if as_json:
         print_json(rows)
         return

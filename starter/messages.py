@@ -50,7 +50,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file_missing": ("文件不存在：{path}", "no such file: {path}"),
     "healthy": ("健康", "healthy"),
     "unhealthy": ("不健康", "unhealthy"),
-    "worker_stopping": ("收到停止信号，worker 正在完成手头任务 …", "stop signal: the worker finishes its tasks …"),
     "actor_missing": (
         "请用 --as 姓名 或 BAOXUE_ACTOR 指明办理人",
         "name the acting officer with --as NAME or BAOXUE_ACTOR",

@@ -59,6 +59,12 @@ def parse_choice(enum: type[E], value: str | None, option: str) -> E | None:
         raise BadInput(t("bad_value", option=option, value=f"{value} ({choices})")) from None
 
 
+def parse_since(value: str | None, option: str = "--since") -> dt.datetime | None:
+    """A day as its first moment in China time (officials mean their own midnight)."""
+    day = parse_date(value, option)
+    return dt.datetime.combine(day, dt.time(), dt.timezone(dt.timedelta(hours=8))) if day else None
+
+
 def parse_aid(values: list[str]) -> tuple[AidItem, ...]:
     items = []
     for value in values:

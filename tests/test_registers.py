@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.registers import RegisterFileError, parse_register, read_table, valid_rows
+from activities.registers import RegisterFileError, parse_register, read_table, valid_row_records
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
 from domain.id_number import make_id_number
@@ -40,7 +40,7 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
 class Parsed:
     def __init__(self, path: Path, kind: RegisterKind) -> None:
         self.register = parse_register(read_table(path), kind, ROSTER)
-        self.rows = valid_rows(self.register)
+        self.rows = valid_row_records(self.register)
 
     def __getattr__(self, name: str):
         return getattr(self.register, name)
