@@ -332,6 +332,15 @@ def test_scope_reveal_and_audit(stack: RunningStack) -> None:
     )
     assert forged.code == 3 and "签名" in forged.stderr
     assert stack.baoxue("case", "note", case_no, "正常", actor=OFFICER).code == 0
+    # An officer added after the case opened: the case learns their key by signal.
+    assert (
+        stack.baoxue(
+            "officer", "add", "--name", "梅子垭新来的老师", "--role", "case_officer", "--township", "梅子垭镇"
+        ).code
+        == 0
+    )
+    newcomer = stack.baoxue("case", "note", case_no, "新同事接手", actor="梅子垭新来的老师")
+    assert newcomer.code == 0, newcomer.stderr
 
     dry = stack.baoxue("retention", "run", "--older-than", "0", "--dry-run", "--json")
     assert dry.code == 0 and dry.json()["dry_run"] is True and isinstance(dry.json()["cases"], int)
