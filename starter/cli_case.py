@@ -54,8 +54,7 @@ CaseArg = Annotated[str, typer.Argument(metavar="CASE", help="Case number (2026-
 
 def _ctx(typer_ctx: typer.Context, actor: str | None) -> Context:
     ctx: Context = typer_ctx.obj
-    if actor:
-        ctx.actor_name = actor
+    ctx.act_as(actor)
     _ = ctx.settings
     return ctx
 

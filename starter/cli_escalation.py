@@ -99,8 +99,7 @@ def audit_(
     from starter.case_service import cipher_for, find_case_or_exit
 
     ctx: Context = typer_ctx.obj
-    if actor:
-        ctx.actor_name = actor
+    ctx.act_as(actor)
     reader = reading_actor(ctx)
     require_county(ctx, reader, "audit")
     case_no = find_case_or_exit(ctx, case).case_no if case else None

@@ -114,8 +114,7 @@ def discover_(
 ) -> None:
     """Reconcile the campaign's registers into suspects; --apply opens them (twice opens nothing new)."""
     ctx: Context = typer_ctx.obj
-    if actor:
-        ctx.actor_name = actor
+    ctx.act_as(actor)
     spec = resolve_campaign(ctx, campaign)
     canonical = ctx.chain(township).township if township else None
     reader = reading_actor(ctx)

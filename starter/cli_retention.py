@@ -25,8 +25,7 @@ def run(
 ) -> None:
     """Anonymise cases closed longer than the retention period (BAOXUE_RETENTION_DAYS by default)."""
     ctx: Context = typer_ctx.obj
-    if actor:
-        ctx.actor_name = actor
+    ctx.act_as(actor)
     reader = reading_actor(ctx)
     require_county(ctx, reader, "retention")
     days = ctx.settings.retention_days if older_than is None else older_than

@@ -63,6 +63,12 @@ class Context:
         self._engine = make_engine(self.database_url(), pool_size=2)
         return make_sessionmaker(self._engine)
 
+    def act_as(self, name: str | None) -> Context:
+        """A command's own `--as` wins over the one given before the command and BAOXUE_ACTOR."""
+        if name:
+            self.actor_name = name
+        return self
+
     def __post_init__(self) -> None:
         _open_contexts.append(self)
 
