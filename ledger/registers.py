@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import any_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -143,11 +143,21 @@ def rejected_rows_total(session: Session, *, campaign: str) -> int:
     )
 
 
-def row_cells(session: Session, *, cipher: PersonalDataCipher, ref: RowRef) -> dict[str, str]:
-    blob = session.scalar(
-        select(RegisterRow.cells_enc).where(RegisterRow.file_id == ref.file_id, RegisterRow.row_no == ref.row_no)
-    )
-    return cipher.decrypt_json(blob, context=f"register:{ref.file_id}:{ref.row_no}")
+def rows_cells(
+    session: Session, *, cipher: PersonalDataCipher, refs: list[RowRef]
+) -> dict[tuple[int, int], dict[str, str]]:
+    """The decrypted cells of many rows, keyed by (file id, row number): one query per file."""
+    by_file: dict[int, set[int]] = {}
+    for ref in refs:
+        by_file.setdefault(ref.file_id, set()).add(ref.row_no)
+    found: dict[tuple[int, int], dict[str, str]] = {}
+    for file_id, row_nos in by_file.items():
+        query = select(RegisterRow.row_no, RegisterRow.cells_enc).where(
+            RegisterRow.file_id == file_id, RegisterRow.row_no == any_(sorted(row_nos))
+        )
+        for row_no, blob in session.execute(query):
+            found[(file_id, row_no)] = cipher.decrypt_json(blob, context=f"register:{file_id}:{row_no}")
+    return found
 
 
 def link_sources(session: Session, *, case_id: object, refs: list[RowRef]) -> None:

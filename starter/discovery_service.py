@@ -25,7 +25,7 @@ from ledger.registers import (
     link_sources,
     previous_import,
     rejected_rows_total,
-    row_cells,
+    rows_cells,
     store_register,
 )
 from starter.case_service import OpenRequest, cipher_for, open_case, prepare_opener
@@ -197,16 +197,24 @@ def _person(cells: dict[str, str]) -> tuple[str, str]:
     return id_number, name
 
 
+def first_rows(ctx: Context, result: DiscoveryResult) -> dict[tuple[int, int], dict[str, str]]:
+    """The cells of the row that first raised each suspect: where the name and ID are read from."""
+    refs = [s.refs[0] for suspects in result.suspects.values() for s in suspects]
+    with ctx.sessions() as session:
+        return rows_cells(session, cipher=cipher_for(ctx), refs=refs)
+
+
 def write_suspect_list(ctx: Context, result: DiscoveryResult) -> Path:
     """The suspects, ID numbers masked, with the register rows that raised each."""
-    cipher = cipher_for(ctx)
     path = reports_dir(ctx) / f"discover-{result.campaign}-{_stamp()}.csv"
-    with ctx.sessions() as session, path.open("w", encoding="utf-8-sig", newline="") as handle:
+    cells = first_rows(ctx, result)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["类别", "乡镇（街道）", "身份证号（已遮蔽）", "来源（登记表:行号）"])
         for kind in CaseKind:
             for suspect in sorted(result.suspects.get(kind, []), key=lambda s: (s.township, s.refs[0].row_no)):
-                id_number, _name = _person(row_cells(session, cipher=cipher, ref=suspect.refs[0]))
+                first = suspect.refs[0]
+                id_number, _name = _person(cells[(first.file_id, first.row_no)])
                 sources = "；".join(f"{ref.register}:{ref.row_no}" for ref in suspect.refs)
                 writer.writerow([kind.value, suspect.township, mask_id_number(id_number), sources])
     return path
@@ -223,7 +231,7 @@ async def apply_discovery(
     """Open every suspect as a case, through the same path as `case open`; resumable and idempotent:
     a suspect whose case exists counts as already open."""
     opener = await prepare_opener(ctx, result.campaign)
-    cipher = cipher_for(ctx)
+    cells = first_rows(ctx, result)
     gate = asyncio.Semaphore(concurrency)
     everyone = [s for kind in CaseKind for s in result.suspects.get(kind, [])]
     done = 0
@@ -231,8 +239,8 @@ async def apply_discovery(
     async def one(suspect: Suspect) -> None:
         nonlocal done
         async with gate:
-            with ctx.sessions() as session:
-                id_number, name = _person(row_cells(session, cipher=cipher, ref=suspect.refs[0]))
+            first = suspect.refs[0]
+            id_number, name = _person(cells[(first.file_id, first.row_no)])
             intake = {"source": "discovery", "rows": [f"{r.register}:{r.file_id}:{r.row_no}" for r in suspect.refs]}
             request = OpenRequest(suspect.kind, id_number, name, suspect.township, result.campaign, intake)
             opened = await open_case(ctx, actor, request, opener)
