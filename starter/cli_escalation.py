@@ -24,10 +24,12 @@ def escalations(
     township: Annotated[str | None, typer.Option("--township")] = None,
     group: Annotated[int | None, typer.Option("--group", min=1)] = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (China time)")] = None,
+    actor: Annotated[str | None, typer.Option("--as")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Every escalation: case, township, stage, level, recipients, when, delivered."""
+    """Every escalation in the reader's scope: case, township, stage, level, recipients, when, delivered."""
     ctx: Context = typer_ctx.obj
+    ctx.act_as(actor)
     reader = reading_actor(ctx)
     if township:
         require_township_access(ctx, reader, ctx.chain(township).township, "escalations")
@@ -60,10 +62,12 @@ def escalations(
 def notifications(
     typer_ctx: typer.Context,
     status: Annotated[str | None, typer.Option("--status", help="pending|sent|failed")] = None,
+    actor: Annotated[str | None, typer.Option("--as")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """The notification outbox and each row's delivery."""
+    """The notification outbox in the reader's scope, and each row's delivery."""
     ctx: Context = typer_ctx.obj
+    ctx.act_as(actor)
     if status is not None and status not in STATUSES:
         raise BadInput(t("bad_value", option="--status", value=f"{status} ({'|'.join(STATUSES)})"))
     reader = reading_actor(ctx)
