@@ -93,3 +93,6 @@ def test_a_case_left_alone_climbs_the_chain(tmp_path: Path) -> None:
         )
         assert stack.baoxue("escalations", "--level", "1", "--township", "梅子垭", "--group", "1", "--json").json()
         assert stack.baoxue("escalations", "--group", "2", "--json").json() == []
+        assert stack.baoxue("escalations", "--json", "--as", "周勇").json() == []  # another group's leader
+        assert stack.baoxue("notifications", "--json", "--as", "周勇").json() == []
+        assert stack.baoxue("escalations", "--json", "--as", "朱洪斌").json()
