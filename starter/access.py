@@ -95,6 +95,9 @@ def require_township_access(ctx: Context, actor: Actor, township: str, action: s
         )
 
 
-def require_county(ctx: Context, actor: Actor, action: str) -> None:
+def county_reader(ctx: Context, action: str) -> Actor:
+    """The reading actor, who must hold the county role (audit, retention)."""
+    actor = reading_actor(ctx)
     if actor.role != Role.county:
         raise refuse(ctx, actor, action, None, t("county_only", actor=actor.name, role=actor.role.value))
+    return actor

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from config.campaign_files import CampaignFileError, builtin_campaigns, load_campaign_file
 from ledger.campaigns import add_missing_campaigns, current_campaign, list_campaigns, upsert_campaign
-from starter.context import Context, print_json
+from starter.context import Context, JsonOption, print_json
 from starter.errors import BadInput
 from starter.messages import t
 
@@ -35,7 +35,7 @@ def add(typer_ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A c
 
 
 @campaign_app.command("list")
-def list_(typer_ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_(typer_ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every campaign; the current one (the default for --campaign) marked."""
     ctx: Context = typer_ctx.obj
     with ctx.sessions.begin() as session:

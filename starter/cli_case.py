@@ -32,7 +32,7 @@ from ledger.registers import case_sources
 from starter.access import audit, reading_actor, refuse, require_case_access, require_township_access, scope_of
 from starter.actors import acting_officer, lookup_officer
 from starter.case_service import OpenRequest, cipher_for, find_case_or_exit, open_case, resolve_campaign, send_step
-from starter.context import Context, print_json
+from starter.context import AsOption, Context, JsonOption, print_json
 from starter.errors import BadInput, Refused
 from starter.messages import current_lang, t
 from starter.parsing import (
@@ -47,8 +47,6 @@ from workflows.case import CaseWorkflow
 
 case_app = typer.Typer(help="One case: open it, drive it, read it.", no_args_is_help=True)
 
-AsOption = Annotated[str | None, typer.Option("--as", help="Acting officer (BAOXUE_ACTOR)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 CaseArg = Annotated[str, typer.Argument(metavar="CASE", help="Case number (2026-000123) or workflow id")]
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ledger.escalations import EscalationFilter, list_escalations, list_notifications
 from starter.access import reading_actor, require_township_access, scope_of
-from starter.context import Context, print_json
+from starter.context import AsOption, Context, JsonOption, print_json
 from starter.errors import BadInput
 from starter.messages import t
 from starter.parsing import parse_since
@@ -24,19 +24,20 @@ def escalations(
     township: Annotated[str | None, typer.Option("--township")] = None,
     group: Annotated[int | None, typer.Option("--group", min=1)] = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (China time)")] = None,
-    actor: Annotated[str | None, typer.Option("--as")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Every escalation in the reader's scope: case, township, stage, level, recipients, when, delivered."""
     ctx: Context = typer_ctx.obj
     ctx.act_as(actor)
     reader = reading_actor(ctx)
-    if township:
-        require_township_access(ctx, reader, ctx.chain(township).township, "escalations")
+    canonical = ctx.chain(township).township if township else None
+    if canonical:
+        require_township_access(ctx, reader, canonical, "escalations")
     where = EscalationFilter(
         townships=scope_of(ctx, reader),
         level=level,
-        township=ctx.chain(township).township if township else None,
+        township=canonical,
         group=group,
         since=parse_since(since),
     )
@@ -62,8 +63,8 @@ def escalations(
 def notifications(
     typer_ctx: typer.Context,
     status: Annotated[str | None, typer.Option("--status", help="pending|sent|failed")] = None,
-    actor: Annotated[str | None, typer.Option("--as")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The notification outbox in the reader's scope, and each row's delivery."""
     ctx: Context = typer_ctx.obj
@@ -94,18 +95,17 @@ def audit_(
     case: Annotated[str | None, typer.Option("--case", help="Case number or workflow id")] = None,
     officer: Annotated[str | None, typer.Option("--officer")] = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (China time)")] = None,
-    actor: Annotated[str | None, typer.Option("--as")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The access log: every look at personal fields, every reveal with its purpose, every refusal."""
     from ledger.audit import entries
-    from starter.access import require_county
+    from starter.access import county_reader
     from starter.case_service import cipher_for, find_case_or_exit
 
     ctx: Context = typer_ctx.obj
     ctx.act_as(actor)
-    reader = reading_actor(ctx)
-    require_county(ctx, reader, "audit")
+    county_reader(ctx, "audit")
     case_no = find_case_or_exit(ctx, case).case_no if case else None
     with ctx.sessions() as session:
         rows = entries(session, cipher=cipher_for(ctx), case_no=case_no, actor=officer, since=parse_since(since))

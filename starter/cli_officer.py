@@ -20,7 +20,7 @@ from domain.scope import townships_in_scope
 from domain.signing import OfficerKey, public_key_of
 from ledger.cases import CaseFilter, list_cases
 from ledger.officers import list_officers, set_public_key, upsert_officer
-from starter.context import Context, print_json
+from starter.context import Context, JsonOption, print_json
 from starter.errors import BadInput
 from starter.keys import issue_key, private_key
 from starter.messages import t
@@ -135,7 +135,7 @@ def all_officers(ctx: Context) -> list[dict[str, Any]]:
 
 
 @officer_app.command("list")
-def list_(typer_ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_(typer_ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every officer: the roster's people and those registered, with their scope."""
     ctx: Context = typer_ctx.obj
     rows = all_officers(ctx)

@@ -20,7 +20,7 @@ from domain.registers import REGISTERS, RegisterKind
 from starter.access import reading_actor, require_township_access, scope_of
 from starter.actors import acting_officer
 from starter.case_service import resolve_campaign
-from starter.context import Context, print_json
+from starter.context import AsOption, Context, JsonOption, print_json
 from starter.discovery_service import (
     DISCOVERY_ACTOR,
     apply_discovery,
@@ -57,8 +57,8 @@ def import_(
     file: Annotated[Path, typer.Argument(help="xlsx, or csv in UTF-8 or GB18030")],
     campaign: Annotated[str | None, typer.Option("--campaign")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet name (default: the first)")] = None,
-    actor: Annotated[str | None, typer.Option("--as")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Import a register for a campaign; every bad row is kept with its row number and reason."""
     ctx: Context = typer_ctx.obj
@@ -110,7 +110,7 @@ def discover_(
     actor: Annotated[
         str | None, typer.Option("--as", help="A county officer (default: the system's county role)")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Reconcile the campaign's registers into suspects; --apply opens them (twice opens nothing new)."""
     ctx: Context = typer_ctx.obj

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from ledger.retention import anonymise
-from starter.access import audit, reading_actor, require_county
-from starter.context import Context, print_json
+from starter.access import audit, county_reader
+from starter.context import AsOption, Context, JsonOption, print_json
 from starter.messages import t
 
 retention_app = typer.Typer(help="Retention of personal data.", no_args_is_help=True)
@@ -20,14 +20,13 @@ def run(
     typer_ctx: typer.Context,
     older_than: Annotated[int | None, typer.Option("--older-than", min=0, help="Days since closure")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
-    actor: Annotated[str | None, typer.Option("--as")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Anonymise cases closed longer than the retention period (BAOXUE_RETENTION_DAYS by default)."""
     ctx: Context = typer_ctx.obj
     ctx.act_as(actor)
-    reader = reading_actor(ctx)
-    require_county(ctx, reader, "retention")
+    reader = county_reader(ctx, "retention")
     days = ctx.settings.retention_days if older_than is None else older_than
     now = dt.datetime.now(dt.UTC)
     with ctx.sessions.begin() as session:

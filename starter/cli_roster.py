@@ -11,7 +11,7 @@ from rich.table import Table
 
 from config.roster_file import RosterError, load_roster
 from domain.roster import TownshipChain
-from starter.context import Context, print_json
+from starter.context import Context, JsonOption, print_json
 from starter.errors import BadInput
 from starter.messages import t
 
@@ -33,7 +33,7 @@ def _table(chains: list[TownshipChain]) -> Table:
 def show(
     typer_ctx: typer.Context,
     township: Annotated[str | None, typer.Argument(help="A township, with or without 镇/乡/街道")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The chain for one township, or the whole table."""
     ctx: Context = typer_ctx.obj

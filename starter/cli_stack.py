@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from starter.context import Context, print_json
+from starter.context import Context, JsonOption, print_json
 from starter.messages import t
 
 DataDirOption = Annotated[
@@ -55,7 +55,7 @@ def status(
     typer_ctx: typer.Context,
     data_dir: DataDirOption = None,
     wait: Annotated[float | None, typer.Option("--wait", help="Poll until healthy, at most SECONDS")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Is Temporal up, is PostgreSQL up, does a worker poll the task queue?"""
     from starter.status import collect_status, wait_for_health

@@ -7,8 +7,9 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -20,6 +21,9 @@ from domain.roster import Roster, TownshipChain, UnknownTownshipError
 from ledger.db import make_engine, make_sessionmaker
 from starter.errors import BadInput, CliError
 from starter.messages import set_lang, t
+
+AsOption = Annotated[str | None, typer.Option("--as", help="Acting officer (BAOXUE_ACTOR)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 _open_contexts: list[Context] = []
 
