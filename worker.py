@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from config.logging import configure_logging
+from config.required_keys import EXIT_MISSING_KEY, missing_key
 from config.settings import Settings, load_settings
 from config.temporal_client import connect_temporal
 from workflows.registry import ALL_WORKFLOWS, workflow_runner
@@ -51,15 +52,24 @@ def _shutdown(worker: Worker, sig: int) -> asyncio.Task[None]:
     return asyncio.ensure_future(worker.shutdown())
 
 
-def main() -> None:
-    settings = load_settings()
+def start_worker(settings: Settings) -> int:
+    """Run until stopped; 2 at once, naming the setting, when a key the worker needs is missing."""
+    problem = missing_key(settings, service_key=False)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_MISSING_KEY
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(run_worker(settings))
+    return 0
+
+
+def main() -> None:
+    code = start_worker(load_settings())
     sys.stdout.flush()
     sys.stderr.flush()
     # The Temporal runtime's threads can abort interpreter finalisation (sdk-python#300); the
     # worker has shut down gracefully by now, so leave without it.
-    os._exit(0)
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ class WorkerState(ServiceState):
     task_queue: str
 
 
+class ApiState(ServiceState):
+    url: str
+
+
 class StackState(BaseModel):
     """Written by `baoxue up` into the data dir; removed when it stops."""
 
@@ -40,6 +44,7 @@ class StackState(BaseModel):
     temporal: TemporalState
     database: DatabaseState
     worker: WorkerState
+    api: ApiState | None = None
 
 
 def state_path(data_dir: Path) -> Path:

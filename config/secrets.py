@@ -1,7 +1,9 @@
 """The data key that encrypts personal columns and keys the child HMAC.
 
 From BAOXUE_SECRET_KEY (64 hex digits) or a key file (BAOXUE_SECRET_KEY_FILE, by default
-`secret.key` in the data dir, created with mode 0600 on first use).
+`secret.key` in the data dir). Only `baoxue up` creates one (mode 0600), for its local stack: a
+host without the key must refuse to start, never make a second one (the same child would get a
+second dedup key and a second case).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def create_key_file(path: Path) -> bytes:
     return key
 
 
-def load_data_key(settings: Settings, *, create: bool = True) -> bytes:
+def load_data_key(settings: Settings, *, create: bool = False) -> bytes:
     if settings.secret_key is not None:
         return _parse(settings.secret_key.get_secret_value(), "BAOXUE_SECRET_KEY")
     path = settings.data_key_file

@@ -25,7 +25,9 @@ def config_file() -> Path:
 
 
 class Settings(BaseSettings):
-    """Where Temporal and PostgreSQL are; unset addresses mean the local stack of `baoxue up`."""
+    """The server's and the workers' settings: where Temporal and PostgreSQL are (unset: the local
+    stack of `baoxue up`), the keys, the API's address. The officer's client reads only
+    BAOXUE_SERVER, BAOXUE_PROFILE_DIR, BAOXUE_LANG and BAOXUE_ACTOR (see cli/)."""
 
     model_config = SettingsConfigDict(env_prefix="BAOXUE_", extra="ignore")
 
@@ -39,8 +41,13 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None
+    service_key: SecretStr | None = None
+    service_key_file: Path | None = None
     profile_dir: Path | None = None
-    key_file: Path | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = 8765
+    api_tls_cert: Path | None = None
+    api_tls_key: Path | None = None
     codec_keys: SecretStr | None = None
     codec_key_file: Path | None = None
     data_dir: Path = Path(".baoxue")

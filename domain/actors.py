@@ -15,6 +15,8 @@ class Actor(BaseModel):
     name: str
     role: Role
     township: str | None = None
+    id: int | None = None
+    """The officer's stable id in the registry (names are not unique); None in old histories."""
 
 
 class Chain(BaseModel):

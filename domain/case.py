@@ -34,7 +34,9 @@ class CaseStart(BaseModel):
     assigned_officer: str | None = None
     opened_at: dt.datetime
     officers: dict[str, OfficerKey] = Field(default_factory=dict)
-    """The registry snapshot: who may sign steps of this case (refreshed by signal)."""
+    """The registry snapshot: who may sign steps of this case (refreshed by a signed signal)."""
+    service_key: str | None = None
+    """The public half of the server's service key: the only signer of registry and chain changes."""
     stage_durations: dict[Stage, dt.timedelta] = Field(default_factory=dict)
     calendar: str = "calendar"
     work_calendar: WorkCalendar | None = None

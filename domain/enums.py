@@ -67,6 +67,8 @@ class Role(StrEnum):
     office_head = "office_head"
     group_leader = "group_leader"
     county = "county"
+    admin = "admin"
+    """系统管理员: officers, campaigns, registers, discovery, retention, keys; reads no case."""
 
 
 REVIEWER_ROLES = (Role.section_chief, Role.office_head, Role.group_leader, Role.county)

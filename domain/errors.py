@@ -51,9 +51,16 @@ RULE_MESSAGES: dict[str, tuple[str, str]] = {
         "a case of {township} can only go to one of its case officers; {to} is not",
     ),
     "unsigned": ("该操作未签名（缺少办理人私钥）", "the step is not signed (no private key for the actor)"),
-    "unknown_signer": ("{actor} 不在本案的人员登记中，无法验证签名", "{actor} is not in the case's officer registry"),
     "bad_signature": ("签名无效", "the signature is not valid"),
-    "stale_signature": ("签名时间与服务器时间相差过大", "the signature's time is too far from the server's"),
+    "stale_signature": (
+        "签名时间与服务器时间相差超过5分钟，请校准本机时间",
+        "the signature's time is more than 5 minutes from the server's; check this machine's clock",
+    ),
+    "key_revoked": ("{actor} 的密钥已被吊销", "{actor}'s key has been revoked"),
+    "stale_step": (
+        "案件已有新的变化（签名时为第 {seq} 步，现为第 {now} 步），请重新查看后再办理",
+        "the case has moved on since this step was signed (step {seq}, now {now}); look again and retry",
+    ),
     "reassign_same": ("案件已由 {to} 负责", "the case is already assigned to {to}"),
 }
 

@@ -4,12 +4,13 @@ update validators call them, and so may the CLI before it sends anything."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from domain.actors import Actor
 from domain.case import CaseState
 from domain.enums import REVIEWER_ROLES, CaseKind, Finding, Role, Stage
 from domain.errors import CaseRuleViolation
-from domain.signing import MAX_CLOCK_SKEW, OfficerKey, signing_message, verify
+from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
 from domain.steps import CloseInput, ConfirmInput, PlanInput, ReassignInput, StepInput, VisitInput
 
 STEP_STAGE: dict[str, Stage] = {
@@ -24,18 +25,37 @@ _FUNDING_VISIT_FIELDS = ("household_verified", "education_level", "aid_due")
 
 
 def check_signature(
-    case_id: str, step_name: str, step: StepInput, officers: dict[str, OfficerKey], now: dt.datetime
+    state: CaseState, step_name: str, step: StepInput, officers: dict[str, OfficerKey], now: dt.datetime
 ) -> None:
-    """Signed by the officer it names, in the role and township the registry gives them, recently."""
-    if not step.signature or step.signed_at is None:
+    """Signed by the officer it names, in the role and township the registry gives them, recently,
+    over exactly the fields the step carries."""
+    if not step.signature or not step.signed_at_text or step.signed_fields is None or step.expected_seq is None:
         raise CaseRuleViolation("unsigned")
-    entry = officers.get(step.actor.name)
+    entry = officers.get(registry_key(step.actor.id, step.actor.name))
     if entry is None or entry.role != step.actor.role or (entry.township or None) != (step.actor.township or None):
-        raise CaseRuleViolation("unknown_signer", actor=step.actor.name)
-    if not verify(entry.public_key, signing_message(case_id, step_name, step, step.signed_at), step.signature):
+        actor = step.actor
+        raise CaseRuleViolation("not_permitted", actor=actor.name, role=actor.role.value, township=state.township)
+    if not entry.public_key:
+        raise CaseRuleViolation("key_revoked", actor=step.actor.name)
+    message = step_message(state.case_id, step_name, step.expected_seq, step.signed_at_text, step.signed_fields)
+    if not verify(entry.public_key, message, step.signature):
         raise CaseRuleViolation("bad_signature")
-    if abs(now - step.signed_at) > MAX_CLOCK_SKEW:
+    try:
+        signed = json.loads(step.signed_fields)
+        at = dt.datetime.fromisoformat(step.signed_at_text)
+        as_signed = type(step).model_validate({**signed, "actor": step.actor}).fields()
+    except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
+        raise CaseRuleViolation("bad_signature") from None
+    if as_signed != step.fields():
+        raise CaseRuleViolation("bad_signature")
+    if abs(now - at) > MAX_CLOCK_SKEW or at != step.signed_at:
         raise CaseRuleViolation("stale_signature")
+
+
+def check_sequence(state: CaseState, step: StepInput) -> None:
+    """A step signed for an earlier state of the case (a replay, or a race lost) is refused."""
+    if step.expected_seq is not None and step.expected_seq != state.last_seq:
+        raise CaseRuleViolation("stale_step", seq=step.expected_seq, now=state.last_seq)
 
 
 def may_act(actor: Actor, *, township: str, chain_names: set[str]) -> bool:

@@ -12,6 +12,8 @@ def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
     group leader: their group's; county: every township (None)."""
     if actor.role == Role.county:
         return None
+    if actor.role == Role.admin:
+        return frozenset()
     if actor.role == Role.case_officer:
         return frozenset({actor.township}) if actor.township else frozenset()
     chains = roster.chains()
@@ -27,6 +29,8 @@ def may_reveal(actor: Actor, *, township: str, chain: dict[str, str]) -> bool:
     its section chief, office head and group leader)."""
     if actor.role == Role.county:
         return True
+    if actor.role == Role.admin:
+        return False
     if actor.role == Role.case_officer:
         return actor.township == township
     return actor.name in {chain.get("section_chief"), chain.get("office_head"), chain.get("group_leader")}

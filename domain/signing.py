@@ -1,28 +1,38 @@
-"""Signed officer steps: every update carries an Ed25519 signature over (case, step, payload
-digest, time), checked by the workflow against the officer registry it holds.
+"""Signatures the workflow checks (docs/architecture.md, "Trust").
 
-Pure and deterministic (verification only needs the public key), so workflows may use it.
+- An officer's step: Ed25519 over (case, step, the case's sequence number it was signed for,
+  time, digest of the fields exactly as the officer's client serialised them). Binding the
+  sequence number means a captured step is refused once the case has moved.
+- A change of who may act on a case (the officer registry, the chain): Ed25519 by the server's
+  own service key, whose public half the case received at start. A party with raw Temporal
+  access cannot replace the trust root.
+
+Pure and deterministic (verification only needs public keys), so workflows may use it.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import json
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from domain.actors import Chain
 from domain.enums import Role
+from domain.wire import canonical_json, step_message
 
-MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
-UNSIGNED_FIELDS = {"signature", "signed_at"}
+__all__ = ["step_message"]
+
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+UNSIGNED_FIELDS = frozenset({"signature", "signed_at", "signed_fields", "signed_at_text", "expected_seq"})
 
 
 class OfficerKey(BaseModel):
-    """One entry of the registry snapshot a case holds: who may sign, in which role."""
+    """One entry of the registry snapshot a case holds: who may sign, in which role. An empty
+    public key is a revoked one."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,15 +40,12 @@ class OfficerKey(BaseModel):
     role: Role
     township: str | None = None
     public_key: str
+    id: int | None = None
 
 
-def payload_digest(step: BaseModel) -> str:
-    body = step.model_dump(mode="json", exclude=UNSIGNED_FIELDS)
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-
-
-def signing_message(case_id: str, step_name: str, step: BaseModel, signed_at: dt.datetime) -> bytes:
-    return f"baoxue/1|{case_id}|{step_name}|{payload_digest(step)}|{signed_at.isoformat()}".encode()
+def registry_key(officer_id: int | None, name: str) -> str:
+    """How a case's registry is keyed: the officer's stable id (names are not unique)."""
+    return f"#{officer_id}" if officer_id is not None else name
 
 
 def sign(private_key: Ed25519PrivateKey, message: bytes) -> str:
@@ -57,3 +64,39 @@ def public_key_of(private_key: Ed25519PrivateKey) -> str:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     return base64.b64encode(private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+class ServiceSigned(BaseModel):
+    """Base of the signals only the server may send: signed by its service key, ordered by time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    issued_at: dt.datetime
+    signature: str = ""
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"signature"})
+
+    def message(self) -> bytes:
+        return f"baoxue-service/1|{type(self).__name__}|{canonical_json(self.body())}".encode()
+
+    def signed_with(self, key: Ed25519PrivateKey) -> ServiceSigned:
+        return self.model_copy(update={"signature": sign(key, self.message())})
+
+    def valid_for(self, case_id: str, service_key: str | None) -> bool:
+        if not service_key or self.case_id != case_id:
+            return False
+        return verify(service_key, self.message(), self.signature)
+
+
+class RegistryUpdate(ServiceSigned):
+    """Officers to add or replace in the case's registry (an empty public key revokes)."""
+
+    officers: dict[str, OfficerKey] = Field(default_factory=dict)
+
+
+class ChainUpdate(ServiceSigned):
+    """The township's chain after a roster reload."""
+
+    chain: Chain

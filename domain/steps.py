@@ -20,11 +20,25 @@ from domain.enums import (
 
 
 class StepInput(BaseModel):
+    """`actor` is filled in by the server from the signed-in officer; the officer signs
+    `signed_fields` (the step's other fields as their client serialised them) bound to the case's
+    `expected_seq` and `signed_at` (see domain.signing)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor
     signed_at: dt.datetime | None = None
     signature: str | None = None
+    signed_fields: str | None = None
+    signed_at_text: str | None = None
+    expected_seq: int | None = None
+
+    def fields(self) -> dict[str, object]:
+        """The step's own fields, as validated (what the signed text must equal)."""
+        return self.model_dump(
+            mode="json",
+            exclude={"actor", "signed_at", "signature", "signed_fields", "signed_at_text", "expected_seq"},
+        )
 
 
 class VisitInput(StepInput):

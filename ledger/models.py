@@ -41,12 +41,31 @@ class Officer(Base):
     __tablename__ = "officers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(32))
     township: Mapped[str | None] = mapped_column(String(32))
     notify_urls: Mapped[list[str]] = mapped_column(JsonB, default=list)
     public_key: Mapped[str | None] = mapped_column(String(64))
+    enrol_code_hash: Mapped[str | None] = mapped_column(String(64))
+    enrol_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def ref(self) -> str:
+        """How people tell two officers of the same name apart: NAME@TOWNSHIP."""
+        return f"{self.name}@{self.township}" if self.township else self.name
+
+
+class RequestNonce(Base):
+    """Nonces of signed requests seen in the last minutes: a replayed request is refused."""
+
+    __tablename__ = "request_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Campaign(Base):

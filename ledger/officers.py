@@ -1,37 +1,107 @@
-"""The officer registry: case officers and anyone else added with `baoxue officer add`."""
+"""The officer registry: people with a stable id, a role, perhaps a township, and a public key
+enrolled with a one-time code (docs/architecture.md, "Trust")."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from domain.enums import Role
 from ledger.models import Officer
 
+_IDENTITY = ["name", "township"]
 
-def upsert_officer(
-    session: Session, *, name: str, role: str, township: str | None, notify_urls: list[str]
+
+def save_officer(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    township: str | None,
+    notify_urls: list[str] | None,
+    code_hash: str | None = None,
+    code_expires_at: dt.datetime | None = None,
 ) -> tuple[Officer, bool]:
-    """Add an officer, or update role, township and notify URLs of one with that name; True when new."""
-    existed = session.scalar(select(Officer.id).where(Officer.name == name)) is not None
+    """Add an officer, or update the role and notify URLs of the one with this name in this
+    township; a code hash (re-)opens enrolment. True when new."""
+    existing = _by_identity(session, name=name, township=township)
+    values: dict[str, object] = {"role": role}
+    if notify_urls is not None:
+        values["notify_urls"] = notify_urls
+    if code_hash is not None:
+        values.update(enrol_code_hash=code_hash, enrol_expires_at=code_expires_at)
     session.execute(
         insert(Officer)
-        .values(name=name, role=role, township=township, notify_urls=notify_urls)
-        .on_conflict_do_update(
-            index_elements=["name"], set_={"role": role, "township": township, "notify_urls": notify_urls}
-        )
+        .values({"name": name, "township": township, "notify_urls": [], **values})
+        .on_conflict_do_update(index_elements=_IDENTITY, set_=values)
     )
-    officer = session.scalars(select(Officer).where(Officer.name == name)).one()
-    return officer, not existed
+    session.expire_all()
+    officer = _by_identity(session, name=name, township=township)
+    assert officer is not None
+    return officer, existing is None
 
 
-def set_public_key(session: Session, *, name: str, role: str, township: str | None, public_key: str) -> None:
-    """Register an officer's public key; an officer not yet registered is added in that role."""
+def _by_identity(session: Session, *, name: str, township: str | None) -> Officer | None:
+    township_is = Officer.township.is_(None) if township is None else Officer.township == township
+    return session.scalars(select(Officer).where(Officer.name == name, township_is)).one_or_none()
+
+
+def set_public_key(session: Session, *, name: str, role: str, township: str | None, public_key: str) -> Officer:
+    """Register a key made on this machine (the local stack's own identities, tests): the officer
+    is added in that role if new; any earlier key is replaced."""
+    now = dt.datetime.now(dt.UTC)
+    values = {"public_key": public_key, "enrolled_at": now, "revoked_at": None}
     session.execute(
         insert(Officer)
-        .values(name=name, role=role, township=township, notify_urls=[], public_key=public_key)
-        .on_conflict_do_update(index_elements=["name"], set_={"public_key": public_key})
+        .values(name=name, role=role, township=township, notify_urls=[], **values)
+        .on_conflict_do_update(index_elements=_IDENTITY, set_=values)
     )
+    session.expire_all()
+    officer = _by_identity(session, name=name, township=township)
+    assert officer is not None
+    return officer
+
+
+def enrol(session: Session, *, code_hash: str, public_key: str, now: dt.datetime) -> Officer | None:
+    """Take a one-time code: the officer's public key replaces any earlier one; the code is spent."""
+    officer = session.scalars(
+        select(Officer).where(Officer.enrol_code_hash == code_hash).with_for_update()
+    ).one_or_none()
+    if officer is None or officer.enrol_expires_at is None or officer.enrol_expires_at < now:
+        return None
+    officer.public_key = public_key
+    officer.enrolled_at = now
+    officer.revoked_at = None
+    officer.enrol_code_hash = None
+    officer.enrol_expires_at = None
+    return officer
+
+
+def revoke(session: Session, *, officer: Officer, now: dt.datetime) -> None:
+    officer.public_key = None
+    officer.revoked_at = now
+    officer.enrol_code_hash = None
+
+
+def get_officer(session: Session, *, officer_id: int) -> Officer | None:
+    return session.get(Officer, officer_id)
+
+
+def find_officers(session: Session, *, ref: str) -> list[Officer]:
+    """`#ID` or ID, `NAME@TOWNSHIP` (the township with or without its suffix), or a NAME."""
+    text = ref.strip()
+    digits = text.removeprefix("#")
+    if digits.isdigit():
+        found = session.get(Officer, int(digits))
+        return [found] if found else []
+    name, sep, township = text.partition("@")
+    query = select(Officer).where(Officer.name == name.strip()).order_by(Officer.id)
+    if sep:
+        query = query.where(Officer.township.startswith(township.strip()))
+    return list(session.scalars(query))
 
 
 def officers_for_case(session: Session, *, township: str, chain_names: set[str]) -> list[Officer]:
@@ -41,8 +111,8 @@ def officers_for_case(session: Session, *, township: str, chain_names: set[str])
             select(Officer).where(
                 Officer.public_key.is_not(None),
                 or_(
-                    Officer.role == "county",
-                    and_(Officer.role == "case_officer", Officer.township == township),
+                    Officer.role == Role.county.value,
+                    and_(Officer.role == Role.case_officer.value, Officer.township == township),
                     Officer.name.in_(sorted(chain_names)),
                 ),
             )
@@ -50,19 +120,15 @@ def officers_for_case(session: Session, *, township: str, chain_names: set[str])
     )
 
 
-def get_officer(session: Session, *, name: str) -> Officer | None:
-    return session.scalars(select(Officer).where(Officer.name == name)).one_or_none()
-
-
 def list_officers(session: Session) -> list[Officer]:
-    return list(session.scalars(select(Officer).order_by(Officer.township, Officer.name)))
+    return list(session.scalars(select(Officer).order_by(Officer.township, Officer.name, Officer.id)))
 
 
 def default_case_officer(session: Session, *, township: str) -> str | None:
     """The township's first registered case officer: who a new case is assigned to."""
     return session.scalar(
         select(Officer.name)
-        .where(Officer.role == "case_officer", Officer.township == township)
+        .where(Officer.role == Role.case_officer.value, Officer.township == township, Officer.revoked_at.is_(None))
         .order_by(Officer.id)
         .limit(1)
     )

@@ -1,4 +1,5 @@
-"""Who may read what: every read of cases goes through here, and so does its audit entry."""
+"""Who may read what and who may administer: every read of cases goes through here, and so does
+its audit entry. The actor is always the signed-in officer the server authenticated."""
 
 from __future__ import annotations
 
@@ -6,32 +7,14 @@ import structlog
 
 from domain.actors import Actor
 from domain.enums import Role
+from domain.messages import t
 from domain.scope import townships_in_scope
 from ledger.audit import record
 from ledger.models import Case
-from starter.actors import acting_officer
-from starter.case_service import cipher_for
 from starter.context import Context
-from starter.errors import BadInput, Refused
-from starter.messages import t
+from starter.errors import Refused
 
 log = structlog.get_logger("baoxue.access")
-
-LOCAL_ADMIN = Actor(name="本机管理员", role=Role.county)
-
-
-def is_local_stack(ctx: Context) -> bool:
-    return ctx.settings.database_url is None and ctx.settings.temporal_address is None
-
-
-def reading_actor(ctx: Context) -> Actor:
-    """`--as` / BAOXUE_ACTOR; on the local stack of `baoxue up` without one, the machine's own
-    administrator (county scope: that person holds every key of the local profile anyway)."""
-    if ctx.actor_name:
-        return acting_officer(ctx)
-    if is_local_stack(ctx):
-        return LOCAL_ADMIN
-    raise BadInput(t("actor_missing"))
 
 
 def scope_of(ctx: Context, actor: Actor) -> frozenset[str] | None:
@@ -50,7 +33,7 @@ def audit(
     with ctx.sessions.begin() as session:
         record(
             session,
-            cipher=cipher_for(ctx),
+            cipher=ctx.cipher,
             actor=actor.name,
             role=actor.role.value,
             action=action,
@@ -63,7 +46,7 @@ def audit(
 
 
 def refuse(ctx: Context, actor: Actor, action: str, case: Case | None, reason: str) -> Refused:
-    """Log and audit a refused read; the caller raises what this returns (exit 3)."""
+    """Log and audit a refusal; the caller raises what this returns (exit 3)."""
     log.warning(
         "access_denied", actor=actor.name, role=actor.role.value, action=action, case_no=case.case_no if case else None
     )
@@ -95,9 +78,8 @@ def require_township_access(ctx: Context, actor: Actor, township: str, action: s
         )
 
 
-def county_reader(ctx: Context, action: str) -> Actor:
-    """The reading actor, who must hold the county role (audit, retention)."""
-    actor = reading_actor(ctx)
-    if actor.role != Role.county:
-        raise refuse(ctx, actor, action, None, t("county_only", actor=actor.name, role=actor.role.value))
-    return actor
+def require_role(ctx: Context, actor: Actor, action: str, *roles: Role) -> None:
+    """Administration (admin) and the audit log (admin, county): anyone else is refused, audited."""
+    if actor.role not in roles:
+        key = "admin_only" if roles == (Role.admin,) else "county_only"
+        raise refuse(ctx, actor, action, None, t(key, actor=actor.name, role=actor.role.value))

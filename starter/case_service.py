@@ -20,32 +20,24 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from config.campaign_files import builtin_campaigns
 from config.holidays import work_calendar
-from config.secrets import load_data_key
-from config.temporal_client import connect_temporal
 from domain.actors import Actor, Chain
 from domain.campaign import CampaignSpec
 from domain.case import CaseStart, CaseState
 from domain.enums import CaseKind, Role, Stage
 from domain.errors import render
+from domain.messages import current_lang, t
 from domain.rules import may_act
-from domain.signing import OfficerKey
+from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, registry_key
 from domain.steps import StepInput
 from domain.work_calendar import WorkCalendar
 from ledger.campaigns import add_missing_campaigns, current_campaign, get_campaign
 from ledger.cases import CaseFilter, find_case, list_cases, reserve_case
-from ledger.models import Case
+from ledger.models import Case, Officer
 from ledger.officers import default_case_officer, officers_for_case
-from ledger.personal import PersonalDataCipher
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
-from starter.keys import signed
-from starter.messages import t
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
 from workflows.search_attributes import CASE_CAMPAIGN, CASE_GROUP, CASE_KIND, CASE_STAGE, CASE_TOWNSHIP
-
-
-def cipher_for(ctx: Context) -> PersonalDataCipher:
-    return PersonalDataCipher(load_data_key(ctx.settings))
 
 
 def resolve_campaign(ctx: Context, name: str | None) -> CampaignSpec:
@@ -97,7 +89,7 @@ class Opener:
 
 async def prepare_opener(ctx: Context, campaign: str | None) -> Opener:
     spec = resolve_campaign(ctx, campaign)
-    return Opener(spec, calendar_for(spec, dt.datetime.now(dt.UTC)), await connect_temporal(ctx.settings))
+    return Opener(spec, calendar_for(spec, dt.datetime.now(dt.UTC)), await ctx.temporal())
 
 
 async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Opener | None = None) -> OpenResult:
@@ -112,7 +104,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
     with ctx.sessions.begin() as session:
         reservation = reserve_case(
             session,
-            cipher=cipher_for(ctx),
+            cipher=ctx.cipher,
             campaign=campaign.name,
             kind=request.kind.value,
             id_number=request.id_number,
@@ -146,6 +138,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         work_calendar=opener.calendar,
         clearance_deadline=campaign.clearance_deadline,
         escalation=campaign.escalation,
+        service_key=ctx.service_public_key,
     )
     await _start_workflow(ctx, opener.client, start)
     if case.stage == Stage.discovery.value:
@@ -185,30 +178,40 @@ def find_case_or_exit(ctx: Context, ref: str) -> Case:
 
 
 def officer_snapshot(session: Session, *, township: str, chain: Chain) -> dict[str, OfficerKey]:
-    """The registry entries a case holds to check signatures."""
+    """The registry entries a case holds to check signatures, keyed by officer id."""
     names = {chain.section_chief, chain.office_head, chain.group_leader}
     return {
-        o.name: OfficerKey(name=o.name, role=Role(o.role), township=o.township, public_key=o.public_key or "")
+        registry_key(o.id, o.name): officer_key(o)
         for o in officers_for_case(session, township=township, chain_names=names)
     }
 
 
+def officer_key(officer: Officer) -> OfficerKey:
+    return OfficerKey(
+        id=officer.id,
+        name=officer.name,
+        role=Role(officer.role),
+        township=officer.township,
+        public_key=officer.public_key or "",
+    )
+
+
 async def send_step(ctx: Context, case: Case, update: Any, step: StepInput) -> CaseState:
-    """Run one officer update; a refusal becomes exit 3 with the case's reason in the user's language."""
-    client = await connect_temporal(ctx.settings)
+    """Run one officer update, signed by the officer; a refusal becomes exit 3 with the case's
+    reason in the reader's language."""
+    client = await ctx.temporal()
     handle = client.get_workflow_handle(case.workflow_id)
-    step = signed(ctx.settings, str(case.id), update.__name__, step)
     try:
         return await handle.execute_update(update, step)
     except WorkflowUpdateFailedError as failed:
         cause = failed.cause
         if isinstance(cause, ApplicationError) and cause.type == RULE_ERROR_TYPE and cause.details:
             detail = cause.details[0]
-            raise Refused(render(detail["code"], detail["params"], ctx.settings.lang)) from None
+            raise Refused(render(detail["code"], detail["params"], current_lang()), code=detail["code"]) from None
         raise CliError(str(cause or failed)) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:  # the workflow has completed: the case is closed
-            raise Refused(render("case_closed", {"step": update.__name__}, ctx.settings.lang)) from None
+            raise Refused(render("case_closed", {"step": update.__name__}, current_lang())) from None
         raise
 
 
@@ -223,10 +226,11 @@ def chain_from_roster(ctx: Context, township: str) -> Chain:
 
 
 async def reload_roster(ctx: Context) -> tuple[int, int]:
-    """Signal every open case whose chain differs from the roster file's; (signalled, unchanged)."""
+    """Signal every open case whose chain differs from the roster file's; (signalled, unchanged).
+    Both signals are signed by the server's service key: the case accepts nothing else."""
     with ctx.sessions() as session:
         open_cases = list_cases(session, where=CaseFilter(open_only=True))
-    client = await connect_temporal(ctx.settings)
+    client = await ctx.temporal()
     signalled = 0
     for case in open_cases:
         chain = chain_from_roster(ctx, case.township)
@@ -234,12 +238,46 @@ async def reload_roster(ctx: Context) -> tuple[int, int]:
             continue
         with ctx.sessions() as session:
             officers = officer_snapshot(session, township=case.township, chain=chain)
+        now = dt.datetime.now(dt.UTC)
         try:
             handle = client.get_workflow_handle(case.workflow_id)
-            await handle.signal(CaseWorkflow.update_officers, officers)
-            await handle.signal(CaseWorkflow.update_chain, chain)
+            registry = RegistryUpdate(case_id=str(case.id), issued_at=now, officers=officers)
+            await handle.signal(CaseWorkflow.update_officers, registry.signed_with(ctx.service_key))
+            chain_update = ChainUpdate(case_id=str(case.id), issued_at=now + dt.timedelta(microseconds=1), chain=chain)
+            await handle.signal(CaseWorkflow.update_chain, chain_update.signed_with(ctx.service_key))
             signalled += 1
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
     return signalled, len(open_cases) - signalled
+
+
+async def tell_open_cases(ctx: Context, officer: Officer, *, revoked: bool = False) -> int:
+    """Open cases this officer may act on learn their new key, or that it was revoked: a
+    registry change signed by the service key for each case."""
+    from domain.actors import Actor
+    from domain.scope import townships_in_scope
+
+    entry = officer_key(officer)
+    if revoked:
+        entry = entry.model_copy(update={"public_key": ""})
+    actor = Actor(name=entry.name, role=entry.role, township=entry.township)
+    scope = townships_in_scope(actor, ctx.roster)
+    if scope is not None and not scope:
+        return 0
+    with ctx.sessions() as session:
+        cases = list_cases(session, where=CaseFilter(open_only=True, townships=scope))
+    if not cases:
+        return 0
+    client = await ctx.temporal()
+    now = dt.datetime.now(dt.UTC)
+    told = 0
+    officers = {registry_key(officer.id, officer.name): entry}
+    for case in cases:
+        update = RegistryUpdate(case_id=str(case.id), issued_at=now, officers=officers)
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(case.workflow_id).signal(
+                CaseWorkflow.update_officers, update.signed_with(ctx.service_key)
+            )
+            told += 1
+    return told

@@ -1,15 +1,16 @@
-"""What every command needs: settings, language, the roster, the database, output helpers."""
+"""What the server's work needs: settings, the roster, the database, a Temporal client, the keys.
+
+One Context a process (the API server, `up`, tests); requests share it. The officer's client
+never builds one (docs/architecture.md, "The trust boundary").
+"""
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING
 
-import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -17,13 +18,16 @@ from config.local_stack import StackNotRunningError, database_url
 from config.logging import configure_logging
 from config.roster_file import RosterError, load_roster
 from config.settings import Settings, load_settings
+from domain.messages import t
 from domain.roster import Roster, TownshipChain, UnknownTownshipError
 from ledger.db import make_engine, make_sessionmaker
 from starter.errors import BadInput, CliError
-from starter.messages import set_lang, t
 
-AsOption = Annotated[str | None, typer.Option("--as", help="Acting officer (BAOXUE_ACTOR)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from temporalio.client import Client
+
+    from ledger.personal import PersonalDataCipher
 
 _open_contexts: list[Context] = []
 
@@ -31,13 +35,14 @@ _open_contexts: list[Context] = []
 @dataclass
 class Context:
     data_dir: Path | None = None
-    actor_name: str | None = None
+    pool_size: int = 2
     _engine: Engine | None = field(default=None, repr=False)
+    _client: Client | None = field(default=None, repr=False)
+    _client_loop: object = field(default=None, repr=False)
 
     @cached_property
     def settings(self) -> Settings:
         settings = load_settings(data_dir=self.data_dir)
-        set_lang(settings.lang)
         configure_logging(settings.log_format, "WARNING")
         return settings
 
@@ -64,14 +69,39 @@ class Context:
 
     @cached_property
     def sessions(self) -> sessionmaker:
-        self._engine = make_engine(self.database_url(), pool_size=2)
+        self._engine = make_engine(self.database_url(), pool_size=self.pool_size)
         return make_sessionmaker(self._engine)
 
-    def act_as(self, name: str | None) -> Context:
-        """A command's own `--as` wins over the one given before the command and BAOXUE_ACTOR."""
-        if name:
-            self.actor_name = name
-        return self
+    @cached_property
+    def cipher(self) -> PersonalDataCipher:
+        from config.secrets import load_data_key
+        from ledger.personal import PersonalDataCipher
+
+        return PersonalDataCipher(load_data_key(self.settings, create=False))
+
+    @cached_property
+    def service_key(self) -> Ed25519PrivateKey:
+        from config.service_key import load_service_key
+
+        return load_service_key(self.settings)
+
+    @property
+    def service_public_key(self) -> str:
+        from domain.signing import public_key_of
+
+        return public_key_of(self.service_key)
+
+    async def temporal(self) -> Client:
+        """One Temporal client for the event loop (connecting costs a round trip or two)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            from config.temporal_client import connect_temporal
+
+            self._client = await connect_temporal(self.settings)
+            self._client_loop = loop
+        return self._client
 
     def __post_init__(self) -> None:
         _open_contexts.append(self)
@@ -85,8 +115,3 @@ class Context:
     def close_all() -> None:
         for ctx in _open_contexts:
             ctx.close()
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
-    sys.stdout.flush()

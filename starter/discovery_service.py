@@ -28,7 +28,7 @@ from ledger.registers import (
     rows_cells,
     store_register,
 )
-from starter.case_service import OpenRequest, cipher_for, open_case, prepare_opener
+from starter.case_service import OpenRequest, open_case, prepare_opener
 from starter.context import Context
 
 DISCOVERY_ACTOR = Actor(name="县教委（排查比对）", role=Role.county)
@@ -111,7 +111,7 @@ def import_register(
     with ctx.sessions.begin() as session:
         stored = store_register(
             session,
-            cipher=cipher_for(ctx),
+            cipher=ctx.cipher,
             campaign=campaign.name,
             reference_date=campaign.reference_date,
             parsed=parsed,
@@ -201,7 +201,7 @@ def first_rows(ctx: Context, result: DiscoveryResult) -> dict[tuple[int, int], d
     """The cells of the row that first raised each suspect: where the name and ID are read from."""
     refs = [s.refs[0] for suspects in result.suspects.values() for s in suspects]
     with ctx.sessions() as session:
-        return rows_cells(session, cipher=cipher_for(ctx), refs=refs)
+        return rows_cells(session, cipher=ctx.cipher, refs=refs)
 
 
 def write_suspect_list(ctx: Context, result: DiscoveryResult) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import urllib.request
 
 import psycopg
 from temporalio.api.enums.v1 import TaskQueueType
@@ -49,4 +50,15 @@ def database_ok(url: str) -> bool:
             conn.execute("SELECT 1")
         return True
     except psycopg.Error:
+        return False
+
+
+def api_ok(url: str | None) -> bool:
+    """The API server answers its health route."""
+    if not url:
+        return False
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/api/health", timeout=3) as response:
+            return response.status == 200
+    except (OSError, ValueError):
         return False

@@ -10,7 +10,7 @@ from config.local_stack import pid_alive, read_state
 from config.settings import Settings
 from config.temporal_client import connect_temporal
 from ledger.db import masked_url
-from starter.health import database_ok, temporal_ok, worker_polling
+from starter.health import api_ok, database_ok, temporal_ok, worker_polling
 
 
 def _live(pid: int | None) -> int | None:
@@ -38,8 +38,10 @@ def collect_status(settings: Settings) -> dict[str, Any]:
     temporal_up, worker_up = asyncio.run(_temporal_and_worker(local, address, task_queue))
     db_up = database_ok(url) if url else False
     from_up = state is not None
+    api_url = state.api.url if state and state.api else f"http://{settings.api_host}:{settings.api_port}"
+    api_up = api_ok(api_url)
     return {
-        "healthy": temporal_up and worker_up and db_up,
+        "healthy": temporal_up and worker_up and db_up and api_up,
         "data_dir": str(settings.data_dir.expanduser().resolve()),
         "temporal": {
             "address": address,
@@ -57,6 +59,11 @@ def collect_status(settings: Settings) -> dict[str, Any]:
             "task_queue": task_queue,
             "ok": worker_up,
             "pid": _live(state.worker.pid) if from_up else None,
+        },
+        "api": {
+            "url": api_url,
+            "ok": api_up,
+            "pid": _live(state.api.pid) if state and state.api else None,
         },
     }
 

@@ -1,8 +1,9 @@
-"""`baoxue up`: PostgreSQL, the Temporal dev server and a worker as supervised children."""
+"""`baoxue up`: PostgreSQL, the Temporal dev server, a worker and the API server as supervised children."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fcntl
 import os
 import shutil
@@ -20,7 +21,9 @@ from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
 from temporalio.client import Client
 
+from cli.profile import Profile
 from config.local_stack import (
+    ApiState,
     DatabaseState,
     StackState,
     TemporalState,
@@ -32,14 +35,15 @@ from config.local_stack import (
 from config.payload_codec import load_keyring
 from config.roster_file import load_roster
 from config.secrets import load_data_key
+from config.service_key import load_service_key
 from config.settings import Settings
+from domain.messages import t
 from ledger.db import make_engine, make_sessionmaker, masked_url
 from ledger.migrate import upgrade_to_head
 from starter import local_postgres
 from starter.children import Child
-from starter.health import temporal_ok, worker_polling
-from starter.keys import ensure_roster_keys
-from starter.messages import t
+from starter.health import api_ok, temporal_ok, worker_polling
+from starter.local_identities import enrol_local_identities
 from starter.ports import LOOPBACK, free_port, port_free, port_open
 from workflows.search_attributes import dev_server_flags
 
@@ -65,6 +69,8 @@ class UpOptions:
     port: int = 7233
     ui_port: int | None = None
     db_port: int | None = None
+    api_port: int = 8765
+    demo: bool = False
 
 
 def say(text: str) -> None:
@@ -105,6 +111,7 @@ class Stack:
         self.db_port = options.db_port or self._remembered_db_port()
         self.temporal_address = f"{LOOPBACK}:{options.port}"
         self.database_url = local_postgres.server_url(self.db_port)
+        self.api_url = f"http://{LOOPBACK}:{options.api_port}"
 
     def _remembered_db_port(self) -> int:
         remembered = self.data_dir / "postgres.port"
@@ -122,6 +129,7 @@ class Stack:
             (self.options.port, "Temporal", "--port"),
             (self.ui_port, "Temporal Web UI", "--ui-port"),
             (self.db_port, "PostgreSQL", "--db-port"),
+            (self.options.api_port, "API", "--api-port"),
         ):
             if not port_free(port):
                 problems.append(t("port_taken", port=port, what=what, option=option))
@@ -140,11 +148,13 @@ class Stack:
         say(t("started", what=what, seconds=time.monotonic() - started))
 
     def create_keys(self) -> None:
-        """The data key (personal columns) and the codec keyring (Temporal payloads), mode 0600,
-        created on the first run and kept in the data dir."""
+        """The data key (personal columns), the codec keyring (Temporal payloads) and the server's
+        service key (trust changes), mode 0600, created on the first run and kept in the data dir:
+        the only place any of them is ever created."""
         local = self.settings.model_copy(update={"data_dir": self.data_dir})
         load_data_key(local, create=True)
         load_keyring(local, create=True)
+        load_service_key(local, create=True)
 
     def start_postgres(self) -> None:
         say(t("starting", what="PostgreSQL"))
@@ -170,14 +180,21 @@ class Stack:
         self._wait("PostgreSQL", ready, child)
         local_postgres.ensure_database(self.db_port)
         say(t("migrated", revision=upgrade_to_head(self.database_url)))
-        self.register_roster_keys()
+        self.register_local_identities()
 
-    def register_roster_keys(self) -> None:
-        local = self.settings.model_copy(update={"data_dir": self.data_dir})
+    def register_local_identities(self) -> None:
+        """`admin` (and with --demo every person of the roster) in the profile of whoever runs `up`."""
         engine = make_engine(self.database_url)
+        profile = Profile(self.settings.profile_dir)
         try:
             with make_sessionmaker(engine).begin() as session:
-                ensure_roster_keys(local, session, load_roster(self.settings.roster_file))
+                enrol_local_identities(
+                    profile,
+                    session,
+                    server=self.api_url,
+                    roster=load_roster(self.settings.roster_file),
+                    demo=self.options.demo,
+                )
         finally:
             engine.dispose()
 
@@ -229,6 +246,14 @@ class Stack:
             return False
         return await temporal_ok(client)
 
+    def start_api(self) -> None:
+        say(t("starting", what="API"))
+        env = self.worker_env()
+        env.update(BAOXUE_API_HOST=LOOPBACK, BAOXUE_API_PORT=str(self.options.api_port))
+        child = Child("API", [sys.executable, "-m", "api"], self.logs / "api.log", env=env)
+        self._add(child)
+        self._wait("API", lambda: api_ok(self.api_url), child)
+
     def worker_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -273,6 +298,7 @@ class Stack:
             ),
             database=DatabaseState(url=self.database_url, pid=self._child("PostgreSQL").pid),
             worker=WorkerState(task_queue=self.settings.task_queue, pid=self._child("worker").pid),
+            api=ApiState(url=self.api_url, pid=self._child("API").pid),
         )
 
     def supervise(self) -> None:
@@ -298,7 +324,7 @@ class Stack:
 def run_up(settings: Settings, options: UpOptions) -> int:
     data_dir = options.data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    options = UpOptions(data_dir, options.port, options.ui_port, options.db_port)
+    options = dataclasses.replace(options, data_dir=data_dir)
     lock = acquire_lock(data_dir)
     if lock is None:
         running = read_state(data_dir)
@@ -322,11 +348,13 @@ def run_up(settings: Settings, options: UpOptions) -> int:
         stack.start_postgres()
         stack.start_temporal()
         stack.start_worker()
+        stack.start_api()
         write_state(data_dir, stack.state())
         say(f"Temporal:    {stack.temporal_address} (namespace {LOCAL_NAMESPACE})")
         say(f"Web UI:      http://{LOOPBACK}:{stack.ui_port}")
         say(f"PostgreSQL:  {masked_url(stack.database_url)}")
         say(f"Task queue:  {settings.task_queue}")
+        say(f"API:         {stack.api_url}")
         say(f"Data dir:    {data_dir}")
         say(t("ready"))
         stack.supervise()

@@ -19,6 +19,8 @@ os.environ["BAOXUE_CONFIG_FILE"] = "/nonexistent/baoxue.toml"
 
 # A test-only keyring: every client of the tests' servers encrypts with it.
 TEST_KEYRING = Keyring("test-1", {"test-1": bytes.fromhex("5a" * 32)})
+# The tests' server service key (base64 of a fixed Ed25519 private key).
+TEST_SERVICE_KEY = "NzfKpG8y0bqdH3tX2lN5cV6r1eWmZ4sQ9uJ7oAaB0Cs="
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +91,7 @@ def case_settings(dev_env: WorkflowEnvironment, database_url: str, tmp_path_fact
         task_queue="baoxue-test-cases",
         secret_key="11" * 32,
         codec_keys=TEST_KEYRING.dumps(),
+        service_key=TEST_SERVICE_KEY,
         data_dir=tmp_path_factory.mktemp("data"),
     )
 

@@ -40,7 +40,6 @@ from domain.steps import (
     VisitInput,
 )
 from ledger.models import Case, CaseEventRow, Student
-from starter.case_service import cipher_for
 from starter.context import Context
 from tests.support.cases import (
     ANZI_OFFICER,
@@ -55,6 +54,7 @@ from tests.support.cases import (
     ledger_events,
     ledger_row,
     open_for,
+    register_officer,
     row_matches_state,
     signed_for,
     synthetic_child,
@@ -81,7 +81,8 @@ async def refused(handle: WorkflowHandle[Any, Any], update: Any, payload: Any, *
     """The refusal code; and the case unchanged by it."""
     before = await handle.query(CaseWorkflow.current)
     with pytest.raises(WorkflowUpdateFailedError) as raised:
-        await handle.execute_update(update, payload if signed is False else signed_for(handle.id, update, payload))
+        sent = payload if signed is False else signed_for(handle.id, update, payload, seq=before.last_seq)
+        await handle.execute_update(update, sent)
     cause = raised.value.cause
     assert isinstance(cause, ApplicationError)
     assert cause.type == RULE_ERROR_TYPE
@@ -227,11 +228,11 @@ async def test_every_refusal_changes_nothing(case_ctx: Context) -> None:
     )
     assert (
         await refused(handle, CaseWorkflow.visit, VisitInput(actor=ANZI_OFFICER, finding=Finding.confirmed))
-        == "unknown_signer"
+        == "not_permitted"
     )
     assert (
         await refused(handle, CaseWorkflow.visit, VisitInput(actor=OTHER_LEADER, finding=Finding.confirmed))
-        == "unknown_signer"
+        == "not_permitted"
     )
     await step(case_ctx, handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
     past = PlanInput(actor=OFFICER, target_date=dt.date.today() - dt.timedelta(days=2), placement=Placement.transfer)
@@ -333,15 +334,15 @@ async def test_projection_is_idempotent(case_ctx: Context) -> None:
         event=event,
         state=state.model_copy(update={"last_seq": event.seq}),
     )
-    assert write_projection(case_ctx.sessions, projection, cipher_for(case_ctx)) is True
-    assert write_projection(case_ctx.sessions, projection, cipher_for(case_ctx)) is False
+    assert write_projection(case_ctx.sessions, projection, case_ctx.cipher) is True
+    assert write_projection(case_ctx.sessions, projection, case_ctx.cipher) is False
     with case_ctx.sessions() as session:
         count = session.scalar(
             select(func.count()).select_from(CaseEventRow).where(CaseEventRow.business_key == projection.business_key)
         )
     assert count == 1
     stale = projection.model_copy(update={"business_key": "other", "event": event.model_copy(update={"seq": 1})})
-    write_projection(case_ctx.sessions, stale, cipher_for(case_ctx))
+    write_projection(case_ctx.sessions, stale, case_ctx.cipher)
     assert ledger_row(case_ctx, opened.case_no).last_seq == event.seq
 
 
@@ -360,13 +361,7 @@ async def test_roster_reload_moves_open_cases_to_the_new_chain(case_ctx: Context
     data["groups"][0]["sections"][2]["section_chief"] = "新科长"
     changed = tmp_path / "roster.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    from domain.signing import public_key_of
-    from ledger.officers import set_public_key
-
-    with case_ctx.sessions.begin() as session:
-        set_public_key(
-            session, name="新科长", role="section_chief", township=None, public_key=public_key_of(actor_key("新科长"))
-        )
+    register_officer(case_ctx, Actor(name="新科长", role=CHIEF.role))
     reloaded = context_for(case_ctx.settings.model_copy(update={"roster_file": changed}))
     signalled, _unchanged = await reload_roster(reloaded)
     assert signalled >= 1
@@ -391,18 +386,18 @@ async def test_unsigned_forged_stale_and_unknown_steps_are_rejected(case_ctx: Co
     handle = await handle_of(case_ctx, opened.workflow_id)
     visit = VisitInput(actor=OFFICER, finding=Finding.confirmed)
     assert await refused(handle, CaseWorkflow.visit, visit, signed=False) == "unsigned"
-    forged = signed_for(handle.id, CaseWorkflow.visit, visit, key=actor_key("someone else"))
+    forged = signed_for(handle.id, CaseWorkflow.visit, visit, seq=1, key=actor_key("someone else"))
     assert await refused(handle, CaseWorkflow.visit, forged, signed=False) == "bad_signature"
-    stale = signed_for(handle.id, CaseWorkflow.visit, visit, at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    stale = signed_for(handle.id, CaseWorkflow.visit, visit, seq=1, at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     assert await refused(handle, CaseWorkflow.visit, stale, signed=False) == "stale_signature"
-    tampered = signed_for(handle.id, CaseWorkflow.visit, visit).model_copy(update={"note": "改过"})
+    tampered = signed_for(handle.id, CaseWorkflow.visit, visit, seq=1).model_copy(update={"note": "改过"})
     assert await refused(handle, CaseWorkflow.visit, tampered, signed=False) == "bad_signature"
-    other_case = signed_for("case-00000000-0000-0000-0000-000000000000", CaseWorkflow.visit, visit)
+    other_case = signed_for("case-00000000-0000-0000-0000-000000000000", CaseWorkflow.visit, visit, seq=1)
     assert await refused(handle, CaseWorkflow.visit, other_case, signed=False) == "bad_signature"
     stranger = VisitInput(actor=Actor(name="陌生人", role=CHIEF.role), finding=Finding.confirmed)
-    assert await refused(handle, CaseWorkflow.visit, stranger) == "unknown_signer"
+    assert await refused(handle, CaseWorkflow.visit, stranger) == "not_permitted"
     promoted = VisitInput(actor=Actor(name=OFFICER.name, role=COUNTY.role), finding=Finding.confirmed)
-    assert await refused(handle, CaseWorkflow.visit, promoted) == "unknown_signer"
+    assert await refused(handle, CaseWorkflow.visit, promoted) == "not_permitted"
     await step(case_ctx, handle, CaseWorkflow.visit, visit)
 
 
@@ -455,8 +450,54 @@ async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> 
             Student, session.scalars(select(Case.student_id).where(Case.case_no == still_open.case_no)).one()
         )
         events = session.scalars(
-            select(CaseEventRow).where(CaseEventRow.case_id == ledger_row(case_ctx, closed.case_no).id)
+            select(CaseEventRow)
+            .where(CaseEventRow.case_id == ledger_row(case_ctx, closed.case_no).id)
+            .order_by(CaseEventRow.seq)
         ).all()
     assert lone_student.id_masked == ANONYMISED and lone_student.name_enc == b"" and lone_row.anonymised_at
     assert kept.id_masked != ANONYMISED  # the same child has an open case: kept
     assert all(e.payload_enc is None for e in events) and [e.type for e in events][:2] == ["opened", "visited"]
+
+
+async def test_a_step_signed_for_an_earlier_state_of_the_case_is_refused(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    captured = signed_for(handle.id, CaseWorkflow.note, NoteInput(actor=OFFICER, text="第一条"), seq=1)
+    await handle.execute_update(CaseWorkflow.note, captured)
+    assert await refused(handle, CaseWorkflow.note, captured, signed=False) == "stale_step"
+    ahead = signed_for(handle.id, CaseWorkflow.note, NoteInput(actor=OFFICER, text="超前"), seq=9)
+    assert await refused(handle, CaseWorkflow.note, ahead, signed=False) == "stale_step"
+
+
+async def test_only_the_service_key_changes_who_may_act(case_ctx: Context) -> None:
+    """A client with raw Temporal access (here even with the codec keyring) cannot add a key or
+    change the chain; the same change signed by the server's service key is accepted."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from domain.actors import Chain
+    from domain.enums import Role
+    from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, public_key_of
+
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    before = await handle.query(CaseWorkflow.current)
+    intruder = Ed25519PrivateKey.generate()
+    fake = Actor(id=990001, name="朱洪斌", role=Role.group_leader)
+    entry = OfficerKey(id=fake.id, name=fake.name, role=fake.role, public_key=public_key_of(intruder))
+    now = dt.datetime.now(dt.UTC)
+    forged = RegistryUpdate(case_id=opened.case_id, issued_at=now, officers={f"#{fake.id}": entry})
+    await handle.signal(CaseWorkflow.update_officers, forged)
+    await handle.signal(CaseWorkflow.update_officers, forged.signed_with(intruder))
+    await handle.signal("update_officers", {f"#{fake.id}": entry.model_dump(mode="json")})
+    new_chain = Chain(section_chief="冒充", office_head="冒充", group_leader="冒充", roster_version="x")
+    chain_change = ChainUpdate(case_id=opened.case_id, issued_at=now, chain=new_chain)
+    await handle.signal(CaseWorkflow.update_chain, chain_change.signed_with(intruder))
+
+    note = NoteInput(actor=fake, text="冒充者的备注")
+    sent = signed_for(handle.id, CaseWorkflow.note, note, seq=before.last_seq, key=intruder)
+    assert await refused(handle, CaseWorkflow.note, sent, signed=False) == "not_permitted"
+    assert (await handle.query(CaseWorkflow.current)).chain == before.chain
+
+    await handle.signal(CaseWorkflow.update_officers, forged.signed_with(case_ctx.service_key))
+    state = await handle.execute_update(CaseWorkflow.note, sent)
+    assert state.last_seq == before.last_seq + 1

@@ -1,17 +1,24 @@
-"""`baoxue roster …` from outside: no services needed."""
+"""`baoxue roster …` from outside: `show` asks the server (signed in as the stack's admin);
+`check` reads a file on this machine and needs no services."""
 
 from __future__ import annotations
 
-import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from config import DEFAULT_ROSTER_FILE
-from tests.support.stack import BAOXUE, stack_env
+from tests.support.stack import BAOXUE, RunningStack, running_stack, stack_env
 from tests.test_roster import EXPECTED
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with running_stack(tmp_path_factory.mktemp("roster") / "data") as running:
+        yield running
 
 
 def baoxue(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -20,10 +27,11 @@ def baoxue(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProces
     )
 
 
-def test_show_meiziya_json(tmp_path: Path) -> None:
-    done = baoxue("roster", "show", "梅子垭", "--json", tmp_path=tmp_path)
-    assert done.returncode == 0
-    assert json.loads(done.stdout) == {
+@pytest.mark.stack
+def test_show_meiziya_json(stack: RunningStack) -> None:
+    done = stack.baoxue("roster", "show", "梅子垭", "--json")
+    assert done.code == 0, done.stderr
+    assert done.json() == {
         "township": "梅子垭镇",
         "group": 1,
         "group_leader": "朱洪斌",
@@ -35,18 +43,19 @@ def test_show_meiziya_json(tmp_path: Path) -> None:
     }
 
 
-def test_show_whole_table_json(tmp_path: Path) -> None:
-    done = baoxue("roster", "show", "--json", tmp_path=tmp_path)
-    rows = json.loads(done.stdout)
+@pytest.mark.stack
+def test_show_whole_table_json(stack: RunningStack) -> None:
+    rows = stack.baoxue("roster", "show", "--json").json()
     assert len(rows) == 39
     assert {row["township"]: row for row in rows} == EXPECTED
 
 
-def test_unknown_township_exit_2_with_suggestions(tmp_path: Path) -> None:
-    done = baoxue("roster", "show", "梅子丫", tmp_path=tmp_path)
-    assert done.returncode == 2
+@pytest.mark.stack
+def test_unknown_township_exit_2_with_suggestions(stack: RunningStack) -> None:
+    done = stack.baoxue("roster", "show", "梅子丫")
+    assert done.code == 2
     assert "梅子垭镇" in done.stderr and "Traceback" not in done.stderr
-    english = baoxue("roster", "show", "梅子丫", tmp_path=tmp_path, BAOXUE_LANG="en")
+    english = stack.baoxue("roster", "show", "梅子丫", extra_env={"BAOXUE_LANG": "en"})
     assert "unknown township" in english.stderr
 
 

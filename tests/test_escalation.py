@@ -23,10 +23,9 @@ from domain.steps import VisitInput
 from domain.work_calendar import CHINA, add_working_time
 from ledger.campaigns import upsert_campaign
 from ledger.models import Case, Notification
-from ledger.officers import upsert_officer
-from starter.case_service import cipher_for
+from ledger.officers import save_officer
 from starter.context import Context
-from tests.conftest import TEST_KEYRING
+from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
 from tests.support.cases import OFFICER, act, context_for, ledger_events, ledger_row, open_for, register_test_officers
 from tests.support.webhook import webhook
 from workflows.case import CaseWorkflow
@@ -46,6 +45,7 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
         task_queue="baoxue-test-ladder",
         secret_key="33" * 32,
         codec_keys=TEST_KEYRING.dumps(),
+        service_key=TEST_SERVICE_KEY,
         data_dir=tmp_path_factory.mktemp("ladder"),
     )
     ctx = context_for(settings)
@@ -68,7 +68,7 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
                 escalation=LADDER,
             ),
         )
-        upsert_officer(session, name=OFFICER.name, role="case_officer", township="梅子垭镇", notify_urls=[])
+        save_officer(session, name=OFFICER.name, role="case_officer", township="梅子垭镇", notify_urls=[])
     built = build_activities(settings)
     async with Worker(
         skipping_env.client,
@@ -196,7 +196,7 @@ async def test_retried_activities_leave_one_outbox_row_and_send_once(case_ctx: C
     opened = await open_for(case_ctx, CaseKind.dropout)
     row = ledger_row(case_ctx, opened.case_no)
     with case_ctx.sessions.begin() as session:
-        upsert_officer(
+        save_officer(
             session,
             name="通知测试员",
             role="case_officer",
@@ -216,8 +216,8 @@ async def test_retried_activities_leave_one_outbox_row_and_send_once(case_ctx: C
         details={"level": 0, "reason": "overdue", "recipients": ["通知测试员"], "overdue_seconds": 90},
     )
     projection = Projection(business_key=f"{state.case_id}:escalated:99", event=event, state=state)
-    write_projection(case_ctx.sessions, projection, cipher_for(case_ctx))
-    write_projection(case_ctx.sessions, projection, cipher_for(case_ctx))
+    write_projection(case_ctx.sessions, projection, case_ctx.cipher)
+    write_projection(case_ctx.sessions, projection, case_ctx.cipher)
     attempts: list[str] = []
 
     def flaky(urls: list[str], title: str, body: str) -> tuple[bool, str | None]:

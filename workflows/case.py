@@ -20,7 +20,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.actors import Chain
     from domain.case import CaseEvent, CaseStart, CaseState, Delivery, Projection, workflow_id_for
     from domain.enums import CaseKind, EventType, Finding, Outcome, Stage
     from domain.errors import CaseRuleViolation
@@ -32,11 +31,12 @@ with workflow.unsafe.imports_passed_through():
         check_permitted,
         check_plan,
         check_reassign,
+        check_sequence,
         check_signature,
         check_stage,
         check_visit,
     )
-    from domain.signing import OfficerKey
+    from domain.signing import UNSIGNED_FIELDS, ChainUpdate, OfficerKey, RegistryUpdate
     from domain.steps import (
         CloseInput,
         ConfirmInput,
@@ -79,7 +79,8 @@ def _guard(check: Callable[[], None]) -> None:
 
 
 def _details(step: StepInput) -> dict[str, Any]:
-    return step.model_dump(mode="json", exclude={"actor"}, exclude_none=True, exclude_defaults=True)
+    """What the step recorded; who signed it and how is the actor, not a detail."""
+    return step.model_dump(mode="json", exclude={"actor", *UNSIGNED_FIELDS}, exclude_none=True, exclude_defaults=True)
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -91,6 +92,7 @@ class CaseWorkflow:
         self._timeline: list[CaseEvent] = []
         self._projected_seq = 0
         self._officers: dict[str, OfficerKey] = dict(start.officers)
+        self._trust_issued_at: dt.datetime | None = None
         self._stage_version = 0
         self._rung = 0
         self._deliveries: set[asyncio.Future[Any]] = set()
@@ -197,10 +199,23 @@ class CaseWorkflow:
         wake = self._next_wake()
         self.state.next_escalation_at = wake[0] if wake else None
 
+    def _trusted(self, update: RegistryUpdate | ChainUpdate) -> bool:
+        """Signed by the server's service key for this case, and newer than the last change
+        accepted (an old signed change replayed cannot bring a revoked key back)."""
+        assert self._start is not None
+        if not update.valid_for(self.state.case_id, self._start.service_key):
+            workflow.logger.warning("unsigned trust change ignored", extra={"case_no": self.state.case_no})
+            return False
+        if self._trust_issued_at is not None and update.issued_at <= self._trust_issued_at:
+            return False
+        self._trust_issued_at = update.issued_at
+        return True
+
     @workflow.signal
-    def update_chain(self, chain: Chain) -> None:
+    def update_chain(self, update: ChainUpdate) -> None:
         """A reloaded roster: later escalations go to the new chain (recorded with its version)."""
-        if chain == self.state.chain or self.state.stage == Stage.closed:
+        chain = update.chain
+        if chain == self.state.chain or self.state.stage == Stage.closed or not self._trusted(update):
             return
         previous = self.state.chain
         self.state.chain = chain
@@ -300,25 +315,27 @@ class CaseWorkflow:
         return self.state
 
     def _check_step(self, step_name: str, step: StepInput, rule: Callable[[], None], *, signed: bool) -> None:
-        """`signed` in validators only: a handler re-checks the stage (the race) but not the
-        signature, so histories recorded before signatures still replay."""
+        """`signed` in validators only: a handler re-checks the stage and the sequence (the race)
+        but not the signature, so histories recorded before signatures still replay."""
 
         def check() -> None:
             if signed:
-                check_signature(self.state.case_id, step_name, step, self._officers, workflow.now())
+                check_signature(self.state, step_name, step, self._officers, workflow.now())
             if step_name in STEP_STAGE:
                 check_stage(self.state, step_name)
             else:
                 check_open(self.state, step_name)
+            check_sequence(self.state, step)
             check_permitted(self.state, step.actor)
             rule()
 
         _guard(check)
 
     @workflow.signal
-    def update_officers(self, officers: dict[str, OfficerKey]) -> None:
-        """A changed officer registry (a new officer, a new key, a reloaded roster)."""
-        self._officers.update(officers)
+    def update_officers(self, update: RegistryUpdate) -> None:
+        """A changed officer registry (a new officer, a new or revoked key, a reloaded roster)."""
+        if self._trusted(update):
+            self._officers.update(update.officers)
 
     # visit
 

@@ -14,8 +14,9 @@ from config.settings import Settings
 from domain.actors import Actor
 from domain.enums import CaseKind, Role
 from domain.id_number import make_id_number
-from domain.signing import public_key_of, sign, signing_message
+from domain.signing import public_key_of, sign
 from domain.steps import StepInput
+from domain.wire import canonical_json, step_message
 from ledger.models import Case, CaseEventRow
 from ledger.officers import set_public_key
 from starter.case_service import OpenRequest, OpenResult, open_case
@@ -40,16 +41,32 @@ def actor_key(name: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"baoxue-test:{name}".encode()).digest())
 
 
-def register_test_officers(ctx: Context) -> None:
+_officer_ids: dict[tuple[str, str | None], int] = {}
+
+
+def register_officer(ctx: Context, actor: Actor) -> Actor:
+    """An officer with their deterministic test key in the registry; the actor with their id."""
     with ctx.sessions.begin() as session:
-        for actor in ALL_TEST_ACTORS:
-            set_public_key(
-                session,
-                name=actor.name,
-                role=actor.role.value,
-                township=actor.township,
-                public_key=public_key_of(actor_key(actor.name)),
-            )
+        officer = set_public_key(
+            session,
+            name=actor.name,
+            role=actor.role.value,
+            township=actor.township,
+            public_key=public_key_of(actor_key(actor.name)),
+        )
+        _officer_ids[(actor.name, actor.township)] = officer.id
+    return with_id(actor)
+
+
+def register_test_officers(ctx: Context) -> None:
+    for actor in ALL_TEST_ACTORS:
+        register_officer(ctx, actor)
+
+
+def with_id(actor: Actor) -> Actor:
+    """The actor as the server would fill it in: with the registry's id for them."""
+    known = _officer_ids.get((actor.name, actor.township))
+    return actor if actor.id is not None or known is None else actor.model_copy(update={"id": known})
 
 
 def signed_for(
@@ -57,19 +74,36 @@ def signed_for(
     update: Any,
     step: StepInput,
     *,
+    seq: int,
     at: dt.datetime | None = None,
     key: Ed25519PrivateKey | None = None,
 ) -> StepInput:
-    """The step signed by its actor's test key, as the CLI signs it."""
+    """The step signed by its actor's test key for the case at `seq`, as an officer's client signs it."""
     case_id = workflow_id.removeprefix("case-")
+    extra: dict[str, Any] = {"actor": with_id(step.actor)}
+    if isinstance(getattr(step, "to", None), Actor):
+        extra["to"] = with_id(step.to)  # type: ignore[attr-defined]
+    step = step.model_copy(update=extra)
     at = at or dt.datetime.now(dt.UTC)
-    message = signing_message(case_id, update.__name__, step, at)
-    return step.model_copy(update={"signed_at": at, "signature": sign(key or actor_key(step.actor.name), message)})
+    fields_text = canonical_json(step.fields())
+    message = step_message(case_id, update.__name__, seq, at.isoformat(), fields_text)
+    return step.model_copy(
+        update={
+            "signed_at": at,
+            "signed_at_text": at.isoformat(),
+            "signed_fields": fields_text,
+            "expected_seq": seq,
+            "signature": sign(key or actor_key(step.actor.name), message),
+        }
+    )
 
 
 async def act(handle: Any, update: Any, step: StepInput, *, at: dt.datetime | None = None) -> Any:
-    """Send a step signed now (`at`: the server's time, on a time-skipping server)."""
-    return await handle.execute_update(update, signed_for(handle.id, update, step, at=at))
+    """Send a step signed now for the case as it is (`at`: the server's time, on a time-skipping server)."""
+    from workflows.case import CaseWorkflow
+
+    state = await handle.query(CaseWorkflow.current)
+    return await handle.execute_update(update, signed_for(handle.id, update, step, seq=state.last_seq, at=at))
 
 
 def synthetic_child() -> tuple[str, str]:
@@ -94,7 +128,8 @@ async def open_for(
     campaign: str = "pengshui-2026",
 ) -> OpenResult:
     id_number, name = child or synthetic_child()
-    return await open_case(ctx, actor, OpenRequest(kind, id_number, name, township, campaign, {"village": "某村"}))
+    request = OpenRequest(kind, id_number, name, township, campaign, {"village": "某村"})
+    return await open_case(ctx, with_id(actor), request)
 
 
 def ledger_row(ctx: Context, case_no: str) -> Case:

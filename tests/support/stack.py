@@ -39,14 +39,42 @@ class RunningStack:
     env: dict[str, str]
 
     def baoxue(
-        self, *args: str, actor: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60
+        self,
+        *args: str,
+        actor: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+        stdin: str | None = None,
     ) -> CliResult:
-        env = dict(self.env)
+        """The CLI as a user runs it: by default on the machine that ran `up --demo` (its profile
+        holds admin and every person of the roster); `env` runs it on another machine."""
+        run_env = dict(env if env is not None else self.env)
         if actor:
-            env["BAOXUE_ACTOR"] = actor
-        env.update(extra_env or {})
-        done = subprocess.run([BAOXUE, *args], capture_output=True, text=True, env=env, timeout=timeout)
+            run_env["BAOXUE_ACTOR"] = actor
+        run_env.update(extra_env or {})
+        done = subprocess.run(
+            [BAOXUE, *args], capture_output=True, text=True, env=run_env, timeout=timeout, input=stdin or ""
+        )
         return CliResult(done.returncode, done.stdout, done.stderr)
+
+    def api_url(self) -> str:
+        return self.state()["api"]["url"]
+
+    def enrol_elsewhere(
+        self, profile_dir: Path, *, name: str, role: str, township: str | None = None
+    ) -> dict[str, str]:
+        """An officer added by the admin, then signed in from another machine: a profile of their
+        own and the server's URL, no data dir. Returns that machine's environment."""
+        args = ["officer", "add", "--name", name, "--role", role, "--json"]
+        added = self.baoxue(*args, *(["--township", township] if township else []))
+        assert added.code == 0, added.stderr
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
+        env.update(BAOXUE_PROFILE_DIR=str(profile_dir), BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml")
+        login = ["login", "--server", self.api_url(), "--code", added.json()["code"]]
+        done = subprocess.run([BAOXUE, *login], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return env
 
     def state(self) -> dict[str, Any]:
         return json.loads((self.data_dir / "state.json").read_text(encoding="utf-8"))
@@ -73,7 +101,19 @@ def start_stack(data_dir: Path, port: int | None = None) -> RunningStack:
     env = stack_env(data_dir)
     log = (data_dir.parent / f"{data_dir.name}-up.log").open("a")
     proc = subprocess.Popen(
-        [BAOXUE, "up", "--data-dir", str(data_dir), "--port", str(port), "--ui-port", str(free_port())],
+        [
+            BAOXUE,
+            "up",
+            "--demo",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            "--ui-port",
+            str(free_port()),
+            "--api-port",
+            str(free_port()),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,

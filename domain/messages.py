@@ -1,12 +1,17 @@
-"""What the CLI says to people, in Chinese by default and English with BAOXUE_LANG=en."""
+"""What baoxue says to people, in Chinese by default and English with BAOXUE_LANG=en.
+
+Shared by the server (which answers in the language each request asks for) and the officer's
+client; standard library only."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Literal
 
 Lang = Literal["zh", "en"]
 
-_lang: Lang = "zh"
+# Per request on the server (each request carries its reader's language), per process in a command.
+_lang: ContextVar[Lang] = ContextVar("baoxue_lang", default="zh")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "already_running": (
@@ -124,6 +129,57 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{actor}（{role}）无权查看 {township} 的案件",
         "{actor} ({role}) may not see cases of {township}",
     ),
+    "admin_only": (
+        "仅系统管理员可执行，{actor}（{role}）不是",
+        "administrators only; {actor} ({role}) is not",
+    ),
+    "not_signed_in": (
+        "尚未登录：请先运行 baoxue login --server 地址 --code 登记码",
+        "not signed in: run baoxue login --server URL --code CODE first",
+    ),
+    "identity_not_here": (
+        "本机档案中没有 {name} 的密钥（见 baoxue whoami；--as 只能选择本机已登录的身份）",
+        "this profile holds no key for {name} (see baoxue whoami; --as only chooses among identities signed in here)",
+    ),
+    "identity_ambiguous": (
+        "本机档案中有多个 {name}：请用 姓名@乡镇 指明（{candidates}）",
+        "this profile holds several {name}: say NAME@TOWNSHIP ({candidates})",
+    ),
+    "key_refused": (
+        "服务器拒绝了此密钥（未登记、已吊销或已被替换）：请重新登录",
+        "the server refused this key (unknown, revoked or replaced): sign in again",
+    ),
+    "request_replayed": ("该请求已被使用过，拒绝重放", "this request was seen before; a replay is refused"),
+    "request_stale": (
+        "请求时间与服务器时间相差超过5分钟，请校准本机时间",
+        "the request's time is more than 5 minutes from the server's; check this machine's clock",
+    ),
+    "code_invalid": (
+        "登记码无效或已过期（72小时内有效，仅可使用一次）",
+        "the code is invalid or expired (72 h, single use)",
+    ),
+    "server_unreachable": ("无法连接服务器 {url}：{reason}", "cannot reach the server {url}: {reason}"),
+    "no_server": (
+        "不知道服务器地址：请设置 BAOXUE_SERVER，或用 baoxue login --server 地址 登录",
+        "no server known: set BAOXUE_SERVER or sign in with baoxue login --server URL",
+    ),
+    "officer_ambiguous": (
+        "有多位 {name}：请用 姓名@乡镇 或编号指明（{candidates}）",
+        "several officers are called {name}: say NAME@TOWNSHIP or the id ({candidates})",
+    ),
+    "officer_code": (
+        "已登记 {name}（{role}）。登记码 {code}（72小时内有效，仅可使用一次）；"
+        "请本人运行：baoxue login --server {server} --code {code}",
+        "registered {name} ({role}). Code {code} (72 h, single use); "
+        "they run: baoxue login --server {server} --code {code}",
+    ),
+    "officer_revoked": ("已吊销 {name} 的密钥", "revoked the key of {name}"),
+    "logged_in": ("已登录：{name}（{role}），服务器 {server}", "signed in as {name} ({role}) at {server}"),
+    "logged_out": ("已从本机档案移除 {name} 的密钥", "removed the key of {name} from this profile"),
+    "missing_key_setting": (
+        "缺少密钥，无法启动：{detail}（设置 {setting}）",
+        "a key is missing; not starting: {detail} ({setting})",
+    ),
     "county_only": ("仅县级人员可查看，{actor}（{role}）不是", "county officers only; {actor} ({role}) is not"),
     "reveal_not_permitted": (
         "{actor}（{role}）无权查看案件 {case_no} 的完整姓名和身份证号",
@@ -143,14 +199,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def current_lang() -> Lang:
-    return _lang
+    return _lang.get()
 
 
 def set_lang(lang: Lang) -> None:
-    global _lang
-    _lang = lang
+    _lang.set(lang)
 
 
 def t(key: str, **params: object) -> str:
     zh, en = MESSAGES[key]
-    return (en if _lang == "en" else zh).format(**params)
+    return (en if _lang.get() == "en" else zh).format(**params)

@@ -1,4 +1,7 @@
-"""Turning command-line text into domain values, with errors people can act on (exit 2)."""
+"""Turning what people type into domain values, with errors they can act on (exit 2).
+
+Standard library only: the officer's client checks input with these before anything is sent, and
+the server checks the same again."""
 
 from __future__ import annotations
 
@@ -7,12 +10,18 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
 
-from pydantic import ValidationError
-
 from domain.id_number import IdNumberError, mask_id_number, normalise_id_number
-from domain.steps import AidItem, ResponsiblePerson
-from starter.errors import BadInput
-from starter.messages import Lang, current_lang, t
+from domain.messages import Lang, current_lang, t
+
+
+class InputError(ValueError):
+    """Input that cannot be used: one line for the user; exit 2, nothing sent or changed."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 _ID_REASONS: dict[str, tuple[str, str]] = {
     "length": ("应为18位", "must be 18 characters"),
@@ -32,7 +41,7 @@ def parse_id_number(raw: str) -> str:
         return normalise_id_number(raw)
     except IdNumberError as error:
         compact = "".join(raw.split())
-        raise BadInput(
+        raise InputError(
             t("bad_id_number", reason=id_reason(error.code, current_lang()), masked=mask_id_number(compact))
         ) from None
 
@@ -43,7 +52,7 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise BadInput(t("bad_date", option=option, value=value)) from None
+        raise InputError(t("bad_date", option=option, value=value)) from None
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -56,7 +65,7 @@ def parse_choice(enum: type[E], value: str | None, option: str) -> E | None:
         return enum(value.strip())
     except ValueError:
         choices = "|".join(member.value for member in enum)
-        raise BadInput(t("bad_value", option=option, value=f"{value} ({choices})")) from None
+        raise InputError(t("bad_value", option=option, value=f"{value} ({choices})")) from None
 
 
 def parse_since(value: str | None, option: str = "--since") -> dt.datetime | None:
@@ -65,27 +74,28 @@ def parse_since(value: str | None, option: str = "--since") -> dt.datetime | Non
     return dt.datetime.combine(day, dt.time(), dt.timezone(dt.timedelta(hours=8))) if day else None
 
 
-def parse_aid(values: list[str]) -> tuple[AidItem, ...]:
+def parse_aid(values: list[str]) -> list[dict[str, str]]:
     items = []
     for value in values:
         item, sep, amount = value.rpartition(":")
         try:
-            if not sep or not item.strip():
+            number = Decimal(amount.strip())
+            if not sep or not item.strip() or not number.is_finite() or number <= 0:
                 raise ValueError
-            items.append(AidItem(item=item.strip(), amount=Decimal(amount.strip())))
-        except (ValueError, InvalidOperation, ValidationError):
-            raise BadInput(t("bad_value", option="--aid ITEM:AMOUNT", value=value)) from None
-    return tuple(items)
+        except (ValueError, InvalidOperation):
+            raise InputError(t("bad_value", option="--aid ITEM:AMOUNT", value=value)) from None
+        items.append({"item": item.strip(), "amount": str(number)})
+    return items
 
 
-def parse_responsible(values: list[str]) -> tuple[ResponsiblePerson, ...]:
+def parse_responsible(values: list[str]) -> list[dict[str, str]]:
     people = []
     for value in values:
         name, sep, role = value.partition(":")
         if not sep or not name.strip() or not role.strip():
-            raise BadInput(t("bad_value", option="--responsible NAME:ROLE", value=value))
-        people.append(ResponsiblePerson(name=name.strip(), role=role.strip()))
-    return tuple(people)
+            raise InputError(t("bad_value", option="--responsible NAME:ROLE", value=value))
+        people.append({"name": name.strip(), "role": role.strip()})
+    return people
 
 
 def parse_bool(value: str | None, option: str) -> bool | None:
@@ -96,4 +106,4 @@ def parse_bool(value: str | None, option: str) -> bool | None:
         return True
     if lowered in ("no", "n", "false", "0", "否"):
         return False
-    raise BadInput(t("bad_value", option=option, value=f"{value} (yes|no)"))
+    raise InputError(t("bad_value", option=option, value=f"{value} (yes|no)"))

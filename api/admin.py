@@ -1,0 +1,177 @@
+"""Administration on the server: campaigns, the roster, registers, discovery, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from activities.registers import RegisterFileError
+from api.auth import context_of, signed_in
+from config.campaign_files import CampaignFileError, builtin_campaigns, load_campaign_file
+from domain.actors import Actor
+from domain.enums import Role
+from domain.messages import t
+from domain.parsing import parse_choice
+from domain.registers import RegisterKind
+from ledger.campaigns import add_missing_campaigns, current_campaign, list_campaigns, upsert_campaign
+from ledger.retention import anonymise
+from starter.access import audit, require_role, require_township_access, scope_of
+from starter.case_service import reload_roster, resolve_campaign
+from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register, write_suspect_list
+from starter.errors import BadInput
+
+router = APIRouter(prefix="/api")
+SignedIn = Annotated[Actor, Depends(signed_in)]
+
+
+class CampaignBody(BaseModel):
+    file_name: str
+    text: str
+
+
+class DiscoverBody(BaseModel):
+    campaign: str | None = None
+    township: str | None = None
+    apply: bool = False
+    concurrency: int = 8
+
+
+class RetentionBody(BaseModel):
+    older_than: int | None = None
+    dry_run: bool = False
+
+
+@router.get("/campaigns")
+async def campaigns(request: Request, actor: SignedIn) -> list[dict[str, Any]]:
+    ctx = context_of(request)
+    with ctx.sessions.begin() as session:
+        add_missing_campaigns(session, specs=builtin_campaigns(ctx.settings.campaigns_dir))
+        specs = list_campaigns(session)
+        current = current_campaign(session, now=dt.datetime.now(dt.UTC))
+    return [
+        {**spec.model_dump(mode="json"), "current": current is not None and spec.name == current.name} for spec in specs
+    ]
+
+
+@router.post("/campaigns")
+async def add_campaign(body: CampaignBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    ctx = context_of(request)
+    require_role(ctx, actor, "campaign_add", Role.admin)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(body.file_name).name
+        path.write_text(body.text, encoding="utf-8")
+        try:
+            spec = load_campaign_file(path)
+        except CampaignFileError as error:
+            raise BadInput(t("campaign_file_bad", detail=error)) from None
+    with ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+    audit(ctx, actor, "campaign_add", "ok", detail=spec.name)
+    return {"name": spec.name}
+
+
+@router.get("/roster")
+async def roster(request: Request, actor: SignedIn, township: str | None = None) -> Any:
+    ctx = context_of(request)
+    if township is not None:
+        return ctx.chain(township).model_dump()
+    return {"version": ctx.roster.version, "chains": [c.model_dump() for c in ctx.roster.chains()]}
+
+
+@router.post("/roster/reload")
+async def roster_reload(request: Request, actor: SignedIn) -> dict[str, Any]:
+    ctx = context_of(request)
+    require_role(ctx, actor, "roster_reload", Role.admin)
+    ctx.__dict__.pop("roster", None)
+    signalled, unchanged = await reload_roster(ctx)
+    audit(ctx, actor, "roster_reload", "ok", detail=f"version={ctx.roster.version} signalled={signalled}")
+    return {"version": ctx.roster.version, "signalled": signalled, "unchanged": unchanged}
+
+
+@router.post("/registers/{register}")
+async def import_(
+    register: str,
+    request: Request,
+    actor: SignedIn,
+    file_name: str,
+    campaign: str | None = None,
+    sheet: str | None = None,
+) -> dict[str, Any]:
+    """The register file is the request body; every bad row is kept with its row number and reason."""
+    ctx = context_of(request)
+    require_role(ctx, actor, "import", Role.admin)
+    kind = parse_choice(RegisterKind, register, "REGISTER")
+    assert kind is not None
+    spec = resolve_campaign(ctx, campaign)
+    body = await request.body()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(file_name).name
+        path.write_bytes(body)
+        try:
+            summary = await run_in_threadpool(
+                import_register, ctx, kind=kind, path=path, campaign=spec, sheet=sheet, imported_by=actor.name
+            )
+        except RegisterFileError as error:
+            key = "register_missing_columns" if error.code == "missing_columns" else "register_unreadable"
+            raise BadInput(t(key, file=path.name, detail=error.detail)) from None
+    audit(ctx, actor, "import", "ok", detail=f"{kind.value} {spec.name} rows={summary.rows}")
+    result = dict(summary.__dict__)
+    result["file"] = Path(file_name).name
+    if summary.rejects_file and summary.rejected_rows:
+        result["rejects_csv"] = Path(summary.rejects_file).read_text(encoding="utf-8-sig")
+    return result
+
+
+@router.post("/discover")
+async def discover_(body: DiscoverBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """Reconcile the campaign's registers into suspects (anyone, within their scope; an admin sees
+    the county); `apply` opens them (admin; twice opens nothing new)."""
+    ctx = context_of(request)
+    if body.apply:
+        require_role(ctx, actor, "discover_apply", Role.admin)
+    spec = resolve_campaign(ctx, body.campaign)
+    canonical = ctx.chain(body.township).township if body.township else None
+    if canonical and actor.role != Role.admin:
+        require_township_access(ctx, actor, canonical, "discover")
+    result = await run_in_threadpool(discover, ctx, campaign=spec, township=canonical)
+    scope = None if actor.role == Role.admin else scope_of(ctx, actor)
+    if scope is not None:
+        result.suspects = {kind: [s for s in found if s.township in scope] for kind, found in result.suspects.items()}
+    report = await run_in_threadpool(write_suspect_list, ctx, result)
+    result.report_file = str(report)
+    if body.apply:
+        concurrency = min(max(body.concurrency, 1), 64)
+        await apply_discovery(ctx, result, actor=DISCOVERY_ACTOR, concurrency=concurrency)
+        audit(ctx, actor, "discover_apply", "ok", detail=f"{spec.name} opened={result.opened}")
+    return {
+        "suspected": result.counts(),
+        "rejected_rows": result.rejected_rows,
+        "opened": result.opened,
+        "already_open": result.already_open,
+        "campaign": result.campaign,
+        "by_township": result.by_township(),
+        "report_file": result.report_file,
+        "report_csv": report.read_text(encoding="utf-8-sig"),
+    }
+
+
+@router.post("/retention")
+async def retention(body: RetentionBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    ctx = context_of(request)
+    require_role(ctx, actor, "retention", Role.admin)
+    days = ctx.settings.retention_days if body.older_than is None else body.older_than
+    if days < 0:
+        raise BadInput(t("bad_value", option="--older-than", value=str(days)))
+    now = dt.datetime.now(dt.UTC)
+    with ctx.sessions.begin() as session:
+        result = anonymise(session, cutoff=now - dt.timedelta(days=days), now=now, dry_run=body.dry_run)
+    if not body.dry_run:
+        detail = f"older_than={days} cases={result.cases} students={result.students}"
+        audit(ctx, actor, "retention", "ok", detail=detail)
+    return {"older_than_days": days, "dry_run": body.dry_run, "cases": result.cases, "students": result.students}

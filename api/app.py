@@ -1,0 +1,58 @@
+"""The FastAPI application: routes, the one Context they share, errors as exit codes."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api import admin, cases, officers, reads
+from api.auth import language
+from domain.messages import t
+from domain.parsing import InputError
+from starter.context import Context
+from starter.errors import EXIT_FAILED, CliError
+
+log = structlog.get_logger("baoxue.api")
+
+HTTP_STATUS = {1: 500, 2: 400, 3: 403, 4: 404, 5: 401}
+
+
+def error_response(exit_code: int, message: str, code: str | None = None) -> JSONResponse:
+    """Every failure is one line for the officer and the exit code their command ends with."""
+    body = {"exit": exit_code, "message": message, "code": code}
+    return JSONResponse(body, status_code=HTTP_STATUS.get(exit_code, 500))
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(
+        title="baoxue",
+        dependencies=[Depends(language)],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    for module in (officers, cases, reads, admin):
+        app.include_router(module.router)
+
+    @app.exception_handler(CliError)
+    async def refused(_request: Request, error: CliError) -> JSONResponse:
+        return error_response(error.exit_code, error.message, error.code)
+
+    @app.exception_handler(InputError)
+    async def bad_input(_request: Request, error: InputError) -> JSONResponse:
+        return error_response(error.exit_code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        return error_response(2, t("bad_input", detail=detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("request_failed", error_type=type(error).__name__)
+        return error_response(EXIT_FAILED, t("unexpected", error=type(error).__name__))
+
+    return app

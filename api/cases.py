@@ -1,0 +1,269 @@
+"""Cases: open, steps, show and reveal, history, lists. Scope and audit on every read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ValidationError
+
+from api.auth import context_of, signed_in
+from domain.actors import Actor
+from domain.enums import CaseKind, Role, Stage
+from domain.messages import t
+from domain.parsing import parse_choice, parse_id_number
+from domain.scope import may_reveal
+from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, StepInput, VisitInput
+from domain.wire import canonical_json
+from ledger.cases import CaseFilter, case_events, list_cases, student_of
+from ledger.models import Case, Officer
+from ledger.personal import event_context
+from ledger.registers import case_sources
+from starter.access import audit, refuse, require_case_access, require_township_access, scope_of
+from starter.case_service import OpenRequest, find_case_or_exit, open_case, resolve_campaign, send_step
+from starter.context import Context
+from starter.errors import BadInput, Refused
+from workflows.case import CaseWorkflow
+
+router = APIRouter(prefix="/api")
+SignedIn = Annotated[Actor, Depends(signed_in)]
+
+STEP_MODELS: dict[str, type[StepInput]] = {
+    "visit": VisitInput,
+    "plan": PlanInput,
+    "confirm": ConfirmInput,
+    "close": CloseInput,
+    "reassign": ReassignInput,
+    "note": NoteInput,
+}
+
+
+class OpenBody(BaseModel):
+    kind: str
+    id_number: str
+    name: str
+    township: str
+    village: str | None = None
+    school: str | None = None
+    reason: str | None = None
+    campaign: str | None = None
+
+
+class StepBody(BaseModel):
+    """A step as the officer signed it: the fields, the case's sequence number, time, signature."""
+
+    fields: dict[str, Any]
+    expected_seq: int
+    signed_at: str
+    signature: str
+
+
+class RevealBody(BaseModel):
+    purpose: str
+
+
+@router.post("/cases")
+async def open_(body: OpenBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    ctx = context_of(request)
+    kind = parse_choice(CaseKind, body.kind, "--kind")
+    assert kind is not None
+    id_number = parse_id_number(body.id_number)
+    name = body.name.strip()
+    if not name:
+        raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
+    ctx.chain(body.township)
+    typed = {"village": body.village, "school": body.school, "reason": body.reason}
+    intake = {k: v.strip() for k, v in typed.items() if v and v.strip()}
+    result = await open_case(ctx, actor, OpenRequest(kind, id_number, name, body.township, body.campaign, intake))
+    return {"case_no": result.case_no, "workflow_id": result.workflow_id, "created": result.created}
+
+
+def _case_for(ctx: Context, actor: Actor, ref: str, action: str) -> Case:
+    case = find_case_or_exit(ctx, ref)
+    require_case_access(ctx, actor, case, action)
+    return case
+
+
+@router.get("/cases/{ref}/step")
+async def step_context(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """What an officer's client signs a step against: the case's id and its current sequence number."""
+    ctx = context_of(request)
+    case = _case_for(ctx, actor, ref, "step")
+    return {"case_id": str(case.id), "case_no": case.case_no, "stage": case.stage, "last_seq": case.last_seq}
+
+
+def _resolved_target(ctx: Context, fields: dict[str, Any]) -> None:
+    """`to` of a reassignment must be the registry's officer exactly (role and township included)."""
+    to = fields.get("to")
+    if not isinstance(to, dict) or not isinstance(to.get("id"), int):
+        raise BadInput(t("bad_value", option="--to", value=repr(to)))
+    with ctx.sessions() as session:
+        officer = session.get(Officer, to["id"])
+    expected = (
+        {"id": officer.id, "name": officer.name, "role": officer.role, "township": officer.township}
+        if officer
+        else None
+    )
+    if expected != {k: to.get(k) for k in ("id", "name", "role", "township")}:
+        raise Refused(t("unknown_officer", name=to.get("name")))
+
+
+@router.post("/cases/{ref}/steps/{step_name}")
+async def step(ref: str, step_name: str, body: StepBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    ctx = context_of(request)
+    model = STEP_MODELS.get(step_name)
+    if model is None:
+        raise BadInput(t("bad_value", option="STEP", value=step_name))
+    case = _case_for(ctx, actor, ref, step_name)
+    if step_name == "reassign":
+        _resolved_target(ctx, body.fields)
+    try:
+        step_input = model.model_validate(
+            {
+                **body.fields,
+                "actor": actor,
+                "signed_fields": canonical_json(body.fields),
+                "signed_at": body.signed_at,
+                "signed_at_text": body.signed_at,
+                "expected_seq": body.expected_seq,
+                "signature": body.signature,
+            }
+        )
+    except ValidationError as error:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        raise BadInput(t("bad_input", detail=detail)) from None
+    state = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
+    return state.model_dump(mode="json")
+
+
+def _mask_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 1) if name else name
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    chain = case.chain or {}
+    return {
+        "case_no": case.case_no,
+        "workflow_id": case.workflow_id,
+        "campaign": case.campaign,
+        "kind": case.kind,
+        "township": case.township,
+        "group": case.group_no,
+        "stage": case.stage,
+        "assigned_officer": case.assigned_officer,
+        "opened_at": case.opened_at.isoformat() if case.opened_at else None,
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "outcome": case.outcome,
+        "escalation_level": case.escalation_level,
+        "next_escalation_at": case.next_escalation_at.isoformat() if case.next_escalation_at else None,
+        "missed_deadline": case.missed_deadline,
+        "overdue": bool(case.due_at and case.stage != Stage.closed.value and case.due_at < dt.datetime.now(dt.UTC)),
+        "chain": {k: chain.get(k) for k in ("section_chief", "office_head", "group_leader")},
+        "roster_version": case.roster_version,
+    }
+
+
+def _shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose: str | None) -> dict[str, Any]:
+    summary = case_summary(case)
+    cipher = ctx.cipher
+    with ctx.sessions() as session:
+        student = student_of(session, case=case)
+        sources = case_sources(session, case_id=case.id)
+    name = cipher.decrypt(student.name_enc, context=f"student:{student.child_key}:name")
+    if reveal:
+        id_number = cipher.decrypt(student.id_number_enc, context=f"student:{student.child_key}:id_number")
+        summary["child"] = {"name": name, "id_number": id_number}
+    else:
+        summary["child"] = {"name": _mask_name(name), "id_number": student.id_masked}
+    summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]
+    audit(ctx, actor, "reveal" if reveal else "show", "ok", case, purpose=purpose if reveal else None)
+    return summary
+
+
+@router.get("/cases/{ref}")
+async def show(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """The case as the ledger has it, the child masked; every look is audited."""
+    ctx = context_of(request)
+    case = _case_for(ctx, actor, ref, "show")
+    return _shown_case(ctx, actor, case, reveal=False, purpose=None)
+
+
+@router.post("/cases/{ref}/reveal")
+async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """Full name and ID number, for county or the case's own chain, with a purpose (audited).
+    A POST so that the purpose never lands in a URL or an access log."""
+    ctx = context_of(request)
+    if not body.purpose.strip():
+        raise BadInput(t("purpose_required"))
+    case = _case_for(ctx, actor, ref, "reveal")
+    if not may_reveal(actor, township=case.township, chain=case.chain or {}):
+        reason = t("reveal_not_permitted", actor=actor.name, role=actor.role.value, case_no=case.case_no)
+        raise refuse(ctx, actor, "reveal", case, reason)
+    return _shown_case(ctx, actor, case, reveal=True, purpose=body.purpose.strip())
+
+
+@router.get("/cases/{ref}/history")
+async def history(ref: str, request: Request, actor: SignedIn) -> list[dict[str, Any]]:
+    ctx = context_of(request)
+    case = _case_for(ctx, actor, ref, "history")
+    with ctx.sessions() as session:
+        events = case_events(session, case_id=case.id)
+    cipher = ctx.cipher
+    audit(ctx, actor, "history", "ok", case)
+    return [
+        {
+            "seq": e.seq,
+            "type": e.type,
+            "stage": e.stage,
+            "actor": e.actor,
+            "at": e.at.isoformat(),
+            "details": {**e.payload, **cipher.decrypt_json(e.payload_enc, context=event_context(case.id, e.seq))},
+        }
+        for e in events
+    ]
+
+
+@router.get("/cases")
+async def cases(
+    request: Request,
+    actor: SignedIn,
+    township: str | None = None,
+    group: int | None = None,
+    kind: str | None = None,
+    stage: str | None = None,
+    overdue: bool = False,
+    campaign: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    ctx = context_of(request)
+    chain = ctx.chain(township) if township else None
+    if chain is not None:
+        require_township_access(ctx, actor, chain.township, "cases")
+    if group is not None:
+        _require_group_access(ctx, actor, group)
+    where = CaseFilter(
+        townships=scope_of(ctx, actor),
+        township=chain.township if chain else None,
+        group=group,
+        kind=(parse_choice(CaseKind, kind, "--kind") or None) and kind,
+        stage=(parse_choice(Stage, stage, "--stage") or None) and stage,
+        campaign=resolve_campaign(ctx, campaign).name if campaign else None,
+        overdue_at=dt.datetime.now(dt.UTC) if overdue else None,
+        limit=limit,
+    )
+    with ctx.sessions() as session:
+        found = list_cases(session, where=where)
+    return [case_summary(case) for case in found]
+
+
+def _require_group_access(ctx: Context, actor: Actor, group: int) -> None:
+    """A group outside the reader's scope is refused, as a township outside it is (exit 3)."""
+    scope = scope_of(ctx, actor)
+    townships = {c.township for c in ctx.roster.chains() if c.group == group}
+    if not townships:
+        raise BadInput(t("bad_value", option="--group", value=str(group)))
+    if scope is not None and not townships & scope and actor.role != Role.county:
+        reason = t("township_not_permitted", actor=actor.name, role=actor.role.value, township=f"{group}组")
+        raise refuse(ctx, actor, "cases", None, reason)

@@ -1,0 +1,233 @@
+"""Officers: enrolment by one-time code, who am I, add / list / revoke (admin), resolving a name."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from api.auth import context_of, signed_in
+from domain.actors import Actor
+from domain.enums import Role
+from domain.messages import t
+from domain.parsing import parse_choice
+from ledger.models import Officer
+from ledger.officers import enrol, find_officers, list_officers, revoke, save_officer
+from starter.access import require_role
+from starter.case_service import tell_open_cases
+from starter.context import Context
+from starter.errors import BadInput, NotFound, NotSignedIn, Refused
+
+router = APIRouter(prefix="/api")
+SignedIn = Annotated[Actor, Depends(signed_in)]
+
+CODE_VALID = dt.timedelta(hours=72)
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    """Twelve characters people can read aloud (no 0/O, 1/I/L), in groups of four."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace(" ", "").encode()).hexdigest()
+
+
+def identity(officer: Officer) -> dict[str, Any]:
+    return {"id": officer.id, "name": officer.name, "role": officer.role, "township": officer.township}
+
+
+class EnrolBody(BaseModel):
+    code: str
+    public_key: str
+
+
+class OfficerBody(BaseModel):
+    name: str
+    role: str
+    township: str | None = None
+    notify: list[str] = []
+    reissue: bool = False
+
+
+class RevokeBody(BaseModel):
+    ref: str
+
+
+@router.get("/health")
+async def health() -> dict[str, Any]:
+    return {"ok": True}
+
+
+@router.post("/enrol")
+async def enrol_(body: EnrolBody, request: Request) -> dict[str, Any]:
+    """Take a one-time code and the public key made on the officer's machine (no request signature:
+    the code is the credential, once)."""
+    ctx = context_of(request)
+    try:
+        if len(base64.b64decode(body.public_key, validate=True)) != 32:
+            raise ValueError
+    except (ValueError, binascii.Error):
+        raise BadInput(t("bad_value", option="public_key", value="…")) from None
+    with ctx.sessions.begin() as session:
+        now = dt.datetime.now(dt.UTC)
+        officer = enrol(session, code_hash=code_hash(body.code), public_key=body.public_key, now=now)
+        if officer is None:
+            raise NotSignedIn(t("code_invalid"))
+        enrolled = identity(officer)
+        session.flush()
+        session.expunge(officer)
+    await tell_open_cases(ctx, officer)
+    return enrolled
+
+
+@router.get("/whoami")
+async def whoami(actor: SignedIn) -> dict[str, Any]:
+    return {"id": actor.id, "name": actor.name, "role": actor.role.value, "township": actor.township}
+
+
+def _shown_url(url: str) -> str:
+    """A notify URL without its secrets (webhook tokens, passwords): scheme and host only."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}/…"
+
+
+@router.post("/officers")
+async def add(body: OfficerBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """Register an officer (or update one's role and notify URLs) and open their enrolment with a
+    one-time code; an officer already enrolled gets a new code only with `reissue`."""
+    ctx = context_of(request)
+    require_role(ctx, actor, "officer_add", Role.admin)
+    role = parse_choice(Role, body.role, "--role")
+    assert role is not None
+    name = body.name.strip()
+    if not name:
+        raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
+    township = None
+    if role == Role.case_officer:
+        if not body.township:
+            raise BadInput(t("township_required"))
+        township = ctx.chain(body.township).township
+    elif body.township:
+        raise BadInput(t("township_not_allowed"))
+    roster_roles = ctx.roster.people().get(name)
+    if roster_roles and role.value not in roster_roles:
+        raise BadInput(t("officer_role_conflict", name=name, roles="/".join(sorted(roster_roles)), role=role.value))
+    urls = [u.strip() for u in body.notify if u.strip()]
+    for url in urls:
+        if "://" not in url:
+            raise BadInput(t("bad_value", option="--notify", value=_shown_url(url)))
+    with ctx.sessions.begin() as session:
+        existing = find_officers(session, ref=f"{name}@{township}" if township else name)
+        enrolled = any(o.public_key and o.township == township for o in existing)
+        code = new_code() if body.reissue or not enrolled else None
+        officer, _new = save_officer(
+            session,
+            name=name,
+            role=role.value,
+            township=township,
+            notify_urls=urls if urls or not enrolled else None,
+            code_hash=code_hash(code) if code else None,
+            code_expires_at=dt.datetime.now(dt.UTC) + CODE_VALID if code else None,
+        )
+        saved = identity(officer)
+    return {
+        "name": saved["name"],
+        "role": saved["role"],
+        "township": saved["township"],
+        "code": code,
+        "id": saved["id"],
+        "expires_at": (dt.datetime.now(dt.UTC) + CODE_VALID).isoformat() if code else None,
+    }
+
+
+def resolve_one(ctx: Context, ref: str) -> Officer:
+    """One officer by id, NAME@TOWNSHIP or a name that is unique; refused otherwise."""
+    with ctx.sessions() as session:
+        found = find_officers(session, ref=ref)
+        for officer in found:
+            session.expunge(officer)
+    if not found:
+        raise Refused(t("unknown_officer", name=ref))
+    if len(found) > 1:
+        raise BadInput(t("officer_ambiguous", name=ref, candidates="、".join(f"{o.ref}（#{o.id}）" for o in found)))
+    return found[0]
+
+
+@router.get("/officers/resolve")
+async def resolve(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
+    return identity(resolve_one(context_of(request), ref))
+
+
+@router.post("/officers/revoke")
+async def revoke_(body: RevokeBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """From this moment the officer's key is refused: by the server at once, by every open case
+    once its registry is told (here, before answering)."""
+    ctx = context_of(request)
+    require_role(ctx, actor, "officer_revoke", Role.admin)
+    target = resolve_one(ctx, body.ref)
+    with ctx.sessions.begin() as session:
+        officer = session.get(Officer, target.id)
+        if officer is None:
+            raise NotFound(t("unknown_officer", name=body.ref))
+        revoke(session, officer=officer, now=dt.datetime.now(dt.UTC))
+        session.flush()
+        session.expunge(officer)
+    told = await tell_open_cases(ctx, officer, revoked=True)
+    return {**identity(officer), "revoked": True, "cases_told": told}
+
+
+@router.get("/officers")
+async def list_(request: Request, actor: SignedIn) -> list[dict[str, Any]]:
+    """Every officer: the roster's people and those registered, with their scope."""
+    ctx = context_of(request)
+    with ctx.sessions() as session:
+        registered = list_officers(session)
+    rows: dict[str, dict[str, Any]] = {}
+    for chain in ctx.roster.chains():
+        for role, person in (
+            ("section_chief", chain.section_chief),
+            ("office_head", chain.office_head),
+            ("group_leader", chain.group_leader),
+        ):
+            entry = rows.setdefault(
+                person,
+                {
+                    "id": None,
+                    "name": person,
+                    "role": role,
+                    "township": None,
+                    "group": chain.group,
+                    "townships": [],
+                    "notify": [],
+                    "source": "roster",
+                    "enrolled": False,
+                },
+            )
+            if chain.township not in entry["townships"]:
+                entry["townships"].append(chain.township)
+    for officer in registered:
+        key = officer.name if officer.name in rows and officer.township is None else officer.ref
+        entry = rows.get(key) or {"name": officer.name, "group": None, "townships": [], "source": "registry"}
+        if officer.township:
+            chain = ctx.roster.resolve(officer.township)
+            entry.update(group=chain.group, townships=[chain.township])
+        entry.update(
+            id=officer.id,
+            role=officer.role,
+            township=officer.township,
+            notify=[_shown_url(u) for u in officer.notify_urls],
+            source="roster+registry" if entry.get("source") == "roster" else "registry",
+            enrolled=bool(officer.public_key),
+        )
+        rows[key] = entry
+    return list(rows.values())

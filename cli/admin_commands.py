@@ -1,0 +1,231 @@
+"""`campaign …`, `import`, `discover`, `retention run`, `roster …`: administration, asked of the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.case_commands import AsOption, JsonOption, invocation
+from cli.errors import bad_input
+from cli.output import echo, print_json, print_table
+from cli.session import signed_server
+from domain.enums import CaseKind
+from domain.messages import t
+
+campaign_app = typer.Typer(help="排查活动：基准日、清零期限、各阶段时限。", no_args_is_help=True)
+retention_app = typer.Typer(help="个人信息的保存期限。", no_args_is_help=True)
+roster_app = typer.Typer(help="包片责任制一览表（花名册）。", no_args_is_help=True)
+
+REGISTER_LABELS = {
+    "household": "户籍",
+    "enrollment": "学籍",
+    "alleviated": "脱贫户学生",
+    "aid": "资助发放",
+    "disability": "残疾儿童",
+}
+ROSTER_HEADERS = ("乡镇（街道）", "组别", "责任组长", "责任片区", "责任科室", "责任人", "督导办公室", "责任人")
+
+
+@campaign_app.command("add")
+def campaign_add(
+    typer_ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="排查活动 YAML 文件")],
+    actor: AsOption = None,
+) -> None:
+    """新增排查活动，或替换同名活动（系统管理员）。"""
+    if not file.is_file():
+        raise bad_input(t("file_missing", path=file))
+    body = {"file_name": file.name, "text": file.read_text(encoding="utf-8")}
+    saved = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/campaigns", body=body)
+    echo(t("campaign_saved", name=saved["name"]))
+
+
+@campaign_app.command("list")
+def campaign_list(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption = False) -> None:
+    """全部排查活动；当前活动（--campaign 的默认值）标 *。"""
+    rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/campaigns")
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        ("", "name", "reference_date", "clearance_deadline", "calendar", "description"),
+        [
+            (
+                "*" if r["current"] else "",
+                r["name"],
+                r["reference_date"],
+                r["clearance_deadline"],
+                r["calendar"],
+                r.get("description") or "",
+            )
+            for r in rows
+        ],
+    )
+
+
+def import_(
+    typer_ctx: typer.Context,
+    register: Annotated[str, typer.Argument(help="household|enrollment|alleviated|aid|disability")],
+    file: Annotated[Path, typer.Argument(help="xlsx，或 UTF-8 / GB18030 编码的 csv")],
+    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动（默认：当前活动）")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="工作表名（默认第一个）")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """导入一份登记表（系统管理员）；每个退回行连同行号和原因保留，退回清单存在原文件旁。"""
+    if register not in REGISTER_LABELS:
+        raise bad_input(t("bad_value", option="REGISTER", value=f"{register} ({'|'.join(REGISTER_LABELS)})"))
+    if not file.is_file():
+        raise bad_input(t("file_missing", path=file))
+    query = {"file_name": file.name, "campaign": campaign, "sheet": sheet}
+    summary = signed_server(invocation(typer_ctx, actor)).request(
+        "POST", f"/api/registers/{register}", query=query, raw=file.read_bytes()
+    )
+    rejects_csv = summary.pop("rejects_csv", None)
+    summary["file"] = str(file)
+    if rejects_csv is not None:
+        local = file.with_name(f"{file.stem}.rejects.csv")
+        local.write_text(rejects_csv, encoding="utf-8-sig")
+        summary["rejects_file"] = str(local)
+    if as_json:
+        print_json(summary)
+        return
+    label = REGISTER_LABELS[register]
+    if summary["unchanged"]:
+        echo(t("import_unchanged", file=file.name, register=label, campaign=summary["campaign"]))
+        return
+    echo(
+        t(
+            "import_done",
+            register=label,
+            rows=summary["rows"],
+            valid=summary["valid"],
+            rejected=summary["rejected_rows"],
+            campaign=summary["campaign"],
+        )
+    )
+    if summary["rejected_rows"]:
+        echo(t("import_rejects", path=summary["rejects_file"]))
+
+
+def discover_(
+    typer_ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动（默认：当前活动）")] = None,
+    township: Annotated[str | None, typer.Option("--township", help="只比对该乡镇（街道）")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="把疑似对象立案（系统管理员；默认只试运行）")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="同时立案数")] = 8,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """比对登记表找出疑似对象；--apply 立案（重复执行不会重复立案）。疑似名单存入当前目录。"""
+    body = {"campaign": campaign, "township": township, "apply": apply, "concurrency": concurrency}
+    result = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/discover", body=body)
+    report_csv = result.pop("report_csv", None)
+    if report_csv is not None:
+        local = Path.cwd() / Path(result["report_file"]).name
+        local.write_text(report_csv, encoding="utf-8-sig")
+        result["report_file"] = str(local)
+    if as_json:
+        print_json(result)
+        return
+    print_table(
+        ("乡镇（街道）", *(kind.value for kind in CaseKind)),
+        [(name, *(counts[kind.value] for kind in CaseKind)) for name, counts in result["by_township"].items()],
+    )
+    counts = result["suspected"]
+    echo(
+        t(
+            "discover_summary",
+            campaign=result["campaign"],
+            dropout=counts["dropout"],
+            funding=counts["funding"],
+            disability=counts["disability"],
+            rejected=result["rejected_rows"],
+            path=result["report_file"],
+        )
+    )
+    if apply:
+        echo(t("discover_applied", opened=result["opened"], already=result["already_open"]))
+
+
+@retention_app.command("run")
+def retention_run(
+    typer_ctx: typer.Context,
+    older_than: Annotated[int | None, typer.Option("--older-than", min=0, help="销号后天数")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只统计，不改动")] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """匿名化销号超过保存期限的案件（系统管理员；默认 BAOXUE_RETENTION_DAYS）。"""
+    body = {"older_than": older_than, "dry_run": dry_run}
+    result = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/retention", body=body)
+    if as_json:
+        print_json(result)
+        return
+    key = "retention_dry" if dry_run else "retention_done"
+    echo(t(key, days=result["older_than_days"], cases=result["cases"], students=result["students"]))
+
+
+def _roster_rows(chains: list[dict]) -> list[tuple]:
+    return [
+        (
+            c["township"],
+            c["group"],
+            c["group_leader"],
+            c["area"],
+            c["section"],
+            c["section_chief"],
+            c["office"],
+            c["office_head"],
+        )
+        for c in chains
+    ]
+
+
+@roster_app.command("show")
+def roster_show(
+    typer_ctx: typer.Context,
+    township: Annotated[str | None, typer.Argument(help="乡镇（街道），可省略“镇/乡/街道”")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """某乡镇的责任链，或整张表。"""
+    answer = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/roster", query={"township": township})
+    if township is not None:
+        if as_json:
+            print_json(answer)
+        else:
+            print_table(ROSTER_HEADERS, _roster_rows([answer]))
+        return
+    if as_json:
+        print_json(answer["chains"])
+    else:
+        print_table(ROSTER_HEADERS, _roster_rows(answer["chains"]))
+
+
+@roster_app.command("reload")
+def roster_reload(typer_ctx: typer.Context, actor: AsOption = None) -> None:
+    """把服务器上变更后的花名册发给每件在办案件（系统管理员）：此后的督办按新责任链。"""
+    done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/roster/reload")
+    echo(t("roster_reloaded", version=done["version"], signalled=done["signalled"], unchanged=done["unchanged"]))
+
+
+@roster_app.command("check")
+def roster_check(file: Annotated[Path, typer.Argument(help="花名册 YAML 文件")]) -> None:
+    """检查花名册文件，列出每处问题及位置（本机检查，不连服务器）。"""
+    from config.roster_file import RosterError, load_roster
+
+    if not file.exists():
+        raise bad_input(t("file_missing", path=file))
+    try:
+        roster = load_roster(file)
+    except RosterError as exc:
+        import sys
+
+        sys.stderr.write(t("roster_problems", path=file, n=len(exc.problems)) + "\n")
+        for problem in exc.problems:
+            sys.stderr.write(f"  {problem}\n")
+        raise typer.Exit(2) from None
+    echo(t("roster_ok", groups=len(roster.groups), townships=len(roster.townships())))

@@ -1,0 +1,388 @@
+"""`case …` and `cases`: what officers do and what supervisors ask, sent to the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import typer
+
+from cli.errors import EXIT_REFUSED, ClientError, bad_input
+from cli.http import Server, sign_text
+from cli.output import echo, print_json, print_table
+from cli.session import Invocation, signed_server
+from domain.enums import AidChannel, Arrangement, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Stage
+from domain.messages import current_lang, t
+from domain.parsing import (
+    parse_aid,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_id_number,
+    parse_responsible,
+)
+from domain.wire import canonical_json, step_message
+
+case_app = typer.Typer(help="单个案件：立案、办理、查看。", no_args_is_help=True)
+
+CaseArg = Annotated[str, typer.Argument(metavar="CASE", help="案件编号（如 2026-000123）或工作流 ID")]
+AsOption = Annotated[str | None, typer.Option("--as", help="以本机档案中的哪个身份办理（BAOXUE_ACTOR）")]
+JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
+
+STEP_NAMES = {
+    "visit": ("走访", "visit"),
+    "plan": ("复学方案", "plan"),
+    "confirm": ("复学确认", "confirm"),
+    "close": ("销号", "close"),
+    "reassign": ("改派", "reassign"),
+    "note": ("备注", "note"),
+}
+
+
+def invocation(typer_ctx: typer.Context, actor: str | None) -> Invocation:
+    return typer_ctx.obj.acting(actor)
+
+
+def _case_path(ref: str) -> str:
+    return f"/api/cases/{quote(ref.strip(), safe='')}"
+
+
+def signed_step(server: Server, case_id: str, step_name: str, expected_seq: int, fields: dict[str, Any]) -> dict:
+    """The officer's signature over this step for the case as it is now (docs/security.md)."""
+    assert server.identity is not None
+    at = dt.datetime.now(dt.UTC).isoformat()
+    message = step_message(case_id, step_name, expected_seq, at, canonical_json(fields))
+    signature = sign_text(server.identity, message)
+    return {"fields": fields, "expected_seq": expected_seq, "signed_at": at, "signature": signature}
+
+
+def run_step(inv: Invocation, case_ref: str, step_name: str, fields: dict[str, Any], as_json: bool) -> None:
+    """Sign the step against the case's current sequence number and send it. If the case moved in
+    between (an escalation), sign again once against the new number."""
+    server = signed_server(inv)
+    clean = {k: v for k, v in fields.items() if v not in (None, [], "")}
+    for attempt in range(2):
+        where = server.request("GET", _case_path(case_ref) + "/step")
+        body = signed_step(server, where["case_id"], step_name, where["last_seq"], clean)
+        try:
+            state = server.request("POST", _case_path(case_ref) + f"/steps/{step_name}", body=body)
+            break
+        except ClientError as error:
+            if attempt == 0 and error.exit_code == EXIT_REFUSED and error.code == "stale_step":
+                continue
+            raise
+    if as_json:
+        print_json(state)
+    else:
+        lang = 1 if current_lang() == "en" else 0
+        echo(t("step_done", case_no=state["case_no"], step=STEP_NAMES[step_name][lang], stage=state["stage"]))
+
+
+def _secret_value(value: str, prompt: str, *, hide: bool) -> str:
+    """`-` reads the value from standard input (or asks on a terminal), so that it never appears in
+    `ps` or the shell's history (docs/cli.md)."""
+    if value != "-":
+        return value
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt + "：") if hide else input(prompt + "：")
+    line = sys.stdin.readline()
+    if not line:
+        raise bad_input(t("bad_value", option=prompt, value="''"))
+    return line.rstrip("\n")
+
+
+@case_app.command("open")
+def open_(
+    typer_ctx: typer.Context,
+    kind: Annotated[str, typer.Option("--kind", help="案件类别：dropout|disability|funding")],
+    township: Annotated[str, typer.Option("--township", help="乡镇（街道），可省略“镇/乡/街道”")],
+    id_number: Annotated[
+        str, typer.Option("--id-number", help="18位身份证号；“-”从标准输入读取（或在终端提示输入）")
+    ] = "-",
+    name: Annotated[str, typer.Option("--name", help="儿童姓名；“-”从标准输入读取（或在终端提示输入）")] = "-",
+    village: Annotated[str | None, typer.Option("--village", help="村（社区）")] = None,
+    school: Annotated[str | None, typer.Option("--school", help="学校")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="立案原因")] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动（默认：当前活动）")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """立案（一人一案）；同一儿童再次立案返回已有案件。"""
+    inv = invocation(typer_ctx, actor)
+    case_kind = parse_choice(CaseKind, kind, "--kind")
+    assert case_kind is not None
+    id_text = _secret_value(id_number, "身份证号", hide=True)
+    normalised = parse_id_number(id_text)
+    child_name = _secret_value(name, "姓名", hide=False).strip()
+    if not child_name:
+        raise bad_input(t("bad_value", option="--name", value="''"))
+    body = {
+        "kind": case_kind.value,
+        "id_number": normalised,
+        "name": child_name,
+        "township": township,
+        "village": village,
+        "school": school,
+        "reason": reason,
+        "campaign": campaign,
+    }
+    result = signed_server(inv).request("POST", "/api/cases", body=body)
+    if as_json:
+        print_json(result)
+    elif result["created"]:
+        echo(t("case_opened", case_no=result["case_no"]))
+    else:
+        echo(t("case_exists", kind=case_kind.value, case_no=result["case_no"]))
+
+
+@case_app.command("visit")
+def visit(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    finding: Annotated[str, typer.Option("--finding", help="走访结论：confirmed|excluded")],
+    exclude_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--exclude-reason", help="排除原因：enrolled_elsewhere|moved_out|deceased|over_age|duplicate|other"
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="走访记录")] = None,
+    visited_on: Annotated[str | None, typer.Option("--visited-on", help="走访日期 YYYY-MM-DD（默认今天）")] = None,
+    dropout_reason: Annotated[str | None, typer.Option("--dropout-reason", help="失学辍学：辍学原因")] = None,
+    disability_category: Annotated[
+        str | None, typer.Option("--disability-category", help="残疾：残疾类别")
+    ] = None,
+    can_attend: Annotated[str | None, typer.Option("--can-attend", help="残疾：能否到校 yes|no")] = None,
+    household_verified: Annotated[
+        str | None, typer.Option("--household-verified", help="资助：家庭已核实 yes|no")
+    ] = None,
+    education_level: Annotated[
+        str | None,
+        typer.Option("--education-level", help="资助：教育阶段 preschool|compulsory|senior_high|higher|vocational"),
+    ] = None,
+    aid_due: Annotated[str | None, typer.Option("--aid-due", help="资助：应享受资助 yes|no")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """记录入户走访（实地走访）：确认，或排除并说明原因。"""
+    visited = parse_date(visited_on, "--visited-on")
+    fields = {
+        "finding": parse_choice(Finding, finding, "--finding"),
+        "exclude_reason": parse_choice(ExcludeReason, exclude_reason, "--exclude-reason"),
+        "note": note,
+        "visited_on": visited.isoformat() if visited else None,
+        "dropout_reason": dropout_reason,
+        "disability_category": disability_category,
+        "can_attend": parse_bool(can_attend, "--can-attend"),
+        "household_verified": parse_bool(household_verified, "--household-verified"),
+        "education_level": parse_choice(EducationLevel, education_level, "--education-level"),
+        "aid_due": parse_bool(aid_due, "--aid-due"),
+    }
+    run_step(invocation(typer_ctx, actor), case_ref, "visit", _plain(fields), as_json)
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    """Enum members as their values: the fields are signed as JSON text."""
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+
+
+@case_app.command("plan")
+def plan(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    target_date: Annotated[str, typer.Option("--target-date", help="目标日期 YYYY-MM-DD")],
+    placement: Annotated[
+        str | None,
+        typer.Option("--placement", help="失学辍学：安置去向 original_school|transfer|vocational|special_school"),
+    ] = None,
+    arrangement: Annotated[
+        str | None,
+        typer.Option(
+            "--arrangement", help="残疾：安置方式 inclusive_class|special_school|home_delivery|suspension|deferral"
+        ),
+    ] = None,
+    aid: Annotated[list[str] | None, typer.Option("--aid", help="资助：项目:金额，可重复")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help="资助：发放渠道 school|household|person")] = None,
+    procedure: Annotated[str | None, typer.Option("--procedure", help="残疾：办理程序")] = None,
+    measure: Annotated[list[str] | None, typer.Option("--measure", help="帮扶措施，可重复")] = None,
+    responsible: Annotated[
+        list[str] | None, typer.Option("--responsible", help="责任人 姓名:职责，可重复（1+N）")
+    ] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """记录复学方案（一生一策）。"""
+    target = parse_date(target_date, "--target-date")
+    fields = {
+        "target_date": target.isoformat() if target else None,
+        "placement": parse_choice(Placement, placement, "--placement"),
+        "arrangement": parse_choice(Arrangement, arrangement, "--arrangement"),
+        "aid_items": parse_aid(aid or []),
+        "channel": parse_choice(AidChannel, channel, "--channel"),
+        "procedure": procedure,
+        "measures": [m.strip() for m in measure or [] if m.strip()],
+        "responsible": parse_responsible(responsible or []),
+    }
+    run_step(invocation(typer_ctx, actor), case_ref, "plan", _plain(fields), as_json)
+
+
+@case_app.command("confirm")
+def confirm(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    evidence: Annotated[list[str] | None, typer.Option("--evidence", help="佐证资料编号，可重复")] = None,
+    school: Annotated[str | None, typer.Option("--school", help="就读学校")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="日期 YYYY-MM-DD（默认今天）")] = None,
+    delivered_to: Annotated[
+        str | None, typer.Option("--delivered-to", help="资助：发放至 school|household|person")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="备注")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """确认复学（劝返复学）、安置落实或资助到位，附佐证资料。"""
+    day = parse_date(on, "--on")
+    fields = {
+        "evidence": [e.strip() for e in evidence or [] if e.strip()],
+        "school": school,
+        "on": day.isoformat() if day else None,
+        "delivered_to": parse_choice(AidChannel, delivered_to, "--delivered-to"),
+        "note": note,
+    }
+    run_step(invocation(typer_ctx, actor), case_ref, "confirm", _plain(fields), as_json)
+
+
+@case_app.command("close")
+def close(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    note: Annotated[str | None, typer.Option("--note", help="审核意见")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """销号：须由确认复学者以外的审核人办理（双人审核）。"""
+    run_step(invocation(typer_ctx, actor), case_ref, "close", {"note": note}, as_json)
+
+
+@case_app.command("reassign")
+def reassign(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    to: Annotated[str, typer.Option("--to", help="本乡镇的另一名办案人员（姓名，重名时 姓名@乡镇 或编号）")],
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """把案件改派给本乡镇的另一名办案人员。"""
+    inv = invocation(typer_ctx, actor)
+    target = signed_server(inv).request("GET", "/api/officers/resolve", query={"ref": to.strip()})
+    run_step(inv, case_ref, "reassign", {"to": target}, as_json)
+
+
+@case_app.command("note")
+def note_(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    text: Annotated[str, typer.Argument(help="备注内容")],
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """在任一未结阶段添加备注。"""
+    if not text.strip():
+        raise bad_input(t("bad_value", option="TEXT", value=repr(text)))
+    run_step(invocation(typer_ctx, actor), case_ref, "note", {"text": text.strip()}, as_json)
+
+
+@case_app.command("show")
+def show(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="显示完整姓名和身份证号（县级或本案责任链，须说明用途）")
+    ] = False,
+    purpose: Annotated[str | None, typer.Option("--purpose", help="查看完整信息的用途（记入审计）")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """案件台账信息；身份证号默认遮蔽（每次查看均记入审计）。"""
+    if reveal and not (purpose and purpose.strip()):
+        raise bad_input(t("purpose_required"))
+    server = signed_server(invocation(typer_ctx, actor))
+    if reveal:
+        summary = server.request("POST", _case_path(case_ref) + "/reveal", body={"purpose": purpose})
+    else:
+        summary = server.request("GET", _case_path(case_ref))
+    if as_json:
+        print_json(summary)
+        return
+    rows = []
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            shown = ", ".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, list):
+            shown = "; ".join(f"{v['register']}:{v['row']}" for v in value)
+        else:
+            shown = value
+        rows.append((key, shown))
+    print_table(("", ""), rows, show_header=False)
+
+
+@case_app.command("history")
+def history(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None, as_json: JsonOption = False) -> None:
+    """案件的每一步：谁、何时、做了什么。"""
+    rows = signed_server(invocation(typer_ctx, actor)).request("GET", _case_path(case_ref) + "/history")
+    if as_json:
+        print_json(rows)
+        return
+    table = []
+    for row in rows:
+        details = ", ".join(f"{k}={v}" for k, v in row["details"].items() if v not in (None, [], ""))
+        table.append((row["seq"], row["type"], row["stage"], row["actor"], row["at"], details))
+    print_table(("#", "type", "stage", "actor", "at", "details"), table)
+
+
+def cases(
+    typer_ctx: typer.Context,
+    township: Annotated[str | None, typer.Option("--township", help="乡镇（街道）")] = None,
+    group: Annotated[int | None, typer.Option("--group", min=1, help="组别")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="dropout|disability|funding")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="阶段")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="只列逾期未办的案件")] = False,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="最多列出几件")] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """从台账列出本人权限范围内的案件；--json 返回全部匹配（除非 --limit）。"""
+    parse_choice(CaseKind, kind, "--kind")
+    parse_choice(Stage, stage, "--stage")
+    query = {
+        "township": township,
+        "group": group,
+        "kind": kind,
+        "stage": stage,
+        "overdue": "true" if overdue else None,
+        "campaign": campaign,
+        "limit": limit,
+    }
+    rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/cases", query=query)
+    if as_json:
+        print_json(rows)
+        return
+    table = [
+        (
+            row["case_no"],
+            row["kind"],
+            row["township"],
+            row["stage"],
+            row["assigned_officer"] or "",
+            (row["due_at"] or "")[:16] + (" ⚠" if row["overdue"] else ""),
+            row["outcome"] or "",
+        )
+        for row in rows
+    ]
+    print_table(("case_no", "kind", "township", "stage", "assigned", "due_at", "outcome"), table)
+    echo(f"{len(rows)}")

@@ -1,0 +1,98 @@
+"""Signed HTTP requests to the server (docs/security.md, "Signed requests"). Standard library
+`http.client`, one connection per command, kept alive between its requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import secrets
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from cli.errors import EXIT_FAILED, ClientError
+from cli.profile import Identity
+from domain.messages import current_lang, t
+from domain.wire import HEADER_LANG, HEADER_NONCE, HEADER_OFFICER, HEADER_SIGNATURE, HEADER_TIME, request_message
+
+TIMEOUT_SECONDS = 600.0
+
+
+class Server:
+    def __init__(self, url: str, identity: Identity | None) -> None:
+        self.url = url.rstrip("/")
+        self.identity = identity
+        parts = urlsplit(self.url)
+        self._secure = parts.scheme == "https"
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port
+        self._prefix = parts.path.rstrip("/")
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            if self._secure:
+                self._conn = http.client.HTTPSConnection(self._host, self._port, timeout=TIMEOUT_SECONDS)
+            else:
+                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=TIMEOUT_SECONDS)
+        return self._conn
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+        signed: bool = True,
+    ) -> Any:
+        """Send one request; the answer's JSON, or a ClientError with the server's line and exit code."""
+        clean = {k: v for k, v in (query or {}).items() if v is not None and v is not False}
+        target = self._prefix + path + ("?" + urlencode(clean, doseq=True) if clean else "")
+        payload = raw if raw is not None else (b"" if body is None else json.dumps(body, ensure_ascii=False).encode())
+        headers = {HEADER_LANG: current_lang(), "Content-Type": "application/json"}
+        if raw is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        if signed:
+            headers.update(self._signature(method, target, payload))
+        try:
+            conn = self._connection()
+            conn.request(method, target, body=payload, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self.close()
+            raise ClientError(t("server_unreachable", url=self.url, reason=type(error).__name__)) from None
+        try:
+            answer = json.loads(data) if data else None
+        except ValueError:
+            answer = None
+        if response.status >= 400:
+            if isinstance(answer, dict) and "message" in answer:
+                raise ClientError(str(answer["message"]), int(answer.get("exit", EXIT_FAILED)), answer.get("code"))
+            raise ClientError(t("server_unreachable", url=self.url, reason=f"HTTP {response.status}"))
+        return answer
+
+    def _signature(self, method: str, target: str, payload: bytes) -> dict[str, str]:
+        from cli.errors import not_signed_in
+
+        if self.identity is None:
+            raise not_signed_in(t("not_signed_in"))
+        at = dt.datetime.now(dt.UTC).isoformat()
+        nonce = secrets.token_hex(16)
+        officer = str(self.identity.id)
+        message = request_message(method, target, payload, at, nonce, officer)
+        signature = sign_text(self.identity, message)
+        return {HEADER_OFFICER: officer, HEADER_TIME: at, HEADER_NONCE: nonce, HEADER_SIGNATURE: signature}
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def sign_text(identity: Identity, message: bytes) -> str:
+    import base64
+
+    return base64.b64encode(identity.signing_key().sign(message)).decode()

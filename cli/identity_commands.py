@@ -1,0 +1,145 @@
+"""`login`, `whoami`, `logout`, and `officer …`: who is who, proven by keys."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from cli.case_commands import AsOption, JsonOption, invocation
+from cli.errors import bad_input
+from cli.output import echo, print_json, print_table
+from cli.profile import Identity, Profile, new_private_key, normal_server
+from cli.session import Invocation, signed_server, unsigned_server
+from domain.enums import Role
+from domain.messages import t
+from domain.parsing import parse_choice
+
+officer_app = typer.Typer(help="人员：登记、列表、吊销密钥。", no_args_is_help=True)
+
+
+def enrol_here(inv: Invocation, server_url: str | None, code: str, *, make_default: bool) -> Identity:
+    """Make a key pair on this machine, send only the public key with the code, keep the private key."""
+    server = unsigned_server(inv, server_url)
+    private, public = new_private_key()
+    who = server.request("POST", "/api/enrol", body={"code": code.strip(), "public_key": public}, signed=False)
+    identity = Identity(
+        id=who["id"],
+        name=who["name"],
+        role=who["role"],
+        township=who["township"],
+        server=server.url,
+        private_key=private,
+    )
+    profile = Profile()
+    profile.add(identity, make_default=make_default)
+    profile.save()
+    return identity
+
+
+def login(
+    typer_ctx: typer.Context,
+    code: Annotated[str, typer.Option("--code", help="管理员给出的一次性登记码")],
+    server: Annotated[str | None, typer.Option("--server", help="服务器地址（BAOXUE_SERVER；默认本机服务）")] = None,
+) -> None:
+    """用一次性登记码登录：在本机生成密钥对，只把公钥发给服务器。"""
+    identity = enrol_here(typer_ctx.obj, server, code, make_default=True)
+    echo(t("logged_in", name=identity.ref, role=identity.role, server=identity.server))
+
+
+def whoami(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption = False) -> None:
+    """当前身份（服务器确认）。"""
+    server = signed_server(invocation(typer_ctx, actor))
+    who = server.request("GET", "/api/whoami")
+    shown = {"name": who["name"], "role": who["role"], "township": who["township"], "server": server.url}
+    if as_json:
+        print_json({**shown, "id": who["id"]})
+    else:
+        echo(f"{who['name']}（{who['role']}{'，' + who['township'] if who['township'] else ''}）  {server.url}")
+
+
+def logout(typer_ctx: typer.Context, actor: AsOption = None) -> None:
+    """从本机档案删除该身份的私钥（服务器上的登记不变；需要时管理员可吊销）。"""
+    inv = invocation(typer_ctx, actor)
+    profile = Profile()
+    wanted = inv.actor or os.environ.get("BAOXUE_ACTOR")
+    explicit = os.environ.get("BAOXUE_SERVER")
+    identity = profile.choose(wanted, normal_server(explicit) if explicit else None)
+    profile.remove(identity)
+    profile.save()
+    echo(t("logged_out", name=identity.ref))
+
+
+@officer_app.command("add")
+def add(
+    typer_ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="姓名")],
+    role: Annotated[
+        str,
+        typer.Option("--role", help="角色：case_officer|section_chief|office_head|group_leader|county|admin"),
+    ],
+    township: Annotated[str | None, typer.Option("--township", help="办案人员所在乡镇（街道）")] = None,
+    notify: Annotated[list[str] | None, typer.Option("--notify", help="通知地址（apprise URL），可重复")] = None,
+    here: Annotated[
+        bool, typer.Option("--here", help="演示用：立即以登记码把此人登录到本机档案（不设为默认身份）")
+    ] = False,
+    reissue: Annotated[bool, typer.Option("--reissue", help="已登录的人员重新发放登记码（换新密钥）")] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """登记人员（系统管理员），返回一次性登记码（72小时内有效，仅可使用一次）。"""
+    parse_choice(Role, role, "--role")
+    if not name.strip():
+        raise bad_input(t("bad_value", option="--name", value=repr(name)))
+    inv = invocation(typer_ctx, actor)
+    server = signed_server(inv)
+    body = {"name": name, "role": role, "township": township, "notify": notify or [], "reissue": reissue}
+    saved = server.request("POST", "/api/officers", body=body)
+    if here and saved["code"]:
+        enrol_here(inv, server.url, saved["code"], make_default=False)
+    if as_json:
+        print_json({k: saved[k] for k in ("name", "role", "township", "code", "id", "expires_at")})
+    elif saved["code"] and not here:
+        echo(t("officer_code", name=saved["name"], role=saved["role"], code=saved["code"], server=server.url))
+    else:
+        echo(t("officer_saved", name=saved["name"], role=saved["role"]))
+
+
+@officer_app.command("revoke")
+def revoke(
+    typer_ctx: typer.Context,
+    officer: Annotated[str, typer.Argument(metavar="NAME", help="姓名、姓名@乡镇 或编号")],
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """吊销人员的密钥（系统管理员）：从此刻起服务器与所有在办案件都拒绝该密钥。"""
+    done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/officers/revoke", body={"ref": officer})
+    if as_json:
+        print_json(done)
+    else:
+        echo(t("officer_revoked", name=done["name"]))
+
+
+@officer_app.command("list")
+def list_(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption = False) -> None:
+    """全部人员：花名册中的人与已登记的人，及其权限范围。"""
+    rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/officers")
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        ("name", "role", "township", "group", "scope", "notify", "key"),
+        [
+            (
+                r["name"],
+                r["role"],
+                r["township"] or "",
+                r["group"] or "",
+                "、".join(r["townships"]) if r["role"] != "county" else "*",
+                len(r["notify"]),
+                "✓" if r.get("enrolled") else "",
+            )
+            for r in rows
+        ],
+    )

@@ -1,0 +1,156 @@
+"""`up`, `status`, `serve`, `worker`, `db upgrade`, `codec …`: running the services. These are the
+server's side: they load temporalio, SQLAlchemy and the keys, lazily, only when run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.case_commands import JsonOption
+from cli.output import echo, print_json
+from domain.messages import t
+
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="本地服务的数据目录（BAOXUE_DATA_DIR；默认 ./.baoxue）")
+]
+
+db_app = typer.Typer(help="台账数据库。", no_args_is_help=True)
+codec_app = typer.Typer(help="载荷编解码密钥环。", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)
+    app.command("status")(status)
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.command("codec-server")(codec_server)
+    app.add_typer(db_app, name="db")
+    app.add_typer(codec_app, name="codec")
+
+
+def settings_for(typer_ctx: typer.Context, data_dir: Path | None) -> Any:
+    from config.settings import load_settings
+    from domain.messages import set_lang
+
+    settings = load_settings(data_dir=data_dir or typer_ctx.obj.data_dir)
+    set_lang(settings.lang)
+    return settings
+
+
+def up(
+    typer_ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    port: Annotated[int, typer.Option("--port", help="Temporal gRPC 端口")] = 7233,
+    ui_port: Annotated[int | None, typer.Option("--ui-port", help="Temporal Web UI 端口（默认 端口+1000）")] = None,
+    db_port: Annotated[int | None, typer.Option("--db-port", help="PostgreSQL 端口（默认：任一空闲端口）")] = None,
+    api_port: Annotated[int | None, typer.Option("--api-port", help="API 端口（默认 8765）")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="演示：花名册中每个人都登录到本机档案，一人可试用所有角色")
+    ] = False,
+) -> None:
+    """在前台运行整套本地服务：Temporal、PostgreSQL、worker、API 服务器。"""
+    from starter.up import UpOptions, run_up
+
+    settings = settings_for(typer_ctx, data_dir)
+    options = UpOptions(settings.data_dir, port, ui_port, db_port, api_port or settings.api_port, demo)
+    raise typer.Exit(run_up(settings, options))
+
+
+def status(
+    typer_ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    wait: Annotated[float | None, typer.Option("--wait", help="等待至健康，最多 SECONDS 秒")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Temporal、PostgreSQL、worker 与 API 服务器是否都正常？"""
+    from starter.status import collect_status, wait_for_health
+
+    settings = settings_for(typer_ctx, data_dir)
+    report = wait_for_health(settings, wait) if wait else collect_status(settings)
+    if as_json:
+        print_json(report)
+    else:
+        mark = {True: "✓", False: "✗"}
+        verdict = t("healthy") if report["healthy"] else t("unhealthy")
+        echo(f"{mark[report['healthy']]} {verdict}  ({report['data_dir']})")
+        tm, db, wk, api = report["temporal"], report["database"], report["worker"], report["api"]
+        echo(f"  {mark[tm['ok']]} Temporal    {tm['address']}  namespace={tm['namespace']}  ui={tm['ui']}")
+        echo(f"  {mark[db['ok']]} PostgreSQL  {db['url']}")
+        echo(f"  {mark[wk['ok']]} worker      task_queue={wk['task_queue']}")
+        echo(f"  {mark[api['ok']]} API         {api['url']}")
+    raise typer.Exit(0 if report["healthy"] else 1)
+
+
+def serve(
+    typer_ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    host: Annotated[str | None, typer.Option("--host", help="监听地址（BAOXUE_API_HOST；默认 127.0.0.1）")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="监听端口（BAOXUE_API_PORT；默认 8765）")] = None,
+) -> None:
+    """运行 API 服务器（持有数据密钥、编解码密钥环、服务密钥、数据库与 Temporal 连接）。"""
+    from api.server import serve as run_server
+
+    raise typer.Exit(run_server(settings_for(typer_ctx, data_dir), host=host, port=port))
+
+
+def worker(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """运行一个 worker（生产环境入口）。"""
+    from worker import start_worker
+
+    raise typer.Exit(start_worker(settings_for(typer_ctx, data_dir)))
+
+
+@db_app.command("upgrade")
+def db_upgrade(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """执行全部待执行的数据库迁移。"""
+    from cli.errors import ClientError
+    from config.local_stack import StackNotRunningError, database_url
+    from ledger.migrate import upgrade_to_head
+
+    settings = settings_for(typer_ctx, data_dir)
+    try:
+        url = database_url(settings)
+    except StackNotRunningError as exc:
+        raise ClientError(t("stack_not_running", data_dir=exc.data_dir)) from None
+    echo(t("migrated", revision=upgrade_to_head(url)))
+
+
+def codec_server(
+    typer_ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    port: Annotated[int, typer.Option("--port", help="端口")] = 8089,
+    token: Annotated[str | None, typer.Option("--token", help="共享口令（默认：新生成并显示）")] = None,
+    ui_origin: Annotated[
+        list[str] | None, typer.Option("--ui-origin", help="允许的 Web UI 来源（可重复）")
+    ] = None,
+) -> None:
+    """在 127.0.0.1 上为 Temporal Web UI 提供 /encode 与 /decode（须持有密钥环文件）。"""
+    import secrets
+
+    from config.payload_codec import EncryptionCodec, load_keyring
+    from starter.codec_server import serve as serve_codec
+
+    settings = settings_for(typer_ctx, data_dir)
+    secret = token or secrets.token_urlsafe(24)
+    origins = set(ui_origin or ["http://127.0.0.1:8233", "http://localhost:8233"])
+    server = serve_codec(EncryptionCodec(load_keyring(settings)), port=port, token=secret, origins=origins)
+    echo(t("codec_server", url=f"http://127.0.0.1:{port}", token=secret))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@codec_app.command("rotate")
+def codec_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """向密钥环文件添加新的启用密钥；旧载荷仍可读取。之后请重启 worker 与服务器。"""
+    from config.payload_codec import keyring_path, load_keyring, write_keyring
+
+    settings = settings_for(typer_ctx, data_dir)
+    rotated = load_keyring(settings).rotated()
+    write_keyring(keyring_path(settings), rotated)
+    echo(t("codec_rotated", key=rotated.active, path=keyring_path(settings)))

@@ -1,0 +1,44 @@
+"""The server's own Ed25519 service key: it signs every change of who may act on a case
+(docs/architecture.md, "Trust"). Only `baoxue up` creates one, for the local stack."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from config.settings import Settings
+
+
+class ServiceKeyError(ValueError):
+    pass
+
+
+def service_key_path(settings: Settings) -> Path:
+    return settings.service_key_file or settings.data_dir / "service.key"
+
+
+def load_service_key(settings: Settings, *, create: bool = False) -> Ed25519PrivateKey:
+    if settings.service_key is not None:
+        return _parse(settings.service_key.get_secret_value(), "BAOXUE_SERVICE_KEY")
+    path = service_key_path(settings)
+    if path.exists():
+        return _parse(path.read_text(encoding="utf-8"), str(path))
+    if not create:
+        raise ServiceKeyError(f"{path}: no service key (BAOXUE_SERVICE_KEY_FILE)")
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(base64.b64encode(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())).decode())
+    return key
+
+
+def _parse(text: str, where: str) -> Ed25519PrivateKey:
+    try:
+        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text.strip(), validate=True))
+    except ValueError:
+        raise ServiceKeyError(f"{where}: not a base64 Ed25519 private key") from None
