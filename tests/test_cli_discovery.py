@@ -52,7 +52,9 @@ def test_registers_in_cases_out(tmp_path: Path) -> None:
         assert applied.code == 0, applied.stderr
         total = sum(county.expected.values())
         assert (applied.json()["opened"], applied.json()["already_open"]) == (total, 0)
-        listed = stack.baoxue("cases", "--campaign", "pengshui-2026", "--json").json()
+        stack.add_here("县教委督查员", "county")
+        listed = stack.baoxue("cases", "--campaign", "pengshui-2026", "--json", actor="县教委督查员").json()
+        assert stack.baoxue("cases", "--campaign", "pengshui-2026", "--json").json() == []  # admin reads no case
         assert len(listed) == total
         assert {k: sum(1 for c in listed if c["kind"] == k) for k in county.expected} == county.expected
         twice = stack.baoxue("discover", "--campaign", "pengshui-2026", "--apply", "--json", timeout=300).json()

@@ -25,27 +25,19 @@ escalation: {level1_after: PT8S, level2_after: PT16S, repeat_every: PT8S}
 """
 
 
+COUNTY = "县教委督查员"
+
+
 def test_a_case_left_alone_climbs_the_chain(tmp_path: Path) -> None:
     campaign = tmp_path / "drill.yaml"
     campaign.write_text(DRILL, encoding="utf-8")
     child = make_id_number("500243", dt.date(2014, 3, 3), 77)
     with running_stack(tmp_path / "data") as stack, webhook() as (port, received):
         assert stack.baoxue("campaign", "add", str(campaign)).code == 0
-        assert (
-            stack.baoxue(
-                "officer",
-                "add",
-                "--name",
-                "梅子垭王老师",
-                "--role",
-                "case_officer",
-                "--township",
-                "梅子垭镇",
-                "--notify",
-                f"json://127.0.0.1:{port}/reminders",
-            ).code
-            == 0
+        stack.add_here(
+            "梅子垭王老师", "case_officer", "--township", "梅子垭镇", "--notify", f"json://127.0.0.1:{port}/reminders"
         )
+        stack.add_here(COUNTY, "county")
         opened = stack.baoxue(
             "case",
             "open",
@@ -66,10 +58,10 @@ def test_a_case_left_alone_climbs_the_chain(tmp_path: Path) -> None:
         case_no = opened.json()["case_no"]
 
         def levels() -> list[int]:
-            return [row["level"] for row in stack.baoxue("escalations", "--json").json()]
+            return [row["level"] for row in stack.baoxue("escalations", "--json", actor=COUNTY).json()]
 
         assert wait_until(lambda: {0, 1, 2} <= set(levels()), 60, step=2)
-        rows = stack.baoxue("escalations", "--json").json()
+        rows = stack.baoxue("escalations", "--json", actor=COUNTY).json()
         by_level = {row["level"]: row for row in reversed(rows)}
         assert by_level[0]["recipients"] == ["梅子垭王老师"]
         assert by_level[1]["recipients"] == ["汪贤梁", "陈明凡"]
@@ -77,7 +69,9 @@ def test_a_case_left_alone_climbs_the_chain(tmp_path: Path) -> None:
         for row in rows:
             assert {"case_no", "township", "stage", "level", "recipients", "at", "delivered"} <= set(row)
             assert row["case_no"] == case_no and row["township"] == "梅子垭镇" and row["stage"] == "home_visit"
-        assert wait_until(lambda: stack.baoxue("escalations", "--level", "0", "--json").json()[0]["delivered"], 20)
+        assert wait_until(
+            lambda: stack.baoxue("escalations", "--level", "0", "--json", actor=COUNTY).json()[0]["delivered"], 20
+        )
         assert received and received[0]["path"] == "/reminders"
         assert case_no in received[0]["message"] and "梅子垭镇" in received[0]["message"]
         assert "赵小虎" not in received[0]["message"] and child not in received[0]["message"]
@@ -86,13 +80,18 @@ def test_a_case_left_alone_climbs_the_chain(tmp_path: Path) -> None:
         assert shown["escalation_level"] == 2 and shown["overdue"] is True and shown["next_escalation_at"]
         overdue = stack.baoxue("cases", "--overdue", "--json", actor="梅子垭王老师").json()
         assert [c["case_no"] for c in overdue] == [case_no]
-        outbox = stack.baoxue("notifications", "--json").json()
+        outbox = stack.baoxue("notifications", "--json", actor=COUNTY).json()
         assert {"汪贤梁", "陈明凡", "朱洪斌", "梅子垭王老师"} <= {n["recipient"] for n in outbox}
-        assert [n["recipient"] for n in stack.baoxue("notifications", "--status", "sent", "--json").json()] and all(
-            n["recipient"] == "梅子垭王老师" for n in stack.baoxue("notifications", "--status", "sent", "--json").json()
+        assert [
+            n["recipient"] for n in stack.baoxue("notifications", "--status", "sent", "--json", actor=COUNTY).json()
+        ] and all(
+            n["recipient"] == "梅子垭王老师"
+            for n in stack.baoxue("notifications", "--status", "sent", "--json", actor=COUNTY).json()
         )
-        assert stack.baoxue("escalations", "--level", "1", "--township", "梅子垭", "--group", "1", "--json").json()
-        assert stack.baoxue("escalations", "--group", "2", "--json").json() == []
+        assert stack.baoxue(
+            "escalations", "--level", "1", "--township", "梅子垭", "--group", "1", "--json", actor=COUNTY
+        ).json()
+        assert stack.baoxue("escalations", "--group", "2", "--json", actor=COUNTY).json() == []
         assert stack.baoxue("escalations", "--json", "--as", "周勇").json() == []  # another group's leader
         assert stack.baoxue("notifications", "--json", "--as", "周勇").json() == []
         assert stack.baoxue("escalations", "--json", "--as", "朱洪斌").json()

@@ -44,19 +44,16 @@ async def temporal_views(address: str) -> bytes:
 def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with running_stack(data_dir) as stack:
-        assert (
-            stack.baoxue("officer", "add", "--name", OFFICER, "--role", "case_officer", "--township", "梅子垭镇").code
-            == 0
-        )
+        stack.add_here(OFFICER, "case_officer", "--township", "梅子垭镇")
         opened = stack.baoxue(
             "case",
             "open",
             "--kind",
             "disability",
             "--id-number",
-            MARKER_ID,
+            "-",
             "--name",
-            MARKER_NAME,
+            "-",
             "--township",
             "梅子垭镇",
             "--village",
@@ -65,6 +62,7 @@ def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
             f"{MARKER_NAME}未办理送教上门",
             "--json",
             actor=OFFICER,
+            stdin=f"{MARKER_ID}\n{MARKER_NAME}\n",
         )
         assert opened.code == 0, opened.stderr
         case_no = opened.json()["case_no"]

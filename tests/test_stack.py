@@ -31,8 +31,9 @@ def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
         assert status["healthy"] is True
         assert status["data_dir"] == str(data_dir)
         assert status["temporal"]["ok"] and status["database"]["ok"] and status["worker"]["ok"]
+        assert status["api"]["ok"] and status["api"]["url"] == stack.api_url()
         assert status["database"]["url"].startswith("postgresql://")
-        for service in ("temporal", "database", "worker"):
+        for service in ("temporal", "database", "worker", "api"):
             assert pid_alive(status[service]["pid"])
         import psycopg
 
@@ -68,6 +69,11 @@ def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
         os.kill(old_worker, signal.SIGKILL)
         assert wait_until(lambda: stack.state()["worker"]["pid"] != old_worker, 20)
         assert pid_alive(stack.state()["worker"]["pid"])
+        assert wait_healthy(stack, 60)["healthy"]
+        old_api = status["api"]["pid"]
+        os.kill(old_api, signal.SIGKILL)
+        assert not stack.baoxue("status", "--json").json()["healthy"]
+        assert wait_until(lambda: stack.state()["api"]["pid"] != old_api, 20)
         assert wait_healthy(stack, 60)["healthy"]
 
         children = stack.descendants()

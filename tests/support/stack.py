@@ -58,15 +58,20 @@ class RunningStack:
         )
         return CliResult(done.returncode, done.stdout, done.stderr)
 
+    def add_here(self, name: str, role: str, *extra: str) -> None:
+        """The admin registers an officer and, as `up --demo` allows, signs them in on this machine."""
+        added = self.baoxue("officer", "add", "--name", name, "--role", role, "--here", *extra)
+        assert added.code == 0, added.stderr
+
     def api_url(self) -> str:
         return self.state()["api"]["url"]
 
     def enrol_elsewhere(
-        self, profile_dir: Path, *, name: str, role: str, township: str | None = None
+        self, profile_dir: Path, *, name: str, role: str, township: str | None = None, reissue: bool = False
     ) -> dict[str, str]:
         """An officer added by the admin, then signed in from another machine: a profile of their
         own and the server's URL, no data dir. Returns that machine's environment."""
-        args = ["officer", "add", "--name", name, "--role", role, "--json"]
+        args = ["officer", "add", "--name", name, "--role", role, "--json", *(["--reissue"] if reissue else [])]
         added = self.baoxue(*args, *(["--township", township] if township else []))
         assert added.code == 0, added.stderr
         env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}

@@ -1,0 +1,199 @@
+"""The trust boundary from outside: officers on machines of their own that hold only their key and
+the server's URL; what a captured request, a captured step or a revoked key can do (nothing)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import http.client
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from temporalio.client import Client, WorkflowUpdateFailedError
+
+from cli.case_commands import signed_step
+from cli.errors import ClientError
+from cli.http import Server
+from cli.profile import Profile
+from config.payload_codec import data_converter
+from config.settings import load_settings
+from domain.actors import Actor
+from domain.enums import Role
+from domain.id_number import make_id_number
+from domain.steps import NoteInput
+from domain.wire import canonical_json, step_message
+from tests.support.stack import BAOXUE, RunningStack, running_stack
+from workflows.case import CaseWorkflow
+
+pytestmark = pytest.mark.stack
+
+SERVER_SIDE = {"temporalio", "sqlalchemy", "psycopg", "fastapi", "uvicorn", "pydantic"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with running_stack(tmp_path_factory.mktemp("trust") / "data") as running:
+        yield running
+
+
+def open_case(stack: RunningStack, env: dict[str, str], seed: int) -> str:
+    child = make_id_number("500243", dt.date(2013, 6, 1), seed)
+    opened = stack.baoxue(
+        "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--json", env=env, stdin=f"{child}\n某某\n"
+    )
+    assert opened.code == 0, opened.stderr
+    return opened.json()["case_no"]
+
+
+def server_of(env: dict[str, str]) -> Server:
+    identity = Profile(Path(env["BAOXUE_PROFILE_DIR"])).choose(None, None)
+    return Server(identity.server, identity)
+
+
+def test_officers_on_their_own_machines_drive_a_case(stack: RunningStack, tmp_path: Path) -> None:
+    li = stack.enrol_elsewhere(tmp_path / "li", name="李老师", role="case_officer", township="梅子垭")
+    wang = stack.enrol_elsewhere(tmp_path / "wang", name="汪贤梁", role="section_chief", reissue=True)
+    assert not {"BAOXUE_DATA_DIR", "BAOXUE_DATABASE_URL", "BAOXUE_SECRET_KEY"} & set(li)
+    assert oct(os.stat(tmp_path / "li" / "profile.json").st_mode & 0o777) == "0o600"
+    who = stack.baoxue("whoami", "--json", env=li).json()
+    assert {k: who[k] for k in ("name", "role", "township", "server")} == {
+        "name": "李老师",
+        "role": "case_officer",
+        "township": "梅子垭镇",
+        "server": stack.api_url(),
+    }
+
+    case_no = open_case(stack, li, 101)
+    for args in (
+        ("visit", case_no, "--finding", "confirmed"),
+        ("plan", case_no, "--placement", "original_school", "--target-date", "2099-01-01"),
+        ("confirm", case_no, "--school", "梅子垭镇中心校", "--evidence", "返校照片"),
+    ):
+        done = stack.baoxue("case", *args, env=li)
+        assert done.code == 0, done.stderr
+    assert stack.baoxue("case", "close", case_no, env=li).code == 3
+    impostor = stack.baoxue("--as", "汪贤梁", "case", "close", case_no, env=li)
+    assert impostor.code == 5 and len(impostor.stderr.strip().splitlines()) == 1
+    assert stack.baoxue("officer", "add", "--name", "冒充县长", "--role", "county", env=li).code == 3
+    assert stack.baoxue("audit", "--json", env=li).code == 3
+    closed = stack.baoxue("case", "close", case_no, "--json", env=wang)
+    assert closed.code == 0, closed.stderr
+    assert closed.json()["stage"] == "closed"
+    history = stack.baoxue("case", "history", case_no, "--json", env=wang).json()
+    assert [(e["type"], e["actor"]) for e in history][-1] == ("closed", "汪贤梁")
+    assert all("signature" not in e["details"] for e in history)
+    # The demo profile's key for 汪贤梁 was replaced by the new enrolment: refused from that moment.
+    assert stack.baoxue("whoami", actor="汪贤梁").code == 5
+
+
+def test_a_captured_request_or_step_is_refused(stack: RunningStack, tmp_path: Path) -> None:
+    zhao = stack.enrol_elsewhere(tmp_path / "zhao", name="赵老师", role="case_officer", township="梅子垭镇")
+    case_no = open_case(stack, zhao, 102)
+    server = server_of(zhao)
+    where = server.request("GET", f"/api/cases/{case_no}/step")
+    body = signed_step(server, where["case_id"], "note", where["last_seq"], {"text": "第一条"})
+    assert server.request("POST", f"/api/cases/{case_no}/steps/note", body=body)["last_seq"] == where["last_seq"] + 1
+    with pytest.raises(ClientError) as replayed_step:
+        server.request("POST", f"/api/cases/{case_no}/steps/note", body=body)
+    assert replayed_step.value.exit_code == 3 and replayed_step.value.code == "stale_step"
+
+    payload = json.dumps(signed_step(server, where["case_id"], "note", where["last_seq"] + 1, {"text": "二"})).encode()
+    target = f"/api/cases/{case_no}/steps/note"
+    headers = {"Content-Type": "application/json", **server._signature("POST", target, payload)}
+    url = urlsplit(stack.api_url())
+    statuses = []
+    for _ in range(2):
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.request("POST", target, body=payload, headers=headers)
+        response = conn.getresponse()
+        statuses.append((response.status, json.loads(response.read()).get("exit")))
+        conn.close()
+    assert statuses[0][0] == 200 and statuses[1] == (401, 5)
+    tampered = {**headers, "X-Baoxue-Nonce": "f" * 32}
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn.request("POST", target, body=payload.replace("二".encode(), "三".encode()), headers=tampered)
+    assert conn.getresponse().status == 401
+
+
+def test_a_revoked_key_is_refused_by_the_server_and_by_open_cases(stack: RunningStack, tmp_path: Path) -> None:
+    qian = stack.enrol_elsewhere(tmp_path / "qian", name="钱老师", role="case_officer", township="梅子垭镇")
+    case_no = open_case(stack, qian, 103)
+    identity = Profile(Path(qian["BAOXUE_PROFILE_DIR"])).choose(None, None)
+    where = server_of(qian).request("GET", f"/api/cases/{case_no}/step")
+    revoked = stack.baoxue("officer", "revoke", "钱老师@梅子垭", "--json")
+    assert revoked.code == 0, revoked.stderr
+    assert revoked.json()["cases_told"] >= 1
+    refused = stack.baoxue("case", "note", case_no, "还能写吗", env=qian)
+    assert refused.code == 5 and len(refused.stderr.strip().splitlines()) == 1
+
+    async def straight_to_temporal() -> str:
+        settings = load_settings(data_dir=stack.data_dir)
+        client = await Client.connect(stack.state()["temporal"]["address"], data_converter=data_converter(settings))
+        actor = Actor(id=identity.id, name=identity.name, role=Role.case_officer, township=identity.township)
+        fields = {"text": "绕过服务器"}
+        at = dt.datetime.now(dt.UTC).isoformat()
+        message = step_message(where["case_id"], "note", where["last_seq"], at, canonical_json(fields))
+        step = NoteInput(
+            actor=actor,
+            text=fields["text"],
+            signed_fields=canonical_json(fields),
+            signed_at=at,
+            signed_at_text=at,
+            expected_seq=where["last_seq"],
+            signature=__import__("base64").b64encode(identity.signing_key().sign(message)).decode(),
+        )
+        workflow_id = stack.baoxue("case", "show", case_no, "--json", actor="陈明凡").json()["workflow_id"]
+        with pytest.raises(WorkflowUpdateFailedError) as failed:
+            await client.get_workflow_handle(workflow_id).execute_update(CaseWorkflow.note, step)
+        return failed.value.cause.details[0]["code"]
+
+    assert asyncio.run(straight_to_temporal()) == "key_revoked"
+
+
+def test_two_officers_of_the_same_name(stack: RunningStack) -> None:
+    stack.add_here("同名老师", "case_officer", "--township", "梅子垭镇")
+    stack.add_here("同名老师", "case_officer", "--township", "鞍子镇")
+    ambiguous = stack.baoxue("whoami", actor="同名老师")
+    assert ambiguous.code == 5 and "同名老师@" in ambiguous.stderr
+    anzi = stack.baoxue("whoami", "--json", actor="同名老师@鞍子")
+    assert anzi.code == 0 and anzi.json()["township"] == "鞍子镇"
+    listed = [o for o in stack.baoxue("officer", "list", "--json").json() if o["name"] == "同名老师"]
+    assert sorted(o["township"] for o in listed) == ["梅子垭镇", "鞍子镇"]
+    case_no = open_case(stack, {**stack.env, "BAOXUE_ACTOR": "同名老师@梅子垭镇"}, 104)
+    assert stack.baoxue("case", "reassign", case_no, "--to", "同名老师", actor="陈明凡").code == 2
+    wrong_town = stack.baoxue("case", "reassign", case_no, "--to", "同名老师@鞍子", actor="同名老师@梅子垭")
+    assert wrong_town.code == 3
+
+
+def test_officer_commands_import_neither_temporalio_nor_sqlalchemy(stack: RunningStack) -> None:
+    case_no = open_case(stack, {**stack.env, "BAOXUE_ACTOR": "朱洪斌"}, 105)
+    for args in (("case", "note", case_no, "看过"), ("cases", "--json"), ("whoami",)):
+        done = stack.baoxue(*args, actor="朱洪斌", extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
+        assert done.code == 0, done.stderr
+        imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+        assert "cli" in imported and "typer" in imported
+        assert not SERVER_SIDE & imported, (args, SERVER_SIDE & imported)
+
+
+def test_server_and_worker_refuse_to_start_without_keys(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
+    env.update(
+        BAOXUE_DATA_DIR=str(tmp_path / "empty"),
+        BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml",
+        BAOXUE_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+        BAOXUE_TEMPORAL_ADDRESS="127.0.0.1:1",
+    )
+    for command, setting in (("serve", "BAOXUE_SECRET_KEY"), ("worker", "BAOXUE_SECRET_KEY")):
+        done = subprocess.run([BAOXUE, command], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 2 and setting in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    env["BAOXUE_SECRET_KEY"] = "22" * 32
+    env["BAOXUE_CODEC_KEYS"] = '{"active": "k1", "keys": {"k1": "' + "33" * 32 + '"}}'
+    done = subprocess.run([BAOXUE, "serve"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2 and "BAOXUE_SERVICE_KEY" in done.stderr, done.stderr
+    assert not (tmp_path / "empty").exists()
