@@ -4,8 +4,12 @@ the dev server's SQLite file), not in any PostgreSQL table, not in any log."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,8 +26,30 @@ OFFICER = "梅子垭漏检测试员"
 
 
 def needles() -> list[bytes]:
+    """The marker as UTF-8, as hex, and as JSON escapes it (logs and JSON columns write \\uXXXX)."""
     raw = [MARKER_NAME.encode(), MARKER_ID.encode(), MARKER_ID[6:14].encode()]
-    return raw + [n.hex().encode() for n in raw[:2]]
+    escaped = json.dumps(MARKER_NAME)[1:-1].encode()
+    return [*raw, escaped, escaped.lower(), *(n.hex().encode() for n in raw[:2])]
+
+
+def decoded_payloads(history_json: str) -> bytes:
+    """Every base64 `data` field of a history decoded: payloads are base64 in history JSON, so a
+    plaintext payload would be invisible to a search of the JSON text itself."""
+    found: list[bytes] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "data" and isinstance(value, str):
+                    with contextlib.suppress(ValueError):
+                        found.append(base64.b64decode(value, validate=True))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(json.loads(history_json))
+    return b"\n".join(found)
 
 
 def assert_clean(where: str, blob: bytes) -> None:
@@ -37,7 +63,7 @@ async def temporal_views(address: str) -> bytes:
     async for execution in client.list_workflows():
         out += repr(execution.raw_info).encode() + execution.id.encode()
         history = await client.get_workflow_handle(execution.id).fetch_history()
-        out += history.to_json().encode()
+        out += history.to_json().encode() + decoded_payloads(history.to_json())
     return out
 
 
