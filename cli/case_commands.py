@@ -153,9 +153,7 @@ def visit(
     note: Annotated[str | None, typer.Option("--note", help="走访记录")] = None,
     visited_on: Annotated[str | None, typer.Option("--visited-on", help="走访日期 YYYY-MM-DD（默认今天）")] = None,
     dropout_reason: Annotated[str | None, typer.Option("--dropout-reason", help="失学辍学：辍学原因")] = None,
-    disability_category: Annotated[
-        str | None, typer.Option("--disability-category", help="残疾：残疾类别")
-    ] = None,
+    disability_category: Annotated[str | None, typer.Option("--disability-category", help="残疾：残疾类别")] = None,
     can_attend: Annotated[str | None, typer.Option("--can-attend", help="残疾：能否到校 yes|no")] = None,
     household_verified: Annotated[
         str | None, typer.Option("--household-verified", help="资助：家庭已核实 yes|no")

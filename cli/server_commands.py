@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("worker")(worker)
     app.command("codec-server")(codec_server)
+    app.command("bootstrap-admin")(bootstrap_admin)
     app.add_typer(db_app, name="db")
     app.add_typer(codec_app, name="codec")
 
@@ -102,6 +103,40 @@ def worker(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     raise typer.Exit(start_worker(settings_for(typer_ctx, data_dir)))
 
 
+def bootstrap_admin(
+    typer_ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    name: Annotated[str, typer.Option("--name", help="管理员姓名")] = "admin",
+    as_json: JsonOption = False,
+) -> None:
+    """在服务器主机上为第一位系统管理员生成一次性登记码（需数据库设置；之后在其本机 baoxue login）。"""
+    import datetime as dt
+
+    from api.officers import CODE_VALID, code_hash, new_code
+    from ledger.officers import save_officer
+    from starter.context import Context
+
+    ctx = Context()
+    ctx.__dict__["settings"] = settings_for(typer_ctx, data_dir)
+    code = new_code()
+    with ctx.sessions.begin() as session:
+        officer, _new = save_officer(
+            session,
+            name=name.strip() or "admin",
+            role="admin",
+            township=None,
+            notify_urls=None,
+            code_hash=code_hash(code),
+            code_expires_at=dt.datetime.now(dt.UTC) + CODE_VALID,
+        )
+        saved = {"name": officer.name, "role": officer.role, "township": None, "code": code, "id": officer.id}
+    ctx.close()
+    if as_json:
+        print_json(saved)
+    else:
+        echo(t("officer_code", name=saved["name"], role="admin", code=code, server="URL"))
+
+
 @db_app.command("upgrade")
 def db_upgrade(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """执行全部待执行的数据库迁移。"""
@@ -122,9 +157,7 @@ def codec_server(
     data_dir: DataDirOption = None,
     port: Annotated[int, typer.Option("--port", help="端口")] = 8089,
     token: Annotated[str | None, typer.Option("--token", help="共享口令（默认：新生成并显示）")] = None,
-    ui_origin: Annotated[
-        list[str] | None, typer.Option("--ui-origin", help="允许的 Web UI 来源（可重复）")
-    ] = None,
+    ui_origin: Annotated[list[str] | None, typer.Option("--ui-origin", help="允许的 Web UI 来源（可重复）")] = None,
 ) -> None:
     """在 127.0.0.1 上为 Temporal Web UI 提供 /encode 与 /decode（须持有密钥环文件）。"""
     import secrets

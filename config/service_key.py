@@ -1,5 +1,5 @@
 """The server's own Ed25519 service key: it signs every change of who may act on a case
-(docs/architecture.md, "Trust"). Only `baoxue up` creates one, for the local stack."""
+(docs/architecture.md, "Signed steps and signed trust changes"). Only `baoxue up` creates one, for the local stack."""
 
 from __future__ import annotations
 

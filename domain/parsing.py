@@ -23,6 +23,7 @@ class InputError(ValueError):
         super().__init__(message)
         self.message = message
 
+
 _ID_REASONS: dict[str, tuple[str, str]] = {
     "length": ("应为18位", "must be 18 characters"),
     "characters": ("只能是数字，末位可为X", "digits only, the last may be X"),

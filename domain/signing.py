@@ -1,4 +1,4 @@
-"""Signatures the workflow checks (docs/architecture.md, "Trust").
+"""Signatures the workflow checks (docs/architecture.md, "Signed steps and signed trust changes").
 
 - An officer's step: Ed25519 over (case, step, the case's sequence number it was signed for,
   time, digest of the fields exactly as the officer's client serialised them). Binding the

@@ -1,5 +1,5 @@
 """The officer registry: people with a stable id, a role, perhaps a township, and a public key
-enrolled with a one-time code (docs/architecture.md, "Trust")."""
+enrolled with a one-time code (docs/architecture.md, "Identity")."""
 
 from __future__ import annotations
 

@@ -1,0 +1,115 @@
+"""Benchmark: one officer step as a whole process, against the interpreter starting and stopping.
+
+Target (issue 9): `baoxue case note` — start, sign, two requests to the server, the case's update,
+the ledger, the answer, exit — median ≤ 0.35 s on this machine; `python -c pass` is measured beside
+it in the same run so that a slow machine shows as a slow baseline, not as a slow client.
+
+Starts its own `baoxue up --demo` on a scratch data dir and free ports, enrols a case officer into
+the scratch profile, opens one case, then times the notes.
+
+    python bench/cli_step.py [--runs 30] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from domain.id_number import make_id_number  # noqa: E402
+
+BAOXUE = str(Path(sys.executable).parent / "baoxue")
+TARGET_SECONDS = 0.35
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def timed(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        seconds.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()}")
+    return seconds
+
+
+def run(folder: Path, runs: int) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
+    env.update(
+        BAOXUE_DATA_DIR=str(folder / "data"),
+        BAOXUE_PROFILE_DIR=str(folder / "profile"),
+        BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml",
+    )
+    ports = ["--port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
+    log = (folder / "up.log").open("w")
+    up = subprocess.Popen([BAOXUE, "up", "--demo", *ports], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        status = subprocess.run([BAOXUE, "status", "--wait", "150", "--json"], env=env, capture_output=True, text=True)
+        if status.returncode != 0:
+            raise SystemExit(f"the stack did not become healthy: {status.stdout} (see {folder / 'up.log'})")
+        officer = ["officer", "add", "--name", "测速办案员", "--role", "case_officer", "--township", "梅子垭镇"]
+        officer.append("--here")
+        subprocess.run([BAOXUE, *officer], env=env, check=True, capture_output=True)
+        env["BAOXUE_ACTOR"] = "测速办案员"
+        child = make_id_number("500243", dt.date(2013, 5, 5), 321)
+        opened = subprocess.run(
+            [BAOXUE, "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--json"],
+            env=env,
+            input=f"{child}\n测速儿童\n",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        case_no = json.loads(opened.stdout)["case_no"]
+        timed([BAOXUE, "case", "note", case_no, "预热"], env, 3)
+        baseline = timed([sys.executable, "-c", "pass"], env, runs)
+        steps = timed([BAOXUE, "case", "note", case_no, "测速备注"], env, runs)
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(60)
+    return {
+        "cli_step_p50_s": statistics.median(steps),
+        "cli_step_p90_s": sorted(steps)[int(0.9 * (len(steps) - 1))],
+        "python_pass_p50_s": statistics.median(baseline),
+        "runs": runs,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--keep", type=Path, help="Keep the scratch stack here")
+    args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        result = run(args.keep, args.runs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="baoxue-bench-") as folder:
+            result = run(Path(folder), args.runs)
+    print(f"python -c pass        median {result['python_pass_p50_s']:.3f} s")
+    print(f"baoxue case note      median {result['cli_step_p50_s']:.3f} s  (p90 {result['cli_step_p90_s']:.3f} s)")
+    print(f"ratio                 {result['cli_step_p50_s'] / result['python_pass_p50_s']:.1f} × python -c pass")
+    verdict = "met" if result["cli_step_p50_s"] <= TARGET_SECONDS else "NOT met"
+    print(f"target ≤ {TARGET_SECONDS} s: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
