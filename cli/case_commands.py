@@ -14,6 +14,7 @@ from cli.http import Server, sign_text
 from cli.output import echo, print_json, print_table
 from cli.session import Invocation, signed_server
 from domain.enums import AidChannel, Arrangement, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Stage
+from domain.errors import STEP_NAMES
 from domain.messages import current_lang, t
 from domain.parsing import (
     parse_aid,
@@ -30,15 +31,6 @@ case_app = typer.Typer(help="单个案件：立案、办理、查看。", no_arg
 CaseArg = Annotated[str, typer.Argument(metavar="CASE", help="案件编号（如 2026-000123）或工作流 ID")]
 AsOption = Annotated[str | None, typer.Option("--as", help="以本机档案中的哪个身份办理（BAOXUE_ACTOR）")]
 JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
-
-STEP_NAMES = {
-    "visit": ("走访", "visit"),
-    "plan": ("复学方案", "plan"),
-    "confirm": ("复学确认", "confirm"),
-    "close": ("销号", "close"),
-    "reassign": ("改派", "reassign"),
-    "note": ("备注", "note"),
-}
 
 
 def invocation(typer_ctx: typer.Context, actor: str | None) -> Invocation:
