@@ -20,7 +20,7 @@ from domain.messages import t
 from domain.parsing import parse_choice
 from ledger.models import Officer
 from ledger.officers import enrol, find_officers, list_officers, revoke, save_officer
-from starter.access import require_role
+from starter.access import audit, require_role
 from starter.case_service import tell_open_cases
 from starter.context import Context
 from starter.errors import BadInput, NotFound, NotSignedIn, Refused
@@ -61,6 +61,11 @@ class OfficerBody(BaseModel):
 
 class RevokeBody(BaseModel):
     ref: str
+
+
+class RenameBody(BaseModel):
+    ref: str
+    name: str
 
 
 @router.get("/health")
@@ -184,6 +189,31 @@ async def revoke_(body: RevokeBody, request: Request, actor: SignedIn) -> dict[s
         session.expunge(officer)
     told = await tell_open_cases(ctx, officer, revoked=True)
     return {**identity(officer), "revoked": True, "cases_told": told}
+
+
+@router.post("/officers/rename")
+async def rename(body: RenameBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """A new name for the same person: the id, the key and the role stay; the history keeps the
+    name each step was taken under."""
+    ctx = context_of(request)
+    require_role(ctx, actor, "officer_rename", Role.admin)
+    new_name = body.name.strip()
+    if not new_name:
+        raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
+    target = resolve_one(ctx, body.ref)
+    with ctx.sessions.begin() as session:
+        taken = [o for o in find_officers(session, ref=new_name) if o.township == target.township]
+        if any(o.id != target.id for o in taken):
+            raise BadInput(t("bad_value", option="--name", value=f"{new_name}（已有同名人员）"))
+        officer = session.get(Officer, target.id)
+        if officer is None:
+            raise NotFound(t("unknown_officer", name=body.ref))
+        officer.name = new_name
+        session.flush()
+        session.expunge(officer)
+    await tell_open_cases(ctx, officer)
+    audit(ctx, actor, "officer_rename", "ok", detail=f"#{officer.id} {target.name} → {new_name}")
+    return identity(officer)
 
 
 @router.get("/officers")

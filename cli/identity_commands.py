@@ -121,6 +121,23 @@ def revoke(
         echo(t("officer_revoked", name=done["name"]))
 
 
+@officer_app.command("rename")
+def rename(
+    typer_ctx: typer.Context,
+    officer: Annotated[str, typer.Argument(metavar="NAME", help="姓名、姓名@乡镇 或编号")],
+    new_name: Annotated[str, typer.Option("--name", help="新姓名")],
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """人员改名（系统管理员）：编号、密钥、角色不变，历史记录保留当时的姓名。"""
+    body = {"ref": officer, "name": new_name}
+    done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/officers/rename", body=body)
+    if as_json:
+        print_json(done)
+    else:
+        echo(t("officer_saved", name=done["name"], role=done["role"]))
+
+
 @officer_app.command("list")
 def list_(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption = False) -> None:
     """全部人员：花名册中的人与已登记的人，及其权限范围。"""

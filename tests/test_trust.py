@@ -170,6 +170,18 @@ def test_two_officers_of_the_same_name(stack: RunningStack) -> None:
     assert wrong_town.code == 3
 
 
+def test_a_renamed_officer_keeps_their_key_and_their_history(stack: RunningStack, tmp_path: Path) -> None:
+    sun = stack.enrol_elsewhere(tmp_path / "sun", name="孙老师", role="case_officer", township="梅子垭镇")
+    case_no = open_case(stack, sun, 106)
+    renamed = stack.baoxue("officer", "rename", "孙老师@梅子垭", "--name", "孙晓梅", "--json")
+    assert renamed.code == 0, renamed.stderr
+    assert stack.baoxue("whoami", "--json", env=sun).json()["name"] == "孙晓梅"
+    assert stack.baoxue("case", "note", case_no, "改名以后", env=sun).code == 0
+    history = stack.baoxue("case", "history", case_no, "--json", env=sun).json()
+    assert [e["actor"] for e in history] == ["孙老师", "孙晓梅"]
+    assert stack.baoxue("officer", "rename", "孙晓梅", "--name", "x", env=sun).code == 3
+
+
 def test_officer_commands_import_neither_temporalio_nor_sqlalchemy(stack: RunningStack) -> None:
     case_no = open_case(stack, {**stack.env, "BAOXUE_ACTOR": "朱洪斌"}, 105)
     for args in (("case", "note", case_no, "看过"), ("cases", "--json"), ("whoami",)):
