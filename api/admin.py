@@ -15,6 +15,7 @@ from activities.registers import RegisterFileError
 from api.auth import context_of, signed_in
 from config.campaign_files import CampaignFileError, builtin_campaigns, load_campaign_file
 from domain.actors import Actor
+from domain.beijing import beijing_json
 from domain.enums import Role
 from domain.messages import t
 from domain.parsing import parse_choice
@@ -55,7 +56,8 @@ async def campaigns(request: Request, actor: SignedIn) -> list[dict[str, Any]]:
         specs = list_campaigns(session)
         current = current_campaign(session, now=dt.datetime.now(dt.UTC))
     return [
-        {**spec.model_dump(mode="json"), "current": current is not None and spec.name == current.name} for spec in specs
+        {**beijing_json(spec.model_dump()), "current": current is not None and spec.name == current.name}
+        for spec in specs
     ]
 
 

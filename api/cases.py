@@ -10,13 +10,14 @@ from pydantic import BaseModel, ValidationError
 
 from api.auth import context_of, signed_in
 from domain.actors import Actor
+from domain.beijing import beijing_iso, beijing_json, china_midnight, china_today, shown
 from domain.enums import CaseKind, Role, Stage
 from domain.messages import t
-from domain.parsing import parse_choice, parse_id_number
+from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
 from domain.scope import may_reveal
 from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, StepInput, VisitInput
 from domain.wire import canonical_json
-from ledger.cases import CaseFilter, case_events, list_cases, student_of
+from ledger.cases import CaseFilter, case_events, existing_case, list_cases, student_of
 from ledger.models import Case, Officer
 from ledger.personal import event_context
 from ledger.registers import case_sources
@@ -65,6 +66,9 @@ class RevealBody(BaseModel):
 
 @router.post("/cases")
 async def open_(body: OpenBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """Open a case (one per child, kind and campaign). A child the campaign's rules cannot hold is
+    refused; an existing case is returned, with what differs from what was typed; a case held by a
+    township out of the officer's scope is not shown (docs/cli.md, `case open`)."""
     ctx = context_of(request)
     kind = parse_choice(CaseKind, body.kind, "--kind")
     assert kind is not None
@@ -72,11 +76,38 @@ async def open_(body: OpenBody, request: Request, actor: SignedIn) -> dict[str, 
     name = body.name.strip()
     if not name:
         raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
-    ctx.chain(body.township)
     typed = {"village": body.village, "school": body.school, "reason": body.reason}
+    check_fields({"name": name, **{k: v for k, v in typed.items() if v}})
+    chain = ctx.chain(body.township)
+    campaign = resolve_campaign(ctx, body.campaign)
+    now = dt.datetime.now(dt.UTC)
+    check_age(kind.value, id_number, reference=campaign.reference_date, today=china_today(now))
+    with ctx.sessions() as session:
+        existing = existing_case(
+            session, cipher=ctx.cipher, campaign=campaign.name, kind=kind.value, id_number=id_number
+        )
+    if existing is not None:
+        return _already_open(ctx, actor, existing, name=name, township=chain.township)
     intake = {k: v.strip() for k, v in typed.items() if v and v.strip()}
-    result = await open_case(ctx, actor, OpenRequest(kind, id_number, name, body.township, body.campaign, intake))
+    request_ = OpenRequest(kind, id_number, name, chain.township, campaign.name, intake)
+    result = await open_case(ctx, actor, request_)
     return {"case_no": result.case_no, "workflow_id": result.workflow_id, "created": result.created}
+
+
+def _already_open(
+    ctx: Context, actor: Actor, found: tuple[Case, str | None], *, name: str, township: str
+) -> dict[str, Any]:
+    case, known_name = found
+    scope = scope_of(ctx, actor)
+    if scope is not None and case.township not in scope:
+        raise refuse(ctx, actor, "open", case, t("child_held_elsewhere"))
+    same = {"name": known_name in (None, name), "township": case.township == township}
+    mismatch = [field for field, agrees in same.items() if not agrees]
+    answer: dict[str, Any] = {"case_no": case.case_no, "workflow_id": case.workflow_id, "created": False}
+    if mismatch:
+        audit(ctx, actor, "open_mismatch", "ok", case, detail=",".join(mismatch))
+        answer["mismatch"] = mismatch
+    return answer
 
 
 def _case_for(ctx: Context, actor: Actor, ref: str, action: str) -> Case:
@@ -118,6 +149,7 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     case = _case_for(ctx, actor, ref, step_name)
     if step_name == "reassign":
         _resolved_target(ctx, body.fields)
+    check_fields(body.fields)
     try:
         step_input = model.model_validate(
             {
@@ -134,7 +166,18 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise BadInput(t("bad_input", detail=detail)) from None
     state = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
-    return state.model_dump(mode="json")
+    answer = beijing_json(state.model_dump())
+    if isinstance(step_input, PlanInput):
+        deadline = resolve_campaign(ctx, case.campaign).clearance_deadline
+        if china_midnight(step_input.target_date) > deadline:
+            answer["warnings"] = [
+                t(
+                    "target_after_deadline",
+                    target=step_input.target_date.isoformat(),
+                    deadline=shown(beijing_iso(deadline)),
+                )
+            ]
+    return answer
 
 
 def _mask_name(name: str) -> str:
@@ -152,12 +195,12 @@ def case_summary(case: Case) -> dict[str, Any]:
         "group": case.group_no,
         "stage": case.stage,
         "assigned_officer": case.assigned_officer,
-        "opened_at": case.opened_at.isoformat() if case.opened_at else None,
-        "due_at": case.due_at.isoformat() if case.due_at else None,
-        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "opened_at": beijing_iso(case.opened_at),
+        "due_at": beijing_iso(case.due_at),
+        "closed_at": beijing_iso(case.closed_at),
         "outcome": case.outcome,
         "escalation_level": case.escalation_level,
-        "next_escalation_at": case.next_escalation_at.isoformat() if case.next_escalation_at else None,
+        "next_escalation_at": beijing_iso(case.next_escalation_at),
         "missed_deadline": case.missed_deadline,
         "overdue": bool(case.due_at and case.stage != Stage.closed.value and case.due_at < dt.datetime.now(dt.UTC)),
         "chain": {k: chain.get(k) for k in ("section_chief", "office_head", "group_leader")},
@@ -178,8 +221,31 @@ def _shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose
     else:
         summary["child"] = {"name": _mask_name(name), "id_number": student.id_masked}
     summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]
+    summary.update(entered(ctx, case))
     audit(ctx, actor, "reveal" if reveal else "show", "ok", case, purpose=purpose if reveal else None)
     return summary
+
+
+def entered(ctx: Context, case: Case) -> dict[str, Any]:
+    """What officers typed, so that nothing entered is lost from view: the intake at opening, the
+    latest home visit, return plan and confirmation (with its evidence)."""
+    cipher = ctx.cipher
+    intake = cipher.decrypt_json(case.intake_enc, context=f"case:{case.id}:intake") if case.intake_enc else {}
+    latest: dict[str, dict[str, Any]] = {}
+    with ctx.sessions() as session:
+        for event in case_events(session, case_id=case.id):
+            if event.type in ("visited", "planned", "confirmed"):
+                details = {
+                    **event.payload,
+                    **cipher.decrypt_json(event.payload_enc, context=event_context(case.id, event.seq)),
+                }
+                latest[event.type] = {"by": event.actor, "at": beijing_iso(event.at), **details}
+    return {
+        "intake": intake,
+        "visit": latest.get("visited"),
+        "plan": latest.get("planned"),
+        "confirmation": latest.get("confirmed"),
+    }
 
 
 @router.get("/cases/{ref}")
@@ -195,13 +261,12 @@ async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) 
     """Full name and ID number, for county or the case's own chain, with a purpose (audited).
     A POST so that the purpose never lands in a URL or an access log."""
     ctx = context_of(request)
-    if not body.purpose.strip():
-        raise BadInput(t("purpose_required"))
+    purpose = check_purpose(body.purpose)
     case = _case_for(ctx, actor, ref, "reveal")
     if not may_reveal(actor, township=case.township, chain=case.chain or {}):
         reason = t("reveal_not_permitted", actor=actor.name, role=actor.role.value, case_no=case.case_no)
         raise refuse(ctx, actor, "reveal", case, reason)
-    return _shown_case(ctx, actor, case, reveal=True, purpose=body.purpose.strip())
+    return _shown_case(ctx, actor, case, reveal=True, purpose=purpose)
 
 
 @router.get("/cases/{ref}/history")
@@ -218,7 +283,7 @@ async def history(ref: str, request: Request, actor: SignedIn) -> list[dict[str,
             "type": e.type,
             "stage": e.stage,
             "actor": e.actor,
-            "at": e.at.isoformat(),
+            "at": beijing_iso(e.at),
             "details": {**e.payload, **cipher.decrypt_json(e.payload_enc, context=event_context(case.id, e.seq))},
         }
         for e in events

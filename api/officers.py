@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from api.auth import context_of, signed_in
 from domain.actors import Actor
+from domain.beijing import beijing_iso
 from domain.enums import Role
 from domain.messages import t
 from domain.parsing import parse_choice
@@ -151,7 +152,7 @@ async def add(body: OfficerBody, request: Request, actor: SignedIn) -> dict[str,
         "township": saved["township"],
         "code": code,
         "id": saved["id"],
-        "expires_at": (dt.datetime.now(dt.UTC) + CODE_VALID).isoformat() if code else None,
+        "expires_at": beijing_iso(dt.datetime.now(dt.UTC) + CODE_VALID) if code else None,
     }
 
 

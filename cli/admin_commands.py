@@ -7,31 +7,27 @@ from typing import Annotated
 
 import typer
 
-from cli.case_commands import AsOption, JsonOption, invocation
+from cli.case_commands import AsOption, JsonOption, WideOption, invocation
 from cli.errors import bad_input
-from cli.output import echo, print_json, print_table
+from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import signed_server
+from domain.beijing import shown
 from domain.enums import CaseKind
+from domain.i18n import N_, _, translate
+from domain.labels import label
 from domain.messages import t
 
-campaign_app = typer.Typer(help="排查活动：基准日、清零期限、各阶段时限。", no_args_is_help=True)
-retention_app = typer.Typer(help="个人信息的保存期限。", no_args_is_help=True)
-roster_app = typer.Typer(help="包片责任制一览表（花名册）。", no_args_is_help=True)
+campaign_app = typer.Typer(help=_("排查活动：基准日、清零期限、各阶段时限。"), no_args_is_help=True)
+retention_app = typer.Typer(help=_("个人信息的保存期限。"), no_args_is_help=True)
+roster_app = typer.Typer(help=_("包片责任制一览表（花名册）。"), no_args_is_help=True)
 
-REGISTER_LABELS = {
-    "household": "户籍",
-    "enrollment": "学籍",
-    "alleviated": "脱贫户学生",
-    "aid": "资助发放",
-    "disability": "残疾儿童",
-}
-ROSTER_HEADERS = ("乡镇（街道）", "组别", "责任组长", "责任片区", "责任科室", "责任人", "督导办公室", "责任人")
+REGISTER_KINDS = ("household", "enrollment", "alleviated", "aid", "disability")
 
 
 @campaign_app.command("add")
 def campaign_add(
     typer_ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="排查活动 YAML 文件")],
+    file: Annotated[Path, typer.Argument(help=_("排查活动 YAML 文件"))],
     actor: AsOption = None,
 ) -> None:
     """新增排查活动，或替换同名活动（系统管理员）。"""
@@ -43,40 +39,48 @@ def campaign_add(
 
 
 @campaign_app.command("list")
-def campaign_list(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption = False) -> None:
+def campaign_list(
+    typer_ctx: typer.Context, wide: WideOption = False, actor: AsOption = None, as_json: JsonOption = False
+) -> None:
     """全部排查活动；当前活动（--campaign 的默认值）标 *。"""
     rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/campaigns")
     if as_json:
         print_json(rows)
         return
-    print_table(
-        ("", "name", "reference_date", "clearance_deadline", "calendar", "description"),
-        [
-            (
-                "*" if r["current"] else "",
-                r["name"],
-                r["reference_date"],
-                r["clearance_deadline"],
-                r["calendar"],
-                r.get("description") or "",
-            )
-            for r in rows
-        ],
+    columns = (
+        Col(_("当前")),
+        Col(_("名称"), keep=True),
+        Col(_("基准日"), keep=True),
+        Col(_("清零期限"), keep=True),
+        Col(_("计时")),
+        Col(_("说明"), wide=True),
     )
+    table = [
+        (
+            "*" if r["current"] else "",
+            r["name"],
+            r["reference_date"],
+            shown(r["clearance_deadline"]),
+            label("calendar", r["calendar"]),
+            r.get("description") or "",
+        )
+        for r in rows
+    ]
+    print_table(columns, table, wide=wide)
 
 
 def import_(
     typer_ctx: typer.Context,
-    register: Annotated[str, typer.Argument(help="household|enrollment|alleviated|aid|disability")],
-    file: Annotated[Path, typer.Argument(help="xlsx，或 UTF-8 / GB18030 编码的 csv")],
-    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动（默认：当前活动）")] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="工作表名（默认第一个）")] = None,
+    register: Annotated[str, typer.Argument(help=_("household|enrollment|alleviated|aid|disability"))],
+    file: Annotated[Path, typer.Argument(help=_("xlsx，或 UTF-8 / GB18030 编码的 csv"))],
+    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help=_("工作表名（默认第一个）"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """导入一份登记表（系统管理员）；每个退回行连同行号和原因保留，退回清单存在原文件旁。"""
-    if register not in REGISTER_LABELS:
-        raise bad_input(t("bad_value", option="REGISTER", value=f"{register} ({'|'.join(REGISTER_LABELS)})"))
+    if register not in REGISTER_KINDS:
+        raise bad_input(t("bad_value", option="REGISTER", value=f"{register} ({'|'.join(REGISTER_KINDS)})"))
     if not file.is_file():
         raise bad_input(t("file_missing", path=file))
     query = {"file_name": file.name, "campaign": campaign, "sheet": sheet}
@@ -92,14 +96,14 @@ def import_(
     if as_json:
         print_json(summary)
         return
-    label = REGISTER_LABELS[register]
+    register_name = label("register", register)
     if summary["unchanged"]:
-        echo(t("import_unchanged", file=file.name, register=label, campaign=summary["campaign"]))
+        echo(t("import_unchanged", file=file.name, register=register_name, campaign=summary["campaign"]))
         return
     echo(
         t(
             "import_done",
-            register=label,
+            register=register_name,
             rows=summary["rows"],
             valid=summary["valid"],
             rejected=summary["rejected_rows"],
@@ -112,10 +116,10 @@ def import_(
 
 def discover_(
     typer_ctx: typer.Context,
-    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动（默认：当前活动）")] = None,
-    township: Annotated[str | None, typer.Option("--township", help="只比对该乡镇（街道）")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="把疑似对象立案（系统管理员；默认只试运行）")] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="同时立案数")] = 8,
+    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    township: Annotated[str | None, typer.Option("--township", help=_("只比对该乡镇（街道）"))] = None,
+    apply: Annotated[bool, typer.Option("--apply", help=_("把疑似对象立案（系统管理员；默认只试运行）"))] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help=_("同时立案数"))] = 8,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -131,7 +135,7 @@ def discover_(
         print_json(result)
         return
     print_table(
-        ("乡镇（街道）", *(kind.value for kind in CaseKind)),
+        (Col(_("乡镇（街道）"), keep=True), *(Col(label("kind", kind.value)) for kind in CaseKind)),
         [(name, *(counts[kind.value] for kind in CaseKind)) for name, counts in result["by_township"].items()],
     )
     counts = result["suspected"]
@@ -153,8 +157,8 @@ def discover_(
 @retention_app.command("run")
 def retention_run(
     typer_ctx: typer.Context,
-    older_than: Annotated[int | None, typer.Option("--older-than", min=0, help="销号后天数")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="只统计，不改动")] = False,
+    older_than: Annotated[int | None, typer.Option("--older-than", min=0, help=_("销号后天数"))] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_("只统计，不改动"))] = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -168,26 +172,24 @@ def retention_run(
     echo(t(key, days=result["older_than_days"], cases=result["cases"], students=result["students"]))
 
 
-def _roster_rows(chains: list[dict]) -> list[tuple]:
-    return [
-        (
-            c["township"],
-            c["group"],
-            c["group_leader"],
-            c["area"],
-            c["section"],
-            c["section_chief"],
-            c["office"],
-            c["office_head"],
-        )
-        for c in chains
-    ]
+ROSTER_COLUMNS = (
+    Col(N_("乡镇（街道）"), keep=True),
+    Col(N_("组别")),
+    Col(N_("责任组长"), keep=True),
+    Col(N_("责任片区"), wide=True),
+    Col(N_("责任科室")),
+    Col(N_("责任人"), keep=True),
+    Col(N_("督导办公室"), wide=True),
+    Col(N_("督导办责任人"), keep=True),
+)
+ROSTER_KEYS = ("township", "group", "group_leader", "area", "section", "section_chief", "office", "office_head")
 
 
 @roster_app.command("show")
 def roster_show(
     typer_ctx: typer.Context,
-    township: Annotated[str | None, typer.Argument(help="乡镇（街道），可省略“镇/乡/街道”")] = None,
+    township: Annotated[str | None, typer.Argument(help=_("乡镇（街道），可省略“镇/乡/街道”"))] = None,
+    wide: WideOption = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -197,12 +199,15 @@ def roster_show(
         if as_json:
             print_json(answer)
         else:
-            print_table(ROSTER_HEADERS, _roster_rows([answer]))
+            print_fields(
+                [(translate(col.header), answer[key]) for col, key in zip(ROSTER_COLUMNS, ROSTER_KEYS, strict=True)]
+            )
         return
     if as_json:
         print_json(answer["chains"])
-    else:
-        print_table(ROSTER_HEADERS, _roster_rows(answer["chains"]))
+        return
+    columns = [Col(translate(c.header), keep=c.keep, wide=c.wide) for c in ROSTER_COLUMNS]
+    print_table(columns, [[c[key] for key in ROSTER_KEYS] for c in answer["chains"]], wide=wide)
 
 
 @roster_app.command("reload")
@@ -213,7 +218,7 @@ def roster_reload(typer_ctx: typer.Context, actor: AsOption = None) -> None:
 
 
 @roster_app.command("check")
-def roster_check(file: Annotated[Path, typer.Argument(help="花名册 YAML 文件")]) -> None:
+def roster_check(file: Annotated[Path, typer.Argument(help=_("花名册 YAML 文件"))]) -> None:
     """检查花名册文件，列出每处问题及位置（本机检查，不连服务器）。"""
     from config.roster_file import RosterError, load_roster
 

@@ -9,14 +9,20 @@ from urllib.parse import quote
 
 import typer
 
+from cli.details import shown_details
 from cli.errors import EXIT_REFUSED, ClientError, bad_input
 from cli.http import Server, sign_text
-from cli.output import echo, print_json, print_table
+from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import Invocation, signed_server
+from domain.beijing import shown
 from domain.enums import AidChannel, Arrangement, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Stage
 from domain.errors import STEP_NAMES
-from domain.messages import current_lang, t
+from domain.i18n import _, translate
+from domain.labels import label
+from domain.messages import t
 from domain.parsing import (
+    check_fields,
+    check_purpose,
     parse_aid,
     parse_bool,
     parse_choice,
@@ -26,11 +32,12 @@ from domain.parsing import (
 )
 from domain.wire import canonical_json, step_message
 
-case_app = typer.Typer(help="单个案件：立案、办理、查看。", no_args_is_help=True)
+case_app = typer.Typer(help=_("单个案件：立案、办理、查看。"), no_args_is_help=True)
 
-CaseArg = Annotated[str, typer.Argument(metavar="CASE", help="案件编号（如 2026-000123）或工作流 ID")]
-AsOption = Annotated[str | None, typer.Option("--as", help="以本机档案中的哪个身份办理（BAOXUE_ACTOR）")]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
+CaseArg = Annotated[str, typer.Argument(metavar="CASE", help=_("案件编号（如 2026-000123）或工作流 ID"))]
+AsOption = Annotated[str | None, typer.Option("--as", help=_("以本机档案中的哪个身份办理（BAOXUE_ACTOR）"))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("输出 JSON"))]
+WideOption = Annotated[bool, typer.Option("--wide", help=_("表格显示全部列（可能超过80列）"))]
 
 
 def invocation(typer_ctx: typer.Context, actor: str | None) -> Invocation:
@@ -53,8 +60,9 @@ def signed_step(server: Server, case_id: str, step_name: str, expected_seq: int,
 def run_step(inv: Invocation, case_ref: str, step_name: str, fields: dict[str, Any], as_json: bool) -> None:
     """Sign the step against the case's current sequence number and send it. If the case moved in
     between (an escalation), sign again once against the new number."""
-    server = signed_server(inv)
     clean = {k: v for k, v in fields.items() if v not in (None, [], "")}
+    check_fields(clean)
+    server = signed_server(inv)
     for attempt in range(2):
         where = server.request("GET", _case_path(case_ref) + "/step")
         body = signed_step(server, where["case_id"], step_name, where["last_seq"], clean)
@@ -67,9 +75,11 @@ def run_step(inv: Invocation, case_ref: str, step_name: str, fields: dict[str, A
             raise
     if as_json:
         print_json(state)
-    else:
-        lang = 1 if current_lang() == "en" else 0
-        echo(t("step_done", case_no=state["case_no"], step=STEP_NAMES[step_name][lang], stage=state["stage"]))
+        return
+    step = translate(STEP_NAMES[step_name])
+    echo(t("step_done", case_no=state["case_no"], step=step, stage=label("stage", state["stage"])))
+    for warning in state.get("warnings", []):
+        echo(warning)
 
 
 def _secret_value(value: str, prompt: str, *, hide: bool) -> str:
@@ -90,16 +100,16 @@ def _secret_value(value: str, prompt: str, *, hide: bool) -> str:
 @case_app.command("open")
 def open_(
     typer_ctx: typer.Context,
-    kind: Annotated[str, typer.Option("--kind", help="案件类别：dropout|disability|funding")],
-    township: Annotated[str, typer.Option("--township", help="乡镇（街道），可省略“镇/乡/街道”")],
+    kind: Annotated[str, typer.Option("--kind", help=_("案件类别：dropout|disability|funding"))],
+    township: Annotated[str, typer.Option("--township", help=_("乡镇（街道），可省略“镇/乡/街道”"))],
     id_number: Annotated[
-        str, typer.Option("--id-number", help="18位身份证号；“-”从标准输入读取（或在终端提示输入）")
+        str, typer.Option("--id-number", help=_("18位身份证号；“-”从标准输入读取（或在终端提示输入）"))
     ] = "-",
-    name: Annotated[str, typer.Option("--name", help="儿童姓名；“-”从标准输入读取（或在终端提示输入）")] = "-",
-    village: Annotated[str | None, typer.Option("--village", help="村（社区）")] = None,
-    school: Annotated[str | None, typer.Option("--school", help="学校")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="立案原因")] = None,
-    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动（默认：当前活动）")] = None,
+    name: Annotated[str, typer.Option("--name", help=_("儿童姓名；“-”从标准输入读取（或在终端提示输入）"))] = "-",
+    village: Annotated[str | None, typer.Option("--village", help=_("村（社区）"))] = None,
+    school: Annotated[str | None, typer.Option("--school", help=_("学校"))] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help=_("立案原因"))] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -112,6 +122,7 @@ def open_(
     child_name = _secret_value(name, "姓名", hide=False).strip()
     if not child_name:
         raise bad_input(t("bad_value", option="--name", value="''"))
+    check_fields({"name": child_name, "village": village, "school": school, "reason": reason})
     body = {
         "kind": case_kind.value,
         "id_number": normalised,
@@ -125,36 +136,40 @@ def open_(
     result = signed_server(inv).request("POST", "/api/cases", body=body)
     if as_json:
         print_json(result)
-    elif result["created"]:
+        return
+    if result["created"]:
         echo(t("case_opened", case_no=result["case_no"]))
-    else:
-        echo(t("case_exists", kind=case_kind.value, case_no=result["case_no"]))
+        return
+    echo(t("case_exists", kind=label("kind", case_kind.value), case_no=result["case_no"]))
+    if result.get("mismatch"):
+        fields = "、".join(t(f"mismatch_{field}") for field in result["mismatch"])
+        echo(t("open_mismatch", case_no=result["case_no"], fields=fields))
 
 
 @case_app.command("visit")
 def visit(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    finding: Annotated[str, typer.Option("--finding", help="走访结论：confirmed|excluded")],
+    finding: Annotated[str, typer.Option("--finding", help=_("走访结论：confirmed|excluded"))],
     exclude_reason: Annotated[
         str | None,
         typer.Option(
-            "--exclude-reason", help="排除原因：enrolled_elsewhere|moved_out|deceased|over_age|duplicate|other"
+            "--exclude-reason", help=_("排除原因：enrolled_elsewhere|moved_out|deceased|over_age|duplicate|other")
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="走访记录")] = None,
-    visited_on: Annotated[str | None, typer.Option("--visited-on", help="走访日期 YYYY-MM-DD（默认今天）")] = None,
-    dropout_reason: Annotated[str | None, typer.Option("--dropout-reason", help="失学辍学：辍学原因")] = None,
-    disability_category: Annotated[str | None, typer.Option("--disability-category", help="残疾：残疾类别")] = None,
-    can_attend: Annotated[str | None, typer.Option("--can-attend", help="残疾：能否到校 yes|no")] = None,
+    note: Annotated[str | None, typer.Option("--note", help=_("走访记录"))] = None,
+    visited_on: Annotated[str | None, typer.Option("--visited-on", help=_("走访日期 YYYY-MM-DD（默认今天）"))] = None,
+    dropout_reason: Annotated[str | None, typer.Option("--dropout-reason", help=_("失学辍学：辍学原因"))] = None,
+    disability_category: Annotated[str | None, typer.Option("--disability-category", help=_("残疾：残疾类别"))] = None,
+    can_attend: Annotated[str | None, typer.Option("--can-attend", help=_("残疾：能否到校 yes|no"))] = None,
     household_verified: Annotated[
-        str | None, typer.Option("--household-verified", help="资助：家庭已核实 yes|no")
+        str | None, typer.Option("--household-verified", help=_("资助：家庭已核实 yes|no"))
     ] = None,
     education_level: Annotated[
         str | None,
-        typer.Option("--education-level", help="资助：教育阶段 preschool|compulsory|senior_high|higher|vocational"),
+        typer.Option("--education-level", help=_("资助：教育阶段 preschool|compulsory|senior_high|higher|vocational")),
     ] = None,
-    aid_due: Annotated[str | None, typer.Option("--aid-due", help="资助：应享受资助 yes|no")] = None,
+    aid_due: Annotated[str | None, typer.Option("--aid-due", help=_("资助：应享受资助 yes|no"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -184,23 +199,23 @@ def _plain(fields: dict[str, Any]) -> dict[str, Any]:
 def plan(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    target_date: Annotated[str, typer.Option("--target-date", help="目标日期 YYYY-MM-DD")],
+    target_date: Annotated[str, typer.Option("--target-date", help=_("目标日期 YYYY-MM-DD"))],
     placement: Annotated[
         str | None,
-        typer.Option("--placement", help="失学辍学：安置去向 original_school|transfer|vocational|special_school"),
+        typer.Option("--placement", help=_("失学辍学：安置去向 original_school|transfer|vocational|special_school")),
     ] = None,
     arrangement: Annotated[
         str | None,
         typer.Option(
-            "--arrangement", help="残疾：安置方式 inclusive_class|special_school|home_delivery|suspension|deferral"
+            "--arrangement", help=_("残疾：安置方式 inclusive_class|special_school|home_delivery|suspension|deferral")
         ),
     ] = None,
-    aid: Annotated[list[str] | None, typer.Option("--aid", help="资助：项目:金额，可重复")] = None,
-    channel: Annotated[str | None, typer.Option("--channel", help="资助：发放渠道 school|household|person")] = None,
-    procedure: Annotated[str | None, typer.Option("--procedure", help="残疾：办理程序")] = None,
-    measure: Annotated[list[str] | None, typer.Option("--measure", help="帮扶措施，可重复")] = None,
+    aid: Annotated[list[str] | None, typer.Option("--aid", help=_("资助：项目:金额，可重复"))] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help=_("资助：发放渠道 school|household|person"))] = None,
+    procedure: Annotated[str | None, typer.Option("--procedure", help=_("残疾：办理程序"))] = None,
+    measure: Annotated[list[str] | None, typer.Option("--measure", help=_("帮扶措施，可重复"))] = None,
     responsible: Annotated[
-        list[str] | None, typer.Option("--responsible", help="责任人 姓名:职责，可重复（1+N）")
+        list[str] | None, typer.Option("--responsible", help=_("责任人 姓名:职责，可重复（1+N）"))
     ] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
@@ -224,13 +239,13 @@ def plan(
 def confirm(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    evidence: Annotated[list[str] | None, typer.Option("--evidence", help="佐证资料编号，可重复")] = None,
-    school: Annotated[str | None, typer.Option("--school", help="就读学校")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="日期 YYYY-MM-DD（默认今天）")] = None,
+    evidence: Annotated[list[str] | None, typer.Option("--evidence", help=_("佐证资料编号，可重复"))] = None,
+    school: Annotated[str | None, typer.Option("--school", help=_("就读学校"))] = None,
+    on: Annotated[str | None, typer.Option("--on", help=_("日期 YYYY-MM-DD（默认今天）"))] = None,
     delivered_to: Annotated[
-        str | None, typer.Option("--delivered-to", help="资助：发放至 school|household|person")
+        str | None, typer.Option("--delivered-to", help=_("资助：发放至 school|household|person"))
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="备注")] = None,
+    note: Annotated[str | None, typer.Option("--note", help=_("备注"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -250,7 +265,7 @@ def confirm(
 def close(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    note: Annotated[str | None, typer.Option("--note", help="审核意见")] = None,
+    note: Annotated[str | None, typer.Option("--note", help=_("审核意见"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -262,7 +277,7 @@ def close(
 def reassign(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    to: Annotated[str, typer.Option("--to", help="本乡镇的另一名办案人员（姓名，重名时 姓名@乡镇 或编号）")],
+    to: Annotated[str, typer.Option("--to", help=_("本乡镇的另一名办案人员（姓名，重名时 姓名@乡镇 或编号）"))],
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -276,7 +291,7 @@ def reassign(
 def note_(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    text: Annotated[str, typer.Argument(help="备注内容")],
+    text: Annotated[str, typer.Argument(help=_("备注内容"))],
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -291,15 +306,15 @@ def show(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
     reveal: Annotated[
-        bool, typer.Option("--reveal", help="显示完整姓名和身份证号（县级或本案责任链，须说明用途）")
+        bool, typer.Option("--reveal", help=_("显示完整姓名和身份证号（县级或本案责任链，须说明用途）"))
     ] = False,
-    purpose: Annotated[str | None, typer.Option("--purpose", help="查看完整信息的用途（记入审计）")] = None,
+    purpose: Annotated[str | None, typer.Option("--purpose", help=_("查看完整信息的用途（记入审计）"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """案件台账信息；身份证号默认遮蔽（每次查看均记入审计）。"""
-    if reveal and not (purpose and purpose.strip()):
-        raise bad_input(t("purpose_required"))
+    if reveal:
+        purpose = check_purpose(purpose)
     server = signed_server(invocation(typer_ctx, actor))
     if reveal:
         summary = server.request("POST", _case_path(case_ref) + "/reveal", body={"purpose": purpose})
@@ -308,16 +323,46 @@ def show(
     if as_json:
         print_json(summary)
         return
-    rows = []
-    for key, value in summary.items():
-        if isinstance(value, dict):
-            shown = ", ".join(f"{k}={v}" for k, v in value.items())
-        elif isinstance(value, list):
-            shown = "; ".join(f"{v['register']}:{v['row']}" for v in value)
-        else:
-            shown = value
-        rows.append((key, shown))
-    print_table(("", ""), rows, show_header=False)
+    print_fields(case_fields(summary))
+
+
+def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`case show` for people: every field labelled, values in the reader's language."""
+    chain = summary.get("chain") or {}
+    child = summary.get("child") or {}
+    yes_no = {True: _("是"), False: _("否")}
+    rows: list[tuple[str, Any]] = [
+        (_("案件编号"), summary["case_no"]),
+        (_("儿童"), f"{child.get('name', '')}  {child.get('id_number', '')}"),
+        (_("类别"), label("kind", summary["kind"])),
+        (_("乡镇（街道）"), f"{summary['township']}（{summary['group']}组）"),
+        (_("阶段"), label("stage", summary["stage"])),
+        (_("办案人员"), summary.get("assigned_officer") or ""),
+        (_("立案时间"), shown(summary.get("opened_at"))),
+        (_("本阶段期限"), shown(summary.get("due_at")) + ("  " + _("已逾期") if summary.get("overdue") else "")),
+        (_("督办级别"), summary.get("escalation_level") if summary.get("escalation_level") is not None else ""),
+        (_("下次督办"), shown(summary.get("next_escalation_at"))),
+        (_("错过清零期限"), yes_no[bool(summary.get("missed_deadline"))]),
+        (_("销号时间"), shown(summary.get("closed_at"))),
+        (_("结果"), label("outcome", summary.get("outcome"))),
+        (
+            _("责任链"),
+            "、".join(
+                f"{label('role', role)} {chain.get(role)}"
+                for role in ("section_chief", "office_head", "group_leader")
+                if chain.get(role)
+            ),
+        ),
+        (_("立案信息"), shown_details(summary.get("intake"), skip=frozenset({"rows"}))),
+        (_("入户走访"), shown_details(summary.get("visit"))),
+        (_("复学方案"), shown_details(summary.get("plan"))),
+        (_("复学确认"), shown_details(summary.get("confirmation"))),
+        (_("来源"), "；".join(f"{label('register', s['register'])}:{s['row']}" for s in summary.get("sources") or [])),
+        (_("排查活动"), summary.get("campaign")),
+        (_("花名册版本"), summary.get("roster_version")),
+        (_("工作流"), summary.get("workflow_id")),
+    ]
+    return [(key, value) for key, value in rows if value not in (None, "")]
 
 
 @case_app.command("history")
@@ -327,22 +372,24 @@ def history(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None,
     if as_json:
         print_json(rows)
         return
-    table = []
-    for row in rows:
-        details = ", ".join(f"{k}={v}" for k, v in row["details"].items() if v not in (None, [], ""))
-        table.append((row["seq"], row["type"], row["stage"], row["actor"], row["at"], details))
-    print_table(("#", "type", "stage", "actor", "at", "details"), table)
+    columns = (Col(_("序号")), Col(_("时间"), keep=True), Col(_("事项")), Col(_("人员"), keep=True), Col(_("内容")))
+    table = [
+        (row["seq"], shown(row["at"]), label("event", row["type"]), row["actor"], shown_details(row["details"]))
+        for row in rows
+    ]
+    print_table(columns, table)
 
 
 def cases(
     typer_ctx: typer.Context,
-    township: Annotated[str | None, typer.Option("--township", help="乡镇（街道）")] = None,
-    group: Annotated[int | None, typer.Option("--group", min=1, help="组别")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="dropout|disability|funding")] = None,
-    stage: Annotated[str | None, typer.Option("--stage", help="阶段")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="只列逾期未办的案件")] = False,
-    campaign: Annotated[str | None, typer.Option("--campaign", help="排查活动")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="最多列出几件")] = None,
+    township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
+    group: Annotated[int | None, typer.Option("--group", min=1, help=_("组别"))] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help=_("dropout|disability|funding"))] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help=_("阶段"))] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help=_("只列逾期未办的案件"))] = False,
+    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动"))] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help=_("最多列出几件"))] = None,
+    wide: WideOption = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -362,17 +409,28 @@ def cases(
     if as_json:
         print_json(rows)
         return
+    columns = (
+        Col(_("案件编号"), keep=True),
+        Col(_("乡镇（街道）"), keep=True),
+        Col(_("阶段")),
+        Col(_("办案人员"), keep=True),
+        Col(_("本阶段期限"), keep=True),
+        Col(_("类别"), wide=True),
+        Col(_("结果"), wide=True),
+        Col(_("督办级别"), wide=True),
+    )
     table = [
         (
             row["case_no"],
-            row["kind"],
             row["township"],
-            row["stage"],
+            label("stage", row["stage"]),
             row["assigned_officer"] or "",
-            (row["due_at"] or "")[:16] + (" ⚠" if row["overdue"] else ""),
-            row["outcome"] or "",
+            shown(row["due_at"]) + (" " + _("逾期") if row["overdue"] else ""),
+            label("kind", row["kind"]),
+            label("outcome", row["outcome"]),
+            row["escalation_level"] if row["escalation_level"] is not None else "",
         )
         for row in rows
     ]
-    print_table(("case_no", "kind", "township", "stage", "assigned", "due_at", "outcome"), table)
-    echo(f"{len(rows)}")
+    print_table(columns, table, wide=wide)
+    echo(t("count_cases", n=len(rows)))

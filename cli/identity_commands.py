@@ -7,16 +7,18 @@ from typing import Annotated
 
 import typer
 
-from cli.case_commands import AsOption, JsonOption, invocation
+from cli.case_commands import AsOption, JsonOption, WideOption, invocation
 from cli.errors import bad_input
-from cli.output import echo, print_json, print_table
+from cli.output import Col, echo, print_json, print_table
 from cli.profile import Identity, Profile, new_private_key, normal_server
 from cli.session import Invocation, signed_server, unsigned_server
 from domain.enums import Role
+from domain.i18n import _
+from domain.labels import label
 from domain.messages import t
 from domain.parsing import parse_choice
 
-officer_app = typer.Typer(help="人员：登记、列表、吊销密钥。", no_args_is_help=True)
+officer_app = typer.Typer(help=_("人员：登记、列表、吊销密钥。"), no_args_is_help=True)
 
 
 def enrol_here(inv: Invocation, server_url: str | None, code: str, *, make_default: bool) -> Identity:
@@ -40,12 +42,12 @@ def enrol_here(inv: Invocation, server_url: str | None, code: str, *, make_defau
 
 def login(
     typer_ctx: typer.Context,
-    code: Annotated[str, typer.Option("--code", help="管理员给出的一次性登记码")],
-    server: Annotated[str | None, typer.Option("--server", help="服务器地址（BAOXUE_SERVER；默认本机服务）")] = None,
+    code: Annotated[str, typer.Option("--code", help=_("管理员给出的一次性登记码"))],
+    server: Annotated[str | None, typer.Option("--server", help=_("服务器地址（BAOXUE_SERVER；默认本机服务）"))] = None,
 ) -> None:
     """用一次性登记码登录：在本机生成密钥对，只把公钥发给服务器。"""
     identity = enrol_here(typer_ctx.obj, server, code, make_default=True)
-    echo(t("logged_in", name=identity.ref, role=identity.role, server=identity.server))
+    echo(t("logged_in", name=identity.ref, role=label("role", identity.role), server=identity.server))
 
 
 def whoami(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption = False) -> None:
@@ -56,7 +58,8 @@ def whoami(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption
     if as_json:
         print_json({**shown, "id": who["id"]})
     else:
-        echo(f"{who['name']}（{who['role']}{'，' + who['township'] if who['township'] else ''}）  {server.url}")
+        where = f"，{who['township']}" if who["township"] else ""
+        echo(t("whoami", name=who["name"], role=label("role", who["role"]), where=where, server=server.url))
 
 
 def logout(typer_ctx: typer.Context, actor: AsOption = None) -> None:
@@ -74,17 +77,17 @@ def logout(typer_ctx: typer.Context, actor: AsOption = None) -> None:
 @officer_app.command("add")
 def add(
     typer_ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", help="姓名")],
+    name: Annotated[str, typer.Option("--name", help=_("姓名"))],
     role: Annotated[
         str,
-        typer.Option("--role", help="角色：case_officer|section_chief|office_head|group_leader|county|admin"),
+        typer.Option("--role", help=_("角色：case_officer|section_chief|office_head|group_leader|county|admin")),
     ],
-    township: Annotated[str | None, typer.Option("--township", help="办案人员所在乡镇（街道）")] = None,
-    notify: Annotated[list[str] | None, typer.Option("--notify", help="通知地址（apprise URL），可重复")] = None,
+    township: Annotated[str | None, typer.Option("--township", help=_("办案人员所在乡镇（街道）"))] = None,
+    notify: Annotated[list[str] | None, typer.Option("--notify", help=_("通知地址（apprise URL），可重复"))] = None,
     here: Annotated[
-        bool, typer.Option("--here", help="演示用：立即以登记码把此人登录到本机档案（不设为默认身份）")
+        bool, typer.Option("--here", help=_("演示用：立即以登记码把此人登录到本机档案（不设为默认身份）"))
     ] = False,
-    reissue: Annotated[bool, typer.Option("--reissue", help="已登录的人员重新发放登记码（换新密钥）")] = False,
+    reissue: Annotated[bool, typer.Option("--reissue", help=_("已登录的人员重新发放登记码（换新密钥）"))] = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -101,15 +104,16 @@ def add(
     if as_json:
         print_json({k: saved[k] for k in ("name", "role", "township", "code", "id", "expires_at")})
     elif saved["code"] and not here:
-        echo(t("officer_code", name=saved["name"], role=saved["role"], code=saved["code"], server=server.url))
+        role = label("role", saved["role"])
+        echo(t("officer_code", name=saved["name"], role=role, code=saved["code"], server=server.url))
     else:
-        echo(t("officer_saved", name=saved["name"], role=saved["role"]))
+        echo(t("officer_saved", name=saved["name"], role=label("role", saved["role"])))
 
 
 @officer_app.command("revoke")
 def revoke(
     typer_ctx: typer.Context,
-    officer: Annotated[str, typer.Argument(metavar="NAME", help="姓名、姓名@乡镇 或编号")],
+    officer: Annotated[str, typer.Argument(metavar="NAME", help=_("姓名、姓名@乡镇 或编号"))],
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -124,8 +128,8 @@ def revoke(
 @officer_app.command("rename")
 def rename(
     typer_ctx: typer.Context,
-    officer: Annotated[str, typer.Argument(metavar="NAME", help="姓名、姓名@乡镇 或编号")],
-    new_name: Annotated[str, typer.Option("--name", help="新姓名")],
+    officer: Annotated[str, typer.Argument(metavar="NAME", help=_("姓名、姓名@乡镇 或编号"))],
+    new_name: Annotated[str, typer.Option("--name", help=_("新姓名"))],
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -135,28 +139,39 @@ def rename(
     if as_json:
         print_json(done)
     else:
-        echo(t("officer_saved", name=done["name"], role=done["role"]))
+        echo(t("officer_saved", name=done["name"], role=label("role", done["role"])))
 
 
 @officer_app.command("list")
-def list_(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption = False) -> None:
+def list_(
+    typer_ctx: typer.Context, wide: WideOption = False, actor: AsOption = None, as_json: JsonOption = False
+) -> None:
     """全部人员：花名册中的人与已登记的人，及其权限范围。"""
     rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/officers")
     if as_json:
         print_json(rows)
         return
-    print_table(
-        ("name", "role", "township", "group", "scope", "notify", "key"),
-        [
-            (
-                r["name"],
-                r["role"],
-                r["township"] or "",
-                r["group"] or "",
-                "、".join(r["townships"]) if r["role"] != "county" else "*",
-                len(r["notify"]),
-                "✓" if r.get("enrolled") else "",
-            )
-            for r in rows
-        ],
+    columns = (
+        Col(_("姓名"), keep=True),
+        Col(_("角色")),
+        Col(_("乡镇（街道）"), keep=True),
+        Col(_("组别")),
+        Col(_("权限范围")),
+        Col(_("密钥")),
+        Col(_("编号"), wide=True),
+        Col(_("通知"), wide=True),
     )
+    table = [
+        (
+            r["name"],
+            label("role", r["role"]),
+            r["township"] or "",
+            r["group"] or "",
+            "、".join(r["townships"]) if r["role"] != "county" else _("全县"),
+            "✓" if r.get("enrolled") else "",
+            r.get("id") or "",
+            len(r["notify"]),
+        )
+        for r in rows
+    ]
+    print_table(columns, table, wide=wide)

@@ -5,31 +5,46 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
 
-import typer
+from domain.i18n import lang_from, set_lang, speak_to_libraries
 
-from cli import admin_commands, case_commands, identity_commands, read_commands, server_commands
-from cli.errors import EXIT_FAILED, ClientError
-from cli.session import Invocation
-from domain.messages import set_lang, t
-from domain.parsing import InputError
+# The language first: help texts are read when the command modules are imported, and click and
+# typer translate their own words (usage errors, help labels) through the same catalogue.
+LANG_SETTING = os.environ.get("BAOXUE_LANG")
+LANG = lang_from(LANG_SETTING)
+set_lang(LANG or "zh")
+speak_to_libraries(LANG or "zh")
+
+import inspect  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from cli import admin_commands, case_commands, identity_commands, read_commands, server_commands  # noqa: E402
+from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, ClientError  # noqa: E402
+from cli.session import Invocation  # noqa: E402
+from domain.i18n import _, translate  # noqa: E402
+from domain.messages import t  # noqa: E402
+from domain.parsing import InputError  # noqa: E402
 
 app = typer.Typer(
     name="baoxue",
-    help="保学 baoxue —— 控辍保学案件办理。",
+    help=_("保学 baoxue —— 控辍保学案件办理。"),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    options_metavar=_("[选项]"),
+    subcommand_metavar=_("命令 [参数]..."),
 )
 
 
 @app.callback()
 def main_options(
     typer_ctx: typer.Context,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="本地服务的数据目录")] = None,
-    actor: Annotated[str | None, typer.Option("--as", help="以本机档案中的哪个身份办理（BAOXUE_ACTOR）")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help=_("本地服务的数据目录"))] = None,
+    actor: Annotated[str | None, typer.Option("--as", help=_("以本机档案中的哪个身份办理（BAOXUE_ACTOR）"))] = None,
 ) -> None:
     typer_ctx.obj = Invocation(data_dir=data_dir, actor=actor)
 
@@ -51,22 +66,75 @@ app.add_typer(admin_commands.campaign_app, name="campaign")
 app.add_typer(admin_commands.retention_app, name="retention")
 
 
+def speak_the_reader_language(typer_app: typer.Typer) -> None:
+    """Every command's help is its docstring, in Chinese; other languages from the catalogue."""
+    for command in typer_app.registered_commands:
+        if command.callback is not None and command.callback.__doc__ and command.help is None:
+            command.help = translate(inspect.cleandoc(command.callback.__doc__))
+        command.options_metavar = _("[选项]")
+    for group in typer_app.registered_groups:
+        group.typer_instance.info.options_metavar = _("[选项]")
+        group.typer_instance.info.subcommand_metavar = _("命令 [参数]...")
+        speak_the_reader_language(group.typer_instance)
+
+
+speak_the_reader_language(app)
+
+
 def run_cli() -> int:
-    """Run a command and return its exit code: usage errors 2, a refusal its code, anything else 1."""
-    set_lang("en" if os.environ.get("BAOXUE_LANG", "").lower().startswith("en") else "zh")
+    """Run a command and return its exit code: usage errors 2, a refusal its code, anything else 1.
+    A failure is one line on stderr, in the reader's language."""
+    import click
+
+    if LANG is None:
+        print(t("bad_setting", setting="BAOXUE_LANG", value=LANG_SETTING, expected="zh|en"), file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        app(prog_name="baoxue")
+        done = app(prog_name="baoxue", standalone_mode=False)
+        return done if isinstance(done, int) else 0
+    except click.exceptions.NoArgsIsHelpError as shown:
+        click.echo(shown.ctx.get_help())
         return 0
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx else "baoxue"
+        print(t("usage_error", message=usage_text(error.format_message()), command=where), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except click.ClickException as error:
+        print(one_line(error.format_message()), file=sys.stderr)
+        return error.exit_code
+    except click.Abort:
+        return 130
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except (ClientError, InputError) as error:
-        print(error.message, file=sys.stderr)
+        print(one_line(error.message), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except UnicodeError:
+        print(t("undecodable_input"), file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as error:
-        print(t("unexpected", error=f"{type(error).__name__}: {error}"), file=sys.stderr)
+        print(t("unexpected", error=one_line(f"{type(error).__name__}: {error}")), file=sys.stderr)
         return EXIT_FAILED
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+_CLICK_TYPE_NAMES = {"integer range": "整数", "float range": "数字", "integer": "整数", "float": "数字"}
+
+
+def usage_text(text: str) -> str:
+    """click's usage error in one line: typer's English suggestion dropped (click offers its own,
+    translated), type names in the reader's language, no doubled full stop."""
+    text = re.sub(r"\.? Did you mean [^?]*\?", "", one_line(text))
+    if LANG == "zh":
+        for english, chinese in _CLICK_TYPE_NAMES.items():
+            text = text.replace(english, chinese)
+        text = text.replace("。.", "。").replace("'.", "'")
+    return text
 
 
 def main() -> None:

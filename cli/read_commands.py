@@ -6,20 +6,25 @@ from typing import Annotated
 
 import typer
 
-from cli.case_commands import AsOption, JsonOption, invocation
-from cli.output import print_json, print_table
+from cli.case_commands import AsOption, JsonOption, WideOption, invocation
+from cli.output import Col, echo, print_json, print_table
 from cli.session import signed_server
+from domain.beijing import shown
+from domain.i18n import _
+from domain.labels import label
+from domain.messages import t
 from domain.parsing import parse_since
 
-SinceOption = Annotated[str | None, typer.Option("--since", help="自该日起 YYYY-MM-DD（北京时间）")]
+SinceOption = Annotated[str | None, typer.Option("--since", help=_("自该日起 YYYY-MM-DD（北京时间）"))]
 
 
 def escalations(
     typer_ctx: typer.Context,
-    level: Annotated[int | None, typer.Option("--level", min=0, max=2, help="督办级别 0|1|2")] = None,
-    township: Annotated[str | None, typer.Option("--township", help="乡镇（街道）")] = None,
-    group: Annotated[int | None, typer.Option("--group", min=1, help="组别")] = None,
+    level: Annotated[int | None, typer.Option("--level", min=0, max=2, help=_("督办级别 0|1|2"))] = None,
+    township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
+    group: Annotated[int | None, typer.Option("--group", min=1, help=_("组别"))] = None,
     since: SinceOption = None,
+    wide: WideOption = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -30,26 +35,37 @@ def escalations(
     if as_json:
         print_json(rows)
         return
-    print_table(
-        ("case_no", "township", "stage", "level", "recipients", "at", "delivered"),
-        [
-            (
-                r["case_no"],
-                r["township"],
-                r["stage"],
-                r["level"],
-                "、".join(r["recipients"]),
-                r["at"][:19],
-                "✓" if r["delivered"] else "",
-            )
-            for r in rows
-        ],
+    columns = (
+        Col(_("案件编号"), keep=True),
+        Col(_("乡镇（街道）"), keep=True),
+        Col(_("阶段")),
+        Col(_("级别")),
+        Col(_("接收人"), keep=True),
+        Col(_("时间"), keep=True),
+        Col(_("送达")),
+        Col(_("原因"), wide=True),
     )
+    table = [
+        (
+            r["case_no"],
+            r["township"],
+            label("stage", r["stage"]),
+            r["level"],
+            "\n".join(r["recipients"]),
+            shown(r["at"]),
+            "✓" if r["delivered"] else "",
+            label("escalation_reason", r.get("reason")),
+        )
+        for r in rows
+    ]
+    print_table(columns, table, wide=wide)
+    echo(t("count_rows", n=len(rows)))
 
 
 def notifications(
     typer_ctx: typer.Context,
-    status: Annotated[str | None, typer.Option("--status", help="pending|sent|failed")] = None,
+    status: Annotated[str | None, typer.Option("--status", help=_("pending|sent|failed"))] = None,
+    wide: WideOption = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -58,20 +74,37 @@ def notifications(
     if as_json:
         print_json(rows)
         return
-    print_table(
-        ("case_no", "level", "recipient", "status", "attempts", "error"),
-        [
-            (r["case_no"], r["level"], r["recipient"], r["status"], r["attempts"], (r["last_error"] or "")[:60])
-            for r in rows
-        ],
+    columns = (
+        Col(_("案件编号"), keep=True),
+        Col(_("级别")),
+        Col(_("接收人"), keep=True),
+        Col(_("状态")),
+        Col(_("时间"), keep=True),
+        Col(_("次数"), wide=True),
+        Col(_("错误"), wide=True),
     )
+    table = [
+        (
+            r["case_no"],
+            r["level"],
+            r["recipient"],
+            label("status", r["status"]),
+            shown(r.get("sent_at") or r.get("created_at")),
+            r["attempts"],
+            (r["last_error"] or "")[:60],
+        )
+        for r in rows
+    ]
+    print_table(columns, table, wide=wide)
+    echo(t("count_rows", n=len(rows)))
 
 
 def audit_(
     typer_ctx: typer.Context,
-    case: Annotated[str | None, typer.Option("--case", help="案件编号或工作流 ID")] = None,
-    officer: Annotated[str | None, typer.Option("--officer", help="人员姓名")] = None,
+    case: Annotated[str | None, typer.Option("--case", help=_("案件编号或工作流 ID"))] = None,
+    officer: Annotated[str | None, typer.Option("--officer", help=_("人员姓名"))] = None,
     since: SinceOption = None,
+    wide: WideOption = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -82,10 +115,26 @@ def audit_(
     if as_json:
         print_json(rows)
         return
-    print_table(
-        ("at", "actor", "role", "action", "outcome", "case_no", "purpose"),
-        [
-            (r["at"][:19], r["actor"], r["role"], r["action"], r["outcome"], r["case_no"] or "", r["purpose"] or "")
-            for r in rows
-        ],
+    columns = (
+        Col(_("时间"), keep=True),
+        Col(_("人员"), keep=True),
+        Col(_("角色"), wide=True),
+        Col(_("操作")),
+        Col(_("结果")),
+        Col(_("案件编号"), keep=True),
+        Col(_("用途")),
     )
+    table = [
+        (
+            shown(r["at"]),
+            r["actor"],
+            label("role", r["role"]),
+            label("action", r["action"]),
+            label("outcome_of_access", r["outcome"]),
+            r["case_no"] or "",
+            r["purpose"] or "",
+        )
+        for r in rows
+    ]
+    print_table(columns, table, wide=wide)
+    echo(t("count_rows", n=len(rows)))

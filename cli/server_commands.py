@@ -10,14 +10,15 @@ import typer
 
 from cli.case_commands import JsonOption
 from cli.output import echo, print_json
+from domain.i18n import _
 from domain.messages import t
 
 DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="本地服务的数据目录（BAOXUE_DATA_DIR；默认 ./.baoxue）")
+    Path | None, typer.Option("--data-dir", help=_("本地服务的数据目录（BAOXUE_DATA_DIR；默认 ./.baoxue）"))
 ]
 
-db_app = typer.Typer(help="台账数据库。", no_args_is_help=True)
-codec_app = typer.Typer(help="载荷编解码密钥环。", no_args_is_help=True)
+db_app = typer.Typer(help=_("台账数据库。"), no_args_is_help=True)
+codec_app = typer.Typer(help=_("载荷编解码密钥环。"), no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -43,12 +44,12 @@ def settings_for(typer_ctx: typer.Context, data_dir: Path | None) -> Any:
 def up(
     typer_ctx: typer.Context,
     data_dir: DataDirOption = None,
-    port: Annotated[int, typer.Option("--port", help="Temporal gRPC 端口")] = 7233,
-    ui_port: Annotated[int | None, typer.Option("--ui-port", help="Temporal Web UI 端口（默认 端口+1000）")] = None,
-    db_port: Annotated[int | None, typer.Option("--db-port", help="PostgreSQL 端口（默认：任一空闲端口）")] = None,
-    api_port: Annotated[int | None, typer.Option("--api-port", help="API 端口（默认 8765）")] = None,
+    port: Annotated[int, typer.Option("--port", help=_("Temporal gRPC 端口"))] = 7233,
+    ui_port: Annotated[int | None, typer.Option("--ui-port", help=_("Temporal Web UI 端口（默认 端口+1000）"))] = None,
+    db_port: Annotated[int | None, typer.Option("--db-port", help=_("PostgreSQL 端口（默认：任一空闲端口）"))] = None,
+    api_port: Annotated[int | None, typer.Option("--api-port", help=_("API 端口（默认 8765）"))] = None,
     demo: Annotated[
-        bool, typer.Option("--demo", help="演示：花名册中每个人都登录到本机档案，一人可试用所有角色")
+        bool, typer.Option("--demo", help=_("演示：花名册中每个人都登录到本机档案，一人可试用所有角色"))
     ] = False,
 ) -> None:
     """在前台运行整套本地服务：Temporal、PostgreSQL、worker、API 服务器。"""
@@ -62,7 +63,7 @@ def up(
 def status(
     typer_ctx: typer.Context,
     data_dir: DataDirOption = None,
-    wait: Annotated[float | None, typer.Option("--wait", help="等待至健康，最多 SECONDS 秒")] = None,
+    wait: Annotated[float | None, typer.Option("--wait", help=_("等待至健康，最多 SECONDS 秒"))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Temporal、PostgreSQL、worker 与 API 服务器是否都正常？"""
@@ -77,18 +78,20 @@ def status(
         verdict = t("healthy") if report["healthy"] else t("unhealthy")
         echo(f"{mark[report['healthy']]} {verdict}  ({report['data_dir']})")
         tm, db, wk, api = report["temporal"], report["database"], report["worker"], report["api"]
-        echo(f"  {mark[tm['ok']]} Temporal    {tm['address']}  namespace={tm['namespace']}  ui={tm['ui']}")
-        echo(f"  {mark[db['ok']]} PostgreSQL  {db['url']}")
-        echo(f"  {mark[wk['ok']]} worker      task_queue={wk['task_queue']}")
-        echo(f"  {mark[api['ok']]} API         {api['url']}")
+        none = _("（未运行）")
+        ui = f"  Web UI {tm['ui']}" if tm["ui"] else ""
+        echo(f"  {mark[tm['ok']]} Temporal    {tm['address'] or none}  {_('命名空间')} {tm['namespace']}{ui}")
+        echo(f"  {mark[db['ok']]} PostgreSQL  {db['url'] or none}")
+        echo(f"  {mark[wk['ok']]} worker      {_('任务队列')} {wk['task_queue']}")
+        echo(f"  {mark[api['ok']]} API         {api['url'] or none}")
     raise typer.Exit(0 if report["healthy"] else 1)
 
 
 def serve(
     typer_ctx: typer.Context,
     data_dir: DataDirOption = None,
-    host: Annotated[str | None, typer.Option("--host", help="监听地址（BAOXUE_API_HOST；默认 127.0.0.1）")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="监听端口（BAOXUE_API_PORT；默认 8765）")] = None,
+    host: Annotated[str | None, typer.Option("--host", help=_("监听地址（BAOXUE_API_HOST；默认 127.0.0.1）"))] = None,
+    port: Annotated[int | None, typer.Option("--port", help=_("监听端口（BAOXUE_API_PORT；默认 8765）"))] = None,
 ) -> None:
     """运行 API 服务器（持有数据密钥、编解码密钥环、服务密钥、数据库与 Temporal 连接）。"""
     from api.server import serve as run_server
@@ -106,7 +109,7 @@ def worker(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
 def bootstrap_admin(
     typer_ctx: typer.Context,
     data_dir: DataDirOption = None,
-    name: Annotated[str, typer.Option("--name", help="管理员姓名")] = "admin",
+    name: Annotated[str, typer.Option("--name", help=_("管理员姓名"))] = "admin",
     as_json: JsonOption = False,
 ) -> None:
     """在服务器主机上为第一位系统管理员生成一次性登记码（需数据库设置；之后在其本机 baoxue login）。"""
@@ -155,9 +158,9 @@ def db_upgrade(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None
 def codec_server(
     typer_ctx: typer.Context,
     data_dir: DataDirOption = None,
-    port: Annotated[int, typer.Option("--port", help="端口")] = 8089,
-    token: Annotated[str | None, typer.Option("--token", help="共享口令（默认：新生成并显示）")] = None,
-    ui_origin: Annotated[list[str] | None, typer.Option("--ui-origin", help="允许的 Web UI 来源（可重复）")] = None,
+    port: Annotated[int, typer.Option("--port", help=_("端口"))] = 8089,
+    token: Annotated[str | None, typer.Option("--token", help=_("共享口令（默认：新生成并显示）"))] = None,
+    ui_origin: Annotated[list[str] | None, typer.Option("--ui-origin", help=_("允许的 Web UI 来源（可重复）"))] = None,
 ) -> None:
     """在 127.0.0.1 上为 Temporal Web UI 提供 /encode 与 /decode（须持有密钥环文件）。"""
     import secrets

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.beijing import BEIJING
 from domain.enums import CaseKind, Stage
 
 DEFAULT_STAGE_DURATIONS: dict[Stage, dt.timedelta] = {
@@ -43,7 +44,7 @@ class CampaignSpec(BaseModel):
     @classmethod
     def _aware(cls, value: dt.datetime) -> dt.datetime:
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+            return value.replace(tzinfo=BEIJING)
         return value
 
     def stage_duration(self, kind: CaseKind, stage: Stage) -> dt.timedelta | None:

@@ -4,64 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-STEP_NAMES: dict[str, tuple[str, str]] = {
-    "visit": ("走访", "visit"),
-    "plan": ("复学方案", "plan"),
-    "confirm": ("复学确认", "confirm"),
-    "close": ("销号", "close"),
-    "reassign": ("改派", "reassign"),
-    "note": ("备注", "note"),
-    "open": ("立案", "open"),
+from domain.i18n import N_, Lang, translate
+from domain.labels import LABELS, label
+
+STEP_NAMES: dict[str, str] = {
+    "visit": N_("走访"),
+    "plan": N_("复学方案"),
+    "confirm": N_("复学确认"),
+    "close": N_("销号"),
+    "reassign": N_("改派"),
+    "note": N_("备注"),
+    "open": N_("立案"),
 }
 
-STAGE_NAMES: dict[str, tuple[str, str]] = {
-    "discovery": ("发现", "discovery"),
-    "home_visit": ("入户走访", "home_visit"),
-    "return_plan": ("制定复学方案", "return_plan"),
-    "return_confirmation": ("复学确认", "return_confirmation"),
-    "closure": ("审核销号", "closure"),
-    "closed": ("已销号", "closed"),
-}
+STAGE_NAMES: dict[str, str] = LABELS["stage"]
 
-RULE_MESSAGES: dict[str, tuple[str, str]] = {
-    "wrong_stage": (
-        "案件当前处于“{stage}”阶段，不能执行“{step}”（需处于“{expected}”阶段）",
-        "the case is at stage {stage}; {step} needs stage {expected}",
-    ),
-    "case_closed": ("案件已销号，不能再执行“{step}”", "the case is closed; {step} is not possible"),
-    "wrong_kind": ("{field} 不适用于 {kind} 类案件", "{field} does not apply to a {kind} case"),
-    "missing_field": ("缺少必填项：{field}", "missing required field: {field}"),
-    "unexpected_field": ("{field} 仅在 {when} 时填写", "{field} is only given when {when}"),
-    "past_date": ("{field} 不能早于今天（{today}）", "{field} cannot be before today ({today})"),
-    "future_date": ("{field} 不能晚于今天（{today}）", "{field} cannot be after today ({today})"),
-    "not_permitted": (
-        "{actor}（{role}）无权办理 {township} 的案件",
-        "{actor} ({role}) may not act on cases of {township}",
-    ),
-    "reviewer_role": (
-        "销号须由责任科室负责人、督导办负责人、组长或县级人员审核，{actor}（{role}）不能销号",
-        "closure needs a section chief, office head, group leader or county reviewer; {actor} ({role}) cannot close",
-    ),
-    "four_eyes": (
-        "销号须由确认复学以外的另一人审核：{actor} 已确认复学，不能再销号",
-        "closure needs a second person: {actor} recorded the confirmation and cannot close",
-    ),
-    "reassign_target": (
-        "只能改派给 {township} 的办案人员，{to} 不是",
-        "a case of {township} can only go to one of its case officers; {to} is not",
-    ),
-    "unsigned": ("该操作未签名（缺少办理人私钥）", "the step is not signed (no private key for the actor)"),
-    "bad_signature": ("签名无效", "the signature is not valid"),
-    "stale_signature": (
-        "签名时间与服务器时间相差超过5分钟，请校准本机时间",
-        "the signature's time is more than 5 minutes from the server's; check this machine's clock",
-    ),
-    "key_revoked": ("{actor} 的密钥已被吊销", "{actor}'s key has been revoked"),
-    "stale_step": (
-        "案件已有新的变化（签名时为第 {seq} 步，现为第 {now} 步），请重新查看后再办理",
-        "the case has moved on since this step was signed (step {seq}, now {now}); look again and retry",
-    ),
-    "reassign_same": ("案件已由 {to} 负责", "the case is already assigned to {to}"),
+RULE_MESSAGES: dict[str, str] = {
+    "wrong_stage": N_("案件当前处于“{stage}”阶段，不能执行“{step}”（需处于“{expected}”阶段）"),
+    "case_closed": N_("案件已销号，不能再执行“{step}”"),
+    "wrong_kind": N_("{field} 不适用于{kind}案件"),
+    "missing_field": N_("缺少必填项：{field}"),
+    "unexpected_field": N_("{field} 仅在{when}时填写"),
+    "past_date": N_("{field} 不能早于今天（{today}）"),
+    "future_date": N_("{field} 不能晚于今天（{today}）"),
+    "not_permitted": N_("{actor}（{role}）无权办理{township}的案件"),
+    "reviewer_role": N_("销号须由责任科室负责人、督导办负责人、组长或县级人员审核，{actor}（{role}）不能销号"),
+    "four_eyes": N_("销号须由另一人审核：{actor} 已记录{did}，不能再销号"),
+    "reassign_target": N_("只能改派给{township}的办案人员，{to} 不是"),
+    "unsigned": N_("该操作未签名（缺少办理人私钥）"),
+    "bad_signature": N_("签名无效"),
+    "stale_signature": N_("签名时间与服务器时间相差超过5分钟，请校准本机时间"),
+    "key_revoked": N_("{actor} 的密钥已被吊销"),
+    "stale_step": N_("案件已有新的变化（签名时为第 {seq} 步，现为第 {now} 步），请重新查看后再办理"),
+    "reassign_same": N_("案件已由 {to} 负责"),
 }
 
 
@@ -69,24 +44,38 @@ class CaseRuleViolation(Exception):
     """A business rule refused a step; raised by domain.rules, turned into ApplicationError by workflows."""
 
     def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(render(code, params, "en"))
+        # Not rendered here: workflows raise it, and the catalogue is a file the sandbox may not
+        # open. The edge renders the code and parameters in the reader's language.
+        super().__init__(f"{code} {params}")
         self.code = code
         self.params = params
 
 
-def _localise(value: Any, lang: str) -> Any:
-    index = 1 if lang == "en" else 0
-    if isinstance(value, str):
-        for table in (STEP_NAMES, STAGE_NAMES):
-            if value in table:
-                return table[value][index]
+_PARAM_CATEGORIES = {"stage": "stage", "expected": "stage", "role": "role", "kind": "kind", "did": "did"}
+
+
+def option_for(field: str) -> str:
+    """The option a person typed for a step's field: what a refusal names."""
+    return {"aid_items": "--aid", "measures": "--measure", "text": "TEXT"}.get(field, "--" + field.replace("_", "-"))
+
+
+def _localise(key: str, value: Any, lang: Lang) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key == "field":
+        return option_for(value)
+    if key == "when" and value == "finding=excluded":
+        return "--finding excluded"
+    if key == "step" and value in STEP_NAMES:
+        return translate(STEP_NAMES[value], lang)
+    if key in _PARAM_CATEGORIES:
+        return label(_PARAM_CATEGORIES[key], value, lang)
     return value
 
 
-def render(code: str, params: dict[str, Any], lang: str) -> str:
-    zh, en = RULE_MESSAGES.get(code, ("{code}", "{code}"))
-    template = en if lang == "en" else zh
-    localised = {k: _localise(v, lang) for k, v in params.items()}
+def render(code: str, params: dict[str, Any], lang: Lang) -> str:
+    template = translate(RULE_MESSAGES.get(code, "{code}"), lang)
+    localised = {k: _localise(k, v, lang) for k, v in params.items()}
     try:
         return template.format(code=code, **localised)
     except (KeyError, IndexError):

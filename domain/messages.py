@@ -1,211 +1,110 @@
-"""What baoxue says to people, in Chinese by default and English with BAOXUE_LANG=en.
-
-Shared by the server (which answers in the language each request asks for) and the officer's
-client; standard library only."""
+"""What baoxue says to people: the messages by key, in Chinese; English in the catalogue
+(domain/i18n.py). Shared by the server (which answers in each request's language) and the
+officer's client; standard library only."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import Literal
+from domain.i18n import N_, Lang, current_lang, set_lang, translate
 
-Lang = Literal["zh", "en"]
+__all__ = ["MESSAGES", "Lang", "current_lang", "set_lang", "t"]
 
-# Per request on the server (each request carries its reader's language), per process in a command.
-_lang: ContextVar[Lang] = ContextVar("baoxue_lang", default="zh")
-
-MESSAGES: dict[str, tuple[str, str]] = {
-    "already_running": (
-        "数据目录 {data_dir} 的本地服务已在运行（进程 {pid}）",
-        "the local stack for data dir {data_dir} is already running (pid {pid})",
+MESSAGES: dict[str, str] = {
+    "already_running": N_("数据目录 {data_dir} 的本地服务已在运行（进程 {pid}）"),
+    "port_taken": N_("端口 {port} 已被占用（{what}），请用 {option} 指定其他端口"),
+    "starting": N_("正在启动 {what} …"),
+    "started": N_("{what} 已就绪（{seconds:.1f} 秒）"),
+    "migrated": N_("数据库已迁移至 {revision}"),
+    "ready": N_("全部就绪。另开一个终端使用 baoxue 命令；按 Ctrl-C 停止。"),
+    "child_died": N_("{what} 已退出（代码 {code}），正在重启（第 {n} 次）"),
+    "stopping": N_("正在停止全部服务 …"),
+    "stopped": N_("已全部停止"),
+    "start_failed": N_("{what} 启动失败：{reason}；日志见 {log}"),
+    "stack_not_running": N_(
+        "本地服务未运行（数据目录 {data_dir}）：请先运行 baoxue up，或设置 BAOXUE_TEMPORAL_ADDRESS 和 BAOXUE_DATABASE_URL"
     ),
-    "port_taken": (
-        "端口 {port} 已被占用（{what}），请用 {option} 指定其他端口",
-        "port {port} is already in use ({what}); choose another with {option}",
+    "unknown_township": N_("未知乡镇（街道）：{name}；是否指：{suggestions}"),
+    "unknown_township_plain": N_("未知乡镇（街道）：{name}"),
+    "roster_ok": N_("花名册无误：{groups} 个组，{townships} 个乡镇（街道）"),
+    "roster_problems": N_("花名册 {path} 有 {n} 处问题："),
+    "file_missing": N_("文件不存在：{path}"),
+    "healthy": N_("健康"),
+    "unhealthy": N_("不健康"),
+    "actor_missing": N_("请用 --as 姓名 或 BAOXUE_ACTOR 指明办理人"),
+    "unknown_officer": N_("{name} 不是登记的人员（见 baoxue officer list）"),
+    "open_not_permitted": N_("{actor}（{role}）无权在 {township} 立案"),
+    "bad_id_number": N_("身份证号无效（{reason}）：{masked}"),
+    "bad_date": N_("{option} 日期格式应为 YYYY-MM-DD：{value}"),
+    "bad_value": N_("{option} 无效：{value}"),
+    "bad_input": N_("输入无效：{detail}"),
+    "unknown_campaign": N_("未知的排查活动：{name}（见 baoxue campaign list）"),
+    "no_campaign": N_("还没有排查活动：请先 baoxue campaign add FILE"),
+    "case_not_found": N_("找不到案件：{ref}"),
+    "case_opened": N_("已立案 {case_no}"),
+    "case_exists": N_("该儿童在本次排查中已有{kind}案件：{case_no}"),
+    "step_done": N_("{case_no}：{step}已记录，当前阶段 {stage}"),
+    "township_required": N_("办案人员须指定 --township"),
+    "township_not_allowed": N_("只有办案人员才指定 --township"),
+    "officer_saved": N_("已登记 {name}（{role}）"),
+    "officer_role_conflict": N_("{name} 在花名册中是 {roles}，不能登记为 {role}"),
+    "campaign_saved": N_("已登记排查活动 {name}"),
+    "campaign_file_bad": N_("排查活动文件有误：{detail}"),
+    "roster_reloaded": N_("花名册 {version}：已通知 {signalled} 件在办案件，{unchanged} 件无变化"),
+    "register_missing_columns": N_("{file} 缺少必需的列：{detail}"),
+    "register_unreadable": N_("无法读取 {file}：{detail}"),
+    "import_unchanged": N_("{file} 已导入过（内容相同），未作改动：{register}，{campaign}"),
+    "import_done": N_("已导入{register}（{campaign}）：{rows} 行，有效 {valid}，退回 {rejected}"),
+    "import_rejects": N_("退回行清单：{path}"),
+    "discover_needs_county": N_("比对立案须由县级人员执行，{actor}（{role}）不是"),
+    "discover_opening": N_("正在立案"),
+    "discover_summary": N_(
+        "{campaign}：疑似失学辍学 {dropout}，资助未落实 {funding}，残疾未安置 {disability}；退回行 {rejected}；名单：{path}"
     ),
-    "starting": ("正在启动 {what} …", "starting {what} …"),
-    "started": ("{what} 已就绪（{seconds:.1f} 秒）", "{what} ready ({seconds:.1f}s)"),
-    "migrated": ("数据库已迁移至 {revision}", "database migrated to {revision}"),
-    "ready": (
-        "全部就绪。另开一个终端使用 baoxue 命令；按 Ctrl-C 停止。",
-        "all ready. Use baoxue commands in another shell; Ctrl-C stops everything.",
+    "discover_applied": N_("新立案 {opened} 件，已有 {already} 件"),
+    "codec_server": N_("编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写"),
+    "codec_rotated": N_("已启用新密钥 {key}（{path}）；旧密钥保留用于解密。请重启 worker。"),
+    "read_not_permitted": N_("{actor}（{role}）无权查看案件 {case_no}"),
+    "township_not_permitted": N_("{actor}（{role}）无权查看 {township} 的案件"),
+    "admin_only": N_("仅系统管理员可执行，{actor}（{role}）不是"),
+    "not_signed_in": N_("尚未登录：请先运行 baoxue login --server 地址 --code 登记码"),
+    "identity_not_here": N_("本机档案中没有 {name} 的密钥（见 baoxue whoami；--as 只能选择本机已登录的身份）"),
+    "identity_ambiguous": N_("本机档案中有多个 {name}：请用 姓名@乡镇 指明（{candidates}）"),
+    "key_refused": N_("服务器拒绝了此密钥（未登记、已吊销或已被替换）：请重新登录"),
+    "request_replayed": N_("该请求已被使用过，拒绝重放"),
+    "request_stale": N_("请求时间与服务器时间相差超过5分钟，请校准本机时间"),
+    "code_invalid": N_("登记码无效或已过期（72小时内有效，仅可使用一次）"),
+    "server_unreachable": N_("无法连接服务器 {url}：{reason}"),
+    "no_server": N_("不知道服务器地址：请设置 BAOXUE_SERVER，或用 baoxue login --server 地址 登录"),
+    "officer_ambiguous": N_("有多位 {name}：请用 姓名@乡镇 或编号指明（{candidates}）"),
+    "officer_code": N_(
+        "已登记 {name}（{role}）。登记码 {code}（72小时内有效，仅可使用一次）；请本人运行：baoxue login --server {server} --code {code}"
     ),
-    "child_died": (
-        "{what} 已退出（代码 {code}），正在重启（第 {n} 次）",
-        "{what} exited (code {code}); restarting (attempt {n})",
-    ),
-    "stopping": ("正在停止全部服务 …", "stopping every service …"),
-    "stopped": ("已全部停止", "everything stopped"),
-    "start_failed": ("{what} 启动失败：{reason}；日志见 {log}", "{what} failed to start: {reason}; see {log}"),
-    "stack_not_running": (
-        "本地服务未运行（数据目录 {data_dir}）：请先运行 baoxue up，"
-        "或设置 BAOXUE_TEMPORAL_ADDRESS 和 BAOXUE_DATABASE_URL",
-        "the local stack is not running (data dir {data_dir}): run baoxue up first, "
-        "or set BAOXUE_TEMPORAL_ADDRESS and BAOXUE_DATABASE_URL",
-    ),
-    "unknown_township": (
-        "未知乡镇（街道）：{name}；是否指：{suggestions}",
-        "unknown township: {name}; did you mean: {suggestions}",
-    ),
-    "unknown_township_plain": ("未知乡镇（街道）：{name}", "unknown township: {name}"),
-    "roster_ok": (
-        "花名册无误：{groups} 个组，{townships} 个乡镇（街道）",
-        "roster is sound: {groups} groups, {townships} townships",
-    ),
-    "roster_problems": ("花名册 {path} 有 {n} 处问题：", "roster {path} has {n} problems:"),
-    "file_missing": ("文件不存在：{path}", "no such file: {path}"),
-    "healthy": ("健康", "healthy"),
-    "unhealthy": ("不健康", "unhealthy"),
-    "actor_missing": (
-        "请用 --as 姓名 或 BAOXUE_ACTOR 指明办理人",
-        "name the acting officer with --as NAME or BAOXUE_ACTOR",
-    ),
-    "unknown_officer": (
-        "{name} 不是登记的人员（见 baoxue officer list）",
-        "{name} is not a registered officer (see baoxue officer list)",
-    ),
-    "open_not_permitted": (
-        "{actor}（{role}）无权在 {township} 立案",
-        "{actor} ({role}) may not open cases in {township}",
-    ),
-    "bad_id_number": ("身份证号无效（{reason}）：{masked}", "invalid ID number ({reason}): {masked}"),
-    "bad_date": ("{option} 日期格式应为 YYYY-MM-DD：{value}", "{option} must be a date YYYY-MM-DD: {value}"),
-    "bad_value": ("{option} 无效：{value}", "invalid {option}: {value}"),
-    "bad_input": ("输入无效：{detail}", "invalid input: {detail}"),
-    "unknown_campaign": (
-        "未知的排查活动：{name}（见 baoxue campaign list）",
-        "unknown campaign: {name} (see baoxue campaign list)",
-    ),
-    "no_campaign": ("还没有排查活动：请先 baoxue campaign add FILE", "no campaign yet: baoxue campaign add FILE first"),
-    "case_not_found": ("找不到案件：{ref}", "no such case: {ref}"),
-    "case_opened": ("已立案 {case_no}", "opened case {case_no}"),
-    "case_exists": ("该儿童在本次排查中已有 {kind} 案件：{case_no}", "this child already has a {kind} case: {case_no}"),
-    "step_done": ("{case_no}：{step}已记录，当前阶段 {stage}", "{case_no}: {step} recorded; now at {stage}"),
-    "township_required": ("办案人员须指定 --township", "a case officer needs --township"),
-    "township_not_allowed": ("只有办案人员才指定 --township", "only a case officer has a --township"),
-    "officer_saved": ("已登记 {name}（{role}）", "registered {name} ({role})"),
-    "officer_role_conflict": (
-        "{name} 在花名册中是 {roles}，不能登记为 {role}",
-        "{name} is {roles} in the roster, not {role}",
-    ),
-    "campaign_saved": ("已登记排查活动 {name}", "campaign {name} saved"),
-    "campaign_file_bad": ("排查活动文件有误：{detail}", "campaign file is not valid: {detail}"),
-    "roster_reloaded": (
-        "花名册 {version}：已通知 {signalled} 件在办案件，{unchanged} 件无变化",
-        "roster {version}: {signalled} open cases told, {unchanged} unchanged",
-    ),
-    "register_missing_columns": ("{file} 缺少必需的列：{detail}", "{file} lacks required columns: {detail}"),
-    "register_unreadable": ("无法读取 {file}：{detail}", "cannot read {file}: {detail}"),
-    "import_unchanged": (
-        "{file} 已导入过（内容相同），未作改动：{register}，{campaign}",
-        "{file} was imported before (same content); nothing changed: {register}, {campaign}",
-    ),
-    "import_done": (
-        "已导入{register}（{campaign}）：{rows} 行，有效 {valid}，退回 {rejected}",
-        "imported {register} ({campaign}): {rows} rows, {valid} valid, {rejected} rejected",
-    ),
-    "import_rejects": ("退回行清单：{path}", "rejected rows: {path}"),
-    "discover_needs_county": (
-        "比对立案须由县级人员执行，{actor}（{role}）不是",
-        "discovery opens cases as a county officer; {actor} ({role}) is not",
-    ),
-    "discover_opening": ("正在立案", "opening cases"),
-    "discover_summary": (
-        "{campaign}：疑似失学辍学 {dropout}，资助未落实 {funding}，残疾未安置 {disability}；"
-        "退回行 {rejected}；名单：{path}",
-        "{campaign}: suspected dropout {dropout}, funding {funding}, disability {disability}; "
-        "rejected rows {rejected}; list: {path}",
-    ),
-    "discover_applied": ("新立案 {opened} 件，已有 {already} 件", "opened {opened} cases, {already} already open"),
-    "codec_server": (
-        "编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写",
-        "codec server: {url} (token {token}); set it as the web UI's codec server",
-    ),
-    "codec_rotated": (
-        "已启用新密钥 {key}（{path}）；旧密钥保留用于解密。请重启 worker。",
-        "new active key {key} ({path}); old keys kept for reading. Restart the workers.",
-    ),
-    "read_not_permitted": ("{actor}（{role}）无权查看案件 {case_no}", "{actor} ({role}) may not see case {case_no}"),
-    "township_not_permitted": (
-        "{actor}（{role}）无权查看 {township} 的案件",
-        "{actor} ({role}) may not see cases of {township}",
-    ),
-    "admin_only": (
-        "仅系统管理员可执行，{actor}（{role}）不是",
-        "administrators only; {actor} ({role}) is not",
-    ),
-    "not_signed_in": (
-        "尚未登录：请先运行 baoxue login --server 地址 --code 登记码",
-        "not signed in: run baoxue login --server URL --code CODE first",
-    ),
-    "identity_not_here": (
-        "本机档案中没有 {name} 的密钥（见 baoxue whoami；--as 只能选择本机已登录的身份）",
-        "this profile holds no key for {name} (see baoxue whoami; --as only chooses among identities signed in here)",
-    ),
-    "identity_ambiguous": (
-        "本机档案中有多个 {name}：请用 姓名@乡镇 指明（{candidates}）",
-        "this profile holds several {name}: say NAME@TOWNSHIP ({candidates})",
-    ),
-    "key_refused": (
-        "服务器拒绝了此密钥（未登记、已吊销或已被替换）：请重新登录",
-        "the server refused this key (unknown, revoked or replaced): sign in again",
-    ),
-    "request_replayed": ("该请求已被使用过，拒绝重放", "this request was seen before; a replay is refused"),
-    "request_stale": (
-        "请求时间与服务器时间相差超过5分钟，请校准本机时间",
-        "the request's time is more than 5 minutes from the server's; check this machine's clock",
-    ),
-    "code_invalid": (
-        "登记码无效或已过期（72小时内有效，仅可使用一次）",
-        "the code is invalid or expired (72 h, single use)",
-    ),
-    "server_unreachable": ("无法连接服务器 {url}：{reason}", "cannot reach the server {url}: {reason}"),
-    "no_server": (
-        "不知道服务器地址：请设置 BAOXUE_SERVER，或用 baoxue login --server 地址 登录",
-        "no server known: set BAOXUE_SERVER or sign in with baoxue login --server URL",
-    ),
-    "officer_ambiguous": (
-        "有多位 {name}：请用 姓名@乡镇 或编号指明（{candidates}）",
-        "several officers are called {name}: say NAME@TOWNSHIP or the id ({candidates})",
-    ),
-    "officer_code": (
-        "已登记 {name}（{role}）。登记码 {code}（72小时内有效，仅可使用一次）；"
-        "请本人运行：baoxue login --server {server} --code {code}",
-        "registered {name} ({role}). Code {code} (72 h, single use); "
-        "they run: baoxue login --server {server} --code {code}",
-    ),
-    "officer_revoked": ("已吊销 {name} 的密钥", "revoked the key of {name}"),
-    "logged_in": ("已登录：{name}（{role}），服务器 {server}", "signed in as {name} ({role}) at {server}"),
-    "logged_out": ("已从本机档案移除 {name} 的密钥", "removed the key of {name} from this profile"),
-    "missing_key_setting": (
-        "缺少密钥，无法启动：{detail}（设置 {setting}）",
-        "a key is missing; not starting: {detail} ({setting})",
-    ),
-    "county_only": ("仅县级人员可查看，{actor}（{role}）不是", "county officers only; {actor} ({role}) is not"),
-    "reveal_not_permitted": (
-        "{actor}（{role}）无权查看案件 {case_no} 的完整姓名和身份证号",
-        "{actor} ({role}) may not reveal the name and ID number of case {case_no}",
-    ),
-    "purpose_required": ("查看完整信息须用 --purpose 说明用途", "--reveal needs --purpose TEXT"),
-    "retention_done": (
-        "已匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人",
-        "anonymised {cases} cases closed over {days} days ago, {students} children",
-    ),
-    "retention_dry": (
-        "（试运行）将匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人",
-        "(dry run) would anonymise {cases} cases closed over {days} days ago, {students} children",
-    ),
-    "unexpected": ("意外错误：{error}", "unexpected error: {error}"),
+    "officer_revoked": N_("已吊销 {name} 的密钥"),
+    "logged_in": N_("已登录：{name}（{role}），服务器 {server}"),
+    "logged_out": N_("已从本机档案移除 {name} 的密钥"),
+    "missing_key_setting": N_("缺少密钥，无法启动：{detail}（设置 {setting}）"),
+    "county_only": N_("仅县级人员可查看，{actor}（{role}）不是"),
+    "reveal_not_permitted": N_("{actor}（{role}）无权查看案件 {case_no} 的完整姓名和身份证号"),
+    "purpose_required": N_("查看完整信息须用 --purpose 说明用途（至少 {minimum} 个字）"),
+    "retention_done": N_("已匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),
+    "retention_dry": N_("（试运行）将匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),
+    "count_cases": N_("共 {n} 件"),
+    "text_too_long": N_("{option} 太长：{length} 字，最多 {limit} 字"),
+    "child_not_born": N_("出生日期 {born} 晚于今天：请核对身份证号"),
+    "child_age": N_("按排查基准日 {reference} 计算该儿童 {age} 周岁，此类案件只受理 {low}–{high} 周岁"),
+    "child_held_elsewhere": N_("该儿童的同类案件已由其他乡镇（街道）立案，您无权查看：请与县级联系"),
+    "open_mismatch": N_("注意：已有案件 {case_no} 中该儿童的{fields}与本次输入不同（已记入审计）"),
+    "mismatch_name": N_("姓名"),
+    "mismatch_township": N_("乡镇（街道）"),
+    "target_after_deadline": N_("注意：目标日期 {target} 晚于清零期限 {deadline}，本案将错过清零期限"),
+    "count_rows": N_("共 {n} 条"),
+    "whoami": N_("{name}（{role}{where}）  {server}"),
+    "usage_error": N_("{message}（用法见 {command} --help）"),
+    "undecodable_input": N_("输入含有无法识别的字符：请使用 UTF-8 编码"),
+    "bad_setting": N_("设置 {setting} 无效：{value}（应为 {expected}）"),
+    "unexpected": N_("意外错误：{error}"),
 }
 
 
-def current_lang() -> Lang:
-    return _lang.get()
-
-
-def set_lang(lang: Lang) -> None:
-    _lang.set(lang)
-
-
 def t(key: str, **params: object) -> str:
-    zh, en = MESSAGES[key]
-    return (en if _lang.get() == "en" else zh).format(**params)
+    """The message `key` in the current language, its parameters filled in."""
+    return translate(MESSAGES[key]).format(**params)

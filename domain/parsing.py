@@ -10,8 +10,11 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
 
-from domain.id_number import IdNumberError, mask_id_number, normalise_id_number
-from domain.messages import Lang, current_lang, t
+from domain.beijing import china_midnight
+from domain.errors import option_for
+from domain.i18n import N_, Lang, current_lang, translate
+from domain.id_number import IdNumberError, age_on, birth_date_of, mask_id_number, normalise_id_number
+from domain.messages import t
 
 
 class InputError(ValueError):
@@ -24,17 +27,16 @@ class InputError(ValueError):
         self.message = message
 
 
-_ID_REASONS: dict[str, tuple[str, str]] = {
-    "length": ("应为18位", "must be 18 characters"),
-    "characters": ("只能是数字，末位可为X", "digits only, the last may be X"),
-    "birth_date": ("出生日期不存在", "the birth date does not exist"),
-    "check_digit": ("校验码不符", "the check digit does not match"),
+_ID_REASONS: dict[str, str] = {
+    "length": N_("应为18位"),
+    "characters": N_("只能是数字，末位可为X"),
+    "birth_date": N_("出生日期不存在"),
+    "check_digit": N_("校验码不符"),
 }
 
 
 def id_reason(code: str, lang: Lang) -> str:
-    zh, en = _ID_REASONS.get(code, (code, code))
-    return en if lang == "en" else zh
+    return translate(_ID_REASONS.get(code, code), lang)
 
 
 def parse_id_number(raw: str) -> str:
@@ -72,7 +74,7 @@ def parse_choice(enum: type[E], value: str | None, option: str) -> E | None:
 def parse_since(value: str | None, option: str = "--since") -> dt.datetime | None:
     """A day as its first moment in China time (officials mean their own midnight)."""
     day = parse_date(value, option)
-    return dt.datetime.combine(day, dt.time(), dt.timezone(dt.timedelta(hours=8))) if day else None
+    return china_midnight(day) if day else None
 
 
 def parse_aid(values: list[str]) -> list[dict[str, str]]:
@@ -108,3 +110,47 @@ def parse_bool(value: str | None, option: str) -> bool | None:
     if lowered in ("no", "n", "false", "0", "否"):
         return False
     raise InputError(t("bad_value", option=option, value=f"{value} (yes|no)"))
+
+
+MAX_TEXT = 4000
+MIN_PURPOSE = 4
+AGE_LIMITS: dict[str, tuple[int, int]] = {"dropout": (6, 16), "disability": (6, 16), "funding": (3, 25)}
+"""Ages in full years on the campaign's reference date: the notice's 6–16 for school-age children;
+students of formerly poor households from preschool to higher education."""
+
+
+def check_text(value: object, option: str, limit: int = MAX_TEXT) -> None:
+    """Free text (a note, a reason, evidence…) of at most `limit` characters, also inside lists."""
+    if isinstance(value, str) and len(value) > limit:
+        raise InputError(t("text_too_long", option=option, limit=limit, length=len(value)))
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            check_text(item, option, limit)
+    if isinstance(value, dict):
+        for item in value.values():
+            check_text(item, option, limit)
+
+
+def check_fields(fields: dict[str, object]) -> None:
+    for key, value in fields.items():
+        check_text(value, option_for(key))
+
+
+def check_purpose(purpose: str | None) -> str:
+    text = (purpose or "").strip()
+    if len(text) < MIN_PURPOSE:
+        raise InputError(t("purpose_required", minimum=MIN_PURPOSE))
+    check_text(text, "--purpose")
+    return text
+
+
+def check_age(kind: str, id_number: str, *, reference: dt.date, today: dt.date) -> int:
+    """The child's age on the reference date, if a case of this kind may be opened for them."""
+    born = birth_date_of(id_number)
+    if born > today:
+        raise InputError(t("child_not_born", born=born.isoformat()))
+    age = age_on(id_number, reference)
+    low, high = AGE_LIMITS.get(kind, (0, 200))
+    if not low <= age <= high:
+        raise InputError(t("child_age", age=age, reference=reference.isoformat(), low=low, high=high))
+    return age

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.errors import STAGE_NAMES
+from domain.beijing import beijing_iso, shown
+from domain.labels import label
 
 LEVEL_NAMES = {0: "办案人员", 1: "责任科室（抄送片区督导办）", 2: "责任组长"}
 
 
 def how_late(seconds: int) -> str:
+    """As people say it: `已逾期 2天3小时`, `已逾期 5分钟`; at the due time itself, `已到期`."""
     days, rest = divmod(max(0, seconds), 86400)
     hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{minutes}分钟" if minutes else ""]
-    text = "".join(parts)
-    return text or f"{secs}秒"
+    minutes = rest // 60
+    if not (days or hours or minutes):
+        return "已到期"
+    parts = [
+        f"{days}天" if days else "",
+        f"{hours}小时" if hours and days < 3 else "",
+        f"{minutes}分钟" if minutes and not days else "",
+    ]
+    return "已逾期 " + "".join(parts)
 
 
 def reminder_title(level: int) -> str:
@@ -32,14 +39,14 @@ def reminder_text(
     overdue_seconds: int,
     deadline: dt.datetime | None = None,
 ) -> str:
-    stage_name = STAGE_NAMES.get(stage, (stage, stage))[0]
+    stage_name = label("stage", stage)
     if reason == "clearance_deadline":
-        when = deadline.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") if deadline else ""
+        when = shown(beijing_iso(deadline)) if deadline else ""
         return (
             f"【{reminder_title(level)}】案件 {case_no}（{township}，{stage_name}阶段）未在清零期限 {when} 前销号，"
             "已升级至责任组长，请立即督办。"
         )
     return (
-        f"【{reminder_title(level)}】案件 {case_no}（{township}，{stage_name}阶段）已逾期 {how_late(overdue_seconds)}，"
+        f"【{reminder_title(level)}】案件 {case_no}（{township}，{stage_name}阶段）{how_late(overdue_seconds)}，"
         "请尽快办理。"
     )

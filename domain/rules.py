@@ -8,7 +8,7 @@ import json
 
 from domain.actors import Actor
 from domain.case import CaseState
-from domain.enums import REVIEWER_ROLES, CaseKind, Finding, Role, Stage
+from domain.enums import REVIEWER_ROLES, CaseKind, Finding, Outcome, Role, Stage
 from domain.errors import CaseRuleViolation
 from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
 from domain.steps import CloseInput, ConfirmInput, PlanInput, ReassignInput, StepInput, VisitInput
@@ -144,7 +144,8 @@ def check_close(state: CaseState, close: CloseInput) -> None:
     if close.actor.role not in REVIEWER_ROLES:
         raise CaseRuleViolation("reviewer_role", actor=close.actor.name, role=close.actor.role.value)
     if state.confirmed_by is not None and close.actor.name == state.confirmed_by:
-        raise CaseRuleViolation("four_eyes", actor=close.actor.name)
+        did = "excluded" if state.outcome == Outcome.excluded else "confirmed"
+        raise CaseRuleViolation("four_eyes", actor=close.actor.name, did=did)
 
 
 def check_reassign(state: CaseState, reassign: ReassignInput) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+from domain.beijing import BEIJING as CHINA
 
 
 class WorkCalendar(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.beijing import beijing_iso
 from ledger.models import AuditEntry
 from ledger.personal import PersonalDataCipher
 
@@ -67,7 +68,7 @@ def entries(
             purpose = cipher.decrypt(entry.purpose_enc, context=audit_context("purpose"))
         rows.append(
             {
-                "at": entry.at.isoformat(),
+                "at": beijing_iso(entry.at),
                 "actor": entry.actor,
                 "role": entry.role,
                 "action": entry.action,

@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from domain.beijing import BEIJING
 from domain.case import workflow_id_for
 from domain.id_number import mask_id_number
 from ledger.models import Case, CaseEventRow, Student
@@ -70,7 +71,7 @@ def reserve_case(
         return Reservation(existing, created=False)
     case_id = case_id_for(campaign=campaign, kind=kind, child_key=cipher.child_key(id_number))
     number = session.scalar(text("SELECT nextval('case_no_seq')"))
-    year = now.astimezone(dt.timezone(dt.timedelta(hours=8))).year
+    year = now.astimezone(BEIJING).year
     inserted = session.execute(
         insert(Case)
         .values(
@@ -102,6 +103,24 @@ def _case_of(session: Session, *, campaign: str, kind: str, student_id: uuid.UUI
     return session.scalars(
         select(Case).where(Case.campaign == campaign, Case.kind == kind, Case.student_id == student_id)
     ).one_or_none()
+
+
+def existing_case(
+    session: Session, *, cipher: PersonalDataCipher, campaign: str, kind: str, id_number: str
+) -> tuple[Case, str | None] | None:
+    """This child's case of this kind in this campaign, with the name the ledger knows them by."""
+    child_key = cipher.child_key(id_number)
+    found = session.execute(
+        select(Case, Student)
+        .join(Student, Student.id == Case.student_id)
+        .where(Student.child_key == child_key, Case.campaign == campaign, Case.kind == kind)
+    ).first()
+    if found is None:
+        return None
+    case, student = found
+    if not student.name_enc:  # anonymised by retention
+        return case, None
+    return case, cipher.decrypt(student.name_enc, context=f"student:{child_key}:name")
 
 
 def find_case(session: Session, *, ref: str) -> Case | None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from domain.beijing import beijing_iso
 from ledger.models import Case, CaseEventRow, Notification
 
 
@@ -62,7 +63,7 @@ def list_escalations(session: Session, *, where: EscalationFilter) -> list[dict[
                 "reason": payload.get("reason"),
                 "recipients": payload.get("recipients", []),
                 "roster_version": payload.get("roster_version"),
-                "at": event.at.isoformat(),
+                "at": beijing_iso(event.at),
                 "delivered": bool(total) and total == sent_count,
             }
         )
@@ -92,8 +93,8 @@ def list_notifications(
             "attempts": row.attempts,
             "last_error": row.last_error,
             "message": row.message,
-            "created_at": row.created_at.isoformat(),
-            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "created_at": beijing_iso(row.created_at),
+            "sent_at": beijing_iso(row.sent_at),
         }
         for row, case_no, township in session.execute(query)
     ]

@@ -136,9 +136,10 @@ def import_register(
         ],
     )
     base = reports_dir(ctx) / f"import-{campaign.name}-{kind.value}-{_stamp()}"
-    rejects = base.with_name(base.name + ".rejects.csv")
-    write_rejects(rejects, parsed)
-    summary.rejects_file = str(rejects)
+    if parsed.rejected_rows:
+        rejects = base.with_name(base.name + ".rejects.csv")
+        write_rejects(rejects, parsed)
+        summary.rejects_file = str(rejects)
     report = base.with_name(base.name + ".report.json")
     report.write_text(
         json.dumps({k: v for k, v in summary.__dict__.items() if k != "rejected"}, ensure_ascii=False, indent=2),

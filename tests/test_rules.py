@@ -101,4 +101,4 @@ def test_four_eyes_and_reviewer_role() -> None:
 def test_messages_in_both_languages() -> None:
     params = {"step": "plan", "stage": "home_visit", "expected": "return_plan"}
     assert "入户走访" in render("wrong_stage", params, "zh")
-    assert "home_visit" in render("wrong_stage", params, "en")
+    assert "home visit" in render("wrong_stage", params, "en")

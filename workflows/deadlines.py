@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.work_calendar import CHINA, WorkCalendar, add_working_time
+from domain.beijing import china_today
+from domain.work_calendar import WorkCalendar, add_working_time
 
-
-def china_today(now: dt.datetime) -> dt.date:
-    return now.astimezone(CHINA).date()
+__all__ = ["china_today", "due_after"]
 
 
 def due_after(start: dt.datetime, duration: dt.timedelta | None, calendar: WorkCalendar | None) -> dt.datetime | None:

@@ -1,0 +1,92 @@
+"""What a step recorded, as people read it: field names and values in the reader's language,
+times in Beijing time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.beijing import shown
+from domain.i18n import N_, translate
+from domain.labels import label
+
+FIELD_LABELS: dict[str, str] = {
+    "village": N_("村（社区）"),
+    "school": N_("学校"),
+    "reason": N_("原因"),
+    "finding": N_("结论"),
+    "exclude_reason": N_("排除原因"),
+    "note": N_("备注"),
+    "visited_on": N_("走访日期"),
+    "dropout_reason": N_("辍学原因"),
+    "disability_category": N_("残疾类别"),
+    "can_attend": N_("能否到校"),
+    "household_verified": N_("家庭已核实"),
+    "education_level": N_("教育阶段"),
+    "aid_due": N_("应享受资助"),
+    "target_date": N_("目标日期"),
+    "placement": N_("安置去向"),
+    "arrangement": N_("安置方式"),
+    "aid_items": N_("资助项目"),
+    "channel": N_("发放渠道"),
+    "procedure": N_("办理程序"),
+    "measures": N_("帮扶措施"),
+    "responsible": N_("责任人"),
+    "evidence": N_("佐证资料"),
+    "on": N_("日期"),
+    "delivered_to": N_("发放至"),
+    "by": N_("办理人"),
+    "at": N_("时间"),
+    "text": N_("内容"),
+    "from": N_("原"),
+    "to": N_("改为"),
+    "level": N_("级别"),
+    "recipients": N_("接收人"),
+    "assigned_officer": N_("办案人员"),
+    "overdue_seconds": N_("逾期"),
+    "due_at": N_("期限"),
+    "deadline": N_("清零期限"),
+    "roster_version": N_("花名册版本"),
+    "source": N_("来源"),
+    "rows": N_("登记表行"),
+}
+VALUE_CATEGORIES = {
+    "finding": "finding",
+    "exclude_reason": "exclude_reason",
+    "placement": "placement",
+    "arrangement": "arrangement",
+    "education_level": "education_level",
+    "channel": "channel",
+    "delivered_to": "channel",
+    "reason": "escalation_reason",
+}
+TIME_FIELDS = {"at", "due_at", "deadline"}
+
+
+def shown_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return translate(N_("是")) if value else translate(N_("否"))
+    if key in TIME_FIELDS and isinstance(value, str):
+        return shown(value)
+    if key in VALUE_CATEGORIES and isinstance(value, str):
+        return label(VALUE_CATEGORIES[key], value)
+    if isinstance(value, list):
+        return "、".join(shown_value(key, item) for item in value)
+    if isinstance(value, dict):
+        if {"item", "amount"} <= set(value):
+            return f"{value['item']} {value['amount']}"
+        if {"name", "role"} <= set(value):
+            return f"{value['name']}（{value['role']}）"
+        return "；".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def shown_details(details: dict[str, Any] | None, *, skip: frozenset[str] = frozenset()) -> str:
+    """`结论=确认；备注=入户走访`, leaving out what is empty."""
+    if not details:
+        return ""
+    parts = []
+    for key, value in details.items():
+        if key in skip or value in (None, [], "", {}):
+            continue
+        parts.append(f"{translate(FIELD_LABELS[key]) if key in FIELD_LABELS else key}：{shown_value(key, value)}")
+    return "；".join(parts)

@@ -1,0 +1,120 @@
+"""How the fixed vocabulary reads to people: every kind, stage, role, outcome and reason value in
+Chinese (English in the catalogue). JSON keeps the values; tables, messages and reminders show
+these. Standard library only."""
+
+from __future__ import annotations
+
+from domain.i18n import N_, Lang, translate
+
+LABELS: dict[str, dict[str, str]] = {
+    "kind": {"dropout": N_("失学辍学"), "disability": N_("残疾儿童"), "funding": N_("资助落实")},
+    "stage": {
+        "discovery": N_("发现"),
+        "home_visit": N_("入户走访"),
+        "return_plan": N_("制定复学方案"),
+        "return_confirmation": N_("复学确认"),
+        "closure": N_("审核销号"),
+        "closed": N_("已销号"),
+    },
+    "role": {
+        "case_officer": N_("办案人员"),
+        "section_chief": N_("责任科室负责人"),
+        "office_head": N_("督导办负责人"),
+        "group_leader": N_("责任组长"),
+        "county": N_("县级"),
+        "admin": N_("系统管理员"),
+    },
+    "outcome": {
+        "returned": N_("已复学"),
+        "arranged": N_("已安置"),
+        "aid_delivered": N_("资助已落实"),
+        "excluded": N_("已排除"),
+    },
+    "finding": {"confirmed": N_("确认"), "excluded": N_("排除")},
+    "did": {"confirmed": N_("复学确认"), "excluded": N_("排除")},
+    "exclude_reason": {
+        "enrolled_elsewhere": N_("已在他处就读"),
+        "moved_out": N_("已迁出本县"),
+        "deceased": N_("已死亡"),
+        "over_age": N_("超龄"),
+        "duplicate": N_("重复"),
+        "other": N_("其他"),
+    },
+    "placement": {
+        "original_school": N_("回原校"),
+        "transfer": N_("转学"),
+        "vocational": N_("职业学校"),
+        "special_school": N_("特殊教育学校"),
+    },
+    "arrangement": {
+        "inclusive_class": N_("随班就读"),
+        "special_school": N_("特殊教育学校"),
+        "home_delivery": N_("送教上门"),
+        "suspension": N_("休学"),
+        "deferral": N_("缓学"),
+    },
+    "education_level": {
+        "preschool": N_("学前教育"),
+        "compulsory": N_("义务教育"),
+        "senior_high": N_("普通高中"),
+        "higher": N_("高等教育"),
+        "vocational": N_("职业教育"),
+    },
+    "channel": {"school": N_("到校"), "household": N_("到户"), "person": N_("到人")},
+    "event": {
+        "opened": N_("立案"),
+        "visited": N_("走访"),
+        "planned": N_("复学方案"),
+        "confirmed": N_("复学确认"),
+        "closed": N_("销号"),
+        "reassigned": N_("改派"),
+        "noted": N_("备注"),
+        "escalated": N_("督办"),
+        "roster_changed": N_("责任链变更"),
+    },
+    "escalation_reason": {"overdue": N_("逾期"), "clearance_deadline": N_("清零期限已到")},
+    "status": {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")},
+    "outcome_of_access": {"ok": N_("允许"), "denied": N_("拒绝")},
+    "action": {
+        "show": N_("查看"),
+        "reveal": N_("完整查看"),
+        "history": N_("历史"),
+        "cases": N_("案件列表"),
+        "escalations": N_("督办"),
+        "audit": N_("审计"),
+        "retention": N_("匿名化"),
+        "step": N_("办理"),
+        "visit": N_("走访"),
+        "plan": N_("复学方案"),
+        "confirm": N_("复学确认"),
+        "close": N_("销号"),
+        "reassign": N_("改派"),
+        "note": N_("备注"),
+        "open": N_("立案"),
+        "open_mismatch": N_("立案（信息不符）"),
+        "officer_add": N_("登记人员"),
+        "officer_revoke": N_("吊销密钥"),
+        "officer_rename": N_("人员改名"),
+        "campaign_add": N_("新增排查活动"),
+        "roster_reload": N_("花名册重载"),
+        "import": N_("导入登记表"),
+        "discover": N_("比对"),
+        "discover_apply": N_("比对立案"),
+    },
+    "register": {
+        "household": N_("户籍"),
+        "enrollment": N_("学籍"),
+        "alleviated": N_("脱贫户学生"),
+        "aid": N_("资助发放"),
+        "disability": N_("残疾儿童"),
+    },
+    "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
+}
+
+
+def label(category: str, value: str | None, lang: Lang | None = None) -> str:
+    """The value as people read it; an unknown value is shown as it is."""
+    if value is None:
+        return ""
+    text = LABELS.get(category, {}).get(value)
+    return translate(text, lang) if text else value
