@@ -12,6 +12,7 @@ from api.auth import context_of, signed_in
 from domain.actors import Actor
 from domain.beijing import beijing_iso, beijing_json, china_midnight, china_today, shown
 from domain.enums import CaseKind, Role, Stage
+from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
 from domain.scope import may_reveal
@@ -110,8 +111,18 @@ def _already_open(
     return answer
 
 
-def _case_for(ctx: Context, actor: Actor, ref: str, action: str) -> Case:
+def _case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool = False) -> Case:
+    """The case, if the reader may see it; for a step (`acting`) the refusal says that the officer
+    has no right to act in the case's township."""
     case = find_case_or_exit(ctx, ref)
+    if acting:
+        scope = scope_of(ctx, actor)
+        if scope is not None and case.township not in scope:
+            role = label("role", actor.role.value)
+            raise refuse(
+                ctx, actor, action, case, t("act_not_permitted", actor=actor.name, role=role, township=case.township)
+            )
+        return case
     require_case_access(ctx, actor, case, action)
     return case
 
@@ -120,7 +131,7 @@ def _case_for(ctx: Context, actor: Actor, ref: str, action: str) -> Case:
 async def step_context(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
     """What an officer's client signs a step against: the case's id and its current sequence number."""
     ctx = context_of(request)
-    case = _case_for(ctx, actor, ref, "step")
+    case = _case_for(ctx, actor, ref, "step", acting=True)
     return {"case_id": str(case.id), "case_no": case.case_no, "stage": case.stage, "last_seq": case.last_seq}
 
 
@@ -146,7 +157,7 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     model = STEP_MODELS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
-    case = _case_for(ctx, actor, ref, step_name)
+    case = _case_for(ctx, actor, ref, step_name, acting=True)
     if step_name == "reassign":
         _resolved_target(ctx, body.fields)
     check_fields(body.fields)
@@ -264,7 +275,7 @@ async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) 
     purpose = check_purpose(body.purpose)
     case = _case_for(ctx, actor, ref, "reveal")
     if not may_reveal(actor, township=case.township, chain=case.chain or {}):
-        reason = t("reveal_not_permitted", actor=actor.name, role=actor.role.value, case_no=case.case_no)
+        reason = t("reveal_not_permitted", actor=actor.name, role=label("role", actor.role.value), case_no=case.case_no)
         raise refuse(ctx, actor, "reveal", case, reason)
     return _shown_case(ctx, actor, case, reveal=True, purpose=purpose)
 
@@ -330,5 +341,7 @@ def _require_group_access(ctx: Context, actor: Actor, group: int) -> None:
     if not townships:
         raise BadInput(t("bad_value", option="--group", value=str(group)))
     if scope is not None and not townships & scope and actor.role != Role.county:
-        reason = t("township_not_permitted", actor=actor.name, role=actor.role.value, township=f"{group}组")
+        reason = t(
+            "township_not_permitted", actor=actor.name, role=label("role", actor.role.value), township=f"{group}组"
+        )
         raise refuse(ctx, actor, "cases", None, reason)

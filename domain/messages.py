@@ -31,7 +31,7 @@ MESSAGES: dict[str, str] = {
     "unhealthy": N_("不健康"),
     "actor_missing": N_("请用 --as 姓名 或 BAOXUE_ACTOR 指明办理人"),
     "unknown_officer": N_("{name} 不是登记的人员（见 baoxue officer list）"),
-    "open_not_permitted": N_("{actor}（{role}）无权在 {township} 立案"),
+    "open_not_permitted": N_("{actor}（{role}）无权在{township}立案"),
     "bad_id_number": N_("身份证号无效（{reason}）：{masked}"),
     "bad_date": N_("{option} 日期格式应为 YYYY-MM-DD：{value}"),
     "bad_value": N_("{option} 无效：{value}"),
@@ -57,13 +57,14 @@ MESSAGES: dict[str, str] = {
     "discover_needs_county": N_("比对立案须由县级人员执行，{actor}（{role}）不是"),
     "discover_opening": N_("正在立案"),
     "discover_summary": N_(
-        "{campaign}：疑似失学辍学 {dropout}，资助未落实 {funding}，残疾未安置 {disability}；退回行 {rejected}；名单：{path}"
+        "{campaign}：疑似失学辍学 {dropout}，资助未落实 {funding}，残疾未安置 {disability}；退回行 {rejected}\n名单：{path}"
     ),
     "discover_applied": N_("新立案 {opened} 件，已有 {already} 件"),
     "codec_server": N_("编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写"),
     "codec_rotated": N_("已启用新密钥 {key}（{path}）；旧密钥保留用于解密。请重启 worker。"),
+    "act_not_permitted": N_("{actor}（{role}）无权办理{township}的案件"),
     "read_not_permitted": N_("{actor}（{role}）无权查看案件 {case_no}"),
-    "township_not_permitted": N_("{actor}（{role}）无权查看 {township} 的案件"),
+    "township_not_permitted": N_("{actor}（{role}）无权查看{township}的案件"),
     "admin_only": N_("仅系统管理员可执行，{actor}（{role}）不是"),
     "not_signed_in": N_("尚未登录：请先运行 baoxue login --server 地址 --code 登记码"),
     "identity_not_here": N_("本机档案中没有 {name} 的密钥（见 baoxue whoami；--as 只能选择本机已登录的身份）"),

@@ -7,6 +7,7 @@ import structlog
 
 from domain.actors import Actor
 from domain.enums import Role
+from domain.labels import label
 from domain.messages import t
 from domain.scope import townships_in_scope
 from ledger.audit import record
@@ -62,7 +63,7 @@ def require_case_access(ctx: Context, actor: Actor, case: Case, action: str) -> 
             actor,
             action,
             case,
-            t("read_not_permitted", actor=actor.name, role=actor.role.value, case_no=case.case_no),
+            t("read_not_permitted", actor=actor.name, role=label("role", actor.role.value), case_no=case.case_no),
         )
 
 
@@ -74,7 +75,7 @@ def require_township_access(ctx: Context, actor: Actor, township: str, action: s
             actor,
             action,
             None,
-            t("township_not_permitted", actor=actor.name, role=actor.role.value, township=township),
+            t("township_not_permitted", actor=actor.name, role=label("role", actor.role.value), township=township),
         )
 
 

@@ -25,6 +25,7 @@ from domain.campaign import CampaignSpec
 from domain.case import CaseStart, CaseState
 from domain.enums import CaseKind, Role, Stage
 from domain.errors import render
+from domain.labels import label
 from domain.messages import current_lang, t
 from domain.rules import may_act
 from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, registry_key
@@ -96,7 +97,9 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
     chain = ctx.chain(request.township)
     names = {chain.section_chief, chain.office_head, chain.group_leader}
     if not may_act(actor, township=chain.township, chain_names=names):
-        raise Refused(t("open_not_permitted", actor=actor.name, role=actor.role.value, township=chain.township))
+        raise Refused(
+            t("open_not_permitted", actor=actor.name, role=label("role", actor.role.value), township=chain.township)
+        )
     opener = opener or await prepare_opener(ctx, request.campaign)
     campaign = opener.campaign
     now = dt.datetime.now(dt.UTC)

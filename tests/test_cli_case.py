@@ -317,7 +317,8 @@ def test_scope_reveal_and_audit(stack: RunningStack) -> None:
     revealed = stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "核对学籍", "--json", actor="陈明凡")
     assert revealed.code == 0, revealed.stderr
     assert revealed.json()["child"] == {"name": "钱多多", "id_number": child}
-    assert stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "x", actor="谢德良").code == 3
+    assert stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "核对学籍信息", actor="谢德良").code == 3
+    assert stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "看看", actor="陈明凡").code == 2
     assert stack.baoxue("case", "show", case_no, "--reveal", actor="陈明凡").code == 2
 
     log = stack.baoxue("audit", "--case", case_no, "--json").json()

@@ -106,14 +106,21 @@ def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
                 f"走访{MARKER_NAME}，身份证{MARKER_ID}",
             ),
             ("case", "note", case_no, f"{MARKER_NAME}的家长外出"),
-            ("case", "show", case_no),
-            ("case", "show", case_no, "--json"),
             ("cases", "--json"),
             ("escalations", "--json"),
         ):
             done = stack.baoxue(*args, actor=OFFICER)
             assert done.code == 0, (args, done.stderr)
             outputs += [done.stdout, done.stderr]
+        # `case show` shows the officer what they typed (the intake, the visit's note) back: the
+        # child's own name and ID number in it stay masked.
+        shown = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+        assert shown["child"]["name"] == MARKER_NAME[0] + "*" * (len(MARKER_NAME) - 1)
+        entered = {key: shown.pop(key) for key in ("intake", "visit", "plan", "confirmation")}
+        assert MARKER_NAME in json.dumps(entered, ensure_ascii=False)
+        outputs.append(json.dumps(shown, ensure_ascii=False))
+        table = stack.baoxue("case", "show", case_no, actor=OFFICER)
+        assert MARKER_ID not in table.stdout and "漏****" in table.stdout
         history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER)
         assert MARKER_NAME in history.stdout  # the officer reads their own notes back, decrypted
         bad = stack.baoxue(

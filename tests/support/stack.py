@@ -54,7 +54,13 @@ class RunningStack:
             run_env["BAOXUE_ACTOR"] = actor
         run_env.update(extra_env or {})
         done = subprocess.run(
-            [BAOXUE, *args], capture_output=True, text=True, env=run_env, timeout=timeout, input=stdin or ""
+            [BAOXUE, *args],
+            capture_output=True,
+            text=True,
+            env=run_env,
+            timeout=timeout,
+            input=stdin or "",
+            cwd=self.data_dir.parent,
         )
         return CliResult(done.returncode, done.stdout, done.stderr)
 

@@ -1,0 +1,222 @@
+"""What an officer sees, from outside, at 80 columns: Beijing time, nothing cut, what was entered
+shown again, impossible children refused, refusals that say what is wrong, bounded input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from rich.cells import cell_len
+
+from domain.beijing import shown
+from domain.id_number import make_id_number
+from tests.support.stack import BAOXUE, CliResult, RunningStack, running_stack, wait_until
+
+pytestmark = pytest.mark.stack
+
+OFFICER = "梅子垭视图测试员"
+COUNTY = "县教委视图督查"
+YUSHAN = "郁山视图测试员"
+NARROW = {"COLUMNS": "80"}
+_seed = iter(range(200, 999))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with running_stack(tmp_path_factory.mktemp("view") / "data") as running:
+        running.add_here(OFFICER, "case_officer", "--township", "梅子垭镇")
+        running.add_here(YUSHAN, "case_officer", "--township", "郁山镇")
+        running.add_here(COUNTY, "county")
+        yield running
+
+
+def child(born: dt.date = dt.date(2013, 6, 1)) -> str:
+    return make_id_number("500243", born, next(_seed))
+
+
+def open_case(
+    stack: RunningStack,
+    id_number: str,
+    *,
+    name: str = "某某",
+    kind: str = "dropout",
+    actor: str = OFFICER,
+    **extra: str,
+) -> CliResult:
+    township = extra.pop("township", "梅子垭镇")
+    options = [f"--{k.replace('_', '-')}={v}" for k, v in extra.items()]
+    return stack.baoxue(
+        "case", "open", "--kind", kind, "--township", township, "--json", *options,
+        actor=actor, stdin=f"{id_number}\n{name}\n", extra_env=NARROW,
+    )  # fmt: skip
+
+
+def one_line_error(result: CliResult, code: int) -> str:
+    assert result.code == code, (result.code, result.stdout, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
+    return result.stderr
+
+
+def test_times_are_beijing_time(stack: RunningStack) -> None:
+    case_no = open_case(stack, child()).json()["case_no"]
+    listed = stack.baoxue("cases", "--json", actor=OFFICER).json()
+    for row in listed:
+        for key in ("opened_at", "due_at", "next_escalation_at"):
+            assert row[key] is None or row[key].endswith("+08:00"), (key, row[key])
+    case = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    assert case["opened_at"].endswith("+08:00") and case["due_at"].endswith("+08:00")
+    history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json()
+    assert all(e["at"].endswith("+08:00") for e in history)
+    table = stack.baoxue("cases", actor=OFFICER, extra_env=NARROW).stdout
+    assert shown(case["due_at"]) in table and "+08:00" in table
+
+
+def test_tables_fit_80_columns_and_cut_nothing(stack: RunningStack, tmp_path) -> None:
+    drill = open_case(stack, child(), campaign="drill").json()["case_no"]
+    case_no = open_case(stack, child(), village="一个名字很长的村民委员会").json()["case_no"]
+    stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "入户" * 60, actor=OFFICER)
+    assert wait_until(lambda: stack.baoxue("escalations", "--json", actor=COUNTY).json(), 60, step=2)
+    commands: list[tuple[tuple[str, ...], str | None, tuple[str, ...]]] = [
+        (("cases",), OFFICER, (case_no, drill, "梅子垭镇", OFFICER)),
+        (("cases", "--overdue"), OFFICER, (drill, "梅子垭镇")),
+        (("escalations",), COUNTY, (drill, "梅子垭镇", OFFICER)),
+        (("notifications",), COUNTY, (drill, OFFICER)),
+        (("case", "show", case_no), OFFICER, (case_no, "梅子垭镇", OFFICER, "一个名字很长的村民委员会")),
+        (("case", "history", case_no), OFFICER, (OFFICER,)),
+        (("audit",), COUNTY, (case_no, OFFICER)),
+        (("officer", "list"), None, (OFFICER, YUSHAN, "梅子垭镇", "郁山镇")),
+        (("campaign", "list"), None, ("pengshui-2026", "drill")),
+        (("roster", "show"), None, ("梅子垭镇", "汪贤梁", "诸佛乡")),
+        (("roster", "show", "梅子垭"), None, ("梅子垭镇", "新田片区教育督导办公室", "汪贤梁")),
+        (("discover",), None, ()),
+        (("whoami",), OFFICER, (OFFICER,)),
+    ]
+    for args, actor, expected in commands:
+        result = stack.baoxue(*args, actor=actor, extra_env=NARROW)
+        assert result.code == 0 and result.stderr == "", (args, result.stderr)
+        lines = [line for line in result.stdout.splitlines() if "/" not in line]  # a file's path cannot wrap
+        widest = max((cell_len(line.rstrip()) for line in lines), default=0)
+        assert widest <= 80, (args, widest, result.stdout)
+        for text in expected:
+            assert text in result.stdout, (args, text, result.stdout)
+    counted = stack.baoxue("cases", actor=OFFICER, extra_env=NARROW).stdout.strip().splitlines()[-1]
+    assert counted.startswith("共 ") and counted.endswith(" 件")
+    wide = stack.baoxue("cases", "--wide", actor=OFFICER, extra_env=NARROW).stdout
+    assert "失学辍学" in wide
+
+
+def test_what_was_entered_is_shown(stack: RunningStack) -> None:
+    opened = open_case(stack, child(), village="大河村", school="梅子垭小学", reason="长期未到校")
+    case_no = opened.json()["case_no"]
+    assert (
+        stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "家长同意", actor=OFFICER).code == 0
+    )
+    plan = ("--placement", "original_school", "--target-date", "2027-03-01", "--measure", "每周家访")
+    assert stack.baoxue("case", "plan", case_no, *plan, actor=OFFICER).code == 0
+    confirm = ("--school", "梅子垭小学", "--evidence", "返校照片-7", "--note", "已返校")
+    assert stack.baoxue("case", "confirm", case_no, *confirm, actor=OFFICER).code == 0
+    shown_json = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    assert shown_json["intake"] == {"village": "大河村", "school": "梅子垭小学", "reason": "长期未到校"}
+    assert shown_json["visit"]["note"] == "家长同意"
+    assert shown_json["plan"]["measures"] == ["每周家访"] and shown_json["plan"]["target_date"] == "2027-03-01"
+    assert shown_json["confirmation"]["evidence"] == ["返校照片-7"] and shown_json["confirmation"]["note"] == "已返校"
+    table = stack.baoxue("case", "show", case_no, actor=OFFICER, extra_env={"COLUMNS": "200"}).stdout
+    for text in ("大河村", "长期未到校", "家长同意", "每周家访", "返校照片-7", "回原校", "复学确认"):
+        assert text in table, text
+
+
+@pytest.mark.parametrize(
+    ("born", "kind", "says"),
+    [
+        (dt.date(2030, 1, 1), "dropout", "2030-01-01"),
+        (dt.date(1990, 5, 5), "dropout", "36"),
+        (dt.date(2022, 1, 1), "disability", "4"),
+        (dt.date(1995, 1, 1), "funding", "31"),
+    ],
+)
+def test_no_impossible_child(stack: RunningStack, born: dt.date, kind: str, says: str) -> None:
+    before = stack.baoxue("cases", "--json", actor=COUNTY).json()
+    refused = open_case(stack, child(born), kind=kind)
+    assert says in one_line_error(refused, 2)
+    assert refused.stdout == ""
+    assert stack.baoxue("cases", "--json", actor=COUNTY).json() == before
+
+
+def test_a_student_of_twenty_may_have_a_funding_case(stack: RunningStack) -> None:
+    assert open_case(stack, child(dt.date(2006, 3, 3)), kind="funding").code == 0
+
+
+def test_an_existing_child_with_other_details_is_said_and_audited(stack: RunningStack) -> None:
+    id_number = child()
+    first = open_case(stack, id_number, name="王一").json()
+    again = open_case(stack, id_number, name="王二")
+    assert again.code == 0 and again.stderr == ""
+    assert again.json() == {**first, "created": False, "mismatch": ["name"]}
+    text = stack.baoxue(
+        "case", "open", "--kind", "dropout", "--township", "鞍子", actor="汪贤梁", stdin=f"{id_number}\n王二\n"
+    )
+    assert text.code == 0 and text.stderr == ""
+    assert first["case_no"] in text.stdout and "姓名、乡镇（街道）" in text.stdout
+    log = stack.baoxue("audit", "--case", first["case_no"], "--json", actor=COUNTY).json()
+    assert [e["detail"] for e in log if e["action"] == "open_mismatch"] == ["name", "name,township"]
+
+    elsewhere = open_case(stack, id_number, name="王一", township="郁山镇", actor=YUSHAN)
+    message = one_line_error(elsewhere, 3)
+    assert first["case_no"] not in message and "县级" in message
+    log = stack.baoxue("audit", "--officer", YUSHAN, "--json", actor=COUNTY).json()
+    assert ("open", "denied") in {(e["action"], e["outcome"]) for e in log}
+
+
+def test_refusals_say_what_is_wrong(stack: RunningStack) -> None:
+    case_no = open_case(stack, child()).json()["case_no"]
+    stranger = stack.baoxue("case", "visit", case_no, "--finding", "confirmed", actor=YUSHAN)
+    assert "无权办理梅子垭镇的案件" in one_line_error(stranger, 3)
+    excluded = stack.baoxue(
+        "case", "visit", case_no, "--finding", "excluded", "--exclude-reason", "moved_out", actor="汪贤梁"
+    )
+    assert excluded.code == 0, excluded.stderr
+    four_eyes = stack.baoxue("case", "close", case_no, actor="汪贤梁")
+    assert "排除" in one_line_error(four_eyes, 3)
+    missing = stack.baoxue("case", "open", "--kind", "disability", "--township", "梅子垭", actor=OFFICER, stdin="")
+    one_line_error(missing, 2)
+    disability = open_case(stack, child(), kind="disability").json()["case_no"]
+    no_category = stack.baoxue("case", "visit", disability, "--finding", "confirmed", actor=OFFICER)
+    assert "--disability-category" in one_line_error(no_category, 3)
+    assert stack.baoxue("cases", "--group", "2", "--json", actor=OFFICER).code == 3
+    assert stack.baoxue("cases", "--township", "郁山", "--json", actor=OFFICER).code == 3
+
+
+def test_bounded_input(stack: RunningStack) -> None:
+    case_no = open_case(stack, child()).json()["case_no"]
+    before = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json()
+    long_note = stack.baoxue("case", "note", case_no, "很" * 4001, actor=OFFICER)
+    assert "4000" in one_line_error(long_note, 2)
+    short_purpose = stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "看看", actor=COUNTY)
+    assert "4" in one_line_error(short_purpose, 2)
+    assert stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json() == before
+    assert stack.baoxue("case", "visit", case_no, "--finding", "confirmed", actor=OFFICER).code == 0
+    late = stack.baoxue(
+        "case", "plan", case_no, "--placement", "transfer", "--target-date", "2027-09-01", actor=OFFICER
+    )
+    assert late.code == 0 and late.stderr == ""
+    assert "清零期限" in late.stdout.strip().splitlines()[-1]
+
+
+def test_undecodable_input_is_exit_2(stack: RunningStack) -> None:
+    done = subprocess.run(
+        [BAOXUE.encode(), b"case", b"note", b"2026-000001", b"\xff\xfe\xfd"],
+        capture_output=True,
+        env={**stack.env, "BAOXUE_ACTOR": OFFICER},
+        timeout=60,
+    )
+    assert done.returncode == 2 and len(done.stderr.decode().strip().splitlines()) == 1, done.stderr.decode()
+
+
+def test_status_of_a_stopped_stack_reads_well(tmp_path) -> None:
+    env = {"BAOXUE_DATA_DIR": str(tmp_path / "none"), "BAOXUE_CONFIG_FILE": "/nonexistent", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([BAOXUE, "status"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1 and "None" not in done.stdout and "未运行" in done.stdout
+    assert json.loads(subprocess.run([BAOXUE, "status", "--json"], capture_output=True, text=True, env=env).stdout)
