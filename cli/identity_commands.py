@@ -58,7 +58,7 @@ def whoami(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption
     if as_json:
         print_json({**shown, "id": who["id"]})
     else:
-        where = f"，{who['township']}" if who["township"] else ""
+        where = f"{_('，')}{who['township']}" if who["township"] else ""
         echo(t("whoami", name=who["name"], role=label("role", who["role"]), where=where, server=server.url))
 
 

@@ -33,12 +33,20 @@ def register(app: typer.Typer) -> None:
 
 
 def settings_for(typer_ctx: typer.Context, data_dir: Path | None) -> Any:
-    from config.settings import load_settings
-    from domain.messages import set_lang
+    """The server's settings; a bad one is exit 2 with one line naming it."""
+    from pydantic import ValidationError
 
-    settings = load_settings(data_dir=data_dir or typer_ctx.obj.data_dir)
-    set_lang(settings.lang)
-    return settings
+    from cli.errors import bad_input
+    from config.settings import load_settings
+
+    try:
+        return load_settings(data_dir=data_dir or typer_ctx.obj.data_dir)
+    except ValidationError as error:
+        first = error.errors()[0]
+        setting = "BAOXUE_" + "_".join(str(part) for part in first["loc"]).upper()
+        kinds = {"int_parsing": _("整数"), "float_parsing": _("数字"), "bool_parsing": "true|false"}
+        expected = kinds.get(first["type"], first["msg"])
+        raise bad_input(t("bad_setting", setting=setting, value=first.get("input"), expected=expected)) from None
 
 
 def up(

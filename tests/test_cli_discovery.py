@@ -31,6 +31,8 @@ def test_registers_in_cases_out(tmp_path: Path) -> None:
             if body["rejected_rows"]:
                 with open(body["rejects_file"], encoding="utf-8-sig") as handle:
                     assert len({row[0] for row in list(csv.reader(handle))[1:]}) == body["rejected_rows"]
+            else:
+                assert body["rejects_file"] is None  # no empty rejects file
         assert rejected == county.expected_rejected
         again = stack.baoxue(
             "import", "household", str(county.files[next(iter(county.files))]), "--campaign", "pengshui-2026", "--json"
