@@ -57,7 +57,6 @@ class OfficerBody(BaseModel):
     role: str
     township: str | None = None
     notify: list[str] = []
-    reissue: bool = False
 
 
 class RevokeBody(BaseModel):
@@ -110,7 +109,8 @@ def _shown_url(url: str) -> str:
 @router.post("/officers")
 async def add(body: OfficerBody, request: Request, actor: SignedIn) -> dict[str, Any]:
     """Register an officer (or update one's role and notify URLs) and open their enrolment with a
-    one-time code; an officer already enrolled gets a new code only with `reissue`."""
+    one-time code. For an officer already enrolled the code is a new enrolment: their key stays
+    valid until the code is used, then the new key replaces it."""
     ctx = context_of(request)
     require_role(ctx, actor, "officer_add", Role.admin)
     role = parse_choice(Role, body.role, "--role")
@@ -135,15 +135,15 @@ async def add(body: OfficerBody, request: Request, actor: SignedIn) -> dict[str,
     with ctx.sessions.begin() as session:
         existing = find_officers(session, ref=f"{name}@{township}" if township else name)
         enrolled = any(o.public_key and o.township == township for o in existing)
-        code = new_code() if body.reissue or not enrolled else None
+        code = new_code()
         officer, _new = save_officer(
             session,
             name=name,
             role=role.value,
             township=township,
             notify_urls=urls if urls or not enrolled else None,
-            code_hash=code_hash(code) if code else None,
-            code_expires_at=dt.datetime.now(dt.UTC) + CODE_VALID if code else None,
+            code_hash=code_hash(code),
+            code_expires_at=dt.datetime.now(dt.UTC) + CODE_VALID,
         )
         saved = identity(officer)
     return {
@@ -152,7 +152,7 @@ async def add(body: OfficerBody, request: Request, actor: SignedIn) -> dict[str,
         "township": saved["township"],
         "code": code,
         "id": saved["id"],
-        "expires_at": beijing_iso(dt.datetime.now(dt.UTC) + CODE_VALID) if code else None,
+        "expires_at": beijing_iso(dt.datetime.now(dt.UTC) + CODE_VALID),
     }
 
 

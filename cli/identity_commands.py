@@ -87,7 +87,6 @@ def add(
     here: Annotated[
         bool, typer.Option("--here", help=_("演示用：立即以登记码把此人登录到本机档案（不设为默认身份）"))
     ] = False,
-    reissue: Annotated[bool, typer.Option("--reissue", help=_("已登录的人员重新发放登记码（换新密钥）"))] = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -97,13 +96,13 @@ def add(
         raise bad_input(t("bad_value", option="--name", value=repr(name)))
     inv = invocation(typer_ctx, actor)
     server = signed_server(inv)
-    body = {"name": name, "role": role, "township": township, "notify": notify or [], "reissue": reissue}
+    body = {"name": name, "role": role, "township": township, "notify": notify or []}
     saved = server.request("POST", "/api/officers", body=body)
-    if here and saved["code"]:
+    if here:
         enrol_here(inv, server.url, saved["code"], make_default=False)
     if as_json:
         print_json({k: saved[k] for k in ("name", "role", "township", "code", "id", "expires_at")})
-    elif saved["code"] and not here:
+    elif not here:
         role = label("role", saved["role"])
         echo(t("officer_code", name=saved["name"], role=role, code=saved["code"], server=server.url))
     else:

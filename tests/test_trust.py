@@ -57,7 +57,7 @@ def server_of(env: dict[str, str]) -> Server:
 
 def test_officers_on_their_own_machines_drive_a_case(stack: RunningStack, tmp_path: Path) -> None:
     li = stack.enrol_elsewhere(tmp_path / "li", name="李老师", role="case_officer", township="梅子垭")
-    wang = stack.enrol_elsewhere(tmp_path / "wang", name="汪贤梁", role="section_chief", reissue=True)
+    wang = stack.enrol_elsewhere(tmp_path / "wang", name="汪贤梁", role="section_chief")
     assert not {"BAOXUE_DATA_DIR", "BAOXUE_DATABASE_URL", "BAOXUE_SECRET_KEY"} & set(li)
     assert oct(os.stat(tmp_path / "li" / "profile.json").st_mode & 0o777) == "0o600"
     who = stack.baoxue("whoami", "--json", env=li).json()

@@ -73,11 +73,11 @@ class RunningStack:
         return self.state()["api"]["url"]
 
     def enrol_elsewhere(
-        self, profile_dir: Path, *, name: str, role: str, township: str | None = None, reissue: bool = False
+        self, profile_dir: Path, *, name: str, role: str, township: str | None = None
     ) -> dict[str, str]:
         """An officer added by the admin, then signed in from another machine: a profile of their
         own and the server's URL, no data dir. Returns that machine's environment."""
-        args = ["officer", "add", "--name", name, "--role", role, "--json", *(["--reissue"] if reissue else [])]
+        args = ["officer", "add", "--name", name, "--role", role, "--json"]
         added = self.baoxue(*args, *(["--township", township] if township else []))
         assert added.code == 0, added.stderr
         env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
