@@ -13,7 +13,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from activities.id_batch import normalise_ids
-from domain.id_number import mask_id_number
+from domain.id_number import mask_id_number, mask_long_digits
 from domain.registers import (
     HEADER_LABELS,
     REGISTERS,
@@ -178,7 +178,8 @@ def parse_register(
             parsed.rejections.append(Rejection(row_no, name_label, "missing", ""))
         if raw_townships is not None and townships[i] is None:
             raw = cell_text(raw_townships[i])
-            parsed.rejections.append(Rejection(row_no, township_label, "unknown_township" if raw else "missing", raw))
+            reason = "unknown_township" if raw else "missing"
+            parsed.rejections.append(Rejection(row_no, township_label, reason, mask_long_digits(raw)))
         parsed.rejected_rows += 1
     if on_progress is not None:
         on_progress(len(table))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
@@ -63,3 +64,12 @@ def make_id_number(region: str, born: dt.date, sequence: int) -> str:
     """A synthetic ID number with a valid check digit (tests, demos, generators)."""
     first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
     return first17 + check_digit(first17)
+
+
+_LONG_DIGITS = re.compile(r"[0-9０-９]{15,}[0-9０-９XxＸｘ]?")
+
+
+def mask_long_digits(text: str) -> str:
+    """Any run of 15 or more digits masked as an ID number is: a shifted column must not carry a
+    full ID number into a rejects list."""
+    return _LONG_DIGITS.sub(lambda m: mask_id_number(m.group(0)), text)

@@ -18,7 +18,8 @@ from domain.actors import Actor
 from domain.campaign import CampaignSpec
 from domain.discovery import Suspect, find_suspects
 from domain.enums import CaseKind, Role
-from domain.id_number import mask_id_number, normalise_id_number
+from domain.exports import safe_row
+from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
 from domain.registers import Column, ParsedRegister, RegisterKind, column_for
 from ledger.registers import (
     current_rows,
@@ -77,7 +78,8 @@ def write_rejects(path: Path, parsed: ParsedRegister) -> None:
         writer = csv.writer(handle)
         writer.writerow(["行号", "列", "原因", "原因代码", "值（已遮蔽）"])
         for r in parsed.rejections:
-            writer.writerow([r.row_no, r.column, REJECT_REASONS.get(r.reason, r.reason), r.reason, r.value])
+            reason = REJECT_REASONS.get(r.reason, r.reason)
+            writer.writerow(safe_row([r.row_no, r.column, reason, r.reason, mask_long_digits(r.value)]))
 
 
 def import_register(
@@ -217,7 +219,7 @@ def write_suspect_list(ctx: Context, result: DiscoveryResult) -> Path:
                 first = suspect.refs[0]
                 id_number, _name = _person(cells[(first.file_id, first.row_no)])
                 sources = "；".join(f"{ref.register}:{ref.row_no}" for ref in suspect.refs)
-                writer.writerow([kind.value, suspect.township, mask_id_number(id_number), sources])
+                writer.writerow(safe_row([kind.value, suspect.township, mask_id_number(id_number), sources]))
     return path
 
 

@@ -130,6 +130,28 @@ def test_every_row_rule(tmp_path: Path) -> None:
     assert all(GOOD not in r.value for r in parsed.rejections)
 
 
+def test_a_shifted_column_carries_no_id_number_into_the_rejects(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "h.csv",
+        [["姓名", "身份证号", "乡镇（街道）"], ["错位", "", GOOD], ["公式", GOOD, '=HYPERLINK("x")']],
+    )
+    parsed = parse(path)
+    values = [r.value for r in parsed.rejections]
+    assert all(GOOD not in value for value in values), values
+    assert GOOD[:6] + "*" * 10 + GOOD[-2:] in values
+
+
+def test_the_rejects_file_neutralises_formulas(tmp_path: Path) -> None:
+    from domain.exports import safe_cell
+    from starter.discovery_service import write_rejects
+
+    parsed = parse(write_csv(tmp_path / "h.csv", [["姓名", "身份证号", "乡镇（街道）"], ["公式", GOOD, "=1+1"]]))
+    write_rejects(tmp_path / "r.csv", parsed.register)
+    rows = list(csv.reader((tmp_path / "r.csv").open(encoding="utf-8-sig")))
+    assert rows[1][-1] == "'=1+1"
+    assert [safe_cell(v) for v in ("=A1", "+1", "-1", "@x", "普通", 12)] == ["'=A1", "'+1", "'-1", "'@x", "普通", 12]
+
+
 def test_missing_required_column_says_which(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "h.csv", [["姓名", "身份证号", "村"], ["王小明", GOOD, "某村"]])
     with pytest.raises(RegisterFileError) as raised:
