@@ -192,9 +192,20 @@ def codec_server(
 @codec_app.command("rotate")
 def codec_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """向密钥环文件添加新的启用密钥；旧载荷仍可读取。之后请重启 worker 与服务器。"""
-    from config.payload_codec import keyring_path, load_keyring, write_keyring
+    import json
+
+    from cli.errors import bad_input
+    from config.payload_codec import KeyringError, keyring_path, load_keyring, write_keyring
 
     settings = settings_for(typer_ctx, data_dir)
-    rotated = load_keyring(settings).rotated()
+    try:
+        rotated = load_keyring(settings).rotated()
+    except KeyringError as error:
+        raise bad_input(str(error)) from None
+    if settings.codec_keys is not None:
+        # The keyring comes from the environment: a file would be read by nobody; say what to set.
+        echo(t("codec_rotated_env", key=rotated.active))
+        echo(json.dumps(json.loads(rotated.dumps()), separators=(",", ":")))
+        return
     write_keyring(keyring_path(settings), rotated)
     echo(t("codec_rotated", key=rotated.active, path=keyring_path(settings)))

@@ -61,6 +61,9 @@ MESSAGES: dict[str, str] = {
     ),
     "discover_applied": N_("新立案 {opened} 件，已有 {already} 件"),
     "codec_server": N_("编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写"),
+    "codec_rotated_env": N_(
+        "已生成新启用密钥 {key}。密钥环来自环境变量：请把每台服务器与 worker 的 BAOXUE_CODEC_KEYS 设为下一行，再重启它们"
+    ),
     "codec_rotated": N_("已启用新密钥 {key}（{path}）；旧密钥保留用于解密。请重启 worker。"),
     "act_not_permitted": N_("{actor}（{role}）无权办理{township}的案件"),
     "read_not_permitted": N_("{actor}（{role}）无权查看案件 {case_no}"),
@@ -106,6 +109,6 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def t(key: str, **params: object) -> str:
+def t(key: str, /, **params: object) -> str:
     """The message `key` in the current language, its parameters filled in."""
     return translate(MESSAGES[key]).format(**params)

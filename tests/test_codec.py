@@ -19,6 +19,7 @@ from domain.steps import NoteInput, VisitInput
 from starter.codec_server import serve
 from starter.ports import free_port
 from tests.support.cases import ANZI_OFFICER, OFFICER, act, open_for
+from tests.support.history import decoded_payloads
 from workflows.case import CaseWorkflow
 
 MARKER_NOTE = "标记备注-甲乙丙丁"
@@ -103,7 +104,30 @@ async def test_raw_history_holds_no_plaintext(dev_env: WorkflowEnvironment, case
     raw_client = await Client.connect(dev_env.client.service_client.config.target_host)
     history = await raw_client.get_workflow_handle(opened.workflow_id).fetch_history()
     raw = history.to_json()
+    decoded = decoded_payloads(raw).decode("utf-8", errors="replace")
+    assert decoded, "no payloads decoded: the test would see nothing"
     for secret in (MARKER_NOTE, OFFICER.name, ANZI_OFFICER.name, "not_permitted"):
-        assert secret not in raw, secret
+        assert secret not in raw and secret not in decoded, secret
     decoded = await handle.fetch_history()
     assert decoded.events
+
+
+def test_codec_rotate_keeps_old_keys_readable(tmp_path) -> None:
+    import os
+    import subprocess
+
+    from config.payload_codec import Keyring, write_keyring
+    from tests.support.stack import BAOXUE
+
+    old = Keyring.generate()
+    write_keyring(tmp_path / "codec-keys.json", old)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
+    env.update(BAOXUE_DATA_DIR=str(tmp_path), BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml")
+    done = subprocess.run([BAOXUE, "codec", "rotate"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    rotated = Keyring.parse((tmp_path / "codec-keys.json").read_text(), "test")
+    assert rotated.active != old.active and rotated.keys[old.active] == old.keys[old.active]
+    missing = subprocess.run(
+        [BAOXUE, "codec", "rotate", "--data-dir", str(tmp_path / "none")], capture_output=True, text=True, env=env
+    )
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1

@@ -4,18 +4,16 @@ the dev server's SQLite file), not in any PostgreSQL table, not in any log."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 from temporalio.client import Client
 
 from domain.id_number import make_id_number
+from tests.support.history import decoded_payloads
 from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.stack
@@ -30,31 +28,6 @@ def needles() -> list[bytes]:
     raw = [MARKER_NAME.encode(), MARKER_ID.encode(), MARKER_ID[6:14].encode()]
     escaped = json.dumps(MARKER_NAME)[1:-1].encode()
     return [*raw, escaped, escaped.lower(), *(n.hex().encode() for n in raw[:2])]
-
-
-def decoded_payloads(history_json: str) -> bytes:
-    """Every base64 `data` field of a history decoded: payloads are base64 in history JSON, so a
-    plaintext payload would be invisible to a search of the JSON text itself."""
-    found: list[bytes] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "data" and isinstance(value, str):
-                    with contextlib.suppress(ValueError):
-                        found.append(base64.b64decode(value, validate=True))
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(json.loads(history_json))
-    return b"\n".join(found)
-
-
-def assert_clean(where: str, blob: bytes) -> None:
-    for needle in needles():
-        assert needle not in blob, f"{needle!r} found in {where}"
 
 
 async def temporal_views(address: str) -> bytes:
