@@ -30,6 +30,11 @@ def needles() -> list[bytes]:
     return [*raw, escaped, escaped.lower(), *(n.hex().encode() for n in raw[:2])]
 
 
+def assert_clean(where: str, blob: bytes) -> None:
+    for needle in needles():
+        assert needle not in blob, f"{needle!r} found in {where}"
+
+
 async def temporal_views(address: str) -> bytes:
     client = await Client.connect(address)
     out = b""

@@ -26,8 +26,3 @@ def decoded_payloads(history_json: str) -> bytes:
 
     walk(json.loads(history_json))
     return b"\n".join(found)
-
-
-def assert_clean(where: str, blob: bytes) -> None:
-    for needle in needles():
-        assert needle not in blob, f"{needle!r} found in {where}"
