@@ -110,6 +110,7 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
                 escalation_level=state.escalation_level,
                 next_escalation_at=state.next_escalation_at,
                 missed_deadline=state.missed_deadline,
+                stalled=state.stalled,
                 chain=state.chain.model_dump(mode="json"),
                 roster_version=state.chain.roster_version,
                 last_seq=event.seq,

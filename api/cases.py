@@ -213,6 +213,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "escalation_level": case.escalation_level,
         "next_escalation_at": beijing_iso(case.next_escalation_at),
         "missed_deadline": case.missed_deadline,
+        "stalled": case.stalled,
         "overdue": bool(case.due_at and case.stage != Stage.closed.value and case.due_at < dt.datetime.now(dt.UTC)),
         "chain": {k: chain.get(k) for k in ("section_chief", "office_head", "group_leader")},
         "roster_version": case.roster_version,
@@ -310,6 +311,7 @@ async def cases(
     kind: str | None = None,
     stage: str | None = None,
     overdue: bool = False,
+    stalled: bool = False,
     campaign: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
@@ -327,6 +329,7 @@ async def cases(
         stage=(parse_choice(Stage, stage, "--stage") or None) and stage,
         campaign=resolve_campaign(ctx, campaign).name if campaign else None,
         overdue_at=dt.datetime.now(dt.UTC) if overdue else None,
+        stalled=stalled,
         limit=limit,
     )
     with ctx.sessions() as session:

@@ -343,6 +343,7 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
         (_("督办级别"), summary.get("escalation_level") if summary.get("escalation_level") is not None else ""),
         (_("下次督办"), shown(summary.get("next_escalation_at"))),
         (_("错过清零期限"), yes_no[bool(summary.get("missed_deadline"))]),
+        (_("停滞"), yes_no[True] if summary.get("stalled") else ""),
         (_("销号时间"), shown(summary.get("closed_at"))),
         (_("结果"), label("outcome", summary.get("outcome"))),
         (
@@ -387,6 +388,7 @@ def cases(
     kind: Annotated[str | None, typer.Option("--kind", help=_("dropout|disability|funding"))] = None,
     stage: Annotated[str | None, typer.Option("--stage", help=_("阶段"))] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help=_("只列逾期未办的案件"))] = False,
+    stalled: Annotated[bool, typer.Option("--stalled", help=_("只列督办已用尽仍未办理的案件（停滞）"))] = False,
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动"))] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help=_("最多列出几件"))] = None,
     wide: WideOption = False,
@@ -402,6 +404,7 @@ def cases(
         "kind": kind,
         "stage": stage,
         "overdue": "true" if overdue else None,
+        "stalled": "true" if stalled else None,
         "campaign": campaign,
         "limit": limit,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.beijing import BEIJING
 from domain.enums import CaseKind, Stage
@@ -24,6 +24,8 @@ class EscalationPolicy(BaseModel):
     level1_after: dt.timedelta = dt.timedelta(days=2)
     level2_after: dt.timedelta = dt.timedelta(days=5)
     repeat_every: dt.timedelta = dt.timedelta(days=1)
+    repeat_max: int = Field(default=5, ge=0)
+    """Top-level reminders after the first; then the case is marked stalled and left quiet."""
 
 
 class CampaignSpec(BaseModel):
@@ -39,6 +41,28 @@ class CampaignSpec(BaseModel):
     stages: dict[Stage, dt.timedelta] = Field(default_factory=lambda: dict(DEFAULT_STAGE_DURATIONS))
     kinds: dict[CaseKind, dict[Stage, dt.timedelta]] = Field(default_factory=dict)
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    drill: bool = False
+    """A drill may repeat reminders more often than hourly."""
+
+    @model_validator(mode="after")
+    def _sane_durations(self) -> CampaignSpec:
+        """Every duration positive, the ladder climbing, reminders at most hourly unless a drill:
+        a mistaken file must not flood a county with reminders or a case with history events."""
+        durations = {f"stages.{stage.value}": d for stage, d in self.stages.items()}
+        for kind, stages in self.kinds.items():
+            durations.update({f"kinds.{kind.value}.{stage.value}": d for stage, d in stages.items()})
+        policy = self.escalation
+        durations.update(
+            {"escalation.level1_after": policy.level1_after, "escalation.repeat_every": policy.repeat_every}
+        )
+        for field, duration in durations.items():
+            if duration <= dt.timedelta(0):
+                raise ValueError(f"{field}: must be longer than zero")
+        if policy.level2_after <= policy.level1_after:
+            raise ValueError("escalation.level2_after: must be later than escalation.level1_after")
+        if policy.repeat_every < dt.timedelta(hours=1) and not self.drill:
+            raise ValueError("escalation.repeat_every: at least PT1H (or drill: true)")
+        return self
 
     @field_validator("clearance_deadline")
     @classmethod

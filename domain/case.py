@@ -76,6 +76,8 @@ class CaseState(BaseModel):
     escalation_level: int | None = None
     next_escalation_at: dt.datetime | None = None
     missed_deadline: bool = False
+    stalled: bool = False
+    """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
     last_seq: int = 0
 
 

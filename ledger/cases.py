@@ -143,6 +143,7 @@ class CaseFilter:
     campaign: str | None = None
     overdue_at: dt.datetime | None = None
     open_only: bool = False
+    stalled: bool = False
     limit: int | None = None
 
 
@@ -161,6 +162,8 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         query = query.where(Case.campaign == where.campaign)
     if where.open_only:
         query = query.where(Case.stage != "closed")
+    if where.stalled:
+        query = query.where(Case.stalled.is_(True), Case.stage != "closed")
     if where.overdue_at is not None:
         query = query.where(Case.stage != "closed", Case.due_at < where.overdue_at)
     return query

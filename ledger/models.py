@@ -123,6 +123,7 @@ class Case(Base):
     escalation_level: Mapped[int | None] = mapped_column(Integer)
     next_escalation_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     missed_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
+    stalled: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -277,6 +277,12 @@ def test_officers_and_campaigns(stack: RunningStack, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\n", encoding="utf-8")
     assert stack.baoxue("campaign", "add", str(bad)).code == 2
+    flood = tmp_path / "flood.yaml"
+    flood.write_text(
+        drill.read_text(encoding="utf-8").replace("home_visit: PT8S", "home_visit: PT0S"), encoding="utf-8"
+    )
+    refused = stack.baoxue("campaign", "add", str(flood))
+    assert refused.code == 2 and "stages.home_visit" in refused.stderr and len(refused.stderr.splitlines()) == 1
 
 
 def test_scope_reveal_and_audit(stack: RunningStack) -> None:

@@ -19,6 +19,7 @@ name: drill
 reference_date: 2026-09-01
 clearance_deadline: 2027-06-05T00:00:00+08:00
 calendar: workdays
+drill: true
 stages: {home_visit: PT8S, return_plan: PT8S, return_confirmation: PT8S, closure: PT8S}
 kinds: {funding: {return_confirmation: PT8S}}
 escalation: {level1_after: PT8S, level2_after: PT16S, repeat_every: PT8S}

@@ -122,6 +122,31 @@ async def test_full_ladder_at_home_visit(skipping_env: WorkflowEnvironment, ladd
     assert recipients == sorted([OFFICER.name, "汪贤梁", "陈明凡", "朱洪斌", "朱洪斌", "朱洪斌"])
 
 
+async def test_the_ladder_ends_after_repeat_max_and_the_case_is_stalled(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """repeat_max 5: level 0, level 1, level 2 and five repeats, then quiet and stalled; the step
+    clears it. (The calendar campaign counts plain days.)"""
+    opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await skipping_env.sleep(40 * DAY)
+    levels = [level for level, _stage, _who in escalations(ladder_ctx, opened.case_no)]
+    assert levels == [0, 1, 2, 2, 2, 2, 2, 2]
+    row = ledger_row(ladder_ctx, opened.case_no)
+    assert row.stalled is True and row.next_escalation_at - row.due_at > 300 * DAY  # only the deadline left
+    await skipping_env.sleep(40 * DAY)
+    assert len(escalations(ladder_ctx, opened.case_no)) == 8
+    history = await handle.fetch_history()
+    assert len(history.events) < 300
+    await act(
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.confirmed),
+        at=await skipping_env.get_current_time(),
+    )
+    assert ledger_row(ladder_ctx, opened.case_no).stalled is False
+
+
 async def test_each_stage_has_its_ladder_and_doing_the_step_ends_it(
     skipping_env: WorkflowEnvironment, ladder_ctx: Context
 ) -> None:

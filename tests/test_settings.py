@@ -61,3 +61,39 @@ def test_urls_masked_and_psycopg_driver() -> None:
     assert masked_url("postgresql://app:secret@db:5432/baoxue") == "postgresql://app:***@db:5432/baoxue"
     assert sqlalchemy_url("postgresql://app@db/baoxue").startswith("postgresql+psycopg://")
     assert "BAOXUE_TEMPORAL_ADDRESS" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"stages": {"home_visit": "PT0S"}}, "stages.home_visit"),
+        ({"kinds": {"funding": {"closure": "-P1D"}}}, "kinds.funding.closure"),
+        ({"escalation": {"level1_after": "P2D", "level2_after": "P1D"}}, "escalation.level2_after"),
+        ({"escalation": {"repeat_every": "PT0S"}}, "escalation.repeat_every"),
+        ({"escalation": {"repeat_every": "PT10M"}}, "escalation.repeat_every"),
+    ],
+)
+def test_a_campaign_file_with_a_mistaken_duration_is_refused_naming_the_field(
+    tmp_path, change: dict, field: str
+) -> None:
+    import yaml
+
+    from config import DEFAULT_CAMPAIGNS_DIR
+    from config.campaign_files import CampaignFileError, load_campaign_file
+
+    data = yaml.safe_load((DEFAULT_CAMPAIGNS_DIR / "pengshui-2026.yaml").read_text(encoding="utf-8"))
+    for key, value in change.items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CampaignFileError) as raised:
+        load_campaign_file(path)
+    assert field in str(raised.value)
+
+
+def test_a_drill_may_remind_every_few_seconds() -> None:
+    from config import DEFAULT_CAMPAIGNS_DIR
+    from config.campaign_files import load_campaign_file
+
+    drill = load_campaign_file(DEFAULT_CAMPAIGNS_DIR / "drill.yaml")
+    assert drill.drill and drill.escalation.repeat_every.total_seconds() == 8

@@ -54,6 +54,7 @@ PROJECT_CASE_ACTIVITY = "project_case"
 DELIVER_ACTIVITY = "deliver_escalation"
 SYSTEM_ACTOR = "system"
 RULE_ERROR_TYPE = "CaseRuleViolation"
+BOUNDED_LADDER_PATCH = "bounded-ladder-1"
 
 _OUTCOME_BY_KIND = {
     CaseKind.dropout: Outcome.returned,
@@ -117,13 +118,19 @@ class CaseWorkflow:
 
     # escalation
 
+    def _ladder(self, n: int) -> tuple[dt.datetime, int] | None:
+        """The stage's n-th rung; None when the ladder has ended (repeat_max). Cases that began
+        before the ladder had an end keep the old, endless one, so their histories replay."""
+        assert self._start is not None and self.state.due_at is not None
+        bounded = workflow.patched(BOUNDED_LADDER_PATCH)
+        return rung(self.state.due_at, self._start.escalation, n, self._start.work_calendar, bounded=bounded)
+
     def _next_wake(self) -> tuple[dt.datetime, str] | None:
         """The next moment something escalates: the stage's next rung or the clearance deadline."""
         assert self._start is not None
         candidates: list[tuple[dt.datetime, str]] = []
-        if self.state.due_at is not None:
-            at, _level = rung(self.state.due_at, self._start.escalation, self._rung, self._start.work_calendar)
-            candidates.append((at, "overdue"))
+        if self.state.due_at is not None and (next_rung := self._ladder(self._rung)) is not None:
+            candidates.append((next_rung[0], "overdue"))
         deadline = self._start.clearance_deadline
         if deadline is not None and not self.state.missed_deadline:
             candidates.append((deadline, "clearance_deadline"))
@@ -153,8 +160,12 @@ class CaseWorkflow:
             state.missed_deadline = True
         else:
             assert state.due_at is not None
-            _at, level = rung(state.due_at, self._start.escalation, self._rung, self._start.work_calendar)
+            this_rung = self._ladder(self._rung)
+            assert this_rung is not None
+            level = this_rung[1]
             self._rung += 1
+            if self._ladder(self._rung) is None:
+                state.stalled = True
         state.escalation_level = max(level, state.escalation_level or 0)
         self._refresh_next_escalation()
         overdue = workflow.now() - state.due_at if state.due_at else timedelta(0)
@@ -269,6 +280,7 @@ class CaseWorkflow:
         self._stage_version += 1
         self._rung = 0
         state.escalation_level = None
+        state.stalled = False
         if stage == Stage.closed:
             state.due_at = None
         else:

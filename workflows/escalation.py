@@ -11,15 +11,22 @@ from domain.work_calendar import WorkCalendar, add_working_time
 TOP_LEVEL = 2
 
 
-def rung(due: dt.datetime, policy: EscalationPolicy, n: int, calendar: WorkCalendar | None) -> tuple[dt.datetime, int]:
+def rung(
+    due: dt.datetime, policy: EscalationPolicy, n: int, calendar: WorkCalendar | None, *, bounded: bool = False
+) -> tuple[dt.datetime, int] | None:
     """The n-th reminder of a stage: at due (level 0), level1_after past due (1), level2_after past
-    due (2), then level 2 again every repeat_every."""
+    due (2), then level 2 again every repeat_every. `bounded` (cases started since the ladder got
+    an end): repeats count working time and stop after repeat_max — None, the ladder is done."""
     if n == 0:
         return due, 0
     if n == 1:
         return add_working_time(due, policy.level1_after, calendar), 1
     top = add_working_time(due, policy.level2_after, calendar)
-    return top + policy.repeat_every * (n - 2), TOP_LEVEL
+    if not bounded:
+        return top + policy.repeat_every * (n - 2), TOP_LEVEL
+    if n - 2 > policy.repeat_max:
+        return None
+    return add_working_time(top, policy.repeat_every * (n - 2), calendar), TOP_LEVEL
 
 
 def recipients(level: int, chain: Chain, assigned_officer: str | None) -> list[str]:
