@@ -176,8 +176,15 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     except ValidationError as error:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise BadInput(t("bad_input", detail=detail)) from None
-    state = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
-    answer = beijing_json(state.model_dump())
+    try:
+        outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
+    except Refused as refused:
+        if refused.code in ("wrong_stage", "stale_step", "case_closed") and already_recorded(ctx, case, step_input):
+            return {**case_summary(find_case_or_exit(ctx, ref)), "already_recorded": True}
+        raise
+    answer = beijing_json(outcome.state.model_dump())
+    if outcome.ledger_pending:
+        answer["ledger_pending"] = True
     if isinstance(step_input, PlanInput):
         deadline = resolve_campaign(ctx, case.campaign).clearance_deadline
         if china_midnight(step_input.target_date) > deadline:
@@ -189,6 +196,30 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
                 )
             ]
     return answer
+
+
+STEP_EVENTS = {"visit": "visited", "plan": "planned", "confirm": "confirmed", "close": "closed"}
+"""Steps that happen once a stage: a second identical note is a second note, not a retry."""
+
+
+def already_recorded(ctx: Context, case: Case, step: StepInput) -> bool:
+    """A step refused because the case has moved on may be the officer's retry of a step that was
+    in fact done: the case's latest step event is the same step, by the same officer, with the
+    same content. Then it is answered as done, not refused."""
+    from domain.signing import UNSIGNED_FIELDS
+
+    step_name = next((name for name, model in STEP_MODELS.items() if isinstance(step, model)), None)
+    event_type = STEP_EVENTS.get(step_name or "")
+    if event_type is None:
+        return False
+    with ctx.sessions() as session:
+        events = [e for e in case_events(session, case_id=case.id) if e.type not in ("escalated", "roster_changed")]
+    if not events or events[-1].type != event_type or events[-1].actor != step.actor.name:
+        return False
+    last = events[-1]
+    recorded = {**last.payload, **ctx.cipher.decrypt_json(last.payload_enc, context=event_context(case.id, last.seq))}
+    typed = step.model_dump(mode="json", exclude={"actor", *UNSIGNED_FIELDS}, exclude_none=True, exclude_defaults=True)
+    return recorded == typed
 
 
 def _mask_name(name: str) -> str:

@@ -76,8 +76,13 @@ def run_step(inv: Invocation, case_ref: str, step_name: str, fields: dict[str, A
     if as_json:
         print_json(state)
         return
+    if state.get("already_recorded"):
+        echo(t("step_already_recorded", case_no=state["case_no"]))
+        return
     step = translate(STEP_NAMES[step_name])
     echo(t("step_done", case_no=state["case_no"], step=step, stage=label("stage", state["stage"])))
+    if state.get("ledger_pending"):
+        echo(t("step_ledger_pending"))
     for warning in state.get("warnings", []):
         echo(warning)
 

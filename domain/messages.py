@@ -92,6 +92,11 @@ MESSAGES: dict[str, str] = {
     "retention_done": N_("已匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),
     "retention_dry": N_("（试运行）将匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),
     "count_cases": N_("共 {n} 件"),
+    "step_not_accepted": N_(
+        "{seconds} 秒内未能确认案件受理此步（服务繁忙或 worker 未运行）：请稍后重试，若此步其实已记录，重试会说明"
+    ),
+    "step_ledger_pending": N_("已受理；台账稍后更新"),
+    "step_already_recorded": N_("{case_no}：此步此前已记录（同一人、同样内容），未重复记录"),
     "text_too_long": N_("{option} 太长：{length} 字，最多 {limit} 字"),
     "child_not_born": N_("出生日期 {born} 晚于今天：请核对身份证号"),
     "child_age": N_("按排查基准日 {reference} 计算该儿童 {age} 周岁，此类案件只受理 {low}–{high} 周岁"),

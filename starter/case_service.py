@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -199,13 +206,43 @@ def officer_key(officer: Officer) -> OfficerKey:
     )
 
 
-async def send_step(ctx: Context, case: Case, update: Any, step: StepInput) -> CaseState:
-    """Run one officer update, signed by the officer; a refusal becomes exit 3 with the case's
-    reason in the reader's language."""
+STEP_ANSWER_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """A step's answer: the case's state after it, or — when the ledger is still catching up —
+    the state the case reports, with `ledger_pending` set."""
+
+    state: CaseState
+    ledger_pending: bool = False
+
+
+async def send_step(
+    ctx: Context, case: Case, update: Any, step: StepInput, *, within: float = STEP_ANSWER_SECONDS
+) -> StepOutcome:
+    """Run one officer update, signed by the officer, and answer within `within` seconds: done;
+    accepted with the ledger still catching up; refused (exit 3, the case's reason in the reader's
+    language); or not accepted in time (exit 1). Never silence. The update's id is the signature's
+    digest, so a network retry of the same signed step is the same update, not a second one."""
     client = await ctx.temporal()
     handle = client.get_workflow_handle(case.workflow_id)
+    update_id = "step-" + hashlib.sha256((step.signature or "").encode()).hexdigest()[:32]
+    deadline = asyncio.get_running_loop().time() + within
     try:
-        return await handle.execute_update(update, step)
+        try:
+            accepted = await asyncio.wait_for(
+                handle.start_update(update, step, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED),
+                timeout=within,
+            )
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            raise CliError(t("step_not_accepted", seconds=int(within))) from None
+        try:
+            remaining = max(0.1, deadline - asyncio.get_running_loop().time())
+            return StepOutcome(await asyncio.wait_for(accepted.result(), timeout=remaining))
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            current = await asyncio.wait_for(handle.query(CaseWorkflow.current), timeout=5)
+            return StepOutcome(current, ledger_pending=True)
     except WorkflowUpdateFailedError as failed:
         cause = failed.cause
         if isinstance(cause, ApplicationError) and cause.type == RULE_ERROR_TYPE and cause.details:

@@ -13,6 +13,7 @@ import sqlalchemy.exc
 from sqlalchemy import func, select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 
 from activities.ledger import write_projection
 from domain.actors import Actor
@@ -501,3 +502,41 @@ async def test_only_the_service_key_changes_who_may_act(case_ctx: Context) -> No
     await handle.signal(CaseWorkflow.update_officers, forged.signed_with(case_ctx.service_key))
     state = await handle.execute_update(CaseWorkflow.note, sent)
     assert state.last_seq == before.last_seq + 1
+
+
+async def test_a_step_the_case_cannot_take_in_time_is_answered_not_left_hanging(
+    case_ctx: Context, dev_env: WorkflowEnvironment
+) -> None:
+    """No worker polls this case's task queue: the step is answered within its bound (exit 1)."""
+    import time
+
+    from domain.case import CaseStart
+    from ledger.models import Case as CaseRow
+    from starter.case_service import send_step
+    from starter.errors import CliError
+
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    start = (await handle_of(case_ctx, opened.workflow_id)).query
+    state = await start(CaseWorkflow.current)
+    stranded = f"case-stranded-{uuid.uuid4()}"
+    await dev_env.client.start_workflow(
+        CaseWorkflow.run,
+        CaseStart(
+            case_id=stranded.removeprefix("case-"),
+            case_no="2099-999999",
+            campaign=state.campaign,
+            kind=state.kind,
+            township=state.township,
+            group=state.group,
+            chain=state.chain,
+            opened_by=OFFICER,
+            opened_at=state.opened_at,
+        ),
+        id=stranded,
+        task_queue="nobody-polls-this",
+    )
+    note = signed_for(stranded, CaseWorkflow.note, NoteInput(actor=OFFICER, text="无人接收"), seq=0)
+    began = time.monotonic()
+    with pytest.raises(CliError) as raised:
+        await send_step(case_ctx, CaseRow(workflow_id=stranded), CaseWorkflow.note, note, within=2)
+    assert time.monotonic() - began < 10 and raised.value.exit_code == 1

@@ -220,3 +220,16 @@ def test_status_of_a_stopped_stack_reads_well(tmp_path) -> None:
     done = subprocess.run([BAOXUE, "status"], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1 and "None" not in done.stdout and "未运行" in done.stdout
     assert json.loads(subprocess.run([BAOXUE, "status", "--json"], capture_output=True, text=True, env=env).stdout)
+
+
+def test_a_retried_step_is_recognised_as_done(stack: RunningStack) -> None:
+    case_no = open_case(stack, child()).json()["case_no"]
+    visit = ("case", "visit", case_no, "--finding", "confirmed", "--note", "同一次走访")
+    assert stack.baoxue(*visit, actor=OFFICER).code == 0
+    again = stack.baoxue(*visit, actor=OFFICER)
+    assert again.code == 0 and again.stderr == "" and "此前已记录" in again.stdout
+    assert stack.baoxue(*visit, "--json", actor=OFFICER).json()["already_recorded"] is True
+    other = stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "另一次", actor=OFFICER)
+    assert other.code == 3
+    history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json()
+    assert [e["type"] for e in history] == ["opened", "visited"]
