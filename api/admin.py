@@ -43,6 +43,11 @@ class DiscoverBody(BaseModel):
     concurrency: int = 8
 
 
+class VerifyBody(BaseModel):
+    repair: bool = False
+    cases: list[str] = []
+
+
 class RetentionBody(BaseModel):
     older_than: int | None = None
     dry_run: bool = False
@@ -161,6 +166,20 @@ async def discover_(body: DiscoverBody, request: Request, actor: SignedIn) -> di
         "report_file": result.report_file,
         "report_csv": report.read_text(encoding="utf-8-sig"),
     }
+
+
+@router.post("/verify")
+async def verify(body: VerifyBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+    """Every case's workflow against its ledger (docs/cli.md, `verify`); `repair` fixes what it
+    can, each fix recorded."""
+    from starter.verify import as_json, verify_cases
+
+    ctx = context_of(request)
+    require_role(ctx, actor, "verify", Role.admin)
+    checked, differences = await verify_cases(ctx, repair=body.repair, actor=actor, only=body.cases or None)
+    repaired = sum(1 for d in differences if d.repaired)
+    audit(ctx, actor, "verify", "ok", detail=f"cases={checked} differences={len(differences)} repaired={repaired}")
+    return {"cases": checked, "differences": [as_json(d) for d in differences], "repaired": repaired}
 
 
 @router.post("/retention")

@@ -154,6 +154,34 @@ def discover_(
         echo(t("discover_applied", opened=result["opened"], already=result["already_open"]))
 
 
+def verify(
+    typer_ctx: typer.Context,
+    cases: Annotated[list[str] | None, typer.Argument(metavar="CASE", help=_("只核对这些案件（默认全部）"))] = None,
+    repair: Annotated[bool, typer.Option("--repair", help=_("修复能修复的差异（每处修复都记入案件与审计）"))] = False,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """核对每件案件的工作流与台账（系统管理员）；列出每处差异，有未修复的差异时退出码为 1。"""
+    body = {"repair": repair, "cases": [c.strip() for c in cases or []]}
+    result = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/verify", body=body)
+    unrepaired = [d for d in result["differences"] if not d["repaired"]]
+    if as_json:
+        print_json(result)
+    else:
+        columns = (Col(_("案件编号"), keep=True), Col(_("问题")), Col(_("详情")), Col(_("已修复")))
+        rows = [
+            (d["case_no"], label("verify_problem", d["problem"]), d["detail"], "✓" if d["repaired"] else "")
+            for d in result["differences"]
+        ]
+        if rows:
+            print_table(columns, rows)
+        echo(
+            t("verify_done", cases=result["cases"], differences=len(result["differences"]), repaired=result["repaired"])
+        )
+    if unrepaired:
+        raise typer.Exit(1)
+
+
 @retention_app.command("run")
 def retention_run(
     typer_ctx: typer.Context,

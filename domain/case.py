@@ -37,6 +37,9 @@ class CaseStart(BaseModel):
     """The registry snapshot: who may sign steps of this case (refreshed by a signed signal)."""
     service_key: str | None = None
     """The public half of the server's service key: the only signer of registry and chain changes."""
+    resume: CaseState | None = None
+    """A case restored by `verify --repair`: the state its ledger holds, carried on from there."""
+    resume_reason: str | None = None
     stage_durations: dict[Stage, dt.timedelta] = Field(default_factory=dict)
     calendar: str = "calendar"
     work_calendar: WorkCalendar | None = None
@@ -99,3 +102,6 @@ class Delivery(BaseModel):
     case_id: str
     case_no: str
     event_seq: int
+
+
+CaseStart.model_rebuild()

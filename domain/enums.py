@@ -91,3 +91,4 @@ class EventType(StrEnum):
     noted = "noted"
     escalated = "escalated"
     roster_changed = "roster_changed"
+    restored = "restored"

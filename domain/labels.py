@@ -71,6 +71,7 @@ LABELS: dict[str, dict[str, str]] = {
         "noted": N_("备注"),
         "escalated": N_("督办"),
         "roster_changed": N_("责任链变更"),
+        "restored": N_("恢复运行"),
     },
     "escalation_reason": {"overdue": N_("逾期"), "clearance_deadline": N_("清零期限已到")},
     "status": {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")},
@@ -100,6 +101,7 @@ LABELS: dict[str, dict[str, str]] = {
         "import": N_("导入登记表"),
         "discover": N_("比对"),
         "discover_apply": N_("比对立案"),
+        "verify": N_("核对"),
     },
     "register": {
         "household": N_("户籍"),
@@ -109,6 +111,12 @@ LABELS: dict[str, dict[str, str]] = {
         "disability": N_("残疾儿童"),
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
+    "verify_problem": {
+        "ledger_behind": N_("台账落后于案件"),
+        "workflow_ended": N_("工作流已中止"),
+        "workflow_missing": N_("工作流缺失"),
+        "completed_but_open": N_("工作流已结束而台账未销号"),
+    },
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -540,3 +541,42 @@ async def test_a_step_the_case_cannot_take_in_time_is_answered_not_left_hanging(
     with pytest.raises(CliError) as raised:
         await send_step(case_ctx, CaseRow(workflow_id=stranded), CaseWorkflow.note, note, within=2)
     assert time.monotonic() - began < 10 and raised.value.exit_code == 1
+
+
+async def test_verify_finds_and_repairs_a_lagging_ledger_and_a_terminated_case(case_ctx: Context) -> None:
+    from sqlalchemy import delete, update
+
+    from ledger.models import Case as CaseRow
+    from starter.verify import verify_cases
+
+    lagging = await open_for(case_ctx, CaseKind.dropout)
+    lag_handle = await handle_of(case_ctx, lagging.workflow_id)
+    await step(case_ctx, lag_handle, CaseWorkflow.note, NoteInput(actor=OFFICER, text="第一条"))
+    with case_ctx.sessions.begin() as session:
+        row = session.scalars(select(CaseRow).where(CaseRow.case_no == lagging.case_no)).one()
+        session.execute(delete(CaseEventRow).where(CaseEventRow.case_id == row.id, CaseEventRow.seq == 2))
+        session.execute(update(CaseRow).where(CaseRow.id == row.id).values(last_seq=1))
+    ended = await open_for(case_ctx, CaseKind.dropout)
+    await (await handle_of(case_ctx, ended.workflow_id)).terminate("测试：模拟误操作")
+    only = [lagging.case_no, ended.case_no]
+
+    checked, found = await verify_cases(case_ctx, repair=False, actor=COUNTY, only=only)
+    assert checked == 2
+    assert {(d.case_no, d.problem) for d in found} == {
+        (lagging.case_no, "ledger_behind"),
+        (ended.case_no, "workflow_ended"),
+    }
+    assert not any(d.repaired for d in found)
+
+    _checked, repaired = await verify_cases(case_ctx, repair=True, actor=COUNTY, only=only)
+    assert all(d.repaired for d in repaired) and len(repaired) == 2
+    assert [e.type for e in ledger_events(case_ctx, lagging.case_no)] == ["opened", "noted"]
+    restored = await handle_of(case_ctx, ended.workflow_id)
+    deadline = time.monotonic() + 15
+    while [e.type for e in ledger_events(case_ctx, ended.case_no)][-1:] != ["restored"]:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.2)
+    state = await step(case_ctx, restored, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    assert state.stage == Stage.return_plan and state.last_seq == 3
+    _checked, clean = await verify_cases(case_ctx, repair=False, actor=COUNTY, only=only)
+    assert clean == []

@@ -233,3 +233,28 @@ def test_a_retried_step_is_recognised_as_done(stack: RunningStack) -> None:
     assert other.code == 3
     history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json()
     assert [e["type"] for e in history] == ["opened", "visited"]
+
+
+def test_verify_reports_and_repairs_a_terminated_case(stack: RunningStack) -> None:
+    import asyncio
+
+    from temporalio.client import Client
+
+    opened = open_case(stack, child()).json()
+
+    async def terminate() -> None:
+        client = await Client.connect(stack.state()["temporal"]["address"])
+        await client.get_workflow_handle(opened["workflow_id"]).terminate("误操作")
+
+    asyncio.run(terminate())
+    assert stack.baoxue("verify", opened["case_no"], actor=OFFICER).code == 3  # admins only
+    found = stack.baoxue("verify", opened["case_no"], "--json")
+    assert found.code == 1
+    assert [(d["problem"], d["detail"]) for d in found.json()["differences"]] == [("workflow_ended", "terminated")]
+    fixed = stack.baoxue("verify", opened["case_no"], "--repair", extra_env=NARROW)
+    assert fixed.code == 0 and "已修复 1 处" in fixed.stdout
+    assert wait_until(lambda: stack.baoxue("verify", opened["case_no"]).code == 0, 20)
+    visit = stack.baoxue("case", "visit", opened["case_no"], "--finding", "confirmed", actor=OFFICER)
+    assert visit.code == 0, visit.stderr
+    events = [e["type"] for e in stack.baoxue("case", "history", opened["case_no"], "--json", actor=OFFICER).json()]
+    assert events == ["opened", "restored", "visited"]

@@ -106,8 +106,14 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
-        event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
-        self._enter(Stage.home_visit)
+        if start.resume is not None:
+            # Restored by `verify --repair` after its earlier run was terminated or failed: it
+            # carries on from the ledger's state at the stage it had reached, due afresh.
+            event = self._record(EventType.restored, start.opened_by.name, {"from": start.resume_reason})
+            self._enter(start.resume.stage)
+        else:
+            event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
+            self._enter(Stage.home_visit)
         await self._project(event)
         while self.state.stage != Stage.closed:
             await self._wait_and_escalate()
@@ -243,6 +249,9 @@ class CaseWorkflow:
         task.add_done_callback(self._delivery_done)
 
     def _init(self, start: CaseStart) -> None:
+        if start.resume is not None:
+            self._state = start.resume.model_copy(update={"escalation_level": None, "stalled": False})
+            return
         self._state = CaseState(
             case_id=start.case_id,
             case_no=start.case_no,
