@@ -172,11 +172,17 @@ async def discover_(body: DiscoverBody, request: Request, actor: SignedIn) -> di
 async def verify(body: VerifyBody, request: Request, actor: SignedIn) -> dict[str, Any]:
     """Every case's workflow against its ledger (docs/cli.md, `verify`); `repair` fixes what it
     can, each fix recorded."""
-    from starter.verify import as_json, verify_cases
+    from ledger.audit import broken_links
+    from starter.verify import Difference, as_json, verify_cases
 
     ctx = context_of(request)
     require_role(ctx, actor, "verify", Role.admin)
     checked, differences = await verify_cases(ctx, repair=body.repair, actor=actor, only=body.cases or None)
+    with ctx.sessions() as session:
+        broken = broken_links(session)
+    if broken:
+        shown_ids = ", ".join(str(i) for i in broken[:20])
+        differences.append(Difference("", "", "audit_chain_broken", f"audit_log id {shown_ids}"))
     repaired = sum(1 for d in differences if d.repaired)
     audit(ctx, actor, "verify", "ok", detail=f"cases={checked} differences={len(differences)} repaired={repaired}")
     return {"cases": checked, "differences": [as_json(d) for d in differences], "repaired": repaired}

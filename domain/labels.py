@@ -116,6 +116,7 @@ LABELS: dict[str, dict[str, str]] = {
         "workflow_ended": N_("工作流已中止"),
         "workflow_missing": N_("工作流缺失"),
         "completed_but_open": N_("工作流已结束而台账未销号"),
+        "audit_chain_broken": N_("审计日志链被破坏"),
     },
 }
 

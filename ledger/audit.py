@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.beijing import beijing_iso
@@ -31,19 +32,59 @@ def record(
     purpose: str | None = None,
     detail: str | None = None,
 ) -> None:
-    """Append one entry; the purpose is free text an officer wrote, so it is encrypted."""
-    session.add(
-        AuditEntry(
-            actor=actor,
-            role=role,
-            action=action,
-            outcome=outcome,
-            case_id=case_id,
-            case_no=case_no,
-            purpose_enc=cipher.encrypt(purpose, context=audit_context("purpose")) if purpose else None,
-            detail=(detail or "")[:200] or None,
-        )
+    """Append one entry, chained to the one before (one writer at a time: a transaction-scoped
+    advisory lock); the purpose is free text an officer wrote, so it is encrypted."""
+    session.execute(select(func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
+    prev_hash = session.scalar(select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(
+        at=dt.datetime.now(dt.UTC),
+        actor=actor,
+        role=role,
+        action=action,
+        outcome=outcome,
+        case_id=case_id,
+        case_no=case_no,
+        purpose_enc=cipher.encrypt(purpose, context=audit_context("purpose")) if purpose else None,
+        detail=(detail or "")[:200] or None,
+        prev_hash=prev_hash,
     )
+    entry.row_hash = chained_hash(entry)
+    session.add(entry)
+
+
+AUDIT_CHAIN_LOCK = 0x6261_6F78  # "baox"
+
+
+def chained_hash(entry: AuditEntry) -> str:
+    fields = (
+        entry.prev_hash or "",
+        entry.at.astimezone(dt.UTC).isoformat(),
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.outcome,
+        str(entry.case_id or ""),
+        entry.case_no or "",
+        (entry.purpose_enc or b"").hex(),
+        entry.detail or "",
+    )
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+def broken_links(session: Session) -> list[int]:
+    """Ids of audit rows whose hash does not follow from the row before: a row altered, removed
+    or inserted out of the chain. Rows written before the chain began (no hash) are skipped."""
+    broken = []
+    previous: str | None = None
+    started = False
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
+        if entry.row_hash is None and not started:
+            continue
+        started = True
+        if entry.prev_hash != previous or entry.row_hash != chained_hash(entry):
+            broken.append(entry.id)
+        previous = entry.row_hash
+    return broken
 
 
 def entries(

@@ -241,3 +241,6 @@ class AuditEntry(Base):
     case_no: Mapped[str | None] = mapped_column(String(16))
     purpose_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     detail: Mapped[str | None] = mapped_column(String(200))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 over the previous row's hash and this row: a removed or altered row breaks the chain."""

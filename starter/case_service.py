@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,16 +222,16 @@ async def send_step(
 ) -> StepOutcome:
     """Run one officer update, signed by the officer, and answer within `within` seconds: done;
     accepted with the ledger still catching up; refused (exit 3, the case's reason in the reader's
-    language); or not accepted in time (exit 1). Never silence. The update's id is the signature's
-    digest, so a network retry of the same signed step is the same update, not a second one."""
+    language); or not accepted in time (exit 1). Never silence. (The update gets a fresh id: a
+    signed step sent again must be refused by the case, not answered from Temporal's memory of
+    the first.)"""
     client = await ctx.temporal()
     handle = client.get_workflow_handle(case.workflow_id)
-    update_id = "step-" + hashlib.sha256((step.signature or "").encode()).hexdigest()[:32]
     deadline = asyncio.get_running_loop().time() + within
     try:
         try:
             accepted = await asyncio.wait_for(
-                handle.start_update(update, step, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED),
+                handle.start_update(update, step, wait_for_stage=WorkflowUpdateStage.ACCEPTED),
                 timeout=within,
             )
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):

@@ -112,8 +112,8 @@ def server_command(pgdata: Path, port: int) -> list[str]:
     ]
 
 
-def server_url(port: int, database: str = DATABASE_NAME) -> str:
-    return f"postgresql://{SUPERUSER}@{LOOPBACK}:{port}/{database}"
+def server_url(port: int, database: str = DATABASE_NAME, user: str = SUPERUSER) -> str:
+    return f"postgresql://{user}@{LOOPBACK}:{port}/{database}"
 
 
 def wait_ready(port: int, timeout: float, alive: Callable[[], bool] | None = None) -> None:

@@ -40,6 +40,7 @@ from config.settings import Settings
 from domain.messages import t
 from ledger.db import make_engine, make_sessionmaker, masked_url
 from ledger.migrate import upgrade_to_head
+from migrations.roles import APP_ROLE
 from starter import local_postgres
 from starter.children import Child
 from starter.health import api_ok, temporal_ok, worker_polling
@@ -111,6 +112,9 @@ class Stack:
         self.db_port = options.db_port or self._remembered_db_port()
         self.temporal_address = f"{LOOPBACK}:{options.port}"
         self.database_url = local_postgres.server_url(self.db_port)
+        # The worker and the API server connect as the app role: grants only, no trigger can be
+        # altered or disabled, audit_log and case_events only appended to (migration 0011).
+        self.app_database_url = local_postgres.server_url(self.db_port, user=APP_ROLE)
         self.api_url = f"http://{LOOPBACK}:{options.api_port}"
 
     def _remembered_db_port(self) -> int:
@@ -259,7 +263,7 @@ class Stack:
         env.update(
             BAOXUE_TEMPORAL_ADDRESS=self.temporal_address,
             BAOXUE_TEMPORAL_NAMESPACE=LOCAL_NAMESPACE,
-            BAOXUE_DATABASE_URL=self.database_url,
+            BAOXUE_DATABASE_URL=self.app_database_url,
             BAOXUE_TASK_QUEUE=self.settings.task_queue,
             BAOXUE_DATA_DIR=str(self.data_dir),
             BAOXUE_LOG_FORMAT="json",

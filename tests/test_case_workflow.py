@@ -544,7 +544,7 @@ async def test_a_step_the_case_cannot_take_in_time_is_answered_not_left_hanging(
 
 
 async def test_verify_finds_and_repairs_a_lagging_ledger_and_a_terminated_case(case_ctx: Context) -> None:
-    from sqlalchemy import delete, update
+    from sqlalchemy import delete, text, update
 
     from ledger.models import Case as CaseRow
     from starter.verify import verify_cases
@@ -554,7 +554,10 @@ async def test_verify_finds_and_repairs_a_lagging_ledger_and_a_terminated_case(c
     await step(case_ctx, lag_handle, CaseWorkflow.note, NoteInput(actor=OFFICER, text="第一条"))
     with case_ctx.sessions.begin() as session:
         row = session.scalars(select(CaseRow).where(CaseRow.case_no == lagging.case_no)).one()
+        # A write the ledger lost: only the owner, with the append-only trigger off, can do this.
+        session.execute(text("ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"))
         session.execute(delete(CaseEventRow).where(CaseEventRow.case_id == row.id, CaseEventRow.seq == 2))
+        session.execute(text("ALTER TABLE case_events ENABLE TRIGGER case_events_append_only"))
         session.execute(update(CaseRow).where(CaseRow.id == row.id).values(last_seq=1))
     ended = await open_for(case_ctx, CaseKind.dropout)
     await (await handle_of(case_ctx, ended.workflow_id)).terminate("测试：模拟误操作")

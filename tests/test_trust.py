@@ -209,3 +209,40 @@ def test_server_and_worker_refuse_to_start_without_keys(tmp_path: Path) -> None:
     done = subprocess.run([BAOXUE, "serve"], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 2 and "BAOXUE_SERVICE_KEY" in done.stderr, done.stderr
     assert not (tmp_path / "empty").exists()
+
+
+def test_the_app_role_can_only_append_to_audit_log_and_case_events(stack: RunningStack) -> None:
+    import psycopg
+
+    open_case(stack, {**stack.env, "BAOXUE_ACTOR": "陈明凡"}, 107)
+    owner_url = stack.state()["database"]["url"]
+    app_url = owner_url.replace("postgresql://postgres@", "postgresql://baoxue_app@")
+    for statement in (
+        "DELETE FROM audit_log",
+        "UPDATE audit_log SET actor = 'nobody'",
+        "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+        "DELETE FROM case_events",
+        "UPDATE case_events SET actor = 'nobody'",
+        "ALTER TABLE case_events DISABLE TRIGGER ALL",
+        "TRUNCATE case_events",
+    ):
+        with psycopg.connect(app_url) as conn, pytest.raises(psycopg.Error):
+            conn.execute(statement)
+    with psycopg.connect(app_url) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] > 0
+        assert conn.execute("SELECT current_user").fetchone()[0] == "baoxue_app"
+
+
+def test_verify_checks_the_audit_chain(stack: RunningStack) -> None:
+    import psycopg
+
+    case_no = open_case(stack, {**stack.env, "BAOXUE_ACTOR": "陈明凡"}, 108)
+    stack.baoxue("case", "show", case_no, actor="陈明凡")
+    assert stack.baoxue("verify", case_no).code == 0
+    with psycopg.connect(stack.state()["database"]["url"]) as conn:  # the owner, tampering
+        conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+        conn.execute("UPDATE audit_log SET detail = 'altered' WHERE id = (SELECT max(id) - 1 FROM audit_log)")
+        conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+    found = stack.baoxue("verify", case_no, "--json")
+    assert found.code == 1
+    assert [d["problem"] for d in found.json()["differences"]] == ["audit_chain_broken"]
