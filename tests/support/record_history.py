@@ -1,5 +1,14 @@
-"""Record the history of one complete dropout case (with a refusal, a note and a reassignment)
-into tests/histories/, for the replay test. Run: python -m tests.support.record_history NAME"""
+"""Record the histories the replay test replays (tests/histories/), one a path through a case:
+
+- `dropout-full-v2`: every step, a refusal, a note and a reassignment, on the dev server;
+- `disability-excluded-v2`: excluded at the home visit, closed by a reviewer;
+- `funding-ladder-v2`: left alone on the time-skipping server — every rung fires, reminders are
+  delivered, the ladder ends (stalled); signed registry and chain changes arrive by signal; then
+  the steps to closure;
+- `restored-v2`: a terminated case restarted from its ledger by `verify --repair`, then closed.
+
+Run: python -m tests.support.record_history [NAME ...]   (default: all of them)
+"""
 
 from __future__ import annotations
 
@@ -9,33 +18,166 @@ import datetime as dt
 import shutil
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from config.payload_codec import encrypted_converter
 from config.settings import Settings
-from domain.enums import CaseKind, Finding, Placement
-from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, VisitInput
-from tests.conftest import TEST_KEYRING
-from tests.support.cases import CHIEF, OFFICER, OTHER_OFFICER, act, context_for, open_for, register_test_officers
+from domain.actors import Actor, Chain
+from domain.campaign import CampaignSpec, EscalationPolicy
+from domain.enums import AidChannel, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Role, Stage
+from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, public_key_of
+from domain.steps import AidItem, CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, VisitInput
+from ledger.campaigns import upsert_campaign
+from starter.context import Context
+from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
+from tests.support.cases import (
+    CHIEF,
+    OFFICER,
+    OTHER_OFFICER,
+    act,
+    actor_key,
+    context_for,
+    open_for,
+    register_officer,
+    register_test_officers,
+)
 from tests.support.database import fresh_database, postgres_server
 from workflows.case import CaseWorkflow
 from workflows.registry import ALL_WORKFLOWS, workflow_runner
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 HISTORY_DIR = Path(__file__).resolve().parent.parent / "histories"
+DAY = dt.timedelta(days=1)
+Scenario = Callable[[Context, Client, "WorkflowEnvironment"], Awaitable[str]]
+
+
+async def dropout_full(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    opened = await open_for(ctx, CaseKind.dropout)
+    handle = client.get_workflow_handle(opened.workflow_id)
+    await act(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    await act(handle, CaseWorkflow.reassign, ReassignInput(actor=CHIEF, to=OTHER_OFFICER))
+    await act(handle, CaseWorkflow.note, NoteInput(actor=OTHER_OFFICER, text="记录"))
+    target = dt.date.today() + dt.timedelta(days=30)
+    await act(
+        handle, CaseWorkflow.plan, PlanInput(actor=OTHER_OFFICER, target_date=target, placement=Placement.transfer)
+    )
+    await act(handle, CaseWorkflow.confirm, ConfirmInput(actor=OTHER_OFFICER, school="某校", evidence=("证明",)))
+    with contextlib.suppress(WorkflowUpdateFailedError):  # four eyes: the refusal is worth replaying
+        await act(handle, CaseWorkflow.close, CloseInput(actor=OTHER_OFFICER))
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    return opened.workflow_id
+
+
+async def disability_excluded(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    opened = await open_for(ctx, CaseKind.disability)
+    handle = client.get_workflow_handle(opened.workflow_id)
+    excluded = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out)
+    await act(handle, CaseWorkflow.visit, excluded)
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF, note="已迁出"))
+    return opened.workflow_id
+
+
+async def funding_ladder(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    with ctx.sessions.begin() as session:
+        far = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+        ladder = EscalationPolicy(level1_after=2 * DAY, level2_after=5 * DAY, repeat_every=DAY, repeat_max=2)
+        stages = {Stage.home_visit: 3 * DAY, Stage.return_plan: 5 * DAY, Stage.return_confirmation: 15 * DAY}
+        spec = CampaignSpec(
+            name="record-ladder",
+            reference_date=dt.date(2026, 9, 1),
+            clearance_deadline=far,
+            calendar="calendar",
+            stages={**stages, Stage.closure: 3 * DAY},
+            escalation=ladder,
+        )
+        upsert_campaign(session, spec=spec)
+    opened = await open_for(ctx, CaseKind.funding, campaign="record-ladder")
+    handle = client.get_workflow_handle(opened.workflow_id)
+    await env.sleep(20 * DAY)  # every rung, reminders delivered, then stalled
+    newcomer = register_officer(ctx, Actor(name="记录新科长", role=Role.section_chief))
+    now = await env.get_current_time()
+    entry = OfficerKey(
+        id=newcomer.id, name=newcomer.name, role=newcomer.role, public_key=public_key_of(actor_key(newcomer.name))
+    )
+    registry = RegistryUpdate(case_id=opened.case_id, issued_at=now, officers={f"#{newcomer.id}": entry})
+    await handle.signal(CaseWorkflow.update_officers, registry.signed_with(ctx.service_key))
+    chain = Chain(section_chief=newcomer.name, office_head="陈明凡", group_leader="朱洪斌", roster_version="record")
+    change = ChainUpdate(case_id=opened.case_id, issued_at=now + dt.timedelta(seconds=1), chain=chain)
+    await handle.signal(CaseWorkflow.update_chain, change.signed_with(ctx.service_key))
+    visit = VisitInput(
+        actor=OFFICER,
+        finding=Finding.confirmed,
+        household_verified=True,
+        education_level=EducationLevel.compulsory,
+    )
+    await act(handle, CaseWorkflow.visit, visit, at=await env.get_current_time())
+    target = (await env.get_current_time()).date() + dt.timedelta(days=10)
+    plan = PlanInput(
+        actor=OFFICER, target_date=target, aid_items=(AidItem(item="营养餐", amount=200),), channel=AidChannel.school
+    )
+    await act(handle, CaseWorkflow.plan, plan, at=await env.get_current_time())
+    confirm = ConfirmInput(actor=OFFICER, evidence=("回执",), delivered_to=AidChannel.school)
+    await act(handle, CaseWorkflow.confirm, confirm, at=await env.get_current_time())
+    await act(handle, CaseWorkflow.close, CloseInput(actor=newcomer), at=await env.get_current_time())
+    return opened.workflow_id
+
+
+async def restored(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    from starter.verify import verify_cases
+
+    opened = await open_for(ctx, CaseKind.dropout)
+    handle = client.get_workflow_handle(opened.workflow_id)
+    await act(handle, CaseWorkflow.note, NoteInput(actor=OFFICER, text="中止前"))
+    await handle.terminate("记录：模拟误操作")
+    ctx._client = client  # the recorder's own client, with the test codec
+    ctx._client_loop = asyncio.get_running_loop()
+    await verify_cases(ctx, repair=True, actor=CHIEF, only=[opened.case_no])
+    handle = client.get_workflow_handle(opened.workflow_id)
+    for _ in range(100):
+        if (await handle.query(CaseWorkflow.current)).last_seq >= 3:
+            break
+        await asyncio.sleep(0.1)
+    await act(
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.duplicate),
+    )
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    return opened.workflow_id
+
+
+SCENARIOS: dict[str, tuple[Scenario, bool]] = {
+    "dropout-full-v2": (dropout_full, False),
+    "disability-excluded-v2": (disability_excluded, False),
+    "funding-ladder-v2": (funding_ladder, True),
+    "restored-v2": (restored, False),
+}
+"""name → (scenario, runs on the time-skipping server)"""
 
 
 async def record(name: str, database_url: str, data_dir: Path) -> Path:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=shutil.which("temporal"),
-        data_converter=encrypted_converter(TEST_KEYRING),
-        search_attributes=ALL_SEARCH_ATTRIBUTES,
-    )
+    scenario, skipping = SCENARIOS[name]
+    if skipping:
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=shutil.which("temporal-test-server"),
+            data_converter=encrypted_converter(TEST_KEYRING),
+        )
+        from tests.conftest import register_search_attributes
+
+        await register_search_attributes(env.client)
+    else:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=shutil.which("temporal"),
+            data_converter=encrypted_converter(TEST_KEYRING),
+            search_attributes=ALL_SEARCH_ATTRIBUTES,
+            dev_server_extra_args=["--headless"],
+        )
     async with env:
         settings = Settings(
             temporal_address=env.client.service_client.config.target_host,
@@ -43,6 +185,7 @@ async def record(name: str, database_url: str, data_dir: Path) -> Path:
             task_queue="record",
             secret_key="22" * 32,
             codec_keys=TEST_KEYRING.dumps(),
+            service_key=TEST_SERVICE_KEY,
             data_dir=data_dir,
         )
         built = build_activities(settings)
@@ -56,24 +199,8 @@ async def record(name: str, database_url: str, data_dir: Path) -> Path:
         ):
             ctx = context_for(settings)
             register_test_officers(ctx)
-            opened = await open_for(ctx, CaseKind.dropout)
-            handle = env.client.get_workflow_handle(opened.workflow_id)
-            await act(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
-            await act(handle, CaseWorkflow.reassign, ReassignInput(actor=CHIEF, to=OTHER_OFFICER))
-            await act(handle, CaseWorkflow.note, NoteInput(actor=OTHER_OFFICER, text="记录"))
-            target = dt.date.today() + dt.timedelta(days=30)
-            await act(
-                handle,
-                CaseWorkflow.plan,
-                PlanInput(actor=OTHER_OFFICER, target_date=target, placement=Placement.transfer),
-            )
-            await act(
-                handle, CaseWorkflow.confirm, ConfirmInput(actor=OTHER_OFFICER, school="某校", evidence=("证明",))
-            )
-            # Refused (four eyes): the refusal is part of the history worth replaying.
-            with contextlib.suppress(WorkflowUpdateFailedError):
-                await act(handle, CaseWorkflow.close, CloseInput(actor=OTHER_OFFICER))
-            await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+            workflow_id = await scenario(ctx, env.client, env)
+            handle = env.client.get_workflow_handle(workflow_id)
             await handle.result()
             history = await handle.fetch_history()
             ctx.close()
@@ -84,9 +211,10 @@ async def record(name: str, database_url: str, data_dir: Path) -> Path:
 
 
 def main() -> None:
-    name = sys.argv[1] if len(sys.argv) > 1 else "dropout-full"
+    names = sys.argv[1:] or list(SCENARIOS)
     with tempfile.TemporaryDirectory() as work, postgres_server(Path(work)) as server, fresh_database(server) as url:
-        print(asyncio.run(record(name, url, Path(work))))
+        for name in names:
+            print(asyncio.run(record(name, url, Path(work))))
 
 
 if __name__ == "__main__":
