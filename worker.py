@@ -33,6 +33,7 @@ async def run_worker(settings: Settings) -> None:
         workflow_runner=workflow_runner(),
         activities=built.activities,
         activity_executor=built.executor,
+        max_concurrent_activities=settings.worker_activity_slots,
     )
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()

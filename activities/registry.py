@@ -24,11 +24,14 @@ class ActivitySet:
 
 
 def build_activities(settings: Settings, *, url: str | None = None) -> ActivitySet:
-    engine = make_engine(url or database_url(settings), pool_size=10)
+    """Sized together: one thread and one database connection for each activity slot the worker
+    takes (`BAOXUE_WORKER_ACTIVITY_SLOTS`), so a burst waits in Temporal's queue, not on a pool."""
+    slots = settings.worker_activity_slots
+    engine = make_engine(url or database_url(settings), pool_size=slots, max_overflow=2, pool_timeout=30)
     sessions = make_sessionmaker(engine)
     ledger = LedgerActivities(sessions, PersonalDataCipher(load_data_key(settings)))
     notify = NotifyActivities(sessions)
-    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="baoxue-activity")
+    executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="baoxue-activity")
 
     def close() -> None:
         executor.shutdown(wait=False)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: SecretStr | None = None
     task_queue: str = "baoxue-cases"
+    worker_activity_slots: int = Field(default=16, ge=1, le=256)
+    """Activities one worker runs at once; its thread pool and database pool are sized to match."""
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None

@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         VisitInput,
     )
     from workflows.deadlines import china_today, due_after
-    from workflows.escalation import TOP_LEVEL, recipients, rung
+    from workflows.escalation import TOP_LEVEL, deadline_spread, recipients, rung
     from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
 
 PROJECT_CASE_ACTIVITY = "project_case"
@@ -55,6 +55,7 @@ DELIVER_ACTIVITY = "deliver_escalation"
 SYSTEM_ACTOR = "system"
 RULE_ERROR_TYPE = "CaseRuleViolation"
 BOUNDED_LADDER_PATCH = "bounded-ladder-1"
+DEADLINE_SPREAD_PATCH = "deadline-spread-1"
 
 _OUTCOME_BY_KIND = {
     CaseKind.dropout: Outcome.returned,
@@ -139,6 +140,8 @@ class CaseWorkflow:
             candidates.append((next_rung[0], "overdue"))
         deadline = self._start.clearance_deadline
         if deadline is not None and not self.state.missed_deadline:
+            if workflow.patched(DEADLINE_SPREAD_PATCH):
+                deadline += deadline_spread(self.state.case_id)
             candidates.append((deadline, "clearance_deadline"))
         return min(candidates) if candidates else None
 

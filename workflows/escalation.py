@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from domain.actors import Chain
 from domain.campaign import EscalationPolicy
@@ -27,6 +28,16 @@ def rung(
     if n - 2 > policy.repeat_max:
         return None
     return add_working_time(top, policy.repeat_every * (n - 2), calendar), TOP_LEVEL
+
+
+DEADLINE_SPREAD = dt.timedelta(minutes=10)
+
+
+def deadline_spread(case_id: str) -> dt.timedelta:
+    """Every open case escalates at the clearance deadline; spread over ten minutes (fixed per case,
+    so replays agree) they do not all wake, project and deliver in the same second."""
+    offset = int(hashlib.sha256(case_id.encode()).hexdigest()[:8], 16)
+    return dt.timedelta(seconds=offset % int(DEADLINE_SPREAD.total_seconds()))
 
 
 def recipients(level: int, chain: Chain, assigned_officer: str | None) -> list[str]:
