@@ -173,7 +173,8 @@ async def test_each_stage_has_its_ladder_and_doing_the_step_ends_it(
 async def test_clearance_deadline_escalates_every_open_case(
     skipping_env: WorkflowEnvironment, ladder_ctx: Context
 ) -> None:
-    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    now = await skipping_env.get_current_time()
+    deadline = now.replace(microsecond=0) + dt.timedelta(days=2)
     with ladder_ctx.sessions.begin() as session:
         upsert_campaign(
             session,
