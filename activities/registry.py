@@ -10,7 +10,7 @@ from typing import Any
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
 from config.local_stack import database_url
-from config.secrets import load_data_key
+from config.secrets import load_data_keys
 from config.settings import Settings
 from ledger.db import make_engine, make_sessionmaker
 from ledger.personal import PersonalDataCipher
@@ -29,7 +29,7 @@ def build_activities(settings: Settings, *, url: str | None = None) -> ActivityS
     slots = settings.worker_activity_slots
     engine = make_engine(url or database_url(settings), pool_size=slots, max_overflow=2, pool_timeout=30)
     sessions = make_sessionmaker(engine)
-    ledger = LedgerActivities(sessions, PersonalDataCipher(load_data_key(settings)))
+    ledger = LedgerActivities(sessions, PersonalDataCipher(load_data_keys(settings)))
     notify = NotifyActivities(sessions)
     executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="baoxue-activity")
 

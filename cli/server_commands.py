@@ -19,6 +19,7 @@ DataDirOption = Annotated[
 
 db_app = typer.Typer(help=_("台账数据库。"), no_args_is_help=True)
 codec_app = typer.Typer(help=_("载荷编解码密钥环。"), no_args_is_help=True)
+secret_app = typer.Typer(help=_("个人信息的数据密钥。"), no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +31,7 @@ def register(app: typer.Typer) -> None:
     app.command("bootstrap-admin")(bootstrap_admin)
     app.add_typer(db_app, name="db")
     app.add_typer(codec_app, name="codec")
+    app.add_typer(secret_app, name="secret")
 
 
 def settings_for(typer_ctx: typer.Context, data_dir: Path | None) -> Any:
@@ -187,6 +189,24 @@ def codec_server(
         pass
     finally:
         server.server_close()
+
+
+@secret_app.command("rotate")
+def secret_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """添加新的数据密钥（个人信息加密）；旧数据仍可读取，儿童去重键不变。之后请重启 worker 与服务器。"""
+    from cli.errors import bad_input
+    from config.secrets import SecretKeyError, rotate_data_key
+
+    settings = settings_for(typer_ctx, data_dir)
+    try:
+        number, value = rotate_data_key(settings)
+    except SecretKeyError as error:
+        raise bad_input(str(error)) from None
+    if value is not None:
+        echo(t("secret_rotated_env", number=number))
+        echo(value)
+        return
+    echo(t("secret_rotated", number=number, path=settings.data_key_file))
 
 
 @codec_app.command("rotate")

@@ -64,6 +64,12 @@ MESSAGES: dict[str, str] = {
     "codec_rotated_env": N_(
         "已生成新启用密钥 {key}。密钥环来自环境变量：请把每台服务器与 worker 的 BAOXUE_CODEC_KEYS 设为下一行，再重启它们"
     ),
+    "secret_rotated": N_(
+        "已添加第 {number} 个数据密钥（{path}），新数据用它加密，旧数据仍可读取。请备份该文件并重启 worker 与服务器。"
+    ),
+    "secret_rotated_env": N_(
+        "已生成第 {number} 个数据密钥。密钥来自环境变量：请把服务器与 worker 的 BAOXUE_SECRET_KEY 设为下一行（旧密钥在前），再重启它们"
+    ),
     "codec_rotated": N_("已启用新密钥 {key}（{path}）；旧密钥保留用于解密。请重启 worker。"),
     "act_not_permitted": N_("{actor}（{role}）无权办理{township}的案件"),
     "read_not_permitted": N_("{actor}（{role}）无权查看案件 {case_no}"),

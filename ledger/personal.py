@@ -3,7 +3,7 @@ the normalised ID as the child key (a plain hash of an 18-digit ID is brute-forc
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import os
 from typing import Any
@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _NONCE_BYTES = 12
-_VERSION = b"\x01"
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:
@@ -26,27 +25,32 @@ def event_context(case_id: object, seq: int) -> str:
 
 
 class PersonalDataCipher:
-    def __init__(self, master_key: bytes) -> None:
-        self._aead = AESGCM(_derive(master_key, b"columns"))
-        hmac_key = _derive(master_key, b"child-key")
-        self._hmac_inner = hashlib.sha256(bytes(b ^ 0x36 for b in hmac_key.ljust(64, b"\0")))
-        self._hmac_outer = hashlib.sha256(bytes(b ^ 0x5C for b in hmac_key.ljust(64, b"\0")))
+    """Data keys oldest first: new blobs are sealed with the newest, whose number (1, 2, …) is the
+    blob's first byte, so every older blob stays readable after a rotation. The child key is
+    always keyed by the first key: a child keeps one key across rotations (docs/security.md)."""
+
+    def __init__(self, master_keys: bytes | list[bytes]) -> None:
+        keys = [master_keys] if isinstance(master_keys, bytes) else list(master_keys)
+        if not 1 <= len(keys) <= 255:
+            raise ValueError("between 1 and 255 data keys")
+        self._aeads = [AESGCM(_derive(key, b"columns")) for key in keys]
+        self._hmac = hmac.new(_derive(keys[0], b"child-key"), digestmod="sha256")
 
     def child_key(self, normalised_id_number: str) -> str:
-        """HMAC-SHA256 (RFC 2104) with the key's pads hashed once: registers key 100,000s of rows."""
-        inner = self._hmac_inner.copy()
-        inner.update(normalised_id_number.encode())
-        outer = self._hmac_outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+        """HMAC-SHA256 of the normalised ID; the keyed state is built once and copied per row
+        (registers key 100,000s of rows)."""
+        mac = self._hmac.copy()
+        mac.update(normalised_id_number.encode())
+        return mac.hexdigest()
 
     def encrypt(self, text: str, *, context: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
-        return _VERSION + nonce + self._aead.encrypt(nonce, text.encode(), context.encode())
+        version = bytes([len(self._aeads)])
+        return version + nonce + self._aeads[-1].encrypt(nonce, text.encode(), context.encode())
 
     def decrypt(self, blob: bytes, *, context: str) -> str:
         nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
-        return self._aead.decrypt(nonce, sealed, context.encode()).decode()
+        return self._aeads[blob[0] - 1].decrypt(nonce, sealed, context.encode()).decode()
 
     def encrypt_json(self, value: dict[str, Any], *, context: str) -> bytes:
         return self.encrypt(json.dumps(value, ensure_ascii=False, sort_keys=True), context=context)

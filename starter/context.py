@@ -74,10 +74,10 @@ class Context:
 
     @cached_property
     def cipher(self) -> PersonalDataCipher:
-        from config.secrets import load_data_key
+        from config.secrets import load_data_keys
         from ledger.personal import PersonalDataCipher
 
-        return PersonalDataCipher(load_data_key(self.settings, create=False))
+        return PersonalDataCipher(load_data_keys(self.settings))
 
     @cached_property
     def service_key(self) -> Ed25519PrivateKey:
