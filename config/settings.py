@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     temporal_api_key: SecretStr | None = None
     task_queue: str = "baoxue-cases"
     worker_activity_slots: int = Field(default=16, ge=1, le=256)
+    continue_after_events: int = Field(default=2000, ge=20)
+    """History events of one run of a case before it continues as new (new cases take it)."""
     """Activities one worker runs at once; its thread pool and database pool are sized to match."""
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None

@@ -40,6 +40,10 @@ class CaseStart(BaseModel):
     resume: CaseState | None = None
     """A case restored by `verify --repair`: the state its ledger holds, carried on from there."""
     resume_reason: str | None = None
+    carry: CaseCarry | None = None
+    """A run continued as new: everything the case had in memory, in one model."""
+    continue_after_events: int = 2000
+    """History events of one run before it continues as new (Temporal may suggest it earlier)."""
     stage_durations: dict[Stage, dt.timedelta] = Field(default_factory=dict)
     calendar: str = "calendar"
     work_calendar: WorkCalendar | None = None
@@ -82,6 +86,19 @@ class CaseState(BaseModel):
     stalled: bool = False
     """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
     last_seq: int = 0
+
+
+class CaseCarry(BaseModel):
+    """What a run hands to the next when it continues as new; the case's whole memory. The
+    timeline carried is only its recent part: the ledger holds the rest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: CaseState
+    officers: dict[str, OfficerKey] = Field(default_factory=dict)
+    trust_issued_at: dt.datetime | None = None
+    rung: int = 0
+    recent: list[CaseEvent] = Field(default_factory=list)
 
 
 class Projection(BaseModel):

@@ -148,6 +148,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         clearance_deadline=campaign.clearance_deadline,
         escalation=campaign.escalation,
         service_key=ctx.service_public_key,
+        continue_after_events=ctx.settings.continue_after_events,
     )
     await _start_workflow(ctx, opener.client, start)
     if case.stage == Stage.discovery.value:

@@ -26,7 +26,16 @@ from ledger.models import Case, Notification
 from ledger.officers import save_officer
 from starter.context import Context
 from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
-from tests.support.cases import OFFICER, act, context_for, ledger_events, ledger_row, open_for, register_test_officers
+from tests.support.cases import (
+    OFFICER,
+    act,
+    context_for,
+    ledger_events,
+    ledger_row,
+    open_for,
+    register_test_officers,
+    row_matches_state,
+)
 from tests.support.webhook import webhook
 from workflows.case import CaseWorkflow
 
@@ -145,6 +154,34 @@ async def test_the_ladder_ends_after_repeat_max_and_the_case_is_stalled(
         at=await skipping_env.get_current_time(),
     )
     assert ledger_row(ladder_ctx, opened.case_no).stalled is False
+
+
+async def test_a_long_case_continues_as_new_and_loses_nothing(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """A run continues as new when its history grows long: the case keeps its state, its ladder
+    position and its registry; the ledger's events stay one a seq, none lost, none twice."""
+    short = context_for(ladder_ctx.settings.model_copy(update={"continue_after_events": 40}))
+    opened = await open_for(short, CaseKind.dropout, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await skipping_env.sleep(40 * DAY)
+    latest = await handle.fetch_history()
+    started = latest.events[0].workflow_execution_started_event_attributes
+    assert started.continued_execution_run_id, "the run did not continue as new"
+    assert len(latest.events) < 120
+    assert [level for level, _stage, _who in escalations(ladder_ctx, opened.case_no)] == [0, 1, 2, 2, 2, 2, 2, 2]
+    state = await handle.query(CaseWorkflow.current)
+    row_matches_state(ledger_row(ladder_ctx, opened.case_no), state)
+    visited = await act(
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.confirmed),
+        at=await skipping_env.get_current_time(),
+    )
+    assert visited.stage == Stage.return_plan
+    seqs = [e.seq for e in ledger_events(ladder_ctx, opened.case_no)]
+    assert seqs == list(range(1, len(seqs) + 1))
+    short.close()
 
 
 async def test_each_stage_has_its_ladder_and_doing_the_step_ends_it(

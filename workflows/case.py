@@ -20,7 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import CaseEvent, CaseStart, CaseState, Delivery, Projection, workflow_id_for
+    from domain.case import CaseCarry, CaseEvent, CaseStart, CaseState, Delivery, Projection, workflow_id_for
     from domain.enums import CaseKind, EventType, Finding, Outcome, Stage
     from domain.errors import CaseRuleViolation
     from domain.rules import (
@@ -56,6 +56,9 @@ SYSTEM_ACTOR = "system"
 RULE_ERROR_TYPE = "CaseRuleViolation"
 BOUNDED_LADDER_PATCH = "bounded-ladder-1"
 DEADLINE_SPREAD_PATCH = "deadline-spread-1"
+RECENT_EVENTS = 50
+"""Events kept in memory (for `verify --repair` to re-project what the ledger missed); the ledger
+holds every event."""
 
 _OUTCOME_BY_KIND = {
     CaseKind.dropout: Outcome.returned,
@@ -99,6 +102,14 @@ class CaseWorkflow:
         self._rung = 0
         self._deliveries: set[asyncio.Future[Any]] = set()
         self._init(start)
+        if start.carry is not None:
+            carry = start.carry
+            self._state = carry.state
+            self._officers = dict(carry.officers)
+            self._trust_issued_at = carry.trust_issued_at
+            self._rung = carry.rung
+            self._timeline = list(carry.recent)
+            self._projected_seq = carry.state.last_seq
 
     @property
     def state(self) -> CaseState:
@@ -107,6 +118,8 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
+        if start.carry is not None:
+            return await self._carry_on(start)
         if start.resume is not None:
             # Restored by `verify --repair` after its earlier run was terminated or failed: it
             # carries on from the ledger's state at the stage it had reached, due afresh.
@@ -116,12 +129,36 @@ class CaseWorkflow:
             event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
             self._enter(Stage.home_visit)
         await self._project(event)
+        return await self._carry_on(start)
+
+    async def _carry_on(self, start: CaseStart) -> CaseState:
+        """Wait, escalate, take steps until closed; continue as new when the run's history grows
+        long, after every handler and delivery has finished, so nothing in flight is lost."""
         while self.state.stage != Stage.closed:
             await self._wait_and_escalate()
+            if self.state.stage != Stage.closed and self._history_is_long(start):
+                await self._drain()
+                workflow.continue_as_new(start.model_copy(update={"carry": self._carry(), "resume": None}))
+        await self._drain()
+        return self.state
+
+    def _history_is_long(self, start: CaseStart) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > start.continue_after_events
+
+    async def _drain(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._deliveries:
             await asyncio.gather(*self._deliveries, return_exceptions=True)
-        return self.state
+
+    def _carry(self) -> CaseCarry:
+        return CaseCarry(
+            state=self.state,
+            officers=self._officers,
+            trust_issued_at=self._trust_issued_at,
+            rung=self._rung,
+            recent=self._timeline[-RECENT_EVENTS:],
+        )
 
     # escalation
 
@@ -315,6 +352,7 @@ class CaseWorkflow:
             seq=state.last_seq, type=type_, stage=state.stage, actor=actor, at=workflow.now(), details=details
         )
         self._timeline.append(event)
+        del self._timeline[: -RECENT_EVENTS * 2]
         return event
 
     async def _project(self, event: CaseEvent) -> None:

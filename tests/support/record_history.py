@@ -5,7 +5,8 @@
 - `funding-ladder-v2`: left alone on the time-skipping server — every rung fires, reminders are
   delivered, the ladder ends (stalled); signed registry and chain changes arrive by signal; then
   the steps to closure;
-- `restored-v2`: a terminated case restarted from its ledger by `verify --repair`, then closed.
+- `restored-v2`: a terminated case restarted from its ledger by `verify --repair`, then closed;
+- `continued-v2`: the first run of a case whose history grew long: it ends continuing as new.
 
 Run: python -m tests.support.record_history [NAME ...]   (default: all of them)
 """
@@ -83,7 +84,7 @@ async def disability_excluded(ctx: Context, client: Client, env: WorkflowEnviron
     return opened.workflow_id
 
 
-async def funding_ladder(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+def add_ladder_campaign(ctx: Context) -> None:
     with ctx.sessions.begin() as session:
         far = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
         ladder = EscalationPolicy(level1_after=2 * DAY, level2_after=5 * DAY, repeat_every=DAY, repeat_max=2)
@@ -97,6 +98,10 @@ async def funding_ladder(ctx: Context, client: Client, env: WorkflowEnvironment)
             escalation=ladder,
         )
         upsert_campaign(session, spec=spec)
+
+
+async def funding_ladder(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    add_ladder_campaign(ctx)
     opened = await open_for(ctx, CaseKind.funding, campaign="record-ladder")
     handle = client.get_workflow_handle(opened.workflow_id)
     await env.sleep(20 * DAY)  # every rung, reminders delivered, then stalled
@@ -152,11 +157,31 @@ async def restored(ctx: Context, client: Client, env: WorkflowEnvironment) -> st
     return opened.workflow_id
 
 
+async def continued(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    """The first run of a case that continues as new (its history ends in ContinueAsNew)."""
+    add_ladder_campaign(ctx)
+    short = context_for(ctx.settings.model_copy(update={"continue_after_events": 40}))
+    opened = await open_for(short, CaseKind.dropout, campaign="record-ladder")
+    first_run = (await client.get_workflow_handle(opened.workflow_id).describe()).run_id
+    await env.sleep(20 * DAY)
+    handle = client.get_workflow_handle(opened.workflow_id)
+    await act(
+        handle,
+        CaseWorkflow.visit,
+        VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.other),
+        at=await env.get_current_time(),
+    )
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=await env.get_current_time())
+    short.close()
+    return f"{opened.workflow_id}@{first_run}"
+
+
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "dropout-full-v2": (dropout_full, False),
     "disability-excluded-v2": (disability_excluded, False),
     "funding-ladder-v2": (funding_ladder, True),
     "restored-v2": (restored, False),
+    "continued-v2": (continued, True),
 }
 """name → (scenario, runs on the time-skipping server)"""
 
@@ -199,10 +224,10 @@ async def record(name: str, database_url: str, data_dir: Path) -> Path:
         ):
             ctx = context_for(settings)
             register_test_officers(ctx)
-            workflow_id = await scenario(ctx, env.client, env)
-            handle = env.client.get_workflow_handle(workflow_id)
-            await handle.result()
-            history = await handle.fetch_history()
+            recorded = await scenario(ctx, env.client, env)
+            workflow_id, _, run_id = recorded.partition("@")
+            await env.client.get_workflow_handle(workflow_id).result()
+            history = await env.client.get_workflow_handle(workflow_id, run_id=run_id or None).fetch_history()
             ctx.close()
         built.close()
     path = HISTORY_DIR / f"{name}.json"
