@@ -1,0 +1,82 @@
+"""Faults on the real local stack: cases opened while the worker is SIGKILLed twice and the
+Temporal server restarted once. Afterwards every suspect has exactly one case, every case exactly
+one opening in the ledger, no reminder twice, and `verify` finds nothing (docs/architecture.md,
+"The case")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from config import DEFAULT_ROSTER_FILE
+from config.roster_file import load_roster
+from tests.support.registers import generate_county
+from tests.support.stack import BAOXUE, RunningStack, running_stack, wait_healthy, wait_until
+
+pytestmark = pytest.mark.stack
+
+COUNTY_OFFICER = "县教委故障测试员"
+
+
+def kill(stack: RunningStack, service: str) -> None:
+    """SIGKILL one of `up`'s children and wait until `up` has started it again."""
+    old = stack.state()[service]["pid"]
+    os.kill(old, signal.SIGKILL)
+    assert wait_until(lambda: stack.state()[service]["pid"] not in (None, old), 30, step=0.2), service
+
+
+def test_cases_opened_through_worker_kills_and_a_temporal_restart(tmp_path: Path) -> None:
+    county = generate_county(
+        tmp_path / "county",
+        load_roster(DEFAULT_ROSTER_FILE),
+        children=5400,
+        reference_date=dt.date(2026, 9, 1),
+        seed=11,
+    )
+    total = sum(county.expected.values())
+    assert 250 <= total <= 400
+    with running_stack(tmp_path / "data") as stack:
+        for kind, path in county.files.items():
+            assert stack.baoxue("import", kind.value, str(path), "--campaign", "pengshui-2026").code == 0
+        stack.add_here(COUNTY_OFFICER, "county")
+        apply = [BAOXUE, "discover", "--campaign", "pengshui-2026", "--apply", "--json"]
+        running = subprocess.Popen(apply, env=stack.env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(2)
+        kill(stack, "worker")
+        time.sleep(2)
+        kill(stack, "temporal")
+        assert wait_healthy(stack, 90)["healthy"]
+        kill(stack, "worker")
+        running.communicate(timeout=600)  # it may have failed mid-way: applying again finishes it
+
+        def all_open() -> bool:
+            again = stack.baoxue(*apply[1:], timeout=600)
+            return again.code == 0 and again.json()["opened"] + again.json()["already_open"] == total
+
+        assert wait_until(all_open, 300, step=5)
+        listed = stack.baoxue("cases", "--campaign", "pengshui-2026", "--json", actor=COUNTY_OFFICER).json()
+        assert len(listed) == total and len({c["case_no"] for c in listed}) == total
+        assert wait_until(lambda: stack.baoxue("verify", timeout=300).code == 0, 120, step=5), stack.baoxue(
+            "verify", "--json", timeout=300
+        ).stdout
+        with psycopg.connect(stack.state()["database"]["url"]) as conn:
+            openings = conn.execute(
+                "SELECT count(*), count(DISTINCT case_id) FROM case_events WHERE type = 'opened'"
+            ).fetchone()
+            assert openings == (total, total)
+            twice = conn.execute(
+                "SELECT case_id, event_seq, recipient FROM notifications"
+                " GROUP BY case_id, event_seq, recipient HAVING count(*) > 1"
+            ).fetchall()
+            assert twice == []
+            gaps = conn.execute(
+                "SELECT case_id FROM case_events GROUP BY case_id HAVING max(seq) <> count(*)"
+            ).fetchall()
+            assert gaps == []
