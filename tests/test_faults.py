@@ -80,3 +80,31 @@ def test_cases_opened_through_worker_kills_and_a_temporal_restart(tmp_path: Path
                 "SELECT case_id FROM case_events GROUP BY case_id HAVING max(seq) <> count(*)"
             ).fetchall()
             assert gaps == []
+
+
+def test_pending_timers_fire_once_across_a_temporal_restart(tmp_path: Path) -> None:
+    """A drill case's ladder (every 8 s) with the Temporal server killed and restarted before its
+    first rung: every rung fires exactly once, the ladder ends, the case is stalled."""
+    from domain.id_number import make_id_number
+
+    with running_stack(tmp_path / "data") as stack:
+        stack.add_here("梅子垭故障测试员", "case_officer", "--township", "梅子垭镇")
+        child = make_id_number("500243", dt.date(2013, 3, 3), 404)
+        opened = stack.baoxue(
+            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--campaign", "drill", "--json",
+            actor="梅子垭故障测试员", stdin=f"{child}\n某某\n",
+        )  # fmt: skip
+        assert opened.code == 0, opened.stderr
+        case_no = opened.json()["case_no"]
+        kill(stack, "temporal")
+        assert wait_healthy(stack, 90)["healthy"]
+
+        def levels() -> list[int]:
+            rows = stack.baoxue("escalations", "--json", actor="朱洪斌").json()
+            return sorted(row["level"] for row in rows if row["case_no"] == case_no)
+
+        assert wait_until(lambda: len(levels()) >= 8, 180, step=3), levels()
+        time.sleep(10)
+        assert levels() == [0, 1, 2, 2, 2, 2, 2, 2]
+        shown = stack.baoxue("case", "show", case_no, "--json", actor="梅子垭故障测试员").json()
+        assert shown["stalled"] is True
