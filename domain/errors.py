@@ -7,15 +7,7 @@ from typing import Any
 from domain.i18n import N_, Lang, translate
 from domain.labels import LABELS, label
 
-STEP_NAMES: dict[str, str] = {
-    "visit": N_("走访"),
-    "plan": N_("复学方案"),
-    "confirm": N_("复学确认"),
-    "close": N_("销号"),
-    "reassign": N_("改派"),
-    "note": N_("备注"),
-    "open": N_("立案"),
-}
+STEP_NAMES: dict[str, str] = LABELS["step"]
 
 STAGE_NAMES: dict[str, str] = LABELS["stage"]
 

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from domain.i18n import N_, Lang, translate
 
+STEP_LABELS: dict[str, str] = {
+    "visit": N_("走访"),
+    "plan": N_("复学方案"),
+    "confirm": N_("复学确认"),
+    "close": N_("销号"),
+    "reassign": N_("改派"),
+    "note": N_("备注"),
+    "open": N_("立案"),
+}
+
 LABELS: dict[str, dict[str, str]] = {
+    "step": STEP_LABELS,
     "kind": {"dropout": N_("失学辍学"), "disability": N_("残疾儿童"), "funding": N_("资助落实")},
     "stage": {
         "discovery": N_("发现"),
@@ -84,14 +95,8 @@ LABELS: dict[str, dict[str, str]] = {
         "escalations": N_("督办"),
         "audit": N_("审计"),
         "retention": N_("匿名化"),
+        **STEP_LABELS,
         "step": N_("办理"),
-        "visit": N_("走访"),
-        "plan": N_("复学方案"),
-        "confirm": N_("复学确认"),
-        "close": N_("销号"),
-        "reassign": N_("改派"),
-        "note": N_("备注"),
-        "open": N_("立案"),
         "open_mismatch": N_("立案（信息不符）"),
         "officer_add": N_("登记人员"),
         "officer_revoke": N_("吊销密钥"),
