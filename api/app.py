@@ -6,6 +6,7 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from api import admin, cases, officers, reads
 from api.auth import language
@@ -49,6 +50,11 @@ def create_app(ctx: Context) -> FastAPI:
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         return error_response(2, t("bad_input", detail=detail))
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_request: Request, error: OperationalError) -> JSONResponse:
+        log.warning("database_unavailable", error_type=type(error.orig).__name__)
+        return error_response(EXIT_FAILED, t("database_unavailable"))
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, error: Exception) -> JSONResponse:

@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "retention_done": N_("已匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),
     "retention_dry": N_("（试运行）将匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),
     "count_cases": N_("共 {n} 件"),
+    "database_unavailable": N_("台账数据库暂时不可用：请稍后重试"),
     "verify_done": N_("已核对 {cases} 件案件：差异 {differences} 处，已修复 {repaired} 处"),
     "step_not_accepted": N_(
         "{seconds} 秒内未能确认案件受理此步（服务繁忙或 worker 未运行）：请稍后重试，若此步其实已记录，重试会说明"
