@@ -30,12 +30,13 @@ def rung(
     return add_working_time(top, policy.repeat_every * (n - 2), calendar), TOP_LEVEL
 
 
-DEADLINE_SPREAD = dt.timedelta(minutes=10)
+DEADLINE_SPREAD = dt.timedelta(minutes=3)
 
 
 def deadline_spread(case_id: str) -> dt.timedelta:
-    """Every open case escalates at the clearance deadline; spread over ten minutes (fixed per case,
-    so replays agree) they do not all wake, project and deliver in the same second."""
+    """Every open case escalates at the clearance deadline; spread over three minutes (fixed per case,
+    so replays agree) they do not all wake, project and deliver in the same second; all are done
+    well within five minutes."""
     offset = int(hashlib.sha256(case_id.encode()).hexdigest()[:8], 16)
     return dt.timedelta(seconds=offset % int(DEADLINE_SPREAD.total_seconds()))
 
