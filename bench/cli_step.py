@@ -15,9 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,16 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stack import BAOXUE, bench_stack  # noqa: E402
 from domain.id_number import make_id_number  # noqa: E402
 
-BAOXUE = str(Path(sys.executable).parent / "baoxue")
 TARGET_SECONDS = 0.35
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def timed(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
@@ -52,39 +43,19 @@ def timed(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
 
 
 def run(folder: Path, runs: int) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
-    env.update(
-        BAOXUE_DATA_DIR=str(folder / "data"),
-        BAOXUE_PROFILE_DIR=str(folder / "profile"),
-        BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml",
-    )
-    ports = ["--port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
-    log = (folder / "up.log").open("w")
-    up = subprocess.Popen([BAOXUE, "up", "--demo", *ports], env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        status = subprocess.run([BAOXUE, "status", "--wait", "150", "--json"], env=env, capture_output=True, text=True)
-        if status.returncode != 0:
-            raise SystemExit(f"the stack did not become healthy: {status.stdout} (see {folder / 'up.log'})")
+    with bench_stack(folder) as stack:
         officer = ["officer", "add", "--name", "测速办案员", "--role", "case_officer", "--township", "梅子垭镇"]
-        officer.append("--here")
-        subprocess.run([BAOXUE, *officer], env=env, check=True, capture_output=True)
-        env["BAOXUE_ACTOR"] = "测速办案员"
+        stack.baoxue(*officer, "--here")
+        env = {**stack.env, "BAOXUE_ACTOR": "测速办案员"}
         child = make_id_number("500243", dt.date(2013, 5, 5), 321)
-        opened = subprocess.run(
-            [BAOXUE, "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--json"],
-            env=env,
-            input=f"{child}\n测速儿童\n",
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        opened = stack.baoxue(
+            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--json",
+            actor="测速办案员", stdin=f"{child}\n测速儿童\n",
+        )  # fmt: skip
         case_no = json.loads(opened.stdout)["case_no"]
         timed([BAOXUE, "case", "note", case_no, "预热"], env, 3)
         baseline = timed([sys.executable, "-c", "pass"], env, runs)
         steps = timed([BAOXUE, "case", "note", case_no, "测速备注"], env, runs)
-    finally:
-        up.send_signal(signal.SIGTERM)
-        up.wait(60)
     return {
         "cli_step_p50_s": statistics.median(steps),
         "cli_step_p90_s": sorted(steps)[int(0.9 * (len(steps) - 1))],

@@ -1,0 +1,64 @@
+"""A scratch local stack for benchmarks: `baoxue up --demo` on free ports in a folder of its own."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BAOXUE = str(Path(sys.executable).parent / "baoxue")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class BenchStack:
+    folder: Path
+    env: dict[str, str]
+
+    def baoxue(self, *args: str, actor: str | None = None, stdin: str = "", check: bool = True) -> Any:
+        env = {**self.env, **({"BAOXUE_ACTOR": actor} if actor else {})}
+        done = subprocess.run([BAOXUE, *args], env=env, input=stdin, capture_output=True, text=True, cwd=self.folder)
+        if check and done.returncode != 0:
+            raise SystemExit(f"baoxue {' '.join(args)} failed: {done.stderr.strip()}")
+        return done
+
+    def json(self, *args: str, actor: str | None = None) -> Any:
+        return json.loads(self.baoxue(*args, "--json", actor=actor).stdout)
+
+    def state(self) -> dict[str, Any]:
+        return json.loads((self.folder / "data" / "state.json").read_text(encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def bench_stack(folder: Path) -> Iterator[BenchStack]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
+    env.update(
+        BAOXUE_DATA_DIR=str(folder / "data"),
+        BAOXUE_PROFILE_DIR=str(folder / "profile"),
+        BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml",
+    )
+    ports = ["--port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
+    log = (folder / "up.log").open("w")
+    up = subprocess.Popen([BAOXUE, "up", "--demo", *ports], env=env, stdout=log, stderr=subprocess.STDOUT)
+    stack = BenchStack(folder, env)
+    try:
+        status = stack.baoxue("status", "--wait", "150", "--json", check=False)
+        if status.returncode != 0:
+            raise SystemExit(f"the stack did not become healthy (see {folder / 'up.log'})")
+        yield stack
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(60)
