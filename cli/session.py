@@ -37,7 +37,7 @@ def local_stack_url(data_dir: Path | None) -> str | None:
         return None
 
 
-def configured_server(data_dir: Path | None) -> str | None:
+def configured_server() -> str | None:
     explicit = os.environ.get("BAOXUE_SERVER")
     return normal_server(explicit) if explicit else None
 
@@ -45,13 +45,13 @@ def configured_server(data_dir: Path | None) -> str | None:
 def signed_server(invocation: Invocation) -> Server:
     """The server, and the identity that signs: `--as` / BAOXUE_ACTOR among the profile's, else its
     default. The server: BAOXUE_SERVER, else the identity's own, else the local stack's."""
-    explicit = configured_server(invocation.data_dir)
+    explicit = configured_server()
     identity: Identity = Profile().choose(invocation.actor or os.environ.get("BAOXUE_ACTOR"), explicit)
     return Server(explicit or identity.server, identity)
 
 
 def unsigned_server(invocation: Invocation, url: str | None = None) -> Server:
-    chosen = url or configured_server(invocation.data_dir) or local_stack_url(invocation.data_dir)
+    chosen = url or configured_server() or local_stack_url(invocation.data_dir)
     if not chosen:
         raise ClientError(t("no_server"), 2)
     return Server(normal_server(chosen), None)

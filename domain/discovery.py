@@ -1,4 +1,5 @@
-"""Reconciling the registers into suspects (DESIGN §5). Pure: columns in, suspects out.
+"""Reconciling the registers into suspects (docs/architecture.md, "Registers and discovery").
+Pure: columns in, suspects out.
 
 - dropout: a household row of a child aged 6–16 on the reference date whose key is in no
   enrollment row (any school, in the county or not);

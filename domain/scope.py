@@ -1,4 +1,4 @@
-"""Which townships an officer sees and acts on (DESIGN §6, access)."""
+"""Which townships an officer sees and acts on (docs/architecture.md, "Scope")."""
 
 from __future__ import annotations
 

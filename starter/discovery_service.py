@@ -1,4 +1,5 @@
-"""Importing registers and discovering suspects: the admin's side of DESIGN §5."""
+"""Importing registers and discovering suspects: the administrator's side of
+docs/architecture.md, "Registers and discovery"."""
 
 from __future__ import annotations
 

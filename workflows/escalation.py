@@ -1,4 +1,5 @@
-"""The escalation ladder (DESIGN §4), as pure functions of the stage's due time and the policy."""
+"""The escalation ladder (docs/architecture.md, "Escalation"), as pure functions of the stage's
+due time and the policy."""
 
 from __future__ import annotations
 
