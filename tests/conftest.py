@@ -118,6 +118,33 @@ async def case_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncItera
     built.close()
 
 
+NO_CACHE_QUEUE = "baoxue-test-cases-no-cache"
+
+
+@pytest.fixture(scope="session")
+async def no_cache_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncIterator[None]:
+    """The same workflows with no workflow cache: every workflow task replays the whole history,
+    so non-determinism shows at once (the workflow tests run on both workers)."""
+    from temporalio.worker import Worker
+
+    from activities.registry import build_activities
+    from workflows.registry import ALL_WORKFLOWS, workflow_runner
+
+    built = build_activities(case_settings)
+    worker = Worker(
+        dev_env.client,
+        task_queue=NO_CACHE_QUEUE,
+        workflows=ALL_WORKFLOWS,
+        workflow_runner=workflow_runner(),
+        activities=built.activities,
+        activity_executor=built.executor,
+        max_cached_workflows=0,
+    )
+    async with worker:
+        yield
+    built.close()
+
+
 @pytest.fixture
 def case_ctx(case_settings, case_worker):
     from tests.support.cases import context_for, register_test_officers

@@ -66,6 +66,22 @@ from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
 TOMORROW = dt.date.today() + dt.timedelta(days=30)
 
 
+@pytest.fixture(params=["cached", "no-cache"])
+def case_ctx(request: pytest.FixtureRequest, case_settings: Any, case_worker: None) -> Any:
+    """Every workflow test runs twice: on the usual worker, and on one with no workflow cache."""
+    from tests.conftest import NO_CACHE_QUEUE
+    from tests.support.cases import context_for, register_test_officers
+
+    settings = case_settings
+    if request.param == "no-cache":
+        request.getfixturevalue("no_cache_worker")
+        settings = case_settings.model_copy(update={"task_queue": NO_CACHE_QUEUE})
+    ctx = context_for(settings)
+    register_test_officers(ctx)
+    yield ctx
+    ctx.close()
+
+
 async def handle_of(ctx: Context, workflow_id: str) -> WorkflowHandle[Any, Any]:
     from config.temporal_client import connect_temporal
 
@@ -583,38 +599,3 @@ async def test_verify_finds_and_repairs_a_lagging_ledger_and_a_terminated_case(c
     assert state.stage == Stage.return_plan and state.last_seq == 3
     _checked, clean = await verify_cases(case_ctx, repair=False, actor=COUNTY, only=only)
     assert clean == []
-
-
-async def test_a_case_runs_with_no_workflow_cache(dev_env: WorkflowEnvironment, case_ctx: Context) -> None:
-    """Every workflow task replays the whole history (max_cached_workflows=0): a case from opening
-    to closure, with a refusal, behaves the same."""
-    from temporalio.worker import Worker
-
-    from activities.registry import build_activities
-    from tests.support.cases import context_for
-    from workflows.registry import ALL_WORKFLOWS, workflow_runner
-
-    settings = case_ctx.settings.model_copy(update={"task_queue": "baoxue-test-no-cache"})
-    built = build_activities(settings)
-    ctx = context_for(settings)
-    async with Worker(
-        dev_env.client,
-        task_queue=settings.task_queue,
-        workflows=ALL_WORKFLOWS,
-        workflow_runner=workflow_runner(),
-        activities=built.activities,
-        activity_executor=built.executor,
-        max_cached_workflows=0,
-    ):
-        opened = await open_for(ctx, CaseKind.dropout)
-        handle = dev_env.client.get_workflow_handle(opened.workflow_id)
-        await step(ctx, handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
-        plan = PlanInput(actor=OFFICER, target_date=TOMORROW, placement=Placement.transfer)
-        await step(ctx, handle, CaseWorkflow.plan, plan)
-        await step(ctx, handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, school="某校", evidence=("照片",)))
-        assert await refused(handle, CaseWorkflow.close, CloseInput(actor=OFFICER)) == "reviewer_role"
-        state = await step(ctx, handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
-        assert state.stage == Stage.closed
-        assert CaseState.model_validate(await handle.result()).stage == Stage.closed
-    ctx.close()
-    built.close()
