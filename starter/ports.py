@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 
 LOOPBACK = "127.0.0.1"
@@ -17,7 +18,17 @@ def port_free(port: int, host: str = LOOPBACK) -> bool:
     return True
 
 
+UNEPHEMERAL = (20000, 32000)
+"""Below Linux's ephemeral range (32768–60999): an outgoing connection never takes such a port."""
+
+
 def free_port(host: str = LOOPBACK) -> int:
+    """A free port that stays free until a server binds it, seconds later perhaps (`up` starts the
+    API last): chosen below the ephemeral range, where no outgoing connection lands meanwhile."""
+    for _ in range(200):
+        port = random.randint(*UNEPHEMERAL)
+        if port_free(port, host):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
