@@ -47,7 +47,10 @@ def bench_stack(folder: Path) -> Iterator[BenchStack]:
         BAOXUE_PROFILE_DIR=str(folder / "profile"),
         BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml",
     )
-    ports = ["--port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
+    port = free_port()
+    ui_port = free_port(avoid=(port,))
+    api_port = free_port(avoid=(port, ui_port))
+    ports = ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
     log = (folder / "up.log").open("w")
     up = subprocess.Popen([BAOXUE, "up", "--demo", *ports], env=env, stdout=log, stderr=subprocess.STDOUT)
     stack = BenchStack(folder, env)

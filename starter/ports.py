@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import socket
+from collections.abc import Iterable
 
 LOOPBACK = "127.0.0.1"
 
@@ -22,12 +23,14 @@ UNEPHEMERAL = (20000, 32000)
 """Below Linux's ephemeral range (32768–60999): an outgoing connection never takes such a port."""
 
 
-def free_port(host: str = LOOPBACK) -> int:
+def free_port(host: str = LOOPBACK, avoid: Iterable[int | None] = ()) -> int:
     """A free port that stays free until a server binds it, seconds later perhaps (`up` starts the
-    API last): chosen below the ephemeral range, where no outgoing connection lands meanwhile."""
+    API last): chosen below the ephemeral range, where no outgoing connection lands meanwhile,
+    and none of `avoid` (ports already chosen for other servers but not bound yet)."""
+    taken = {p for p in avoid if p}
     for _ in range(200):
         port = random.randint(*UNEPHEMERAL)
-        if port_free(port, host):
+        if port not in taken and port_free(port, host):
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))

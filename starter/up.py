@@ -123,7 +123,7 @@ class Stack:
             port = int(remembered.read_text().strip() or 0)
             if port and port_free(port):
                 return port
-        port = free_port()
+        port = free_port(avoid=(self.options.port, self.ui_port, self.options.api_port))
         remembered.write_text(str(port))
         return port
 

@@ -109,6 +109,8 @@ def stack_env(data_dir: Path) -> dict[str, str]:
 
 def start_stack(data_dir: Path, port: int | None = None) -> RunningStack:
     port = port or free_port()
+    ui_port = free_port(avoid=(port,))
+    api_port = free_port(avoid=(port, ui_port))
     env = stack_env(data_dir)
     log = (data_dir.parent / f"{data_dir.name}-up.log").open("a")
     proc = subprocess.Popen(
@@ -121,9 +123,9 @@ def start_stack(data_dir: Path, port: int | None = None) -> RunningStack:
             "--port",
             str(port),
             "--ui-port",
-            str(free_port()),
+            str(ui_port),
             "--api-port",
-            str(free_port()),
+            str(api_port),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
