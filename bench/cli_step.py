@@ -18,14 +18,13 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import BAOXUE, bench_stack  # noqa: E402
+from bench.stack import BAOXUE, bench_stack, scratch_folder  # noqa: E402
 from domain.id_number import make_id_number  # noqa: E402
 
 TARGET_SECONDS = 0.35
@@ -69,12 +68,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", type=Path, help="Keep the scratch stack here")
     args = parser.parse_args()
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        result = run(args.keep, args.runs)
-    else:
-        with tempfile.TemporaryDirectory(prefix="baoxue-bench-") as folder:
-            result = run(Path(folder), args.runs)
+    with scratch_folder(args.keep) as folder:
+        result = run(folder, args.runs)
     print(f"python -c pass        median {result['python_pass_p50_s']:.3f} s")
     print(f"baoxue case note      median {result['cli_step_p50_s']:.3f} s  (p90 {result['cli_step_p90_s']:.3f} s)")
     print(f"ratio                 {result['cli_step_p50_s'] / result['python_pass_p50_s']:.1f} × python -c pass")

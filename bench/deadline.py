@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import http.server
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import BenchStack, bench_stack, free_port  # noqa: E402
+from bench.stack import BenchStack, bench_stack, free_port, scratch_folder  # noqa: E402
 from cli.http import Server  # noqa: E402
 from cli.profile import Profile  # noqa: E402
 from domain.id_number import make_id_number  # noqa: E402
@@ -127,12 +126,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        result = run(args.keep, args.cases)
-    else:
-        with tempfile.TemporaryDirectory(prefix="baoxue-bench-") as folder:
-            result = run(Path(folder), args.cases)
+    with scratch_folder(args.keep) as folder:
+        result = run(folder, args.cases)
     print(f"cases                         {result['cases']}")
     print(f"opened in                     {result['opening_s']:.0f} s")
     print(f"all escalated after deadline  {result['escalations_s']:.0f} s")

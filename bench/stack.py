@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from starter.ports import free_port
 
-__all__ = ["BAOXUE", "BenchStack", "bench_stack", "free_port"]
+__all__ = ["BAOXUE", "BenchStack", "bench_stack", "free_port", "scratch_folder"]
 
 BAOXUE = str(Path(sys.executable).parent / "baoxue")
 
@@ -37,6 +38,17 @@ class BenchStack:
 
     def state(self) -> dict[str, Any]:
         return json.loads((self.folder / "data" / "state.json").read_text(encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def scratch_folder(keep: Path | None) -> Iterator[Path]:
+    """`--keep DIR` (created if need be), else a temporary folder removed afterwards."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix="baoxue-bench-") as folder:
+        yield Path(folder)
 
 
 @contextlib.contextmanager
