@@ -23,7 +23,14 @@ from ledger.models import Case, Officer
 from ledger.personal import event_context
 from ledger.registers import case_sources
 from starter.access import audit, refuse, require_case_access, require_township_access, scope_of
-from starter.case_service import OpenRequest, find_case_or_exit, open_case, resolve_campaign, send_step
+from starter.case_service import (
+    OpenRequest,
+    find_case_or_exit,
+    ledger_caught_up,
+    open_case,
+    resolve_campaign,
+    send_step,
+)
 from starter.context import Context
 from starter.errors import BadInput, Refused
 from workflows.case import CaseWorkflow
@@ -179,7 +186,10 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     try:
         outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
     except Refused as refused:
-        if refused.code in ("wrong_stage", "stale_step", "case_closed") and already_recorded(ctx, case, step_input):
+        if refused.code not in ("wrong_stage", "stale_step", "case_closed", "repeated_note"):
+            raise
+        await ledger_caught_up(ctx, case)
+        if already_recorded(ctx, case, step_input):
             return {**case_summary(find_case_or_exit(ctx, ref)), "already_recorded": True}
         raise
     answer = beijing_json(outcome.state.model_dump())
@@ -198,8 +208,9 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     return answer
 
 
-STEP_EVENTS = {"visit": "visited", "plan": "planned", "confirm": "confirmed", "close": "closed"}
-"""Steps that happen once a stage: a second identical note is a second note, not a retry."""
+STEP_EVENTS = {"visit": "visited", "plan": "planned", "confirm": "confirmed", "close": "closed", "note": "noted"}
+"""Steps whose retry is recognised: those that happen once a stage, and a note the same officer
+just added word for word (the case refuses it as `repeated_note`)."""
 
 
 def already_recorded(ctx: Context, case: Case, step: StepInput) -> bool:

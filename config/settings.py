@@ -39,9 +39,12 @@ class Settings(BaseSettings):
     temporal_api_key: SecretStr | None = None
     task_queue: str = "baoxue-cases"
     worker_activity_slots: int = Field(default=16, ge=1, le=256)
+    """Activities one worker runs at once; its thread pool and database pool are sized to match."""
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
+    """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
+    on every task (slower, and how the tests prove the workflow replays deterministically)."""
     continue_after_events: int = Field(default=2000, ge=20)
     """History events of one run of a case before it continues as new (new cases take it)."""
-    """Activities one worker runs at once; its thread pool and database pool are sized to match."""
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None

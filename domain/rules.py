@@ -7,11 +7,11 @@ import datetime as dt
 import json
 
 from domain.actors import Actor
-from domain.case import CaseState
-from domain.enums import REVIEWER_ROLES, CaseKind, Finding, Outcome, Role, Stage
+from domain.case import CaseEvent, CaseState
+from domain.enums import REVIEWER_ROLES, CaseKind, EventType, Finding, Outcome, Role, Stage
 from domain.errors import CaseRuleViolation
 from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
-from domain.steps import CloseInput, ConfirmInput, PlanInput, ReassignInput, StepInput, VisitInput
+from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, StepInput, VisitInput
 
 STEP_STAGE: dict[str, Stage] = {
     "visit": Stage.home_visit,
@@ -146,6 +146,22 @@ def check_close(state: CaseState, close: CloseInput) -> None:
     if state.confirmed_by is not None and close.actor.name == state.confirmed_by:
         did = "excluded" if state.outcome == Outcome.excluded else "confirmed"
         raise CaseRuleViolation("four_eyes", actor=close.actor.name, did=did)
+
+
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+"""An identical note by the same officer this soon after the last is the officer's retry of a
+command whose answer was lost, not a second note."""
+
+
+def check_not_repeated(last: CaseEvent | None, note: NoteInput, now: dt.datetime) -> None:
+    if (
+        last is not None
+        and last.type == EventType.noted
+        and last.actor == note.actor.name
+        and last.details.get("text") == note.text
+        and now - last.at < REPEAT_WINDOW
+    ):
+        raise CaseRuleViolation("repeated_note", actor=note.actor.name)
 
 
 def check_reassign(state: CaseState, reassign: ReassignInput) -> None:

@@ -255,6 +255,17 @@ async def send_step(
         raise
 
 
+async def ledger_caught_up(ctx: Context, case: Case, *, within: float = 10.0) -> None:
+    """Wait (bounded) until the ledger holds every event the case has recorded: a refused retry
+    may have raced the projection of the step it repeats. A closed case's ledger is complete."""
+    client = await ctx.temporal()
+    handle = client.get_workflow_handle(case.workflow_id)
+    with contextlib.suppress(
+        TimeoutError, RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+    ):
+        await asyncio.wait_for(handle.execute_update(CaseWorkflow.synced), timeout=within)
+
+
 def chain_from_roster(ctx: Context, township: str) -> Chain:
     row = ctx.roster.resolve(township)
     return Chain(

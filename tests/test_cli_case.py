@@ -352,6 +352,13 @@ def test_scope_reveal_and_audit(stack: RunningStack) -> None:
     forged = stack.baoxue("case", "note", case_no, "伪造", actor=OFFICER, extra_env=forged_env)
     assert forged.code == 5 and "密钥" in forged.stderr
     assert stack.baoxue("case", "note", case_no, "正常", actor=OFFICER).code == 0
+    # The same note again at once is the officer's retry of a lost answer: recognised, not doubled.
+    again = stack.baoxue("case", "note", case_no, "正常", actor=OFFICER)
+    assert again.code == 0 and "此前已记录" in again.stdout, again.stdout + again.stderr
+    notes = [
+        e for e in stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json() if e["type"] == "noted"
+    ]
+    assert [e["details"].get("text") for e in notes].count("正常") == 1
     # An officer added after the case opened: the case learns their key by signal.
     assert (
         stack.baoxue(

@@ -42,7 +42,7 @@ def test_cases_opened_through_worker_kills_and_a_temporal_restart(tmp_path: Path
     )
     total = sum(county.expected.values())
     assert 250 <= total <= 400
-    with running_stack(tmp_path / "data") as stack:
+    with running_stack(tmp_path / "data", workflow_cache=True) as stack:
         for kind, path in county.files.items():
             assert stack.baoxue("import", kind.value, str(path), "--campaign", "pengshui-2026").code == 0
         stack.add_here(COUNTY_OFFICER, "county")
@@ -87,7 +87,7 @@ def test_pending_timers_fire_once_across_a_temporal_restart(tmp_path: Path) -> N
     first rung: every rung fires exactly once, the ladder ends, the case is stalled."""
     from domain.id_number import make_id_number
 
-    with running_stack(tmp_path / "data") as stack:
+    with running_stack(tmp_path / "data", workflow_cache=True) as stack:
         stack.add_here("梅子垭故障测试员", "case_officer", "--township", "梅子垭镇")
         child = make_id_number("500243", dt.date(2013, 3, 3), 404)
         opened = stack.baoxue(
@@ -116,7 +116,7 @@ def test_the_ledger_catches_up_after_postgresql_was_down(tmp_path: Path) -> None
     once and `verify` is clean."""
     from domain.id_number import make_id_number
 
-    with running_stack(tmp_path / "data") as stack:
+    with running_stack(tmp_path / "data", workflow_cache=True) as stack:
         officer = "梅子垭断库测试员"
         stack.add_here(officer, "case_officer", "--township", "梅子垭镇")
         child = make_id_number("500243", dt.date(2013, 3, 4), 405)

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         STEP_STAGE,
         check_close,
         check_confirm,
+        check_not_repeated,
         check_open,
         check_permitted,
         check_plan,
@@ -503,4 +504,9 @@ class CaseWorkflow:
 
     @note.validator
     def _validate_note(self, step: NoteInput) -> None:
-        self._check_step("note", step, lambda: None, signed=True)
+        """Validators do not run on replay: a check added here changes no recorded history."""
+        self._check_step("note", step, lambda: check_not_repeated(self._last_step(), step, workflow.now()), signed=True)
+
+    def _last_step(self) -> CaseEvent | None:
+        steps = [e for e in self._timeline if e.type not in (EventType.escalated, EventType.roster_changed)]
+        return steps[-1] if steps else None

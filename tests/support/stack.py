@@ -107,11 +107,16 @@ def stack_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_stack(data_dir: Path, port: int | None = None) -> RunningStack:
+def start_stack(data_dir: Path, port: int | None = None, *, workflow_cache: bool = False) -> RunningStack:
+    """`workflow_cache=False` (the tests' default) runs the worker with no sticky cache, so every
+    workflow task replays the case's history from the start: the integration suite doubles as a
+    determinism check. The fault tests keep the cache, as production does."""
     port = port or free_port()
     ui_port = free_port(avoid=(port,))
     api_port = free_port(avoid=(port, ui_port))
     env = stack_env(data_dir)
+    if not workflow_cache:
+        env["BAOXUE_WORKER_MAX_CACHED_WORKFLOWS"] = "0"
     log = (data_dir.parent / f"{data_dir.name}-up.log").open("a")
     proc = subprocess.Popen(
         [
@@ -154,9 +159,9 @@ def stop_stack(stack: RunningStack, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path) -> Iterator[RunningStack]:
+def running_stack(data_dir: Path, *, workflow_cache: bool = False) -> Iterator[RunningStack]:
     data_dir.mkdir(parents=True, exist_ok=True)
-    stack = start_stack(data_dir)
+    stack = start_stack(data_dir, workflow_cache=workflow_cache)
     try:
         status = wait_healthy(stack)
         assert status["healthy"], status
