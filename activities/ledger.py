@@ -111,6 +111,7 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
                 next_escalation_at=state.next_escalation_at,
                 missed_deadline=state.missed_deadline,
                 stalled=state.stalled,
+                due_capped=state.due_capped,
                 chain=state.chain.model_dump(mode="json"),
                 roster_version=state.chain.roster_version,
                 last_seq=event.seq,

@@ -256,6 +256,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "next_escalation_at": beijing_iso(case.next_escalation_at),
         "missed_deadline": case.missed_deadline,
         "stalled": case.stalled,
+        "due_capped": case.due_capped,
         "overdue": bool(case.due_at and case.stage != Stage.closed.value and case.due_at < dt.datetime.now(dt.UTC)),
         "chain": {k: chain.get(k) for k in ("section_chief", "office_head", "group_leader")},
         "roster_version": case.roster_version,

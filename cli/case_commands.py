@@ -344,7 +344,12 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
         (_("阶段"), label("stage", summary["stage"])),
         (_("办案人员"), summary.get("assigned_officer") or ""),
         (_("立案时间"), shown(summary.get("opened_at"))),
-        (_("本阶段期限"), shown(summary.get("due_at")) + ("  " + _("已逾期") if summary.get("overdue") else "")),
+        (
+            _("本阶段期限"),
+            shown(summary.get("due_at"))
+            + ("  " + _("（按清零期限）") if summary.get("due_capped") else "")
+            + ("  " + _("已逾期") if summary.get("overdue") else ""),
+        ),
         (_("督办级别"), summary.get("escalation_level") if summary.get("escalation_level") is not None else ""),
         (_("下次督办"), shown(summary.get("next_escalation_at"))),
         (_("错过清零期限"), yes_no[bool(summary.get("missed_deadline"))]),

@@ -85,6 +85,8 @@ class CaseState(BaseModel):
     missed_deadline: bool = False
     stalled: bool = False
     """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
+    due_capped: bool = False
+    """The stage's budget ran past the clearance deadline: it is due at the deadline instead."""
     last_seq: int = 0
 
 

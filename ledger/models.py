@@ -124,6 +124,11 @@ class Case(Base):
     next_escalation_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     missed_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
     stalled: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_capped: Mapped[bool] = mapped_column(Boolean, default=False)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    checks_done: Mapped[int] = mapped_column(Integer, default=0)
+    checks_left: Mapped[int] = mapped_column(Integer, default=0)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -201,6 +206,9 @@ class RegisterRow(Base):
     township: Mapped[str | None] = mapped_column(String(32))
     age: Mapped[int | None] = mapped_column(Integer)
     has_arrangement: Mapped[bool] = mapped_column(Boolean, default=False)
+    education_stage: Mapped[str | None] = mapped_column(String(16))
+    aid_item: Mapped[str | None] = mapped_column(String(64))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
     cells_enc: Mapped[bytes] = mapped_column(LargeBinary)
 
 

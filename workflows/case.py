@@ -57,6 +57,7 @@ SYSTEM_ACTOR = "system"
 RULE_ERROR_TYPE = "CaseRuleViolation"
 BOUNDED_LADDER_PATCH = "bounded-ladder-1"
 DEADLINE_SPREAD_PATCH = "deadline-spread-1"
+DEADLINE_CAP_PATCH = "deadline-cap-1"
 RECENT_EVENTS = 50
 """Events kept in memory (for `verify --repair` to re-project what the ledger missed); the ledger
 holds every event."""
@@ -331,10 +332,12 @@ class CaseWorkflow:
         self._rung = 0
         state.escalation_level = None
         state.stalled = False
+        state.due_capped = False
         if stage == Stage.closed:
             state.due_at = None
         else:
             state.due_at = due_after(workflow.now(), self._start.stage_durations.get(stage), self._start.work_calendar)
+            self._cap_at_deadline()
         self._refresh_next_escalation()
         if stage == Stage.closed:
             state.next_escalation_at = None
@@ -345,6 +348,17 @@ class CaseWorkflow:
                 ESCALATION_LEVEL.value_unset(),
             ]
         )
+
+    def _cap_at_deadline(self) -> None:
+        """No stage is due after the clearance deadline: a case that keeps to its budgets cannot
+        miss it. (Cases begun before the cap keep their due times, so their histories replay.)"""
+        assert self._start is not None
+        deadline, state = self._start.clearance_deadline, self.state
+        if deadline is None or state.due_at is None or state.due_at <= deadline or workflow.now() >= deadline:
+            return
+        if workflow.patched(DEADLINE_CAP_PATCH):
+            state.due_at = deadline
+            state.due_capped = True
 
     def _record(self, type_: EventType, actor: str, details: dict[str, Any]) -> CaseEvent:
         state = self.state
