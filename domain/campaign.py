@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.aid_rules import NO_ARRANGEMENT, AidRule
 from domain.beijing import BEIJING
-from domain.enums import CaseKind, Stage
+from domain.enums import CaseKind, EducationLevel, Stage
 
 DEFAULT_STAGE_DURATIONS: dict[Stage, dt.timedelta] = {
     Stage.home_visit: dt.timedelta(days=3),
@@ -43,6 +44,12 @@ class CampaignSpec(BaseModel):
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     drill: bool = False
     """A drill may repeat reminders more often than hourly."""
+    arrangement_none: tuple[str, ...] = NO_ARRANGEMENT
+    """安置方式 values that mean nothing was arranged (a blank cell always does)."""
+    aid_period: tuple[dt.date, dt.date] | None = None
+    """Payments dated within [start, end] clear a student; unset, any date does."""
+    aid_items: dict[EducationLevel, tuple[str, ...]] = Field(default_factory=dict)
+    """The aid items that count per education stage; unset, any item does."""
 
     @model_validator(mode="after")
     def _sane_durations(self) -> CampaignSpec:
@@ -62,6 +69,8 @@ class CampaignSpec(BaseModel):
             raise ValueError("escalation.level2_after: must be later than escalation.level1_after")
         if policy.repeat_every < dt.timedelta(hours=1) and not self.drill:
             raise ValueError("escalation.repeat_every: at least PT1H (or drill: true)")
+        if self.aid_period is not None and self.aid_period[0] > self.aid_period[1]:
+            raise ValueError("aid_period: the start must not be after the end")
         return self
 
     @field_validator("clearance_deadline")
@@ -70,6 +79,12 @@ class CampaignSpec(BaseModel):
         if value.tzinfo is None:
             return value.replace(tzinfo=BEIJING)
         return value
+
+    @property
+    def aid_rule(self) -> AidRule | None:
+        if self.aid_period is None and not self.aid_items:
+            return None
+        return AidRule(period=self.aid_period, items=self.aid_items)
 
     def stage_duration(self, kind: CaseKind, stage: Stage) -> dt.timedelta | None:
         override = self.kinds.get(kind, {})

@@ -2,9 +2,12 @@
 Pure: columns in, suspects out.
 
 - dropout: a household row of a child aged 6–16 on the reference date whose key is in no
-  enrollment row (any school, in the county or not);
-- funding: an alleviated row whose key has no aid row;
-- disability: a disability row of a child with no arrangement recorded in any of their rows.
+  enrollment row (any school, in the county or not) and in no disability row (for a disabled
+  child the disability rule decides: the notice's dropout is a child "身体正常");
+- funding: an alleviated row whose key has no aid row — or, when the campaign has an aid rule,
+  no aid row paid in its period with an item for the student's education stage;
+- disability: a disability row of a child with no arrangement recorded in any of their rows
+  (`无`, `待定` and the like record none; decided when the row is imported).
 A child listed twice is one suspect, with every row that raised it.
 
 Registers are held column-wise: a county's run to 100,000s of rows, and one object per row
@@ -13,11 +16,13 @@ would cost more than the reconciliation itself.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from domain.enums import CaseKind
+from domain.aid_rules import AidRule
+from domain.enums import CaseKind, EducationLevel
 
 MIN_AGE, MAX_AGE = 6, 16
 
@@ -39,6 +44,9 @@ class RegisterColumns:
     townships: list[str | None] = field(default_factory=list)
     ages: list[int | None] = field(default_factory=list)
     arranged: list[bool] = field(default_factory=list)
+    stages: list[str | None] = field(default_factory=list)
+    aid_items: list[str | None] = field(default_factory=list)
+    paid_on: list[dt.date | None] = field(default_factory=list)
 
     def append(
         self,
@@ -48,6 +56,9 @@ class RegisterColumns:
         township: str | None = None,
         age: int | None = None,
         arranged: bool = False,
+        stage: str | None = None,
+        aid_item: str | None = None,
+        paid_on: dt.date | None = None,
     ) -> None:
         self.keys.append(key)
         self.file_ids.append(file_id)
@@ -55,6 +66,9 @@ class RegisterColumns:
         self.townships.append(township)
         self.ages.append(age)
         self.arranged.append(arranged)
+        self.stages.append(stage)
+        self.aid_items.append(aid_item)
+        self.paid_on.append(paid_on)
 
     def ref(self, index: int) -> RowRef:
         return RowRef(self.register, self.file_ids[index], self.row_nos[index])
@@ -84,9 +98,10 @@ def _group(kind: CaseKind, rows: RegisterColumns, indexes: Iterable[int]) -> lis
     return list(suspects.values())
 
 
-def dropout_suspects(household: RegisterColumns, enrollment: RegisterColumns) -> list[Suspect]:
-    enrolled = set(enrollment.keys)
-    unenrolled = set(household.keys) - enrolled
+def dropout_suspects(
+    household: RegisterColumns, enrollment: RegisterColumns, disability: RegisterColumns | None = None
+) -> list[Suspect]:
+    unenrolled = set(household.keys) - set(enrollment.keys) - set(disability.keys if disability else ())
     in_age = [
         i
         for i, (key, age) in enumerate(zip(household.keys, household.ages, strict=True))
@@ -95,9 +110,19 @@ def dropout_suspects(household: RegisterColumns, enrollment: RegisterColumns) ->
     return _group(CaseKind.dropout, household, in_age)
 
 
-def funding_suspects(alleviated: RegisterColumns, aid: RegisterColumns) -> list[Suspect]:
-    aided = set(aid.keys)
-    return _group(CaseKind.funding, alleviated, (i for i, key in enumerate(alleviated.keys) if key not in aided))
+def funding_suspects(alleviated: RegisterColumns, aid: RegisterColumns, rule: AidRule | None = None) -> list[Suspect]:
+    if rule is None:
+        aided = set(aid.keys)
+        return _group(CaseKind.funding, alleviated, (i for i, key in enumerate(alleviated.keys) if key not in aided))
+    payments: dict[str, list[int]] = {}
+    for i, key in enumerate(aid.keys):
+        payments.setdefault(key, []).append(i)
+
+    def cleared(i: int) -> bool:
+        stage = EducationLevel(alleviated.stages[i]) if alleviated.stages[i] else None
+        return any(rule.clears(stage, aid.aid_items[j], aid.paid_on[j]) for j in payments.get(alleviated.keys[i], ()))
+
+    return _group(CaseKind.funding, alleviated, (i for i in range(len(alleviated)) if not cleared(i)))
 
 
 def disability_suspects(disability: RegisterColumns) -> list[Suspect]:
@@ -112,10 +137,11 @@ def find_suspects(
     aid: RegisterColumns,
     disability: RegisterColumns,
     township: str | None = None,
+    aid_rule: AidRule | None = None,
 ) -> dict[CaseKind, list[Suspect]]:
     found = {
-        CaseKind.dropout: dropout_suspects(household, enrollment),
-        CaseKind.funding: funding_suspects(alleviated, aid),
+        CaseKind.dropout: dropout_suspects(household, enrollment, disability),
+        CaseKind.funding: funding_suspects(alleviated, aid, aid_rule),
         CaseKind.disability: disability_suspects(disability),
     }
     if township is not None:

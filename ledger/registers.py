@@ -10,13 +10,13 @@ from sqlalchemy import any_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from domain.aid_rules import education_stage, is_arranged, paid_date
+from domain.campaign import CampaignSpec
 from domain.discovery import RegisterColumns, RowRef
 from domain.id_number import age_on
 from domain.registers import Column, ParsedRegister, RegisterKind, normalise_header
 from ledger.models import CaseSource, RegisterFile, RegisterReject, RegisterRow
 from ledger.personal import PersonalDataCipher
-
-_ARRANGEMENT_KEY = normalise_header("安置方式")
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,38 @@ def previous_import(session: Session, *, campaign: str, kind: RegisterKind, dige
     ).one_or_none()
 
 
-def _arrangement(parsed: ParsedRegister, cells: dict[str, str]) -> bool:
-    if Column.arrangement not in parsed.columns:
-        return False
-    header = normalise_header(parsed.headers[parsed.columns[Column.arrangement]])
-    return bool(cells.get(header or _ARRANGEMENT_KEY, "").strip())
+class RuleCells:
+    """The cells of a row that discovery's rules read, found once per file by their column: kept
+    in plain columns (no one is identified by them) so discovery need not decrypt any row."""
+
+    def __init__(self, parsed: ParsedRegister, campaign: CampaignSpec) -> None:
+        self._headers = {
+            column: normalise_header(parsed.headers[position]) or f"col{position + 1}"
+            for column, position in parsed.columns.items()
+        }
+        self._none = campaign.arrangement_none
+
+    def _cell(self, cells: dict[str, str], column: Column) -> str | None:
+        header = self._headers.get(column)
+        return cells.get(header) if header else None
+
+    def values(self, cells: dict[str, str]) -> tuple[bool, str | None, str | None, dt.date | None]:
+        """(has_arrangement, education_stage, aid_item, paid_on); columns a register lacks cost nothing."""
+        headers = self._headers
+        arranged = Column.arrangement in headers and is_arranged(self._cell(cells, Column.arrangement), self._none)
+        stage = (
+            education_stage(self._cell(cells, Column.education_level)) if Column.education_level in headers else None
+        )
+        item = self._cell(cells, Column.aid_item)
+        paid = paid_date(self._cell(cells, Column.paid_on)) if Column.paid_on in headers else None
+        return arranged, stage.value if stage else None, "".join(item.split())[:64] if item else None, paid
 
 
 def store_register(
     session: Session,
     *,
     cipher: PersonalDataCipher,
-    campaign: str,
-    reference_date: dt.date,
+    campaign: CampaignSpec,
     parsed: ParsedRegister,
     file_name: str,
     sheet: str | None,
@@ -54,10 +73,14 @@ def store_register(
 ) -> StoredImport:
     """Store a new version of a register for the campaign; older versions stop being current and
     their rows are deleted (data minimisation), their file records kept for the record."""
+    reference_date = campaign.reference_date
+    rule_cells = RuleCells(parsed, campaign)
     older = list(
         session.scalars(
             select(RegisterFile.id).where(
-                RegisterFile.campaign == campaign, RegisterFile.register == parsed.kind.value, RegisterFile.current
+                RegisterFile.campaign == campaign.name,
+                RegisterFile.register == parsed.kind.value,
+                RegisterFile.current,
             )
         )
     )
@@ -68,7 +91,7 @@ def store_register(
     file_id = session.scalar(
         insert(RegisterFile)
         .values(
-            campaign=campaign,
+            campaign=campaign.name,
             register=parsed.kind.value,
             file_name=file_name[:255],
             sheet=sheet,
@@ -86,7 +109,8 @@ def store_register(
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor:
         with cursor.copy(
-            "COPY register_rows (file_id, row_no, child_key, township, age, has_arrangement, cells_enc) FROM STDIN"
+            "COPY register_rows (file_id, row_no, child_key, township, age,"
+            " has_arrangement, education_stage, aid_item, paid_on, cells_enc) FROM STDIN"
         ) as copy:
             for i, (row_no, id_number, township) in enumerate(
                 zip(parsed.row_nos, parsed.id_numbers, parsed.townships, strict=True)
@@ -99,7 +123,7 @@ def store_register(
                         cipher.child_key(id_number),
                         township,
                         age_on(id_number, reference_date),
-                        _arrangement(parsed, cells),
+                        *rule_cells.values(cells),
                         cipher.encrypt_json(cells, context=f"register:{file_id}:{row_no}"),
                     )
                 )
@@ -122,6 +146,9 @@ def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, Regis
             RegisterRow.township,
             RegisterRow.age,
             RegisterRow.has_arrangement,
+            RegisterRow.education_stage,
+            RegisterRow.aid_item,
+            RegisterRow.paid_on,
         )
         .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
         .where(RegisterFile.campaign == campaign, RegisterFile.current)

@@ -115,8 +115,7 @@ def import_register(
         stored = store_register(
             session,
             cipher=ctx.cipher,
-            campaign=campaign.name,
-            reference_date=campaign.reference_date,
+            campaign=campaign,
             parsed=parsed,
             file_name=path.name,
             sheet=sheet,
@@ -186,6 +185,7 @@ def discover(ctx: Context, *, campaign: CampaignSpec, township: str | None) -> D
         rows[RegisterKind.aid],
         rows[RegisterKind.disability],
         township=township,
+        aid_rule=campaign.aid_rule,
     )
     return DiscoveryResult(campaign.name, suspects, rejected)
 

@@ -18,7 +18,12 @@ pytestmark = pytest.mark.stack
 
 def test_registers_in_cases_out(tmp_path: Path) -> None:
     county = generate_county(
-        tmp_path / "county", load_roster(DEFAULT_ROSTER_FILE), children=1200, reference_date=dt.date(2026, 9, 1), seed=5
+        tmp_path / "county",
+        load_roster(DEFAULT_ROSTER_FILE),
+        children=1200,
+        reference_date=dt.date(2026, 9, 1),
+        seed=5,
+        aid_rule=True,
     )
     with running_stack(tmp_path / "data") as stack:
         rejected = 0

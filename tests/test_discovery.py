@@ -164,3 +164,107 @@ async def test_a_new_version_replaces_the_older(case_ctx: Context, campaign: Cam
         imported_by="t",
     )
     assert second_valid.unchanged and live == second_valid.valid
+
+
+def _csv(path: Path, header: list[str], *rows: list[str]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_notice_rules_on_cells() -> None:
+    from domain.aid_rules import AidRule, education_stage, is_arranged, paid_date
+    from domain.enums import EducationLevel
+
+    assert [is_arranged(v) for v in ("随班就读", "无", " 待定 ", "", None, "/", "暂无", "送教上门")] == [
+        True, False, False, False, False, False, False, True,
+    ]  # fmt: skip
+    assert is_arranged("无", ("未安置",)) is True  # the list is the campaign's
+    assert education_stage(" 义务 教育") == EducationLevel.compulsory and education_stage("研究生") is None
+    assert paid_date("2026年10月5日") == paid_date("2026/10/05") == paid_date("20261005") == dt.date(2026, 10, 5)
+    assert paid_date("十月") is None
+    rule = AidRule(period=(dt.date(2026, 9, 1), dt.date(2027, 8, 31)), items={EducationLevel.compulsory: ("生活补助",)})
+    assert rule.clears(EducationLevel.compulsory, "生活补助", dt.date(2026, 10, 1))
+    assert not rule.clears(EducationLevel.compulsory, "国家助学金", dt.date(2026, 10, 1))
+    assert not rule.clears(EducationLevel.compulsory, "生活补助", dt.date(2026, 8, 31))
+    assert not rule.clears(EducationLevel.compulsory, "生活补助", None)
+    assert rule.clears(None, "生活补助", dt.date(2026, 10, 1))  # stage unknown: any stage's item
+
+
+def test_a_disabled_child_is_never_a_dropout_suspect() -> None:
+    household, enrollment, disability = (RegisterColumns(r) for r in ("household", "enrollment", "disability"))
+    household.append("disabled", 1, 2, "鞍子镇", 10)
+    household.append("healthy", 1, 3, "鞍子镇", 10)
+    disability.append("disabled", 2, 2, "鞍子镇", 10, False)
+    empty = [RegisterColumns(r) for r in ("alleviated", "aid")]
+    found = find_suspects(household, enrollment, *empty, disability)
+    assert [s.key for s in found[CaseKind.dropout]] == ["healthy"]
+    assert [s.key for s in found[CaseKind.disability]] == ["disabled"]
+
+
+def test_discovery_follows_the_notice_with_known_answers(case_ctx: Context, tmp_path: Path) -> None:
+    """A disabled child not enrolled, 安置方式 `无` and `待定`, aid of the wrong stage, aid paid
+    before the period, aid dated badly, and the right aid: counted by the campaign's rules."""
+    spec = CampaignSpec(
+        name=f"rules-{uuid.uuid4().hex[:8]}",
+        reference_date=REFERENCE,
+        clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC),
+        aid_period=(dt.date(2026, 9, 1), dt.date(2027, 8, 31)),
+        aid_items={"compulsory": ("生活补助", "营养改善计划"), "senior_high": ("国家助学金",)},
+    )
+    with case_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+    kid = [make_id_number("500243", dt.date(2014, 1, 1) + dt.timedelta(days=n), 700 + n) for n in range(9)]
+    township = "鞍子镇"
+    files = {
+        RegisterKind.household: _csv(
+            tmp_path / "h.csv", ["姓名", "身份证号", "乡镇"], *[[f"童{n}", kid[n], township] for n in range(4)]
+        ),
+        RegisterKind.enrollment: _csv(tmp_path / "e.csv", ["姓名", "身份证号", "学校"], ["童3", kid[3], "某校"]),
+        RegisterKind.disability: _csv(
+            tmp_path / "d.csv",
+            ["姓名", "身份证号", "乡镇", "安置方式"],
+            ["童0", kid[0], township, "随班就读"],  # not enrolled, arranged: neither suspect
+            ["童1", kid[1], township, "无"],  # not enrolled, nothing arranged: a disability suspect only
+            ["童4", kid[4], township, "待定"],
+        ),
+        RegisterKind.alleviated: _csv(
+            tmp_path / "a.csv",
+            ["姓名", "身份证号", "乡镇", "教育阶段"],
+            *[[f"童{n}", kid[n], township, "义务教育"] for n in (5, 6, 7, 8)],
+        ),
+        RegisterKind.aid: _csv(
+            tmp_path / "p.csv",
+            ["身份证号", "资助项目", "发放日期"],
+            [kid[5], "国家助学金", "2026-10-15"],  # another stage's item
+            [kid[6], "生活补助", "2025-10-15"],  # before the period
+            [kid[7], "生活补助", "十月"],  # no date that can be read
+            [kid[8], "营养改善计划", "2026年10月15日"],  # cleared
+        ),
+    }
+    for kind, path in files.items():
+        import_register(case_ctx, kind=kind, path=path, campaign=spec, sheet=None, imported_by="t")
+    found = discover(case_ctx, campaign=spec, township=None)
+    keyed = {kind: sorted(s.refs[0].row_no for s in suspects) for kind, suspects in found.suspects.items()}
+    assert found.counts() == {"dropout": 1, "funding": 3, "disability": 2}
+    assert keyed[CaseKind.dropout] == [4]  # 童2 (row 4): not enrolled, not disabled
+    assert keyed[CaseKind.disability] == [3, 4]
+    assert keyed[CaseKind.funding] == [2, 3, 4]
+    plain = spec.model_copy(update={"aid_period": None, "aid_items": {}})
+    assert discover(case_ctx, campaign=plain, township=None).counts()["funding"] == 0  # without the rule, any row
+
+
+def test_a_generated_county_under_the_2026_aid_rule(case_ctx: Context, tmp_path: Path) -> None:
+    from config import DEFAULT_CAMPAIGNS_DIR
+    from config.campaign_files import load_campaign_file
+
+    shipped = load_campaign_file(DEFAULT_CAMPAIGNS_DIR / "pengshui-2026.yaml")
+    spec = shipped.model_copy(update={"name": f"aid-{uuid.uuid4().hex[:8]}"})
+    with case_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+    county = generate_county(
+        tmp_path / "county", case_ctx.roster, children=1500, reference_date=REFERENCE, seed=4, aid_rule=True
+    )
+    import_all(case_ctx, county, spec)
+    assert discover(case_ctx, campaign=spec, township=None).counts() == county.expected
+    loose = generate_county(tmp_path / "loose", case_ctx.roster, children=1500, reference_date=REFERENCE, seed=4)
+    assert loose.expected["funding"] < county.expected["funding"]  # the rule finds more

@@ -39,6 +39,7 @@ def test_cases_opened_through_worker_kills_and_a_temporal_restart(tmp_path: Path
         children=5400,
         reference_date=dt.date(2026, 9, 1),
         seed=11,
+        aid_rule=True,
     )
     total = sum(county.expected.values())
     assert 250 <= total <= 400

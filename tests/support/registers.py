@@ -26,6 +26,16 @@ OTHER_REGION = "500242"
 
 Format = str  # "xlsx" | "csv" | "csv-gb18030"
 
+AID_ITEMS = {
+    "学前教育": ("学前资助",),
+    "义务教育": ("营养改善计划", "生活补助"),
+    "高中教育": ("国家助学金", "免学杂费"),
+    "职业教育": ("国家助学金", "免学费"),
+}
+"""The items that count per stage under the shipped 2026 campaign's aid rule (config/campaigns)."""
+AID_PERIOD = (dt.date(2026, 9, 1), dt.date(2027, 8, 31))
+NO_ARRANGEMENT = {"", "无", "待定", "未安置"}
+
 
 @dataclass
 class Child:
@@ -112,8 +122,11 @@ def generate_county(
     seed: int = 7,
     formats: dict[RegisterKind, Format] | None = None,
     outsiders: int | None = None,
+    aid_rule: bool = False,
 ) -> GeneratedCounty:
-    """`outsiders`: enrollment rows of children from other counties (default children // 50)."""
+    """`outsiders`: enrollment rows of children from other counties (default children // 50).
+    `aid_rule`: the answers for a campaign with the 2026 aid rule (AID_ITEMS, AID_PERIOD); a few
+    payments are of another stage's item or dated before the period either way."""
     rng = random.Random(seed)
     formats = formats or {
         RegisterKind.household: "xlsx",
@@ -184,11 +197,8 @@ def generate_county(
     for kid in kids:
         if rng.random() >= 0.08:
             continue
-        cells = {
-            "姓名": kid.name,
-            "乡镇（街道）": _messy_township(rng, kid.township),
-            "教育阶段": rng.choice(["学前教育", "义务教育", "高中教育", "职业教育"]),
-        }
+        stage = rng.choice(list(AID_ITEMS))
+        cells = {"姓名": kid.name, "乡镇（街道）": _messy_township(rng, kid.township), "教育阶段": stage}
         if rng.random() < 0.02:
             rows[RegisterKind.alleviated].append(Row({**cells, "身份证号": _bad_check(kid.id_number)}, False))
             continue
@@ -204,9 +214,9 @@ def generate_county(
                         {
                             "身份证号": _bad_check(kid.id_number) if bad else _messy_id(rng, kid.id_number),
                             "姓名": kid.name,
-                            "资助项目": rng.choice(["营养改善计划", "国家助学金", "学前资助"]),
+                            "资助项目": rng.choice(AID_ITEMS[stage] if rng.random() < 0.9 else AID_ITEMS["学前教育"]),
                             "金额": str(rng.choice((500, 800, 1000, 1500))),
-                            "发放日期": "2026-10-15",
+                            "发放日期": "2026-10-15" if rng.random() < 0.95 else "2025/10/15",
                         },
                         not bad,
                         None if bad else kid.id_number,
@@ -216,7 +226,9 @@ def generate_county(
     for kid in kids:
         if rng.random() >= 0.015:
             continue
-        arrangement = "" if rng.random() < 0.4 else rng.choice(["随班就读", "特教学校", "送教上门", "休学", "缓学"])
+        arrangement = (
+            "" if rng.random() < 0.3 else rng.choice(["随班就读", "特教学校", "送教上门", "休学", "无", "待定"])
+        )
         cells = {
             "姓名": kid.name,
             "乡镇（街道）": _messy_township(rng, kid.township),
@@ -229,25 +241,43 @@ def generate_county(
         if rng.random() < 0.05:
             rows[RegisterKind.disability].append(Row({**cells, "身份证号": kid.id_number}, True, kid.id_number))
 
-    expected, by_township = _answers(rows, kids)
+    expected, by_township = _answers(rows, kids, aid_rule=aid_rule)
     files = {kind: _write(out_dir, kind, rows[kind], formats[kind], rng) for kind in RegisterKind}
     rejected = sum(1 for kind in RegisterKind for row in rows[kind] if not row.valid)
     return GeneratedCounty(files, expected, rejected, by_township, children)
 
 
 def _answers(
-    rows: dict[RegisterKind, list[Row]], kids: list[Child]
+    rows: dict[RegisterKind, list[Row]], kids: list[Child], *, aid_rule: bool
 ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     by_id = {kid.id_number: kid for kid in kids}
 
+    def valid_rows(kind: RegisterKind) -> list[Row]:
+        return [row for row in rows[kind] if row.valid and row.id_number]
+
     def valid_ids(kind: RegisterKind) -> list[str]:
-        return [row.id_number for row in rows[kind] if row.valid and row.id_number]
+        return [row.id_number for row in valid_rows(kind) if row.id_number]
 
     enrolled = set(valid_ids(RegisterKind.enrollment))
-    aided = set(valid_ids(RegisterKind.aid))
-    dropout = {i for i in valid_ids(RegisterKind.household) if 6 <= by_id[i].age <= 16 and i not in enrolled}
-    funding = {i for i in valid_ids(RegisterKind.alleviated) if i not in aided}
-    arranged = {row.id_number for row in rows[RegisterKind.disability] if row.valid and row.cells["安置方式"]}
+    disabled = set(valid_ids(RegisterKind.disability))
+    dropout = {i for i in valid_ids(RegisterKind.household) if 6 <= by_id[i].age <= 16 and i not in enrolled | disabled}
+    paid: dict[str, list[Row]] = {}
+    for row in valid_rows(RegisterKind.aid):
+        paid.setdefault(row.id_number or "", []).append(row)
+
+    def cleared(row: Row) -> bool:
+        if not aid_rule:
+            return row.id_number in paid
+        stage = row.cells["教育阶段"]
+        return any(
+            p.cells["资助项目"] in AID_ITEMS[stage] and p.cells["发放日期"] == "2026-10-15"
+            for p in paid.get(row.id_number or "", [])
+        )
+
+    funding = {row.id_number for row in valid_rows(RegisterKind.alleviated) if not cleared(row)}
+    arranged = {
+        row.id_number for row in valid_rows(RegisterKind.disability) if row.cells["安置方式"] not in NO_ARRANGEMENT
+    }
     disability = {i for i in valid_ids(RegisterKind.disability) if i not in arranged}
     expected = {"dropout": len(dropout), "funding": len(funding), "disability": len(disability)}
     by_township: dict[str, dict[str, int]] = {}
