@@ -15,30 +15,34 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from domain.case import CaseEvent, CaseState, Projection
-from domain.enums import EventType
+from domain.enums import EventType, Role
 from domain.privacy import split_details
 from domain.reminders import reminder_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
 from ledger.personal import PersonalDataCipher, event_context
 
 
-def _township_case_officers(session: Session, township: str) -> list[str]:
+def _township_people(session: Session, township: str, role: Role) -> list[str]:
     return list(
         session.scalars(
             select(Officer.name)
-            .where(Officer.role == "case_officer", Officer.township == township)
+            .where(Officer.role == role.value, Officer.township == township, Officer.revoked_at.is_(None))
             .order_by(Officer.id)
         )
     )
 
 
 def _expand_recipients(session: Session, event: CaseEvent, state: CaseState) -> CaseEvent:
-    """An unassigned case's level-0 reminder goes to every case officer of its township."""
+    """A level-0 reminder goes to the assigned officer (an unassigned case's to every case officer
+    of its township) with the township's lead copied; only the ledger knows who they are."""
     details = event.details
-    if event.type != EventType.escalated or details.get("recipients") or details.get("level") != 0:
+    if event.type != EventType.escalated or details.get("level") != 0:
         return event
-    expanded = _township_case_officers(session, state.township)
-    return event.model_copy(update={"details": {**details, "recipients": expanded}})
+    told = list(details.get("recipients") or _township_people(session, state.township, Role.case_officer))
+    told += [lead for lead in _township_people(session, state.township, Role.township_lead) if lead not in told]
+    if told == details.get("recipients"):
+        return event
+    return event.model_copy(update={"details": {**details, "recipients": told}})
 
 
 def _outbox_rows(session: Session, business_key: str, event: CaseEvent, state: CaseState) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from api.auth import context_of, signed_in
 from domain.actors import Actor
 from domain.beijing import beijing_iso
-from domain.enums import Role
+from domain.enums import TOWNSHIP_ROLES, Role
 from domain.messages import t
 from domain.parsing import parse_choice
 from ledger.models import Officer
@@ -119,7 +119,7 @@ async def add(body: OfficerBody, request: Request, actor: SignedIn) -> dict[str,
     if not name:
         raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
     township = None
-    if role == Role.case_officer:
+    if role in TOWNSHIP_ROLES:
         if not body.township:
             raise BadInput(t("township_required"))
         township = ctx.chain(body.township).township

@@ -80,7 +80,9 @@ def add(
     name: Annotated[str, typer.Option("--name", help=_("姓名"))],
     role: Annotated[
         str,
-        typer.Option("--role", help=_("角色：case_officer|section_chief|office_head|group_leader|county|admin")),
+        typer.Option(
+            "--role", help=_("角色：case_officer|township_lead|section_chief|office_head|group_leader|county|admin")
+        ),
     ],
     township: Annotated[str | None, typer.Option("--township", help=_("办案人员所在乡镇（街道）"))] = None,
     notify: Annotated[list[str] | None, typer.Option("--notify", help=_("通知地址（apprise URL），可重复"))] = None,

@@ -63,6 +63,8 @@ class AidChannel(StrEnum):
 
 class Role(StrEnum):
     case_officer = "case_officer"
+    township_lead = "township_lead"
+    """乡镇教育管理中心负责人: reads and acts on the township's cases, may close them, copied at level 0."""
     section_chief = "section_chief"
     office_head = "office_head"
     group_leader = "group_leader"
@@ -71,7 +73,9 @@ class Role(StrEnum):
     """系统管理员: officers, campaigns, registers, discovery, retention, keys; reads no case."""
 
 
-REVIEWER_ROLES = (Role.section_chief, Role.office_head, Role.group_leader, Role.county)
+REVIEWER_ROLES = (Role.township_lead, Role.section_chief, Role.office_head, Role.group_leader, Role.county)
+TOWNSHIP_ROLES = (Role.case_officer, Role.township_lead)
+"""Roles registered for one township, whose scope is that township."""
 
 
 class Outcome(StrEnum):

@@ -29,6 +29,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "role": {
         "case_officer": N_("办案人员"),
+        "township_lead": N_("乡镇教育管理中心负责人"),
         "section_chief": N_("责任科室负责人"),
         "office_head": N_("督导办负责人"),
         "group_leader": N_("责任组长"),

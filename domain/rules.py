@@ -8,7 +8,7 @@ import json
 
 from domain.actors import Actor
 from domain.case import CaseEvent, CaseState
-from domain.enums import REVIEWER_ROLES, CaseKind, EventType, Finding, Outcome, Role, Stage
+from domain.enums import REVIEWER_ROLES, TOWNSHIP_ROLES, CaseKind, EventType, Finding, Outcome, Role, Stage
 from domain.errors import CaseRuleViolation
 from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
 from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, StepInput, VisitInput
@@ -61,7 +61,7 @@ def check_sequence(state: CaseState, step: StepInput) -> None:
 def may_act(actor: Actor, *, township: str, chain_names: set[str]) -> bool:
     if actor.role == Role.county:
         return True
-    if actor.role == Role.case_officer:
+    if actor.role in TOWNSHIP_ROLES:
         return actor.township == township
     return actor.name in chain_names
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from domain.actors import Actor
-from domain.enums import Role
+from domain.enums import TOWNSHIP_ROLES, Role
 from domain.roster import Roster
 
 
 def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
-    """A case officer: their township; a section chief: their section's; an office head or a
+    """A case officer or township lead: their township; a section chief: their section's; an office head or a
     group leader: their group's; county: every township (None)."""
     if actor.role == Role.county:
         return None
     if actor.role == Role.admin:
         return frozenset()
-    if actor.role == Role.case_officer:
+    if actor.role in TOWNSHIP_ROLES:
         return frozenset({actor.township}) if actor.township else frozenset()
     chains = roster.chains()
     if actor.role == Role.section_chief:
@@ -26,11 +26,11 @@ def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
 
 def may_reveal(actor: Actor, *, township: str, chain: dict[str, str]) -> bool:
     """Full name and ID number: county, or the case's own chain (its township's case officers,
-    its section chief, office head and group leader)."""
+    its township lead, its section chief, office head and group leader)."""
     if actor.role == Role.county:
         return True
     if actor.role == Role.admin:
         return False
-    if actor.role == Role.case_officer:
+    if actor.role in TOWNSHIP_ROLES:
         return actor.township == township
     return actor.name in {chain.get("section_chief"), chain.get("office_head"), chain.get("group_leader")}

@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from domain.enums import Role
+from domain.enums import TOWNSHIP_ROLES, Role
 from ledger.models import Officer
 
 _IDENTITY = ["name", "township"]
@@ -105,14 +105,14 @@ def find_officers(session: Session, *, ref: str) -> list[Officer]:
 
 
 def officers_for_case(session: Session, *, township: str, chain_names: set[str]) -> list[Officer]:
-    """Everyone who may sign steps of a case: its township's case officers, its chain, county."""
+    """Everyone who may sign steps of a case: its township's case officers and lead, its chain, county."""
     return list(
         session.scalars(
             select(Officer).where(
                 Officer.public_key.is_not(None),
                 or_(
                     Officer.role == Role.county.value,
-                    and_(Officer.role == Role.case_officer.value, Officer.township == township),
+                    and_(Officer.role.in_([r.value for r in TOWNSHIP_ROLES]), Officer.township == township),
                     Officer.name.in_(sorted(chain_names)),
                 ),
             )

@@ -44,9 +44,11 @@ from domain.steps import (
 from ledger.models import Case, CaseEventRow, Student
 from starter.context import Context
 from tests.support.cases import (
+    ANZI_LEAD,
     ANZI_OFFICER,
     CHIEF,
     COUNTY,
+    LEAD,
     OFFICE_HEAD,
     OFFICER,
     OTHER_LEADER,
@@ -227,6 +229,26 @@ async def test_excluded_goes_straight_to_closure(case_ctx: Context) -> None:
     assert await refused(handle, CaseWorkflow.close, CloseInput(actor=CHIEF)) == "four_eyes"
     state = await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=OFFICE_HEAD))
     assert state.stage == Stage.closed and state.outcome == Outcome.excluded
+
+
+async def test_the_township_lead_closes_its_own_townships_cases(case_ctx: Context) -> None:
+    """乡镇教育管理中心负责人: acts in its township, closes what its case officer confirmed, is
+    refused elsewhere, and never closes what it confirmed itself."""
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    await step(case_ctx, handle, CaseWorkflow.visit, VisitInput(actor=LEAD, finding=Finding.confirmed))
+    plan = PlanInput(actor=OFFICER, target_date=TOMORROW, placement=Placement.original_school)
+    await step(case_ctx, handle, CaseWorkflow.plan, plan)
+    await step(case_ctx, handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, school="某校", evidence=("证明",)))
+    assert await refused(handle, CaseWorkflow.close, CloseInput(actor=ANZI_LEAD)) == "not_permitted"
+    state = await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=LEAD, note="同意销号"))
+    assert state.stage == Stage.closed
+
+    other = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, other.workflow_id)
+    excluded = VisitInput(actor=LEAD, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out)
+    await step(case_ctx, handle, CaseWorkflow.visit, excluded)
+    assert await refused(handle, CaseWorkflow.close, CloseInput(actor=LEAD)) == "four_eyes"
 
 
 async def test_every_refusal_changes_nothing(case_ctx: Context) -> None:

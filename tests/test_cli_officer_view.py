@@ -261,3 +261,26 @@ def test_verify_reports_and_repairs_a_terminated_case(stack: RunningStack) -> No
     assert visit.code == 0, visit.stderr
     events = [e["type"] for e in stack.baoxue("case", "history", opened["case_no"], "--json", actor=OFFICER).json()]
     assert events == ["opened", "restored", "visited"]
+
+
+def test_a_township_lead_closes_its_townships_cases(stack: RunningStack) -> None:
+    lead = "梅子垭教管中心主任"
+    refused_elsewhere = stack.baoxue("officer", "add", "--name", lead, "--role", "township_lead")
+    one_line_error(refused_elsewhere, 2)  # a township lead needs its township
+    stack.add_here(lead, "township_lead", "--township", "梅子垭镇")
+    case_no = open_case(stack, child()).json()["case_no"]
+    for step in (
+        ["visit", case_no, "--finding", "confirmed"],
+        ["plan", case_no, "--placement", "original_school", "--target-date", "2027-03-01"],
+        ["confirm", case_no, "--school", "梅子垭镇中心校", "--evidence", "返校照片"],
+    ):
+        assert stack.baoxue("case", *step, actor=OFFICER).code == 0
+    listed = stack.baoxue("cases", "--json", actor=lead).json()
+    assert case_no in {c["case_no"] for c in listed} and {c["township"] for c in listed} == {"梅子垭镇"}
+    closed = stack.baoxue("case", "close", case_no, "--note", "同意销号", actor=lead)
+    assert closed.code == 0, closed.stderr
+    assert stack.baoxue("case", "show", case_no, "--json", actor=lead).json()["stage"] == "closed"
+
+    yushan = open_case(stack, child(), actor=YUSHAN, township="郁山镇").json()["case_no"]
+    one_line_error(stack.baoxue("case", "show", yushan, actor=lead), 3)
+    one_line_error(stack.baoxue("case", "note", yushan, "越权", actor=lead), 3)

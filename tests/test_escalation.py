@@ -27,6 +27,7 @@ from ledger.officers import save_officer
 from starter.context import Context
 from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
 from tests.support.cases import (
+    LEAD,
     OFFICER,
     act,
     context_for,
@@ -113,12 +114,12 @@ async def test_full_ladder_at_home_visit(skipping_env: WorkflowEnvironment, ladd
     await skipping_env.sleep(3 * DAY - dt.timedelta(minutes=1))
     assert escalations(ladder_ctx, opened.case_no) == []
     await skipping_env.sleep(dt.timedelta(minutes=2))
-    assert escalations(ladder_ctx, opened.case_no) == [(0, "home_visit", [OFFICER.name])]
+    assert escalations(ladder_ctx, opened.case_no) == [(0, "home_visit", [OFFICER.name, LEAD.name])]
     await skipping_env.sleep(2 * DAY)
     await skipping_env.sleep(3 * DAY)
     await skipping_env.sleep(2 * DAY)
     assert escalations(ladder_ctx, opened.case_no) == [
-        (0, "home_visit", [OFFICER.name]),
+        (0, "home_visit", [OFFICER.name, LEAD.name]),  # the township's lead copied at level 0
         (1, "home_visit", ["汪贤梁", "陈明凡"]),
         (2, "home_visit", ["朱洪斌"]),
         (2, "home_visit", ["朱洪斌"]),
@@ -128,7 +129,7 @@ async def test_full_ladder_at_home_visit(skipping_env: WorkflowEnvironment, ladd
     assert row.escalation_level == 2 and row.next_escalation_at > row.due_at
     with ladder_ctx.sessions() as session:
         recipients = sorted(session.scalars(select(Notification.recipient).where(Notification.case_id == row.id)))
-    assert recipients == sorted([OFFICER.name, "汪贤梁", "陈明凡", "朱洪斌", "朱洪斌", "朱洪斌"])
+    assert recipients == sorted([OFFICER.name, LEAD.name, "汪贤梁", "陈明凡", "朱洪斌", "朱洪斌", "朱洪斌"])
 
 
 async def test_the_ladder_ends_after_repeat_max_and_the_case_is_stalled(
@@ -199,7 +200,7 @@ async def test_each_stage_has_its_ladder_and_doing_the_step_ends_it(
     await skipping_env.sleep(4 * DAY)
     assert escalations(ladder_ctx, opened.case_no) == []
     await skipping_env.sleep(2 * DAY)
-    assert escalations(ladder_ctx, opened.case_no) == [(0, "return_plan", [OFFICER.name])]
+    assert escalations(ladder_ctx, opened.case_no) == [(0, "return_plan", [OFFICER.name, LEAD.name])]
     await skipping_env.sleep(2 * DAY)
     await skipping_env.sleep(dt.timedelta(days=2, hours=12))
     assert [level for level, stage, _ in escalations(ladder_ctx, opened.case_no)] == [0, 1, 2]
@@ -293,7 +294,7 @@ async def test_retried_activities_leave_one_outbox_row_and_send_once(case_ctx: C
         stage=Stage.home_visit,
         actor="system",
         at=dt.datetime.now(dt.UTC),
-        details={"level": 0, "reason": "overdue", "recipients": ["通知测试员"], "overdue_seconds": 90},
+        details={"level": 1, "reason": "overdue", "recipients": ["通知测试员"], "overdue_seconds": 90},
     )
     projection = Projection(business_key=f"{state.case_id}:escalated:99", event=event, state=state)
     write_projection(case_ctx.sessions, projection, case_ctx.cipher)

@@ -31,9 +31,11 @@ CHIEF = Actor(name="汪贤梁", role=Role.section_chief)
 OFFICE_HEAD = Actor(name="陈明凡", role=Role.office_head)
 OTHER_LEADER = Actor(name="周勇", role=Role.group_leader)
 COUNTY = Actor(name="县教委督查", role=Role.county)
+LEAD = Actor(name="梅子垭教管中心主任", role=Role.township_lead, township="梅子垭镇")
+ANZI_LEAD = Actor(name="鞍子教管中心主任", role=Role.township_lead, township="鞍子镇")
 
 
-ALL_TEST_ACTORS = (OFFICER, OTHER_OFFICER, ANZI_OFFICER, CHIEF, OFFICE_HEAD, OTHER_LEADER, COUNTY)
+ALL_TEST_ACTORS = (OFFICER, OTHER_OFFICER, ANZI_OFFICER, CHIEF, OFFICE_HEAD, OTHER_LEADER, COUNTY, LEAD, ANZI_LEAD)
 
 
 def actor_key(name: str) -> Ed25519PrivateKey:
