@@ -16,7 +16,16 @@ from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
 from domain.scope import may_reveal
-from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, StepInput, VisitInput
+from domain.steps import (
+    CloseInput,
+    ConfirmInput,
+    FollowUpInput,
+    NoteInput,
+    PlanInput,
+    ReassignInput,
+    StepInput,
+    VisitInput,
+)
 from domain.wire import canonical_json
 from ledger.cases import CaseFilter, case_events, existing_case, list_cases, student_of
 from ledger.models import Case, Officer
@@ -45,6 +54,7 @@ STEP_MODELS: dict[str, type[StepInput]] = {
     "close": CloseInput,
     "reassign": ReassignInput,
     "note": NoteInput,
+    "follow_up": FollowUpInput,
 }
 
 
@@ -237,6 +247,10 @@ def _mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1) if name else name
 
 
+def watched_or_open(case: Case) -> bool:
+    return case.stage != Stage.closed.value or case.next_check_at is not None
+
+
 def case_summary(case: Case) -> dict[str, Any]:
     chain = case.chain or {}
     return {
@@ -257,7 +271,15 @@ def case_summary(case: Case) -> dict[str, Any]:
         "missed_deadline": case.missed_deadline,
         "stalled": case.stalled,
         "due_capped": case.due_capped,
-        "overdue": bool(case.due_at and case.stage != Stage.closed.value and case.due_at < dt.datetime.now(dt.UTC)),
+        "overdue": bool(case.due_at and watched_or_open(case) and case.due_at < dt.datetime.now(dt.UTC)),
+        "episode": case.episode,
+        "monitoring": {
+            "next_check_at": beijing_iso(case.next_check_at),
+            "checks_done": case.checks_done,
+            "checks_left": case.checks_left,
+        }
+        if case.next_check_at is not None
+        else None,
         "chain": {k: chain.get(k) for k in ("section_chief", "office_head", "group_leader")},
         "roster_version": case.roster_version,
     }
@@ -332,17 +354,24 @@ async def history(ref: str, request: Request, actor: SignedIn) -> list[dict[str,
         events = case_events(session, case_id=case.id)
     cipher = ctx.cipher
     audit(ctx, actor, "history", "ok", case)
-    return [
-        {
-            "seq": e.seq,
-            "type": e.type,
-            "stage": e.stage,
-            "actor": e.actor,
-            "at": beijing_iso(e.at),
-            "details": {**e.payload, **cipher.decrypt_json(e.payload_enc, context=event_context(case.id, e.seq))},
-        }
-        for e in events
-    ]
+    shown_events = []
+    episode = 1
+    for e in events:
+        details = {**e.payload, **cipher.decrypt_json(e.payload_enc, context=event_context(case.id, e.seq))}
+        if e.type == "reopened":
+            episode = int(details.get("episode", episode + 1))
+        shown_events.append(
+            {
+                "seq": e.seq,
+                "type": e.type,
+                "stage": e.stage,
+                "actor": e.actor,
+                "at": beijing_iso(e.at),
+                "episode": episode,
+                "details": details,
+            }
+        )
+    return shown_events
 
 
 @router.get("/cases")

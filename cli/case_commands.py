@@ -222,11 +222,16 @@ def plan(
     responsible: Annotated[
         list[str] | None, typer.Option("--responsible", help=_("责任人 姓名:职责，可重复（1+N）"))
     ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help=_("休学/缓学：截止日期 YYYY-MM-DD，到期重新走访"))
+    ] = None,
+    approval: Annotated[str | None, typer.Option("--approval", help=_("休学/缓学：批准文件文号"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """记录复学方案（一生一策）。"""
     target = parse_date(target_date, "--target-date")
+    ends = parse_date(until, "--until")
     fields = {
         "target_date": target.isoformat() if target else None,
         "placement": parse_choice(Placement, placement, "--placement"),
@@ -236,6 +241,8 @@ def plan(
         "procedure": procedure,
         "measures": [m.strip() for m in measure or [] if m.strip()],
         "responsible": parse_responsible(responsible or []),
+        "until": ends.isoformat() if ends else None,
+        "approval": approval,
     }
     run_step(invocation(typer_ctx, actor), case_ref, "plan", _plain(fields), as_json)
 
@@ -290,6 +297,25 @@ def reassign(
     inv = invocation(typer_ctx, actor)
     target = signed_server(inv).request("GET", "/api/officers/resolve", query={"ref": to.strip()})
     run_step(inv, case_ref, "reassign", {"to": target}, as_json)
+
+
+@case_app.command("follow-up")
+def follow_up(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    attending: Annotated[str, typer.Option("--attending", help=_("是否在校：yes|no（no 即再次辍学，重新立案）"))],
+    note: Annotated[str | None, typer.Option("--note", help=_("回访记录"))] = None,
+    evidence: Annotated[list[str] | None, typer.Option("--evidence", help=_("佐证资料编号，可重复"))] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """销号后的跟踪回访（动态监测）：在校则记一次回访，不在校则重新立案。"""
+    fields = {
+        "attending": parse_bool(attending, "--attending"),
+        "note": note,
+        "evidence": [e.strip() for e in evidence or [] if e.strip()],
+    }
+    run_step(invocation(typer_ctx, actor), case_ref, "follow_up", fields, as_json)
 
 
 @case_app.command("note")
@@ -356,6 +382,8 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
         (_("停滞"), yes_no[True] if summary.get("stalled") else ""),
         (_("销号时间"), shown(summary.get("closed_at"))),
         (_("结果"), label("outcome", summary.get("outcome"))),
+        (_("第几次立案"), summary["episode"] if summary.get("episode", 1) > 1 else ""),
+        (_("跟踪回访"), _watch_text(summary.get("monitoring"))),
         (
             _("责任链"),
             "、".join(
@@ -374,6 +402,16 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
         (_("工作流"), summary.get("workflow_id")),
     ]
     return [(key, value) for key, value in rows if value not in (None, "")]
+
+
+def _watch_text(watch: dict[str, Any] | None) -> str:
+    if not watch:
+        return ""
+    if watch["checks_left"] == 0:
+        return _("休学/缓学至 {day}，届时重新走访").format(day=shown(watch["next_check_at"])[:10])
+    return _("下次 {at}（已回访 {done} 次，还剩 {left} 次）").format(
+        at=shown(watch["next_check_at"]), done=watch["checks_done"], left=watch["checks_left"]
+    )
 
 
 @case_app.command("history")

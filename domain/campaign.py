@@ -44,6 +44,15 @@ class CampaignSpec(BaseModel):
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     drill: bool = False
     """A drill may repeat reminders more often than hourly."""
+    monitoring: tuple[dt.timedelta, ...] = (
+        dt.timedelta(days=30),
+        dt.timedelta(days=60),
+        dt.timedelta(days=90),
+        dt.timedelta(days=180),
+    )
+    """Follow-up checks after a case closes as returned or arranged (P1M reads as 30 days)."""
+    follow_up_within: dt.timedelta = dt.timedelta(days=5)
+    """A follow-up check is due this long after its date; then it escalates like a stage."""
     arrangement_none: tuple[str, ...] = NO_ARRANGEMENT
     """安置方式 values that mean nothing was arranged (a blank cell always does)."""
     aid_period: tuple[dt.date, dt.date] | None = None
@@ -69,6 +78,10 @@ class CampaignSpec(BaseModel):
             raise ValueError("escalation.level2_after: must be later than escalation.level1_after")
         if policy.repeat_every < dt.timedelta(hours=1) and not self.drill:
             raise ValueError("escalation.repeat_every: at least PT1H (or drill: true)")
+        if any(b <= a for a, b in zip((dt.timedelta(0), *self.monitoring), self.monitoring, strict=False)):
+            raise ValueError("monitoring: offsets must be longer than zero and increasing")
+        if self.follow_up_within <= dt.timedelta(0):
+            raise ValueError("follow_up_within: must be longer than zero")
         if self.aid_period is not None and self.aid_period[0] > self.aid_period[1]:
             raise ValueError("aid_period: the start must not be after the end")
         return self

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy
-from domain.enums import CaseKind, EventType, Outcome, Stage
+from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
 from domain.signing import OfficerKey
 from domain.work_calendar import WorkCalendar
 
@@ -49,6 +49,12 @@ class CaseStart(BaseModel):
     work_calendar: WorkCalendar | None = None
     clearance_deadline: dt.datetime | None = None
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    monitoring: tuple[dt.timedelta, ...] = ()
+    """Follow-up checks after a closure as returned or arranged, as offsets from the closure."""
+    follow_up_within: dt.timedelta = dt.timedelta(days=5)
+    """How long after its date a follow-up check is due (then it escalates like a stage)."""
+    reopen_reason: str | None = None
+    """With `resume`: the closed case is opened again as a new episode (discovery found it)."""
 
 
 class CaseEvent(BaseModel):
@@ -62,6 +68,16 @@ class CaseEvent(BaseModel):
     actor: str
     at: dt.datetime
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Watch(BaseModel):
+    """A closed case still watched (动态监测): the next follow-up check and how many are left, or —
+    for a suspension or deferral — the day it ends and the case reopens."""
+
+    next_check_at: dt.datetime
+    checks_done: int = 0
+    checks_left: int = 0
+    until: dt.date | None = None
 
 
 class CaseState(BaseModel):
@@ -87,6 +103,11 @@ class CaseState(BaseModel):
     """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
     due_capped: bool = False
     """The stage's budget ran past the clearance deadline: it is due at the deadline instead."""
+    episode: int = 1
+    """1, then one more each time the closed case is opened again (relapse and the like)."""
+    arrangement: Arrangement | None = None
+    arrangement_until: dt.date | None = None
+    monitoring: Watch | None = None
     last_seq: int = 0
 
 

@@ -47,6 +47,12 @@ class Arrangement(StrEnum):
     deferral = "deferral"
 
 
+TIME_LIMITED_ARRANGEMENTS = (Arrangement.suspension, Arrangement.deferral)
+"""休学 and 缓学: arranged until a date, then the case reopens to check the return."""
+WATCHED_ARRANGEMENTS = (Arrangement.inclusive_class, Arrangement.special_school, Arrangement.home_delivery)
+"""Arrangements watched by follow-up checks after closure, as a return to school is."""
+
+
 class EducationLevel(StrEnum):
     preschool = "preschool"
     compulsory = "compulsory"
@@ -96,3 +102,7 @@ class EventType(StrEnum):
     escalated = "escalated"
     roster_changed = "roster_changed"
     restored = "restored"
+    followed_up = "followed_up"
+    """A follow-up check after closure (动态监测): attending or not."""
+    reopened = "reopened"
+    """A closed case opened again as a new episode: relapse, an arrangement ended, or discovery."""

@@ -14,6 +14,7 @@ STEP_LABELS: dict[str, str] = {
     "reassign": N_("改派"),
     "note": N_("备注"),
     "open": N_("立案"),
+    "follow_up": N_("跟踪回访"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -84,6 +85,13 @@ LABELS: dict[str, dict[str, str]] = {
         "escalated": N_("督办"),
         "roster_changed": N_("责任链变更"),
         "restored": N_("恢复运行"),
+        "followed_up": N_("跟踪回访"),
+        "reopened": N_("重新立案"),
+    },
+    "reopen_reason": {
+        "relapse": N_("再次辍学"),
+        "arrangement_expired": N_("休学/缓学期满"),
+        "discovery": N_("比对再次发现"),
     },
     "escalation_reason": {"overdue": N_("逾期"), "clearance_deadline": N_("清零期限已到")},
     "status": {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")},

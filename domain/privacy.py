@@ -33,6 +33,12 @@ PLAIN_DETAIL_KEYS = frozenset(
         "overdue_seconds",
         "due_at",
         "deadline",
+        "step",
+        # after closure
+        "attending",
+        "check",
+        "episode",
+        "until",
     }
 )
 

@@ -8,7 +8,17 @@ import json
 
 from domain.actors import Actor
 from domain.case import CaseEvent, CaseState
-from domain.enums import REVIEWER_ROLES, TOWNSHIP_ROLES, CaseKind, EventType, Finding, Outcome, Role, Stage
+from domain.enums import (
+    REVIEWER_ROLES,
+    TIME_LIMITED_ARRANGEMENTS,
+    TOWNSHIP_ROLES,
+    CaseKind,
+    EventType,
+    Finding,
+    Outcome,
+    Role,
+    Stage,
+)
 from domain.errors import CaseRuleViolation
 from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
 from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, StepInput, VisitInput
@@ -73,6 +83,16 @@ def check_permitted(state: CaseState, actor: Actor) -> None:
         raise CaseRuleViolation("not_permitted", actor=actor.name, role=actor.role.value, township=state.township)
 
 
+def check_watched(state: CaseState) -> None:
+    """A follow-up check is for a closed case still watched for follow-ups (not one waiting for
+    its arrangement to end)."""
+    watch = state.monitoring
+    if state.stage != Stage.closed:
+        raise CaseRuleViolation("wrong_stage", step="follow_up", stage=state.stage.value, expected=Stage.closed.value)
+    if watch is None or watch.until is not None:
+        raise CaseRuleViolation("not_watched")
+
+
 def check_open(state: CaseState, step: str) -> None:
     if state.stage == Stage.closed:
         raise CaseRuleViolation("case_closed", step=step)
@@ -128,6 +148,13 @@ def check_plan(kind: CaseKind, plan: PlanInput, today: dt.date) -> None:
     _require(plan, (required[kind],))
     if plan.target_date < today:
         raise CaseRuleViolation("past_date", field="target_date", today=today.isoformat())
+    if plan.arrangement in TIME_LIMITED_ARRANGEMENTS:
+        _require(plan, ("until", "approval"))
+        assert plan.until is not None
+        if plan.until <= today:
+            raise CaseRuleViolation("past_date", field="until", today=today.isoformat())
+    elif plan.until is not None:
+        raise CaseRuleViolation("unexpected_field", field="until", when="arrangement=suspension|deferral")
 
 
 def check_confirm(kind: CaseKind, confirm: ConfirmInput, today: dt.date) -> None:

@@ -79,6 +79,10 @@ class PlanInput(StepInput):
     procedure: str | None = None
     measures: tuple[str, ...] = ()
     responsible: tuple[ResponsiblePerson, ...] = ()
+    until: dt.date | None = None
+    """A suspension's or deferral's end: the case reopens that day to check the return."""
+    approval: str | None = None
+    """The approving document's reference (休学/缓学 are arranged 按程序)."""
 
 
 class ConfirmInput(StepInput):
@@ -99,3 +103,11 @@ class ReassignInput(StepInput):
 
 class NoteInput(StepInput):
     text: str = Field(min_length=1)
+
+
+class FollowUpInput(StepInput):
+    """A check after closure: is the child attending? `attending=False` is a relapse."""
+
+    attending: bool
+    note: str | None = None
+    evidence: tuple[str, ...] = ()

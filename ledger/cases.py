@@ -160,12 +160,13 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         query = query.where(Case.stage == where.stage)
     if where.campaign:
         query = query.where(Case.campaign == where.campaign)
+    live = or_(Case.stage != "closed", Case.next_check_at.is_not(None))
     if where.open_only:
-        query = query.where(Case.stage != "closed")
+        query = query.where(live)
     if where.stalled:
-        query = query.where(Case.stalled.is_(True), Case.stage != "closed")
+        query = query.where(Case.stalled.is_(True), live)
     if where.overdue_at is not None:
-        query = query.where(Case.stage != "closed", Case.due_at < where.overdue_at)
+        query = query.where(live, Case.due_at < where.overdue_at)
     return query
 
 

@@ -27,9 +27,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from config.campaign_files import builtin_campaigns
 from config.holidays import work_calendar
 from domain.actors import Actor, Chain
+from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
-from domain.case import CaseStart, CaseState
-from domain.enums import CaseKind, Role, Stage
+from domain.case import CaseStart, CaseState, Watch
+from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
 from domain.messages import current_lang, t
@@ -130,30 +131,127 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         assigned = (
             actor.name if actor.role.value == "case_officer" else default_case_officer(session, township=chain.township)
         )
-    start = CaseStart(
-        case_id=str(case.id),
-        case_no=case.case_no,
-        campaign=campaign.name,
-        kind=request.kind,
-        township=chain.township,
-        group=chain.group,
+    start = case_start(
+        ctx,
+        case,
+        campaign,
         chain=case_chain,
         opened_by=actor,
         assigned_officer=assigned,
-        opened_at=case.opened_at,
         officers=officers,
-        stage_durations=campaign.durations_for(request.kind),
-        calendar=campaign.calendar,
         work_calendar=opener.calendar,
-        clearance_deadline=campaign.clearance_deadline,
-        escalation=campaign.escalation,
-        service_key=ctx.service_public_key,
-        continue_after_events=ctx.settings.continue_after_events,
     )
     await _start_workflow(ctx, opener.client, start)
     if case.stage == Stage.discovery.value:
         await opener.client.get_workflow_handle(case.workflow_id).execute_update(CaseWorkflow.synced)
     return OpenResult(str(case.id), case.case_no, case.workflow_id, reservation.created)
+
+
+def case_start(
+    ctx: Context,
+    case: Case,
+    campaign: CampaignSpec,
+    *,
+    chain: Chain,
+    opened_by: Actor,
+    assigned_officer: str | None,
+    officers: dict[str, OfficerKey],
+    work_calendar: WorkCalendar | None,
+    **extra: Any,
+) -> CaseStart:
+    """The workflow's input for a case of a campaign: what every run of it starts from (opening,
+    `verify --repair`, a closed case opened again); `extra` sets resume and its reason."""
+    kind = CaseKind(case.kind)
+    return CaseStart(
+        case_id=str(case.id),
+        case_no=case.case_no,
+        campaign=campaign.name,
+        kind=kind,
+        township=case.township,
+        group=case.group_no,
+        chain=chain,
+        opened_by=opened_by,
+        assigned_officer=assigned_officer,
+        opened_at=case.opened_at,
+        officers=officers,
+        stage_durations=campaign.durations_for(kind),
+        calendar=campaign.calendar,
+        work_calendar=work_calendar,
+        clearance_deadline=campaign.clearance_deadline,
+        escalation=campaign.escalation,
+        monitoring=campaign.monitoring,
+        follow_up_within=campaign.follow_up_within,
+        service_key=ctx.service_public_key,
+        continue_after_events=ctx.settings.continue_after_events,
+        **extra,
+    )
+
+
+def ledger_state(case: Case) -> CaseState:
+    """The case as its ledger row holds it: what a new run carries on from."""
+    chain = Chain.model_validate({**(case.chain or {}), "roster_version": case.roster_version})
+    return CaseState(
+        case_id=str(case.id),
+        case_no=case.case_no,
+        workflow_id=case.workflow_id,
+        campaign=case.campaign,
+        kind=CaseKind(case.kind),
+        township=case.township,
+        group=case.group_no,
+        chain=chain,
+        stage=Stage(case.stage) if case.stage != Stage.discovery.value else Stage.home_visit,
+        assigned_officer=case.assigned_officer,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        outcome=Outcome(case.outcome) if case.outcome else None,
+        confirmed_by=case.confirmed_by,
+        missed_deadline=case.missed_deadline,
+        episode=case.episode,
+        monitoring=_ledger_watch(case),
+        last_seq=case.last_seq,
+    )
+
+
+def _ledger_watch(case: Case) -> Watch | None:
+    """A watched closed case's watch; a suspension's (no checks, only its end) from its end day."""
+    if case.next_check_at is None or case.stage != Stage.closed.value:
+        return None
+    if case.checks_left == 0:
+        until = case.next_check_at.astimezone(BEIJING).date()
+        return Watch(next_check_at=case.next_check_at, until=until)
+    return Watch(next_check_at=case.next_check_at, checks_done=case.checks_done, checks_left=case.checks_left)
+
+
+async def restart_from_ledger(
+    ctx: Context, case: Case, *, actor: Actor, reuse: WorkflowIDReusePolicy, **extra: Any
+) -> None:
+    """Start a new run of the case's workflow (same id) from its ledger state: `verify --repair`
+    after a run that did not complete, or a closed case opened again after one that did."""
+    campaign = resolve_campaign(ctx, case.campaign)
+    resume = ledger_state(case)
+    with ctx.sessions() as session:
+        officers = officer_snapshot(session, township=case.township, chain=resume.chain)
+    start = case_start(
+        ctx,
+        case,
+        campaign,
+        chain=resume.chain,
+        opened_by=actor,
+        assigned_officer=case.assigned_officer,
+        officers=officers,
+        work_calendar=calendar_for(campaign, dt.datetime.now(dt.UTC)),
+        resume=resume,
+        **extra,
+    )
+    client = await ctx.temporal()
+    await client.start_workflow(
+        CaseWorkflow.run,
+        start,
+        id=case.workflow_id,
+        task_queue=ctx.settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        id_reuse_policy=reuse,
+    )
 
 
 async def _start_workflow(ctx: Context, client: Client, start: CaseStart) -> None:

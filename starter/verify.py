@@ -9,21 +9,20 @@ the case records as an event.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.ledger import write_projection
-from domain.actors import Actor, Chain
-from domain.case import CaseStart, CaseState, Projection
-from domain.enums import CaseKind, Outcome, Stage
+from domain.actors import Actor
+from domain.case import CaseState, Projection
+from domain.enums import Stage
 from ledger.cases import CaseFilter, list_cases
 from ledger.models import Case
-from starter.case_service import calendar_for, officer_snapshot, resolve_campaign
+from starter.case_service import restart_from_ledger
 from starter.context import Context
 from workflows.case import CaseWorkflow
 
@@ -62,7 +61,7 @@ async def verify_cases(
 async def _verify_one(ctx: Context, case: Case, *, repair: bool, actor: Actor) -> list[Difference]:
     client = await ctx.temporal()
     handle = client.get_workflow_handle(case.workflow_id)
-    is_open = case.stage != Stage.closed.value
+    is_open = case.stage != Stage.closed.value or case.next_check_at is not None  # open, or watched
     try:
         status = (await handle.describe()).status
     except RPCError as error:
@@ -90,7 +89,7 @@ async def _verify_one(ctx: Context, case: Case, *, repair: bool, actor: Actor) -
         if repair:
             difference.repaired = await _reproject(ctx, handle, case, state)
         differences.append(difference)
-    elif state.stage == Stage.closed and is_open:
+    elif state.stage == Stage.closed and case.stage != Stage.closed.value:
         differences.append(Difference(case.case_no, case.workflow_id, "completed_but_open", state.stage.value))
     return differences
 
@@ -107,56 +106,8 @@ async def _reproject(ctx: Context, handle: Any, case: Case, state: CaseState) ->
 async def _restart(ctx: Context, case: Case, *, reason: str, actor: Actor) -> bool:
     """A new run of the same workflow id, from the ledger's state; allowed only after a run that
     did not complete (terminated, failed, timed out, cancelled) or none at all."""
-    campaign = resolve_campaign(ctx, case.campaign)
-    chain = Chain.model_validate({**(case.chain or {}), "roster_version": case.roster_version})
-    resume = CaseState(
-        case_id=str(case.id),
-        case_no=case.case_no,
-        workflow_id=case.workflow_id,
-        campaign=case.campaign,
-        kind=CaseKind(case.kind),
-        township=case.township,
-        group=case.group_no,
-        chain=chain,
-        stage=Stage(case.stage) if case.stage != Stage.discovery.value else Stage.home_visit,
-        assigned_officer=case.assigned_officer,
-        opened_at=case.opened_at,
-        outcome=Outcome(case.outcome) if case.outcome else None,
-        confirmed_by=case.confirmed_by,
-        missed_deadline=case.missed_deadline,
-        last_seq=case.last_seq,
-    )
-    with ctx.sessions() as session:
-        officers = officer_snapshot(session, township=case.township, chain=chain)
-    start = CaseStart(
-        case_id=str(case.id),
-        case_no=case.case_no,
-        campaign=campaign.name,
-        kind=CaseKind(case.kind),
-        township=case.township,
-        group=case.group_no,
-        chain=chain,
-        opened_by=actor,
-        assigned_officer=case.assigned_officer,
-        opened_at=case.opened_at,
-        officers=officers,
-        stage_durations=campaign.durations_for(CaseKind(case.kind)),
-        calendar=campaign.calendar,
-        work_calendar=calendar_for(campaign, dt.datetime.now(dt.UTC)),
-        clearance_deadline=campaign.clearance_deadline,
-        escalation=campaign.escalation,
-        service_key=ctx.service_public_key,
-        resume=resume,
-        resume_reason=reason,
-    )
-    client = await ctx.temporal()
-    await client.start_workflow(
-        CaseWorkflow.run,
-        start,
-        id=case.workflow_id,
-        task_queue=ctx.settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    await restart_from_ledger(
+        ctx, case, actor=actor, reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, resume_reason=reason
     )
     return True
 

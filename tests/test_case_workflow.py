@@ -35,6 +35,7 @@ from domain.steps import (
     AidItem,
     CloseInput,
     ConfirmInput,
+    FollowUpInput,
     NoteInput,
     PlanInput,
     ReassignInput,
@@ -157,7 +158,47 @@ async def test_dropout_from_open_to_closed(case_ctx: Context) -> None:
         ("closed", "closure", CHIEF.name),
     ]
     assert events[2].payload["placement"] == "original_school"
+
+    # Watched after closure (动态监测): four checks at the campaign's offsets, then the case ends.
+    watch = state.monitoring
+    assert watch is not None and (watch.checks_done, watch.checks_left) == (0, 4)
+    assert watch.next_check_at == state.closed_at + dt.timedelta(days=30)
+    assert state.due_at == watch.next_check_at + dt.timedelta(days=5)
+    row = ledger_row(case_ctx, opened.case_no)
+    assert row.stage == "closed" and row.next_check_at == watch.next_check_at and row.checks_left == 4
+    for done in range(1, 5):
+        state = await step(case_ctx, handle, CaseWorkflow.follow_up, FollowUpInput(actor=OFFICER, attending=True))
+        assert state.stage == Stage.closed and state.outcome == Outcome.returned
+        if done < 4:
+            assert state.monitoring is not None and state.monitoring.checks_done == done
+    assert state.monitoring is None and state.due_at is None
     assert CaseState.model_validate(await handle.result()) == state
+    assert [e.type for e in ledger_events(case_ctx, opened.case_no)][-4:] == ["followed_up"] * 4
+
+
+async def test_a_relapse_reopens_the_case_as_its_next_episode(case_ctx: Context) -> None:
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    assert await refused(handle, CaseWorkflow.follow_up, FollowUpInput(actor=OFFICER, attending=True)) == "wrong_stage"
+    await step(case_ctx, handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    plan = PlanInput(actor=OFFICER, target_date=TOMORROW, placement=Placement.original_school)
+    await step(case_ctx, handle, CaseWorkflow.plan, plan)
+    await step(case_ctx, handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, school="某校", evidence=("证明",)))
+    await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    relapse = FollowUpInput(actor=OFFICER, attending=False, note="又去打工了")
+    assert await refused(handle, CaseWorkflow.follow_up, relapse.model_copy(update={"actor": ANZI_OFFICER})) == (
+        "not_permitted"
+    )
+    state = await step(case_ctx, handle, CaseWorkflow.follow_up, relapse)
+    assert state.stage == Stage.home_visit and state.episode == 2 and state.monitoring is None
+    assert state.outcome is None and state.closed_at is None and state.due_at is not None
+    events = ledger_events(case_ctx, opened.case_no)
+    assert [e.type for e in events][-2:] == ["followed_up", "reopened"]
+    assert events[-1].payload == {"reason": "relapse", "episode": 2}
+    row = ledger_row(case_ctx, opened.case_no)
+    assert row.episode == 2 and row.stage == "home_visit" and row.next_check_at is None
+    # The second episode runs the same path again.
+    await step(case_ctx, handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
 
 
 async def test_disability_path(case_ctx: Context) -> None:

@@ -20,8 +20,26 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import CaseCarry, CaseEvent, CaseStart, CaseState, Delivery, Projection, workflow_id_for
-    from domain.enums import CaseKind, EventType, Finding, Outcome, Stage
+    from domain.beijing import china_midnight
+    from domain.case import (
+        CaseCarry,
+        CaseEvent,
+        CaseStart,
+        CaseState,
+        Delivery,
+        Projection,
+        Watch,
+        workflow_id_for,
+    )
+    from domain.enums import (
+        TIME_LIMITED_ARRANGEMENTS,
+        WATCHED_ARRANGEMENTS,
+        CaseKind,
+        EventType,
+        Finding,
+        Outcome,
+        Stage,
+    )
     from domain.errors import CaseRuleViolation
     from domain.rules import (
         STEP_STAGE,
@@ -36,11 +54,13 @@ with workflow.unsafe.imports_passed_through():
         check_signature,
         check_stage,
         check_visit,
+        check_watched,
     )
     from domain.signing import UNSIGNED_FIELDS, ChainUpdate, OfficerKey, RegistryUpdate
     from domain.steps import (
         CloseInput,
         ConfirmInput,
+        FollowUpInput,
         NoteInput,
         PlanInput,
         ReassignInput,
@@ -58,6 +78,7 @@ RULE_ERROR_TYPE = "CaseRuleViolation"
 BOUNDED_LADDER_PATCH = "bounded-ladder-1"
 DEADLINE_SPREAD_PATCH = "deadline-spread-1"
 DEADLINE_CAP_PATCH = "deadline-cap-1"
+MONITORING_PATCH = "monitoring-1"
 RECENT_EVENTS = 50
 """Events kept in memory (for `verify --repair` to re-project what the ledger missed); the ledger
 holds every event."""
@@ -122,11 +143,15 @@ class CaseWorkflow:
     async def run(self, start: CaseStart) -> CaseState:
         if start.carry is not None:
             return await self._carry_on(start)
-        if start.resume is not None:
+        if start.resume is not None and start.reopen_reason is not None:
+            # A closed case whose workflow had completed, found again (discovery): a new episode.
+            event = self._reopen(start.reopen_reason, start.opened_by.name)
+        elif start.resume is not None:
             # Restored by `verify --repair` after its earlier run was terminated or failed: it
             # carries on from the ledger's state at the stage it had reached, due afresh.
             event = self._record(EventType.restored, start.opened_by.name, {"from": start.resume_reason})
             self._enter(start.resume.stage)
+            self._resume_watch()
         else:
             event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
             self._enter(Stage.home_visit)
@@ -136,13 +161,17 @@ class CaseWorkflow:
     async def _carry_on(self, start: CaseStart) -> CaseState:
         """Wait, escalate, take steps until closed; continue as new when the run's history grows
         long, after every handler and delivery has finished, so nothing in flight is lost."""
-        while self.state.stage != Stage.closed:
+        while self._active():
             await self._wait_and_escalate()
-            if self.state.stage != Stage.closed and self._history_is_long(start):
+            if self._active() and self._history_is_long(start):
                 await self._drain()
                 workflow.continue_as_new(start.model_copy(update={"carry": self._carry(), "resume": None}))
         await self._drain()
         return self.state
+
+    def _active(self) -> bool:
+        """Open, or closed and still watched (follow-up checks, or an arrangement's end)."""
+        return self.state.stage != Stage.closed or self.state.monitoring is not None
 
     def _history_is_long(self, start: CaseStart) -> bool:
         info = workflow.info()
@@ -177,8 +206,11 @@ class CaseWorkflow:
         candidates: list[tuple[dt.datetime, str]] = []
         if self.state.due_at is not None and (next_rung := self._ladder(self._rung)) is not None:
             candidates.append((next_rung[0], "overdue"))
+        watch = self.state.monitoring
+        if watch is not None and watch.until is not None:
+            candidates.append((watch.next_check_at, "arrangement_expired"))
         deadline = self._start.clearance_deadline
-        if deadline is not None and not self.state.missed_deadline:
+        if deadline is not None and not self.state.missed_deadline and self.state.stage != Stage.closed:
             if workflow.patched(DEADLINE_SPREAD_PATCH):
                 deadline += deadline_spread(self.state.case_id)
             candidates.append((deadline, "clearance_deadline"))
@@ -197,7 +229,11 @@ class CaseWorkflow:
                 return
             except TimeoutError:
                 pass
-        if self._stage_version == version and self.state.stage != Stage.closed:
+        if self._stage_version != version or not self._active():
+            return
+        if wake[1] == "arrangement_expired":
+            await self._project(self._reopen("arrangement_expired", SYSTEM_ACTOR))
+        else:
             await self._escalate(wake[1])
 
     async def _escalate(self, reason: str) -> None:
@@ -230,6 +266,7 @@ class CaseWorkflow:
                 "deadline": self._start.clearance_deadline.isoformat()
                 if reason == "clearance_deadline" and self._start.clearance_deadline
                 else None,
+                **({"step": "follow_up"} if state.monitoring is not None else {}),
             },
         )
         workflow.upsert_search_attributes([ESCALATION_LEVEL.value_set(state.escalation_level)])
@@ -274,7 +311,7 @@ class CaseWorkflow:
     def update_chain(self, update: ChainUpdate) -> None:
         """A reloaded roster: later escalations go to the new chain (recorded with its version)."""
         chain = update.chain
-        if chain == self.state.chain or self.state.stage == Stage.closed or not self._trusted(update):
+        if chain == self.state.chain or not self._active() or not self._trusted(update):
             return
         previous = self.state.chain
         self.state.chain = chain
@@ -400,6 +437,8 @@ class CaseWorkflow:
                 check_signature(self.state, step_name, step, self._officers, workflow.now())
             if step_name in STEP_STAGE:
                 check_stage(self.state, step_name)
+            elif step_name == "follow_up":
+                check_watched(self.state)
             else:
                 check_open(self.state, step_name)
             check_sequence(self.state, step)
@@ -442,6 +481,8 @@ class CaseWorkflow:
     async def plan(self, step: PlanInput) -> CaseState:
         self._check_plan(step, signed=False)
         event = self._record(EventType.planned, step.actor.name, _details(step))
+        self.state.arrangement = step.arrangement
+        self.state.arrangement_until = step.until
         self._enter(Stage.return_confirmation)
         await self._project(event)
         return self.state
@@ -480,6 +521,7 @@ class CaseWorkflow:
         event = self._record(EventType.closed, step.actor.name, _details(step))
         self.state.closed_at = workflow.now()
         self._enter(Stage.closed)
+        self._watch_after_closure()
         await self._project(event)
         return self.state
 
@@ -489,6 +531,90 @@ class CaseWorkflow:
 
     def _check_close(self, step: CloseInput, *, signed: bool) -> None:
         self._check_step("close", step, lambda: check_close(self.state, step), signed=signed)
+
+    # watching after closure (动态监测)
+
+    def _watch_after_closure(self) -> None:
+        """A return to school, or an arrangement, is checked at the campaign's offsets; a
+        suspension or deferral is waited out to its end. Cases closed before monitoring existed
+        end at closure, as they did (their histories replay)."""
+        assert self._start is not None
+        state = self.state
+        watched = state.outcome == Outcome.returned or (
+            state.outcome == Outcome.arranged and state.arrangement in WATCHED_ARRANGEMENTS
+        )
+        limited = state.outcome == Outcome.arranged and state.arrangement in TIME_LIMITED_ARRANGEMENTS
+        if limited and state.arrangement_until is not None and workflow.patched(MONITORING_PATCH):
+            until = state.arrangement_until
+            state.monitoring = Watch(next_check_at=china_midnight(until), checks_left=0, until=until)
+            self._refresh_next_escalation()
+        elif watched and self._start.monitoring and workflow.patched(MONITORING_PATCH):
+            state.monitoring = Watch(next_check_at=workflow.now(), checks_left=len(self._start.monitoring))
+            self._next_check()
+
+    def _resume_watch(self) -> None:
+        """A watched closed case restored from its ledger keeps being watched."""
+        watch = self.state.monitoring
+        if watch is None or self.state.stage != Stage.closed:
+            self.state.monitoring = None
+        elif watch.until is None:
+            self._next_check()
+        else:
+            self._refresh_next_escalation()
+
+    def _next_check(self) -> None:
+        """Schedule the next follow-up check: at its offset from closure, due `follow_up_within`
+        later, with a ladder of its own."""
+        assert self._start is not None and self.state.monitoring is not None and self.state.closed_at is not None
+        watch = self.state.monitoring
+        watch.next_check_at = self.state.closed_at + self._start.monitoring[watch.checks_done]
+        self._stage_version += 1
+        self._rung = 0
+        self.state.escalation_level = None
+        self.state.stalled = False
+        self.state.due_at = watch.next_check_at + self._start.follow_up_within
+        self._refresh_next_escalation()
+
+    def _reopen(self, reason: str, actor: str) -> CaseEvent:
+        """The closed case becomes open again as its next episode, at the home visit."""
+        state = self.state
+        state.episode += 1
+        state.outcome = None
+        state.confirmed_by = None
+        state.closed_at = None
+        state.monitoring = None
+        state.arrangement = None
+        state.arrangement_until = None
+        event = self._record(EventType.reopened, actor, {"reason": reason, "episode": state.episode})
+        self._enter(Stage.home_visit)
+        return event
+
+    @workflow.update
+    async def follow_up(self, step: FollowUpInput) -> CaseState:
+        self._check_step("follow_up", step, lambda: None, signed=False)
+        watch = self.state.monitoring
+        assert watch is not None
+        event = self._record(EventType.followed_up, step.actor.name, {**_details(step), "check": watch.checks_done + 1})
+        events = [event]
+        if not step.attending:
+            events.append(self._reopen("relapse", step.actor.name))
+        else:
+            watch.checks_done += 1
+            watch.checks_left -= 1
+            if watch.checks_left > 0:
+                self._next_check()
+            else:
+                self.state.monitoring = None
+                self.state.due_at = None
+                self.state.next_escalation_at = None
+                self._stage_version += 1
+        for recorded in events:
+            await self._project(recorded)
+        return self.state
+
+    @follow_up.validator
+    def _validate_follow_up(self, step: FollowUpInput) -> None:
+        self._check_step("follow_up", step, lambda: None, signed=True)
 
     # at any open stage
 
