@@ -338,3 +338,59 @@ async def test_reminder_reaches_a_local_webhook(case_ctx: Context) -> None:
     assert ok, error
     assert len(received) == 1
     assert received[0]["message"] == "案件 X 已逾期" and received[0]["title"] == "控辍保学催办"
+
+
+async def _close(skipping_env: WorkflowEnvironment, handle, kind: CaseKind, **plan: object) -> None:
+    from domain.enums import Placement
+    from domain.steps import CloseInput, ConfirmInput, PlanInput
+    from tests.support.cases import CHIEF
+
+    now = await skipping_env.get_current_time()
+    target = now.date() + dt.timedelta(days=20)
+    visit = {"disability_category": "肢体"} if kind == CaseKind.disability else {}
+    await act(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed, **visit), at=now)
+    fields = plan or {"placement": Placement.original_school}
+    await act(handle, CaseWorkflow.plan, PlanInput(actor=OFFICER, target_date=target, **fields), at=now)
+    school = {"school": "梅子垭镇中心校"} if kind == CaseKind.dropout else {}
+    await act(handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, evidence=("证明",), **school), at=now)
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=now)
+
+
+async def test_a_missed_follow_up_check_escalates(skipping_env: WorkflowEnvironment, ladder_ctx: Context) -> None:
+    opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await _close(skipping_env, handle, CaseKind.dropout)
+    await skipping_env.sleep(34 * DAY)  # the first check (30 days) is due 5 days later
+    assert escalations(ladder_ctx, opened.case_no) == []
+    await skipping_env.sleep(2 * DAY)
+    assert escalations(ladder_ctx, opened.case_no) == [(0, "closed", [OFFICER.name, LEAD.name])]
+    event = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"][-1]
+    assert event.payload["step"] == "follow_up"
+    row = ledger_row(ladder_ctx, opened.case_no)
+    assert row.stage == "closed" and row.escalation_level == 0 and row.checks_left == 4
+
+
+async def test_a_deferral_reopens_the_case_at_its_end(skipping_env: WorkflowEnvironment, ladder_ctx: Context) -> None:
+    from domain.enums import Arrangement
+
+    opened = await open_for(ladder_ctx, CaseKind.disability, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    until = (await skipping_env.get_current_time()).date() + dt.timedelta(days=10)
+    await _close(
+        skipping_env,
+        handle,
+        CaseKind.disability,
+        arrangement=Arrangement.deferral,
+        until=until,
+        approval="彭教发〔2026〕9号",
+    )
+    state = await handle.query(CaseWorkflow.current)
+    assert state.stage == Stage.closed and state.monitoring is not None and state.monitoring.until == until
+    await skipping_env.sleep(9 * DAY)
+    assert (await handle.query(CaseWorkflow.current)).stage == Stage.closed
+    await skipping_env.sleep(2 * DAY)
+    state = await handle.query(CaseWorkflow.current)
+    assert state.stage == Stage.home_visit and state.episode == 2
+    reopened = ledger_events(ladder_ctx, opened.case_no)[-1]
+    assert reopened.type == "reopened" and reopened.payload == {"reason": "arrangement_expired", "episode": 2}
+    assert ledger_row(ladder_ctx, opened.case_no).stage == "home_visit"
