@@ -161,6 +161,7 @@ async def discover_(body: DiscoverBody, request: Request, actor: SignedIn) -> di
         "rejected_rows": result.rejected_rows,
         "opened": result.opened,
         "already_open": result.already_open,
+        "reopened": result.reopened,
         "campaign": result.campaign,
         "by_township": result.by_township(),
         "report_file": result.report_file,

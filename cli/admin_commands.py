@@ -151,7 +151,8 @@ def discover_(
         )
     )
     if apply:
-        echo(t("discover_applied", opened=result["opened"], already=result["already_open"]))
+        applied = {"opened": result["opened"], "reopened": result.get("reopened", 0), "already": result["already_open"]}
+        echo(t("discover_applied", **applied))
 
 
 def verify(

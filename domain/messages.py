@@ -59,7 +59,7 @@ MESSAGES: dict[str, str] = {
     "discover_summary": N_(
         "{campaign}：疑似失学辍学 {dropout}，资助未落实 {funding}，残疾未安置 {disability}；退回行 {rejected}\n名单：{path}"
     ),
-    "discover_applied": N_("新立案 {opened} 件，已有 {already} 件"),
+    "discover_applied": N_("新立案 {opened} 件，重新立案（再次辍学等）{reopened} 件，已有 {already} 件"),
     "codec_server": N_("编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写"),
     "codec_rotated_env": N_(
         "已生成新启用密钥 {key}。密钥环来自环境变量：请把每台服务器与 worker 的 BAOXUE_CODEC_KEYS 设为下一行，再重启它们"

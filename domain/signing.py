@@ -100,3 +100,9 @@ class ChainUpdate(ServiceSigned):
     """The township's chain after a roster reload."""
 
     chain: Chain
+
+
+class ReopenRequest(ServiceSigned):
+    """A closed case found again (discovery): open it as its next episode."""
+
+    reason: str = "discovery"

@@ -159,6 +159,20 @@ def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, Regis
     return found
 
 
+def registers_imported_since(
+    session: Session, *, campaign: str, kinds: tuple[RegisterKind, ...], since: dt.datetime
+) -> bool:
+    """Whether a current register of these kinds was imported after `since`."""
+    newest = session.scalar(
+        select(func.max(RegisterFile.imported_at)).where(
+            RegisterFile.campaign == campaign,
+            RegisterFile.current,
+            RegisterFile.register.in_([k.value for k in kinds]),
+        )
+    )
+    return newest is not None and newest > since
+
+
 def rejected_rows_total(session: Session, *, campaign: str) -> int:
     return (
         session.scalar(

@@ -14,24 +14,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
+
 from activities.registers import file_digest, parse_register, read_table
 from domain.actors import Actor
 from domain.campaign import CampaignSpec
 from domain.discovery import Suspect, find_suspects
-from domain.enums import CaseKind, Role
+from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.exports import safe_row
 from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
 from domain.registers import Column, ParsedRegister, RegisterKind, column_for
+from domain.signing import ReopenRequest
+from ledger.models import Case
 from ledger.registers import (
     current_rows,
     link_sources,
     previous_import,
+    registers_imported_since,
     rejected_rows_total,
     rows_cells,
     store_register,
 )
-from starter.case_service import OpenRequest, open_case, prepare_opener
+from starter.case_service import (
+    OpenRequest,
+    ledger_caught_up,
+    open_case,
+    prepare_opener,
+    restart_from_ledger,
+)
 from starter.context import Context
+from workflows.case import CaseWorkflow
 
 DISCOVERY_ACTOR = Actor(name="县教委（排查比对）", role=Role.county)
 
@@ -158,6 +172,7 @@ class DiscoveryResult:
     rejected_rows: int
     opened: int = 0
     already_open: int = 0
+    reopened: int = 0
     failed: int = 0
     report_file: str | None = None
 
@@ -224,6 +239,45 @@ def write_suspect_list(ctx: Context, result: DiscoveryResult) -> Path:
     return path
 
 
+REGISTERS_OF_KIND: dict[CaseKind, tuple[RegisterKind, ...]] = {
+    CaseKind.dropout: (RegisterKind.household, RegisterKind.enrollment),
+    CaseKind.disability: (RegisterKind.disability,),
+    CaseKind.funding: (RegisterKind.alleviated, RegisterKind.aid),
+}
+
+
+async def reopen_if_found_again(ctx: Context, case_id: uuid.UUID, *, actor: Actor) -> bool:
+    """A suspect whose case was closed (returned, arranged or aid delivered) is a relapse when a
+    register that raises it was imported after the closure: the case opens again as its next
+    episode. Registers older than the closure say nothing new; an excluded case stays closed."""
+    with ctx.sessions() as session:
+        case = session.get_one(Case, case_id)
+        if case.stage != Stage.closed.value or case.outcome in (None, Outcome.excluded.value) or not case.closed_at:
+            return False
+        newer = registers_imported_since(
+            session, campaign=case.campaign, kinds=REGISTERS_OF_KIND[CaseKind(case.kind)], since=case.closed_at
+        )
+    if not newer:
+        return False
+    client = await ctx.temporal()
+    handle = client.get_workflow_handle(case.workflow_id)
+    try:
+        running = (await handle.describe()).status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        running = False
+    if running:
+        request = ReopenRequest(case_id=str(case.id), issued_at=dt.datetime.now(dt.UTC))
+        await handle.signal(CaseWorkflow.reopen, request.signed_with(ctx.service_key))
+    else:
+        await restart_from_ledger(
+            ctx, case, actor=actor, reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE, reopen_reason="discovery"
+        )
+    await ledger_caught_up(ctx, case)
+    return True
+
+
 async def apply_discovery(
     ctx: Context,
     result: DiscoveryResult,
@@ -252,6 +306,8 @@ async def apply_discovery(
                 link_sources(session, case_id=uuid.UUID(opened.case_id), refs=suspect.refs)
             if opened.created:
                 result.opened += 1
+            elif await reopen_if_found_again(ctx, uuid.UUID(opened.case_id), actor=actor):
+                result.reopened += 1
             else:
                 result.already_open += 1
             done += 1

@@ -268,3 +268,74 @@ def test_a_generated_county_under_the_2026_aid_rule(case_ctx: Context, tmp_path:
     assert discover(case_ctx, campaign=spec, township=None).counts() == county.expected
     loose = generate_county(tmp_path / "loose", case_ctx.roster, children=1500, reference_date=REFERENCE, seed=4)
     assert loose.expected["funding"] < county.expected["funding"]  # the rule finds more
+
+
+async def _close_case(ctx: Context, case_no: str, *, follow_ups: int = 0) -> None:
+    from config.temporal_client import connect_temporal
+    from domain.enums import Finding, Placement
+    from domain.steps import CloseInput, ConfirmInput, FollowUpInput, PlanInput, VisitInput
+    from tests.support.cases import CHIEF, OFFICER, act, ledger_row
+    from workflows.case import CaseWorkflow
+
+    client = await connect_temporal(ctx.settings)
+    handle = client.get_workflow_handle(ledger_row(ctx, case_no).workflow_id)
+    target = dt.date.today() + dt.timedelta(days=30)
+    await act(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    await act(handle, CaseWorkflow.plan, PlanInput(actor=OFFICER, target_date=target, placement=Placement.transfer))
+    await act(handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, school="某校", evidence=("证明",)))
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    for _ in range(follow_ups):
+        await act(handle, CaseWorkflow.follow_up, FollowUpInput(actor=OFFICER, attending=True))
+    if follow_ups == 4:
+        await handle.result()  # the last check ends the case's workflow
+
+
+async def test_a_closed_case_found_again_by_discovery_reopens(
+    case_ctx: Context, campaign: CampaignSpec, tmp_path: Path
+) -> None:
+    """Closed cases whose child a register imported after the closure still raises: reopened as
+    their next episode — a watched case by signal, one whose workflow had ended by a new run."""
+    from tests.support.cases import ledger_events, ledger_row
+
+    kids = [make_id_number("500243", dt.date(2014, 2, 1), 800 + n) for n in range(3)]
+    household = [[f"童{n}", kid, "梅子垭镇"] for n, kid in enumerate(kids)]
+    files = {
+        RegisterKind.household: _csv(tmp_path / "h.csv", ["姓名", "身份证号", "乡镇"], *household),
+        RegisterKind.enrollment: _csv(
+            tmp_path / "e1.csv",
+            ["姓名", "身份证号", "学校"],
+            ["别人", make_id_number("500243", dt.date(2013, 1, 2), 8), "校"],
+        ),
+    }
+    for kind, path in files.items():
+        import_register(case_ctx, kind=kind, path=path, campaign=campaign, sheet=None, imported_by="t")
+    first = discover(case_ctx, campaign=campaign, township=None)
+    await apply_discovery(case_ctx, first, actor=DISCOVERY_ACTOR)
+    assert first.opened == 3
+    with case_ctx.sessions() as session:
+        numbers = list(
+            session.scalars(select(Case.case_no).where(Case.campaign == campaign.name).order_by(Case.case_no))
+        )
+    watched, ended, untouched = numbers
+    await _close_case(case_ctx, watched)
+    await _close_case(case_ctx, ended, follow_ups=4)
+
+    stale = discover(case_ctx, campaign=campaign, township=None)  # registers older than the closures
+    await apply_discovery(case_ctx, stale, actor=DISCOVERY_ACTOR)
+    assert (stale.opened, stale.reopened, stale.already_open) == (0, 0, 3)
+
+    newer = _csv(
+        tmp_path / "e2.csv",
+        ["姓名", "身份证号", "学校"],
+        ["另一人", make_id_number("500243", dt.date(2013, 1, 1), 9), "校"],
+    )
+    import_register(case_ctx, kind=RegisterKind.enrollment, path=newer, campaign=campaign, sheet=None, imported_by="t")
+    again = discover(case_ctx, campaign=campaign, township=None)
+    await apply_discovery(case_ctx, again, actor=DISCOVERY_ACTOR)
+    assert (again.opened, again.reopened, again.already_open) == (0, 2, 1)
+    for case_no in (watched, ended):
+        row = ledger_row(case_ctx, case_no)
+        assert (row.stage, row.episode, row.outcome) == ("home_visit", 2, None)
+        reopened = ledger_events(case_ctx, case_no)[-1]
+        assert reopened.type == "reopened" and reopened.payload == {"reason": "discovery", "episode": 2}
+    assert ledger_row(case_ctx, untouched).stage == "home_visit"  # never closed: simply still open

@@ -56,7 +56,7 @@ with workflow.unsafe.imports_passed_through():
         check_visit,
         check_watched,
     )
-    from domain.signing import UNSIGNED_FIELDS, ChainUpdate, OfficerKey, RegistryUpdate
+    from domain.signing import UNSIGNED_FIELDS, ChainUpdate, OfficerKey, RegistryUpdate, ReopenRequest
     from domain.steps import (
         CloseInput,
         ConfirmInput,
@@ -295,7 +295,7 @@ class CaseWorkflow:
         wake = self._next_wake()
         self.state.next_escalation_at = wake[0] if wake else None
 
-    def _trusted(self, update: RegistryUpdate | ChainUpdate) -> bool:
+    def _trusted(self, update: RegistryUpdate | ChainUpdate | ReopenRequest) -> bool:
         """Signed by the server's service key for this case, and newer than the last change
         accepted (an old signed change replayed cannot bring a revoked key back)."""
         assert self._start is not None
@@ -321,6 +321,13 @@ class CaseWorkflow:
             {"from": previous.model_dump(), "to": chain.model_dump()},
         )
         self._pending_projection(event)
+
+    @workflow.signal
+    def reopen(self, request: ReopenRequest) -> None:
+        """Discovery found this closed, watched case's child again: its next episode begins."""
+        if self.state.stage != Stage.closed or not self._trusted(request):
+            return
+        self._pending_projection(self._reopen(request.reason, SYSTEM_ACTOR))
 
     def _pending_projection(self, event: CaseEvent) -> None:
         task = asyncio.ensure_future(self._project(event))
