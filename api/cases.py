@@ -12,6 +12,7 @@ from api.auth import context_of, signed_in
 from domain.actors import Actor
 from domain.beijing import beijing_iso, beijing_json, china_midnight, china_today, shown
 from domain.enums import CaseKind, Role, Stage
+from domain.evidence import EvidenceRef
 from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
@@ -28,6 +29,7 @@ from domain.steps import (
 )
 from domain.wire import canonical_json
 from ledger.cases import CaseFilter, case_events, existing_case, list_cases, student_of
+from ledger.evidence import unknown_ref
 from ledger.models import Case, Officer
 from ledger.personal import event_context
 from ledger.registers import case_sources
@@ -128,7 +130,7 @@ def _already_open(
     return answer
 
 
-def _case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool = False) -> Case:
+def case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool = False) -> Case:
     """The case, if the reader may see it; for a step (`acting`) the refusal says that the officer
     has no right to act in the case's township."""
     case = find_case_or_exit(ctx, ref)
@@ -148,7 +150,7 @@ def _case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool
 async def step_context(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
     """What an officer's client signs a step against: the case's id and its current sequence number."""
     ctx = context_of(request)
-    case = _case_for(ctx, actor, ref, "step", acting=True)
+    case = case_for(ctx, actor, ref, "step", acting=True)
     return {"case_id": str(case.id), "case_no": case.case_no, "stage": case.stage, "last_seq": case.last_seq}
 
 
@@ -168,16 +170,31 @@ def _resolved_target(ctx: Context, fields: dict[str, Any]) -> None:
         raise Refused(t("unknown_officer", name=to.get("name")))
 
 
+def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
+    """Every file a step names was uploaded to this case, with that content."""
+    if not raw:
+        return
+    try:
+        refs = [EvidenceRef.model_validate(item) for item in raw]
+    except (ValidationError, TypeError):
+        raise BadInput(t("bad_value", option="--evidence-file", value="?")) from None
+    with ctx.sessions() as session:
+        unknown = unknown_ref(session, case_id=case.id, refs=refs)
+    if unknown is not None:
+        raise BadInput(t("evidence_unknown", id=unknown.id, case_no=case.case_no))
+
+
 @router.post("/cases/{ref}/steps/{step_name}")
 async def step(ref: str, step_name: str, body: StepBody, request: Request, actor: SignedIn) -> dict[str, Any]:
     ctx = context_of(request)
     model = STEP_MODELS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
-    case = _case_for(ctx, actor, ref, step_name, acting=True)
+    case = case_for(ctx, actor, ref, step_name, acting=True)
     if step_name == "reassign":
         _resolved_target(ctx, body.fields)
     check_fields(body.fields)
+    _check_evidence_refs(ctx, case, body.fields.get("evidence_files"))
     try:
         step_input = model.model_validate(
             {
@@ -329,7 +346,7 @@ def entered(ctx: Context, case: Case) -> dict[str, Any]:
 async def show(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
     """The case as the ledger has it, the child masked; every look is audited."""
     ctx = context_of(request)
-    case = _case_for(ctx, actor, ref, "show")
+    case = case_for(ctx, actor, ref, "show")
     return _shown_case(ctx, actor, case, reveal=False, purpose=None)
 
 
@@ -339,7 +356,7 @@ async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) 
     A POST so that the purpose never lands in a URL or an access log."""
     ctx = context_of(request)
     purpose = check_purpose(body.purpose)
-    case = _case_for(ctx, actor, ref, "reveal")
+    case = case_for(ctx, actor, ref, "reveal")
     if not may_reveal(actor, township=case.township, chain=case.chain or {}):
         reason = t("reveal_not_permitted", actor=actor.name, role=label("role", actor.role.value), case_no=case.case_no)
         raise refuse(ctx, actor, "reveal", case, reason)
@@ -349,7 +366,7 @@ async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) 
 @router.get("/cases/{ref}/history")
 async def history(ref: str, request: Request, actor: SignedIn) -> list[dict[str, Any]]:
     ctx = context_of(request)
-    case = _case_for(ctx, actor, ref, "history")
+    case = case_for(ctx, actor, ref, "history")
     with ctx.sessions() as session:
         events = case_events(session, case_id=case.id)
     cipher = ctx.cipher

@@ -11,6 +11,7 @@ import typer
 
 from cli.details import shown_details
 from cli.errors import EXIT_REFUSED, ClientError, bad_input
+from cli.evidence_upload import EvidenceFileOption, read_evidence, upload_evidence
 from cli.http import Server, sign_text
 from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import Invocation, signed_server
@@ -258,19 +259,23 @@ def confirm(
         str | None, typer.Option("--delivered-to", help=_("资助：发放至 school|household|person"))
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("备注"))] = None,
+    evidence_file: EvidenceFileOption = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """确认复学（劝返复学）、安置落实或资助到位，附佐证资料。"""
     day = parse_date(on, "--on")
+    inv = invocation(typer_ctx, actor)
+    read_evidence(evidence_file or [])
     fields = {
         "evidence": [e.strip() for e in evidence or [] if e.strip()],
+        "evidence_files": upload_evidence(inv, case_ref, evidence_file),
         "school": school,
         "on": day.isoformat() if day else None,
         "delivered_to": parse_choice(AidChannel, delivered_to, "--delivered-to"),
         "note": note,
     }
-    run_step(invocation(typer_ctx, actor), case_ref, "confirm", _plain(fields), as_json)
+    run_step(inv, case_ref, "confirm", _plain(fields), as_json)
 
 
 @case_app.command("close")
@@ -306,16 +311,20 @@ def follow_up(
     attending: Annotated[str, typer.Option("--attending", help=_("是否在校：yes|no（no 即再次辍学，重新立案）"))],
     note: Annotated[str | None, typer.Option("--note", help=_("回访记录"))] = None,
     evidence: Annotated[list[str] | None, typer.Option("--evidence", help=_("佐证资料编号，可重复"))] = None,
+    evidence_file: EvidenceFileOption = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """销号后的跟踪回访（动态监测）：在校则记一次回访，不在校则重新立案。"""
+    """销号后的跟踪回访（动态监测）；不在校即重新立案。"""
+    present = parse_bool(attending, "--attending")
+    inv = invocation(typer_ctx, actor)
     fields = {
-        "attending": parse_bool(attending, "--attending"),
+        "attending": present,
         "note": note,
         "evidence": [e.strip() for e in evidence or [] if e.strip()],
+        "evidence_files": upload_evidence(inv, case_ref, evidence_file),
     }
-    run_step(invocation(typer_ctx, actor), case_ref, "follow_up", fields, as_json)
+    run_step(inv, case_ref, "follow_up", fields, as_json)
 
 
 @case_app.command("note")

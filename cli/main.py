@@ -22,7 +22,14 @@ from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
-from cli import admin_commands, case_commands, identity_commands, read_commands, server_commands  # noqa: E402
+from cli import (  # noqa: E402
+    admin_commands,
+    case_commands,
+    evidence_commands,
+    identity_commands,
+    read_commands,
+    server_commands,
+)
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, ClientError  # noqa: E402
 from cli.session import Invocation  # noqa: E402
 from domain.i18n import _, translate  # noqa: E402
@@ -54,6 +61,7 @@ app.command("login")(identity_commands.login)
 app.command("whoami")(identity_commands.whoami)
 app.command("logout")(identity_commands.logout)
 app.add_typer(admin_commands.roster_app, name="roster")
+case_commands.case_app.command("evidence")(evidence_commands.evidence)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)
 app.command("escalations")(read_commands.escalations)

@@ -116,6 +116,9 @@ LABELS: dict[str, dict[str, str]] = {
         "discover": N_("比对"),
         "discover_apply": N_("比对立案"),
         "verify": N_("核对"),
+        "evidence": N_("查看佐证资料列表"),
+        "evidence_upload": N_("上传佐证资料"),
+        "evidence_get": N_("取回佐证资料"),
     },
     "register": {
         "household": N_("户籍"),

@@ -59,6 +59,13 @@ MESSAGES: dict[str, str] = {
     "discover_summary": N_(
         "{campaign}：疑似失学辍学 {dropout}，资助未落实 {funding}，残疾未安置 {disability}；退回行 {rejected}\n名单：{path}"
     ),
+    "evidence_too_large": N_("佐证资料须为 1 字节至 {limit} MB（此文件 {size} 字节）"),
+    "evidence_wrong_type": N_("佐证资料只接受 JPG、PNG 照片或 PDF 文件（按文件内容判断）"),
+    "evidence_unknown": N_("案件 {case_no} 没有编号为 {id} 的佐证资料"),
+    "evidence_not_found": N_("案件 {case_no} 没有第 {n} 份佐证资料"),
+    "evidence_erased": N_("案件 {case_no} 的第 {n} 份佐证资料已按保存期限删除"),
+    "evidence_saved": N_("已保存：{path}（{size} 字节，SHA-256 {sha256}）"),
+    "evidence_missing_file": N_("找不到文件：{path}"),
     "discover_applied": N_("新立案 {opened} 件，重新立案（再次辍学等）{reopened} 件，已有 {already} 件"),
     "codec_server": N_("编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写"),
     "codec_rotated_env": N_(

@@ -39,6 +39,7 @@ PLAIN_DETAIL_KEYS = frozenset(
         "check",
         "episode",
         "until",
+        "evidence_files",
     }
 )
 

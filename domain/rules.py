@@ -160,7 +160,8 @@ def check_plan(kind: CaseKind, plan: PlanInput, today: dt.date) -> None:
 def check_confirm(kind: CaseKind, confirm: ConfirmInput, today: dt.date) -> None:
     if kind != CaseKind.funding:
         _forbid(kind, confirm, ("delivered_to",))
-    _require(confirm, ("evidence",))
+    if not confirm.evidence and not confirm.evidence_files:
+        raise CaseRuleViolation("missing_field", field="evidence")
     if kind == CaseKind.dropout:
         _require(confirm, ("school",))
     if confirm.on is not None and confirm.on > today:

@@ -17,6 +17,7 @@ from domain.enums import (
     Finding,
     Placement,
 )
+from domain.evidence import EvidenceRef
 
 
 class StepInput(BaseModel):
@@ -87,6 +88,7 @@ class PlanInput(StepInput):
 
 class ConfirmInput(StepInput):
     evidence: tuple[str, ...] = ()
+    evidence_files: tuple[EvidenceRef, ...] = ()
     school: str | None = None
     on: dt.date | None = None
     delivered_to: AidChannel | None = None
@@ -111,3 +113,4 @@ class FollowUpInput(StepInput):
     attending: bool
     note: str | None = None
     evidence: tuple[str, ...] = ()
+    evidence_files: tuple[EvidenceRef, ...] = ()

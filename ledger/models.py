@@ -252,3 +252,21 @@ class AuditEntry(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
     """SHA-256 over the previous row's hash and this row: a removed or altered row breaks the chain."""
+
+
+class EvidenceFile(Base):
+    """One 佐证资料 file of a case: its bytes encrypted under the data key, its SHA-256 in the
+    event of the step it supports. Retention erases the bytes and keeps the digest."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (UniqueConstraint("case_id", "sha256", name="uq_evidence_once_per_case"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    blob_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

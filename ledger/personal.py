@@ -44,13 +44,19 @@ class PersonalDataCipher:
         return mac.hexdigest()
 
     def encrypt(self, text: str, *, context: str) -> bytes:
-        nonce = os.urandom(_NONCE_BYTES)
-        version = bytes([len(self._aeads)])
-        return version + nonce + self._aeads[-1].encrypt(nonce, text.encode(), context.encode())
+        return self.encrypt_bytes(text.encode(), context=context)
 
     def decrypt(self, blob: bytes, *, context: str) -> str:
+        return self.decrypt_bytes(blob, context=context).decode()
+
+    def encrypt_bytes(self, data: bytes, *, context: str) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        version = bytes([len(self._aeads)])
+        return version + nonce + self._aeads[-1].encrypt(nonce, data, context.encode())
+
+    def decrypt_bytes(self, blob: bytes, *, context: str) -> bytes:
         nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
-        return self._aeads[blob[0] - 1].decrypt(nonce, sealed, context.encode()).decode()
+        return self._aeads[blob[0] - 1].decrypt(nonce, sealed, context.encode())
 
     def encrypt_json(self, value: dict[str, Any], *, context: str) -> bytes:
         return self.encrypt(json.dumps(value, ensure_ascii=False, sort_keys=True), context=context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,20 +15,23 @@ from temporalio.client import Client
 
 from domain.id_number import make_id_number
 from tests.support.history import decoded_payloads
-from tests.support.stack import running_stack
+from tests.support.stack import RunningStack, running_stack
 
 pytestmark = pytest.mark.stack
 
 MARKER_NAME = "漏检标记娃"
 MARKER_ID = make_id_number("500243", dt.date(2015, 7, 14), 909)
 OFFICER = "梅子垭漏检测试员"
+YUSHAN = "郁山漏检测试员"
+EVIDENCE_MARKER = "佐证照片里的漏检标记".encode() + b"\x00EVIDENCE-MARKER-7f3a"
 
 
 def needles() -> list[bytes]:
     """The marker as UTF-8, as hex, and as JSON escapes it (logs and JSON columns write \\uXXXX)."""
     raw = [MARKER_NAME.encode(), MARKER_ID.encode(), MARKER_ID[6:14].encode()]
     escaped = json.dumps(MARKER_NAME)[1:-1].encode()
-    return [*raw, escaped, escaped.lower(), *(n.hex().encode() for n in raw[:2])]
+    hexed = [n.hex().encode() for n in (*raw[:2], EVIDENCE_MARKER)]
+    return [*raw, escaped, escaped.lower(), EVIDENCE_MARKER, *hexed]
 
 
 def assert_clean(where: str, blob: bytes) -> None:
@@ -45,10 +49,38 @@ async def temporal_views(address: str) -> bytes:
     return out
 
 
+TARGET = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+
+
+def check_evidence(stack: RunningStack, case_no: str, photo: Path, tmp_path: Path) -> None:
+    """The photo uploaded with `confirm`: listed, fetched byte-identical by the section chief,
+    refused to another township's officer; a text file named .png refused by its content."""
+    listed = stack.baoxue("case", "evidence", case_no, "--json", actor=OFFICER).json()
+    assert [(e["n"], e["media_type"], e["size"]) for e in listed] == [(1, "image/png", photo.stat().st_size)]
+    assert listed[0]["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    out = tmp_path / "取回.png"
+    fetched = stack.baoxue("case", "evidence", case_no, "--get", "1", "--out", str(out), actor="汪贤梁")
+    assert fetched.code == 0, fetched.stderr
+    assert out.read_bytes() == photo.read_bytes()
+    assert EVIDENCE_MARKER not in fetched.stdout.encode()
+    refused = stack.baoxue("case", "evidence", case_no, "--get", "1", "--out", str(out) + ".2", actor=YUSHAN)
+    assert refused.code == 3 and not Path(str(out) + ".2").exists()
+    fake = tmp_path / "假照片.png"
+    fake.write_text("不是图片", encoding="utf-8")
+    wrong = stack.baoxue(
+        "case", "follow-up", case_no, "--attending", "yes", "--evidence-file", str(fake), actor=OFFICER
+    )
+    assert wrong.code == 2 and "PDF" in wrong.stderr, wrong.stderr
+    out.unlink()
+
+
 def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
+    photo = tmp_path / "返校照片.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + EVIDENCE_MARKER + bytes(range(256)))
     with running_stack(data_dir) as stack:
         stack.add_here(OFFICER, "case_officer", "--township", "梅子垭镇")
+        stack.add_here(YUSHAN, "case_officer", "--township", "郁山镇")
         opened = stack.baoxue(
             "case",
             "open",
@@ -84,6 +116,8 @@ def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
                 f"走访{MARKER_NAME}，身份证{MARKER_ID}",
             ),
             ("case", "note", case_no, f"{MARKER_NAME}的家长外出"),
+            ("case", "plan", case_no, "--arrangement", "inclusive_class", "--target-date", TARGET),
+            ("case", "confirm", case_no, "--evidence-file", str(photo), "--school", "梅子垭镇中心校"),
             ("cases", "--json"),
             ("escalations", "--json"),
         ):
@@ -116,6 +150,7 @@ def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
         )
         outputs += [bad.stderr]
         assert_clean("CLI output", "".join(outputs).encode())
+        check_evidence(stack, case_no, photo, tmp_path)
 
         state = stack.state()
         assert_clean("Temporal history and list", asyncio.run(temporal_views(state["temporal"]["address"])))
