@@ -193,7 +193,8 @@ async def verify(body: VerifyBody, request: Request, actor: SignedIn) -> dict[st
 async def retention(body: RetentionBody, request: Request, actor: SignedIn) -> dict[str, Any]:
     ctx = context_of(request)
     require_role(ctx, actor, "retention", Role.admin)
-    days = ctx.settings.retention_days if body.older_than is None else body.older_than
+    default = max(ctx.settings.retention_days, ctx.settings.evidence_retention_days)
+    days = default if body.older_than is None else body.older_than
     if days < 0:
         raise BadInput(t("bad_value", option="--older-than", value=str(days)))
     now = dt.datetime.now(dt.UTC)

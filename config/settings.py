@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     lang: Literal["zh", "en"] = "zh"
     retention_days: int = 1095
+    evidence_retention_days: int = 1825
+    """Closed cases keep their evidence and record this long (inspections need them); `retention
+    run` anonymises after the longer of the two."""
     temporal_retention_days: int = 30
     roster_file: Path = DEFAULT_ROSTER_FILE
     campaigns_dir: Path = DEFAULT_CAMPAIGNS_DIR

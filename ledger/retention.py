@@ -1,15 +1,17 @@
-"""Anonymising cases closed longer than the retention period: personal columns cleared, the
-case, its events (without their free text) and the audit log kept. Idempotent."""
+"""Anonymising cases closed longer than the retention period: personal columns cleared, evidence
+files erased (their digests kept), the register rows and case sources that could name the child
+again deleted; the case, its events (without their free text) and the audit log kept. A closed
+case still watched is not due. Idempotent."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from ledger.models import Case, CaseEventRow, Student
+from ledger.models import Case, CaseEventRow, CaseSource, EvidenceFile, RegisterRow, Student
 
 ANONYMISED = "已匿名"
 
@@ -21,7 +23,9 @@ class RetentionResult:
 
 
 def _due(cutoff: dt.datetime):
-    return and_(Case.stage == "closed", Case.closed_at < cutoff, Case.anonymised_at.is_(None))
+    return and_(
+        Case.stage == "closed", Case.closed_at < cutoff, Case.anonymised_at.is_(None), Case.next_check_at.is_(None)
+    )
 
 
 def anonymise(session: Session, *, cutoff: dt.datetime, now: dt.datetime, dry_run: bool) -> RetentionResult:
@@ -41,7 +45,15 @@ def anonymise(session: Session, *, cutoff: dt.datetime, now: dt.datetime, dry_ru
     if not dry_run and case_ids:
         session.execute(update(CaseEventRow).where(CaseEventRow.case_id.in_(case_ids)).values(payload_enc=None))
         session.execute(update(Case).where(Case.id.in_(case_ids)).values(intake_enc=None, anonymised_at=now))
+        session.execute(
+            update(EvidenceFile)
+            .where(EvidenceFile.case_id.in_(case_ids), EvidenceFile.blob_enc.is_not(None))
+            .values(blob_enc=None, erased_at=now)
+        )
+        session.execute(delete(CaseSource).where(CaseSource.case_id.in_(case_ids)))
     if not dry_run and student_ids:
+        child_keys = select(Student.child_key).where(Student.id.in_(student_ids)).scalar_subquery()
+        session.execute(delete(RegisterRow).where(RegisterRow.child_key.in_(child_keys)))
         session.execute(
             update(Student)
             .where(Student.id.in_(student_ids))

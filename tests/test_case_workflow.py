@@ -485,7 +485,9 @@ async def test_unsigned_forged_stale_and_unknown_steps_are_rejected(case_ctx: Co
 async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> None:
     from sqlalchemy import update
 
+    from ledger.evidence import store_evidence
     from ledger.models import Case as CaseRow
+    from ledger.models import EvidenceFile
     from ledger.retention import ANONYMISED, anonymise
 
     child = synthetic_child()
@@ -501,6 +503,16 @@ async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> 
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=4000)
     with case_ctx.sessions.begin() as session:
         session.execute(update(CaseRow).where(CaseRow.case_no == closed.case_no).values(closed_at=long_ago))
+        closed_row = session.scalars(select(CaseRow).where(CaseRow.case_no == closed.case_no)).one()
+        photo = store_evidence(
+            session,
+            cipher=case_ctx.cipher,
+            case_id=closed_row.id,
+            data=b"%PDF-1.4 retention",
+            media_type="application/pdf",
+            uploaded_by=OFFICER.name,
+        )
+        evidence_id = photo.id
     lone = synthetic_child()
     lone_case = await open_for(case_ctx, CaseKind.funding, child=lone)
     lone_handle = await handle_of(case_ctx, lone_case.workflow_id)
@@ -536,6 +548,9 @@ async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> 
             .order_by(CaseEventRow.seq)
         ).all()
     assert lone_student.id_masked == ANONYMISED and lone_student.name_enc == b"" and lone_row.anonymised_at
+    with case_ctx.sessions() as session:
+        erased = session.get_one(EvidenceFile, evidence_id)
+    assert erased.blob_enc is None and erased.erased_at is not None and len(erased.sha256) == 64
     assert kept.id_masked != ANONYMISED  # the same child has an open case: kept
     assert all(e.payload_enc is None for e in events) and [e.type for e in events][:2] == ["opened", "visited"]
 

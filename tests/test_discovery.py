@@ -339,3 +339,43 @@ async def test_a_closed_case_found_again_by_discovery_reopens(
         reopened = ledger_events(case_ctx, case_no)[-1]
         assert reopened.type == "reopened" and reopened.payload == {"reason": "discovery", "episode": 2}
     assert ledger_row(case_ctx, untouched).stage == "home_visit"  # never closed: simply still open
+
+
+async def test_retention_leaves_no_register_row_naming_an_anonymised_child(
+    case_ctx: Context, campaign: CampaignSpec, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from config.temporal_client import connect_temporal
+    from domain.enums import ExcludeReason, Finding
+    from domain.steps import CloseInput, VisitInput
+    from ledger.retention import anonymise
+    from tests.support.cases import CHIEF, OFFICER, act, ledger_row
+    from workflows.case import CaseWorkflow
+
+    kid = make_id_number("500243", dt.date(2014, 3, 3), 931)
+    household = _csv(tmp_path / "h.csv", ["姓名", "身份证号", "乡镇"], ["童甲", kid, "梅子垭镇"])
+    import_register(
+        case_ctx, kind=RegisterKind.household, path=household, campaign=campaign, sheet=None, imported_by="t"
+    )
+    found = discover(case_ctx, campaign=campaign, township=None)
+    await apply_discovery(case_ctx, found, actor=DISCOVERY_ACTOR)
+    with case_ctx.sessions() as session:
+        case_no = session.scalars(select(Case.case_no).where(Case.campaign == campaign.name)).one()
+    handle = (await connect_temporal(case_ctx.settings)).get_workflow_handle(ledger_row(case_ctx, case_no).workflow_id)
+    moved = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out)
+    await act(handle, CaseWorkflow.visit, moved)
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    case_id = ledger_row(case_ctx, case_no).id
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=4000)
+    with case_ctx.sessions.begin() as session:
+        session.execute(update(Case).where(Case.id == case_id).values(closed_at=long_ago))
+        key = case_ctx.cipher.child_key(kid)
+        assert session.scalar(select(func.count()).select_from(RegisterRow).where(RegisterRow.child_key == key)) == 1
+    with case_ctx.sessions.begin() as session:
+        now = dt.datetime.now(dt.UTC)
+        anonymise(session, cutoff=now - dt.timedelta(days=3000), now=now, dry_run=False)
+    with case_ctx.sessions() as session:
+        rows = session.scalar(select(func.count()).select_from(RegisterRow).where(RegisterRow.child_key == key))
+        sources = session.scalar(select(func.count()).select_from(CaseSource).where(CaseSource.case_id == case_id))
+    assert (rows, sources) == (0, 0)
