@@ -24,6 +24,7 @@ from domain.steps import (
     NoteInput,
     PlanInput,
     ReassignInput,
+    SessionInput,
     StepInput,
     VisitInput,
 )
@@ -57,6 +58,7 @@ STEP_MODELS: dict[str, type[StepInput]] = {
     "reassign": ReassignInput,
     "note": NoteInput,
     "follow_up": FollowUpInput,
+    "session": SessionInput,
 }
 
 

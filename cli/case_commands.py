@@ -15,7 +15,7 @@ from cli.evidence_upload import EvidenceFileOption, read_evidence, upload_eviden
 from cli.http import Server, sign_text
 from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import Invocation, signed_server
-from domain.beijing import shown
+from domain.beijing import china_today, shown
 from domain.enums import AidChannel, Arrangement, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Stage
 from domain.errors import STEP_NAMES
 from domain.i18n import _, translate
@@ -227,6 +227,9 @@ def plan(
         str | None, typer.Option("--until", help=_("休学/缓学：截止日期 YYYY-MM-DD，到期重新走访"))
     ] = None,
     approval: Annotated[str | None, typer.Option("--approval", help=_("休学/缓学：批准文件文号"))] = None,
+    sessions_per_month: Annotated[
+        int | None, typer.Option("--sessions-per-month", min=1, max=31, help=_("送教上门：每月次数（默认2次）"))
+    ] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -244,6 +247,7 @@ def plan(
         "responsible": parse_responsible(responsible or []),
         "until": ends.isoformat() if ends else None,
         "approval": approval,
+        "sessions_per_month": sessions_per_month,
     }
     run_step(invocation(typer_ctx, actor), case_ref, "plan", _plain(fields), as_json)
 
@@ -308,7 +312,7 @@ def reassign(
 def follow_up(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    attending: Annotated[str, typer.Option("--attending", help=_("是否在校：yes|no（no 即再次辍学，重新立案）"))],
+    attending: Annotated[str, typer.Option("--attending", help=_("是否在校：yes|no（不在校即再次辍学，重新立案）"))],
     note: Annotated[str | None, typer.Option("--note", help=_("回访记录"))] = None,
     evidence: Annotated[list[str] | None, typer.Option("--evidence", help=_("佐证资料编号，可重复"))] = None,
     evidence_file: EvidenceFileOption = None,
@@ -325,6 +329,24 @@ def follow_up(
         "evidence_files": upload_evidence(inv, case_ref, evidence_file),
     }
     run_step(inv, case_ref, "follow_up", fields, as_json)
+
+
+@case_app.command("session")
+def session(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    on: Annotated[str | None, typer.Option("--on", help=_("送教日期 YYYY-MM-DD（默认今天）"))] = None,
+    note: Annotated[str | None, typer.Option("--note", help=_("送教内容"))] = None,
+    evidence_file: EvidenceFileOption = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """记录一次送教上门；按方案的频次（默认每月2次）未送教会督办。"""
+    day = parse_date(on, "--on") or china_today(dt.datetime.now(dt.UTC))
+    read_evidence(evidence_file or [])
+    inv = invocation(typer_ctx, actor)
+    fields = {"on": day.isoformat(), "note": note, "evidence_files": upload_evidence(inv, case_ref, evidence_file)}
+    run_step(inv, case_ref, "session", fields, as_json)
 
 
 @case_app.command("note")

@@ -78,6 +78,9 @@ class Watch(BaseModel):
     checks_done: int = 0
     checks_left: int = 0
     until: dt.date | None = None
+    session_every: dt.timedelta | None = None
+    """送教上门: a session is due this long after the last (or the closure)."""
+    last_session_at: dt.datetime | None = None
 
 
 class CaseState(BaseModel):
@@ -107,6 +110,7 @@ class CaseState(BaseModel):
     """1, then one more each time the closed case is opened again (relapse and the like)."""
     arrangement: Arrangement | None = None
     arrangement_until: dt.date | None = None
+    sessions_per_month: int | None = None
     monitoring: Watch | None = None
     last_seq: int = 0
 

@@ -104,5 +104,7 @@ class EventType(StrEnum):
     restored = "restored"
     followed_up = "followed_up"
     """A follow-up check after closure (动态监测): attending or not."""
+    session = "session"
+    """A 送教上门 session held."""
     reopened = "reopened"
     """A closed case opened again as a new episode: relapse, an arrangement ended, or discovery."""

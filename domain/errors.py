@@ -31,6 +31,7 @@ RULE_MESSAGES: dict[str, str] = {
     "reassign_same": N_("案件已由 {to} 负责"),
     "repeated_note": N_("{actor} 刚刚已添加过同样的备注"),
     "not_watched": N_("该案件没有待做的跟踪回访"),
+    "not_home_delivery": N_("该案件的安置方式不是送教上门"),
 }
 
 

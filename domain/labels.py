@@ -15,6 +15,7 @@ STEP_LABELS: dict[str, str] = {
     "note": N_("备注"),
     "open": N_("立案"),
     "follow_up": N_("跟踪回访"),
+    "session": N_("送教上门"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -86,6 +87,7 @@ LABELS: dict[str, dict[str, str]] = {
         "roster_changed": N_("责任链变更"),
         "restored": N_("恢复运行"),
         "followed_up": N_("跟踪回访"),
+        "session": N_("送教上门"),
         "reopened": N_("重新立案"),
     },
     "reopen_reason": {

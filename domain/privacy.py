@@ -40,6 +40,7 @@ PLAIN_DETAIL_KEYS = frozenset(
         "episode",
         "until",
         "evidence_files",
+        "sessions_per_month",
     }
 )
 

@@ -12,6 +12,7 @@ from domain.enums import (
     REVIEWER_ROLES,
     TIME_LIMITED_ARRANGEMENTS,
     TOWNSHIP_ROLES,
+    Arrangement,
     CaseKind,
     EventType,
     Finding,
@@ -21,7 +22,16 @@ from domain.enums import (
 )
 from domain.errors import CaseRuleViolation
 from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
-from domain.steps import CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, StepInput, VisitInput
+from domain.steps import (
+    CloseInput,
+    ConfirmInput,
+    NoteInput,
+    PlanInput,
+    ReassignInput,
+    SessionInput,
+    StepInput,
+    VisitInput,
+)
 
 STEP_STAGE: dict[str, Stage] = {
     "visit": Stage.home_visit,
@@ -93,6 +103,16 @@ def check_watched(state: CaseState) -> None:
         raise CaseRuleViolation("not_watched")
 
 
+def check_session(state: CaseState, session: SessionInput, today: dt.date) -> None:
+    """A 送教上门 session: once the plan arranges home delivery, before or after closure."""
+    if state.arrangement != Arrangement.home_delivery:
+        raise CaseRuleViolation("not_home_delivery")
+    if state.stage == Stage.closed and state.monitoring is None:
+        raise CaseRuleViolation("case_closed", step="session")
+    if session.on > today:
+        raise CaseRuleViolation("future_date", field="on", today=today.isoformat())
+
+
 def check_open(state: CaseState, step: str) -> None:
     if state.stage == Stage.closed:
         raise CaseRuleViolation("case_closed", step=step)
@@ -155,6 +175,8 @@ def check_plan(kind: CaseKind, plan: PlanInput, today: dt.date) -> None:
             raise CaseRuleViolation("past_date", field="until", today=today.isoformat())
     elif plan.until is not None:
         raise CaseRuleViolation("unexpected_field", field="until", when="arrangement=suspension|deferral")
+    if plan.sessions_per_month is not None and plan.arrangement != Arrangement.home_delivery:
+        raise CaseRuleViolation("unexpected_field", field="sessions_per_month", when="arrangement=home_delivery")
 
 
 def check_confirm(kind: CaseKind, confirm: ConfirmInput, today: dt.date) -> None:

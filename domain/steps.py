@@ -84,6 +84,8 @@ class PlanInput(StepInput):
     """A suspension's or deferral's end: the case reopens that day to check the return."""
     approval: str | None = None
     """The approving document's reference (休学/缓学 are arranged 按程序)."""
+    sessions_per_month: int | None = Field(default=None, ge=1, le=31)
+    """送教上门: how many sessions a month the plan promises (2 when not said)."""
 
 
 class ConfirmInput(StepInput):
@@ -105,6 +107,15 @@ class ReassignInput(StepInput):
 
 class NoteInput(StepInput):
     text: str = Field(min_length=1)
+
+
+class SessionInput(StepInput):
+    """One 送教上门 session held: the day, what was taught, its evidence."""
+
+    on: dt.date
+    note: str | None = None
+    evidence: tuple[str, ...] = ()
+    evidence_files: tuple[EvidenceRef, ...] = ()
 
 
 class FollowUpInput(StepInput):

@@ -394,3 +394,22 @@ async def test_a_deferral_reopens_the_case_at_its_end(skipping_env: WorkflowEnvi
     reopened = ledger_events(ladder_ctx, opened.case_no)[-1]
     assert reopened.type == "reopened" and reopened.payload == {"reason": "arrangement_expired", "episode": 2}
     assert ledger_row(ladder_ctx, opened.case_no).stage == "home_visit"
+
+
+async def test_a_missed_home_delivery_session_escalates(skipping_env: WorkflowEnvironment, ladder_ctx: Context) -> None:
+    from domain.enums import Arrangement
+    from domain.steps import SessionInput
+
+    opened = await open_for(ladder_ctx, CaseKind.disability, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await _close(skipping_env, handle, CaseKind.disability, arrangement=Arrangement.home_delivery, sessions_per_month=2)
+    closed = await handle.query(CaseWorkflow.current)
+    assert closed.due_at == closed.closed_at + 15 * DAY  # a session every 15 days comes before the first check
+    await skipping_env.sleep(14 * DAY)
+    now = await skipping_env.get_current_time()
+    await act(handle, CaseWorkflow.session, SessionInput(actor=OFFICER, on=now.date()), at=now)
+    assert escalations(ladder_ctx, opened.case_no) == []
+    await skipping_env.sleep(16 * DAY)  # the next session (15 days after the last) was missed
+    assert escalations(ladder_ctx, opened.case_no) == [(0, "closed", [OFFICER.name, LEAD.name])]
+    event = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"][-1]
+    assert event.payload["step"] == "session"

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.enums import (
         TIME_LIMITED_ARRANGEMENTS,
         WATCHED_ARRANGEMENTS,
+        Arrangement,
         CaseKind,
         EventType,
         Finding,
@@ -51,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         check_plan,
         check_reassign,
         check_sequence,
+        check_session,
         check_signature,
         check_stage,
         check_visit,
@@ -64,6 +66,7 @@ with workflow.unsafe.imports_passed_through():
         NoteInput,
         PlanInput,
         ReassignInput,
+        SessionInput,
         StepInput,
         VisitInput,
     )
@@ -79,6 +82,9 @@ BOUNDED_LADDER_PATCH = "bounded-ladder-1"
 DEADLINE_SPREAD_PATCH = "deadline-spread-1"
 DEADLINE_CAP_PATCH = "deadline-cap-1"
 MONITORING_PATCH = "monitoring-1"
+SESSION_MONTH = timedelta(days=30)
+DEFAULT_SESSIONS = 2
+"""送教上门 sessions a month when the plan does not say (the usual twice a month)."""
 RECENT_EVENTS = 50
 """Events kept in memory (for `verify --repair` to re-project what the ledger missed); the ledger
 holds every event."""
@@ -266,7 +272,7 @@ class CaseWorkflow:
                 "deadline": self._start.clearance_deadline.isoformat()
                 if reason == "clearance_deadline" and self._start.clearance_deadline
                 else None,
-                **({"step": "follow_up"} if state.monitoring is not None else {}),
+                **({"step": self._watched_step()} if state.monitoring is not None else {}),
             },
         )
         workflow.upsert_search_attributes([ESCALATION_LEVEL.value_set(state.escalation_level)])
@@ -446,6 +452,8 @@ class CaseWorkflow:
                 check_stage(self.state, step_name)
             elif step_name == "follow_up":
                 check_watched(self.state)
+            elif step_name == "session":
+                pass  # check_session, the step's own rule, decides when a session may be recorded
             else:
                 check_open(self.state, step_name)
             check_sequence(self.state, step)
@@ -490,6 +498,7 @@ class CaseWorkflow:
         event = self._record(EventType.planned, step.actor.name, _details(step))
         self.state.arrangement = step.arrangement
         self.state.arrangement_until = step.until
+        self.state.sessions_per_month = step.sessions_per_month
         self._enter(Stage.return_confirmation)
         await self._project(event)
         return self.state
@@ -557,6 +566,8 @@ class CaseWorkflow:
             self._refresh_next_escalation()
         elif watched and self._start.monitoring and workflow.patched(MONITORING_PATCH):
             state.monitoring = Watch(next_check_at=workflow.now(), checks_left=len(self._start.monitoring))
+            if state.arrangement == Arrangement.home_delivery:
+                state.monitoring.session_every = SESSION_MONTH / (state.sessions_per_month or DEFAULT_SESSIONS)
             self._next_check()
 
     def _resume_watch(self) -> None:
@@ -570,8 +581,9 @@ class CaseWorkflow:
             self._refresh_next_escalation()
 
     def _next_check(self) -> None:
-        """Schedule the next follow-up check: at its offset from closure, due `follow_up_within`
-        later, with a ladder of its own."""
+        """Schedule what is next due while watched, with a ladder of its own: the next follow-up
+        check (at its offset from closure, due `follow_up_within` later) or — for 送教上门, if
+        sooner — the next session (due `session_every` after the last, or the closure)."""
         assert self._start is not None and self.state.monitoring is not None and self.state.closed_at is not None
         watch = self.state.monitoring
         watch.next_check_at = self.state.closed_at + self._start.monitoring[watch.checks_done]
@@ -579,8 +591,20 @@ class CaseWorkflow:
         self._rung = 0
         self.state.escalation_level = None
         self.state.stalled = False
-        self.state.due_at = watch.next_check_at + self._start.follow_up_within
+        self.state.due_at = min(filter(None, (watch.next_check_at + self._start.follow_up_within, self._session_due())))
         self._refresh_next_escalation()
+
+    def _session_due(self) -> dt.datetime | None:
+        watch = self.state.monitoring
+        if watch is None or watch.session_every is None:
+            return None
+        assert self.state.closed_at is not None
+        return (watch.last_session_at or self.state.closed_at) + watch.session_every
+
+    def _watched_step(self) -> str:
+        """What a reminder while watched is about: a 送教上门 session or a follow-up check."""
+        due = self._session_due()
+        return "session" if due is not None and due == self.state.due_at else "follow_up"
 
     def _reopen(self, reason: str, actor: str) -> CaseEvent:
         """The closed case becomes open again as its next episode, at the home visit."""
@@ -592,6 +616,7 @@ class CaseWorkflow:
         state.monitoring = None
         state.arrangement = None
         state.arrangement_until = None
+        state.sessions_per_month = None
         event = self._record(EventType.reopened, actor, {"reason": reason, "episode": state.episode})
         self._enter(Stage.home_visit)
         return event
@@ -622,6 +647,21 @@ class CaseWorkflow:
     @follow_up.validator
     def _validate_follow_up(self, step: FollowUpInput) -> None:
         self._check_step("follow_up", step, lambda: None, signed=True)
+
+    @workflow.update
+    async def session(self, step: SessionInput) -> CaseState:
+        self._check_step("session", step, lambda: check_session(self.state, step, self._today()), signed=False)
+        event = self._record(EventType.session, step.actor.name, _details(step))
+        watch = self.state.monitoring
+        if watch is not None and watch.session_every is not None:
+            watch.last_session_at = max(china_midnight(step.on), watch.last_session_at or china_midnight(step.on))
+            self._next_check()
+        await self._project(event)
+        return self.state
+
+    @session.validator
+    def _validate_session(self, step: SessionInput) -> None:
+        self._check_step("session", step, lambda: check_session(self.state, step, self._today()), signed=True)
 
     # at any open stage
 
