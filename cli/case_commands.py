@@ -453,8 +453,15 @@ def history(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None,
         print_json(rows)
         return
     columns = (Col(_("序号")), Col(_("时间"), keep=True), Col(_("事项")), Col(_("人员"), keep=True), Col(_("内容")))
+    episodes = max((row.get("episode", 1) for row in rows), default=1) > 1
     table = [
-        (row["seq"], shown(row["at"]), label("event", row["type"]), row["actor"], shown_details(row["details"]))
+        (
+            row["seq"],
+            shown(row["at"]),
+            label("event", row["type"]) + (_("（第{n}次）").format(n=row["episode"]) if episodes else ""),
+            row["actor"],
+            shown_details(row["details"]),
+        )
         for row in rows
     ]
     print_table(columns, table)

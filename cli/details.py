@@ -48,6 +48,14 @@ FIELD_LABELS: dict[str, str] = {
     "roster_version": N_("花名册版本"),
     "source": N_("来源"),
     "rows": N_("登记表行"),
+    "attending": N_("在校"),
+    "check": N_("第几次回访"),
+    "episode": N_("第几次立案"),
+    "until": N_("截止日期"),
+    "approval": N_("批准文号"),
+    "sessions_per_month": N_("每月送教次数"),
+    "evidence_files": N_("佐证文件"),
+    "step": N_("事项"),
 }
 VALUE_CATEGORIES = {
     "finding": "finding",
@@ -58,7 +66,9 @@ VALUE_CATEGORIES = {
     "channel": "channel",
     "delivered_to": "channel",
     "reason": "escalation_reason",
+    "step": "step",
 }
+FALLBACK_CATEGORIES = {"reason": "reopen_reason"}
 TIME_FIELDS = {"at", "due_at", "deadline"}
 
 
@@ -68,7 +78,10 @@ def shown_value(key: str, value: Any) -> str:
     if key in TIME_FIELDS and isinstance(value, str):
         return shown(value)
     if key in VALUE_CATEGORIES and isinstance(value, str):
-        return label(VALUE_CATEGORIES[key], value)
+        shown_label = label(VALUE_CATEGORIES[key], value)
+        if shown_label == value and key in FALLBACK_CATEGORIES:
+            return label(FALLBACK_CATEGORIES[key], value)
+        return shown_label
     if isinstance(value, list):
         return "、".join(shown_value(key, item) for item in value)
     if isinstance(value, dict):
@@ -76,6 +89,8 @@ def shown_value(key: str, value: Any) -> str:
             return f"{value['item']} {value['amount']}"
         if {"name", "role"} <= set(value):
             return f"{value['name']}（{value['role']}）"
+        if {"id", "sha256"} <= set(value):
+            return f"#{value['id']} {value['sha256'][:12]}"
         return "；".join(f"{k}={v}" for k, v in value.items())
     return str(value)
 

@@ -284,3 +284,57 @@ def test_a_township_lead_closes_its_townships_cases(stack: RunningStack) -> None
     yushan = open_case(stack, child(), actor=YUSHAN, township="郁山镇").json()["case_no"]
     one_line_error(stack.baoxue("case", "show", yushan, actor=lead), 3)
     one_line_error(stack.baoxue("case", "note", yushan, "越权", actor=lead), 3)
+
+
+def _close_through_the_cli(stack: RunningStack, case_no: str) -> None:
+    for step in (
+        ["visit", case_no, "--finding", "confirmed"],
+        ["plan", case_no, "--placement", "original_school", "--target-date", "2027-03-01"],
+        ["confirm", case_no, "--school", "梅子垭镇中心校", "--evidence", "返校照片"],
+    ):
+        done = stack.baoxue("case", *step, actor=OFFICER)
+        assert done.code == 0, done.stderr
+    closed = stack.baoxue("case", "close", case_no, "--note", "同意销号", actor="汪贤梁")
+    assert closed.code == 0, closed.stderr
+
+
+def test_a_relapse_after_closure_is_the_cases_second_episode(stack: RunningStack) -> None:
+    case_no = open_case(stack, child()).json()["case_no"]
+    _close_through_the_cli(stack, case_no)
+    watched = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    assert watched["stage"] == "closed" and watched["episode"] == 1
+    assert watched["monitoring"]["checks_done"] == 0 and watched["monitoring"]["checks_left"] == 4
+    assert watched["monitoring"]["next_check_at"].endswith("+08:00")
+    shown_text = stack.baoxue("case", "show", case_no, actor=OFFICER, extra_env=NARROW).stdout
+    assert "跟踪回访" in shown_text and "还剩 4 次" in shown_text
+    relapse = stack.baoxue("case", "follow-up", case_no, "--attending", "no", "--note", "又外出打工", actor=OFFICER)
+    assert relapse.code == 0, relapse.stderr
+    reopened = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    assert (reopened["episode"], reopened["stage"], reopened["monitoring"]) == (2, "home_visit", None)
+    listed = stack.baoxue("cases", "--stage", "home_visit", "--json", actor=OFFICER).json()
+    assert case_no in {c["case_no"] for c in listed}
+    history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json()
+    assert [(e["type"], e["episode"]) for e in history][-3:] == [("closed", 1), ("followed_up", 1), ("reopened", 2)]
+    table = stack.baoxue("case", "history", case_no, actor=OFFICER, extra_env=NARROW).stdout
+    assert "重新立案" in table and all(cell_len(line) <= 80 for line in table.splitlines())
+    one_line_error(stack.baoxue("case", "follow-up", case_no, "--attending", "yes", actor=OFFICER), 3)
+
+
+def test_discovery_reopens_a_closed_case_a_newer_register_still_raises(stack: RunningStack, tmp_path) -> None:
+    kid = child()
+    household = tmp_path / "户籍.csv"
+    household.write_text(f"姓名,身份证号,乡镇\n再辍学,{kid},梅子垭镇\n", encoding="utf-8")
+    enrollment = tmp_path / "学籍.csv"
+    enrollment.write_text(f"姓名,身份证号,学校\n别人,{child()},某校\n", encoding="utf-8")
+    for kind, path in (("household", household), ("enrollment", enrollment)):
+        assert stack.baoxue("import", kind, str(path), "--campaign", "pengshui-2026").code == 0
+    first = stack.baoxue("discover", "--campaign", "pengshui-2026", "--apply", "--json", timeout=300).json()
+    assert first["opened"] >= 1
+    case_no = open_case(stack, kid, name="再辍学").json()["case_no"]
+    _close_through_the_cli(stack, case_no)
+    enrollment.write_text(f"姓名,身份证号,学校\n别人,{child()},某校\n另一人,{child()},某校\n", encoding="utf-8")
+    assert stack.baoxue("import", "enrollment", str(enrollment), "--campaign", "pengshui-2026").code == 0
+    again = stack.baoxue("discover", "--campaign", "pengshui-2026", "--apply", "--json", timeout=300).json()
+    assert again["reopened"] == 1 and again["opened"] == 0, again
+    shown_case = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
+    assert (shown_case["episode"], shown_case["stage"]) == (2, "home_visit")
