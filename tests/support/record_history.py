@@ -1,6 +1,12 @@
 """Record the histories the replay test replays (tests/histories/), one a path through a case:
 
-- `dropout-full-v2`: every step, a refusal, a note and a reassignment, on the dev server;
+- `dropout-full-v3`: every step, a refusal, a note and a reassignment, then the four follow-up
+  checks after closure, on the dev server (`dropout-full-v2`, kept, is the same path recorded
+  before monitoring: it must still end at closure);
+- `after-closure-v3`: on the time-skipping server, a 送教上门 case closed and watched — a missed
+  session escalates, a session, a check, a relapse (episode 2); a deferral that ends and reopens
+  the case (episode 3); closed again and reopened by discovery's signed signal (episode 4);
+  excluded and closed;
 - `disability-excluded-v2`: excluded at the home visit, closed by a reviewer;
 - `funding-ladder-v2`: left alone on the time-skipping server — every rung fires, reminders are
   delivered, the ladder ends (stalled); signed registry and chain changes arrive by signal; then
@@ -31,9 +37,29 @@ from config.payload_codec import encrypted_converter
 from config.settings import Settings
 from domain.actors import Actor, Chain
 from domain.campaign import CampaignSpec, EscalationPolicy
-from domain.enums import AidChannel, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Role, Stage
-from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, public_key_of
-from domain.steps import AidItem, CloseInput, ConfirmInput, NoteInput, PlanInput, ReassignInput, VisitInput
+from domain.enums import (
+    AidChannel,
+    Arrangement,
+    CaseKind,
+    EducationLevel,
+    ExcludeReason,
+    Finding,
+    Placement,
+    Role,
+    Stage,
+)
+from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, ReopenRequest, public_key_of
+from domain.steps import (
+    AidItem,
+    CloseInput,
+    ConfirmInput,
+    FollowUpInput,
+    NoteInput,
+    PlanInput,
+    ReassignInput,
+    SessionInput,
+    VisitInput,
+)
 from ledger.campaigns import upsert_campaign
 from starter.context import Context
 from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
@@ -72,6 +98,45 @@ async def dropout_full(ctx: Context, client: Client, env: WorkflowEnvironment) -
     with contextlib.suppress(WorkflowUpdateFailedError):  # four eyes: the refusal is worth replaying
         await act(handle, CaseWorkflow.close, CloseInput(actor=OTHER_OFFICER))
     await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    for _ in range(4):
+        await act(handle, CaseWorkflow.follow_up, FollowUpInput(actor=OTHER_OFFICER, attending=True))
+    return opened.workflow_id
+
+
+async def after_closure(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    add_ladder_campaign(ctx)
+    opened = await open_for(ctx, CaseKind.disability, campaign="record-ladder")
+    handle = client.get_workflow_handle(opened.workflow_id)
+
+    async def now() -> dt.datetime:
+        return await env.get_current_time()
+
+    async def to_closure(**plan: object) -> None:
+        visit = VisitInput(actor=OFFICER, finding=Finding.confirmed, disability_category="肢体")
+        await act(handle, CaseWorkflow.visit, visit, at=await now())
+        target = (await now()).date() + dt.timedelta(days=20)
+        await act(handle, CaseWorkflow.plan, PlanInput(actor=OFFICER, target_date=target, **plan), at=await now())
+        await act(handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, evidence=("记录",)), at=await now())
+        await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=await now())
+
+    await to_closure(arrangement=Arrangement.home_delivery, sessions_per_month=2)
+    await env.sleep(17 * DAY)  # a session missed: escalates
+    await act(handle, CaseWorkflow.session, SessionInput(actor=OFFICER, on=(await now()).date()), at=await now())
+    await act(handle, CaseWorkflow.follow_up, FollowUpInput(actor=OFFICER, attending=True), at=await now())
+    await act(handle, CaseWorkflow.follow_up, FollowUpInput(actor=OFFICER, attending=False), at=await now())
+    until = (await now()).date() + dt.timedelta(days=10)
+    await to_closure(arrangement=Arrangement.deferral, until=until, approval="记录〔2026〕1号")
+    await env.sleep(11 * DAY)  # the deferral ends: episode 3
+    await to_closure(arrangement=Arrangement.inclusive_class)
+    request = ReopenRequest(case_id=opened.case_id, issued_at=await now())
+    await handle.signal(CaseWorkflow.reopen, request.signed_with(ctx.service_key))  # episode 4
+    for _ in range(100):
+        if (await handle.query(CaseWorkflow.current)).stage == Stage.home_visit:
+            break
+        await asyncio.sleep(0.1)
+    excluded = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out)
+    await act(handle, CaseWorkflow.visit, excluded, at=await now())
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=await now())
     return opened.workflow_id
 
 
@@ -177,7 +242,8 @@ async def continued(ctx: Context, client: Client, env: WorkflowEnvironment) -> s
 
 
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
-    "dropout-full-v2": (dropout_full, False),
+    "dropout-full-v3": (dropout_full, False),
+    "after-closure-v3": (after_closure, True),
     "disability-excluded-v2": (disability_excluded, False),
     "funding-ladder-v2": (funding_ladder, True),
     "restored-v2": (restored, False),
