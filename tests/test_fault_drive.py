@@ -89,7 +89,7 @@ def open_cases(stack: RunningStack, count: int) -> list[str]:
     client = Client(stack.api_url(), OFFICER)
     numbers = []
     for n in range(count):
-        child = make_id_number("500243", dt.date(2012, 1, 1) + dt.timedelta(days=n % 700), 100 + n)
+        child = make_id_number("500243", dt.date(2012, 1, 1) + dt.timedelta(days=n // 900), 100 + n % 900)
         body = {"kind": "dropout", "id_number": child, "name": f"并发{n}", "township": "梅子垭镇"}
         numbers.append(client.call("POST", "/api/cases", body)["case_no"])
     return numbers
