@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from api import admin, cases, evidence, officers, reads
+from api import admin, cases, evidence, officers, reads, report
 from api.auth import language
 from domain.messages import t
 from domain.parsing import InputError
@@ -35,7 +35,7 @@ def create_app(ctx: Context) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
-    for module in (officers, cases, evidence, reads, admin):
+    for module in (officers, cases, evidence, reads, report, admin):
         app.include_router(module.router)
 
     @app.exception_handler(CliError)

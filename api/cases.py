@@ -411,7 +411,7 @@ async def cases(
     if chain is not None:
         require_township_access(ctx, actor, chain.township, "cases")
     if group is not None:
-        _require_group_access(ctx, actor, group)
+        require_group_access(ctx, actor, group)
     where = CaseFilter(
         townships=scope_of(ctx, actor),
         township=chain.township if chain else None,
@@ -428,7 +428,7 @@ async def cases(
     return [case_summary(case) for case in found]
 
 
-def _require_group_access(ctx: Context, actor: Actor, group: int) -> None:
+def require_group_access(ctx: Context, actor: Actor, group: int) -> None:
     """A group outside the reader's scope is refused, as a township outside it is (exit 3)."""
     scope = scope_of(ctx, actor)
     townships = {c.township for c in ctx.roster.chains() if c.group == group}

@@ -28,6 +28,7 @@ from cli import (  # noqa: E402
     evidence_commands,
     identity_commands,
     read_commands,
+    report_commands,
     server_commands,
 )
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, ClientError  # noqa: E402
@@ -64,6 +65,7 @@ app.add_typer(admin_commands.roster_app, name="roster")
 case_commands.case_app.command("evidence")(evidence_commands.evidence)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)
+app.command("report")(report_commands.report)
 app.command("escalations")(read_commands.escalations)
 app.command("notifications")(read_commands.notifications)
 app.command("audit")(read_commands.audit_)

@@ -121,6 +121,7 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence": N_("查看佐证资料列表"),
         "evidence_upload": N_("上传佐证资料"),
         "evidence_get": N_("取回佐证资料"),
+        "report": N_("报表"),
     },
     "register": {
         "household": N_("户籍"),

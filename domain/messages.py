@@ -66,6 +66,8 @@ MESSAGES: dict[str, str] = {
     "evidence_erased": N_("案件 {case_no} 的第 {n} 份佐证资料已按保存期限删除"),
     "evidence_saved": N_("已保存：{path}（{size} 字节，SHA-256 {sha256}）"),
     "evidence_missing_file": N_("找不到文件：{path}"),
+    "report_heading": N_("{campaign}：截至 {as_of}，清零期限 {deadline}，还剩 {days} 天"),
+    "report_saved": N_("已保存：{path}（{size} 字节，截至 {as_of}）"),
     "discover_applied": N_("新立案 {opened} 件，重新立案（再次辍学等）{reopened} 件，已有 {already} 件"),
     "codec_server": N_("编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写"),
     "codec_rotated_env": N_(

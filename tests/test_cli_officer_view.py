@@ -338,3 +338,31 @@ def test_discovery_reopens_a_closed_case_a_newer_register_still_raises(stack: Ru
     assert again["reopened"] == 1 and again["opened"] == 0, again
     shown_case = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
     assert (shown_case["episode"], shown_case["stage"]) == (2, "home_visit")
+
+
+def test_the_report_equals_a_tally_of_cases_and_exports_excel(stack: RunningStack, tmp_path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    open_case(stack, child())
+    report = stack.baoxue("report", "--format", "json", actor=COUNTY, timeout=120)
+    assert report.code == 0, report.stderr
+    figures = report.json()
+    listed = stack.baoxue("cases", "--campaign", "pengshui-2026", "--json", actor=COUNTY, timeout=120).json()
+    live = [c for c in listed if c["stage"] != "closed"]
+    assert figures["total"]["suspected"] == len(listed)
+    assert figures["total"]["open"] == len(live)
+    assert figures["total"]["overdue"] == sum(1 for c in live if c["overdue"])
+    assert figures["total"]["relapsed"] == sum(1 for c in listed if c["episode"] > 1)
+    by_township = {row["township"]: row["suspected"] for row in figures["townships"]}
+    for township in {c["township"] for c in listed}:
+        assert by_township[township] == sum(1 for c in listed if c["township"] == township)
+    table = stack.baoxue("report", actor=OFFICER, extra_env=NARROW)
+    assert table.code == 0 and "梅子垭镇" in table.stdout and "郁山镇" not in table.stdout
+    assert all(cell_len(line) <= 80 for line in table.stdout.splitlines()), table.stdout
+    out = tmp_path / "清零报表.xlsx"
+    saved = stack.baoxue("report", "--format", "xlsx", "--out", str(out), actor=COUNTY, timeout=120)
+    assert saved.code == 0, saved.stderr
+    book = CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names[0] == "汇总" and "台账" in book.sheet_names
+    one_line_error(stack.baoxue("report", "--township", "郁山镇", actor=OFFICER), 3)
+    one_line_error(stack.baoxue("report", "--as-of", "2026-13-01", actor=OFFICER), 2)

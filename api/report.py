@@ -1,0 +1,64 @@
+"""The 清零 report over HTTP: JSON, or the Excel workbook (base64) for the CLI to write."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import context_of, signed_in
+from api.cases import require_group_access
+from domain.actors import Actor
+from domain.parsing import parse_date
+from starter.access import audit, require_township_access
+from starter.case_service import resolve_campaign
+from starter.report_service import build_report
+from starter.report_xlsx import report_workbook
+
+router = APIRouter(prefix="/api")
+SignedIn = Annotated[Actor, Depends(signed_in)]
+
+
+async def _report(
+    request: Request, actor: Actor, campaign: str | None, group: int | None, township: str | None, as_of: str | None
+) -> dict[str, Any]:
+    ctx = context_of(request)
+    canonical = ctx.chain(township).township if township else None
+    if canonical:
+        require_township_access(ctx, actor, canonical, "report")
+    if group is not None:
+        require_group_access(ctx, actor, group)
+    day: dt.date | None = parse_date(as_of, "--as-of") if as_of else None
+    spec = resolve_campaign(ctx, campaign)
+    report = await run_in_threadpool(build_report, ctx, actor, spec, group=group, township=canonical, as_of=day)
+    audit(ctx, actor, "report", "ok", detail=f"{spec.name} as_of={as_of or 'now'}")
+    return report
+
+
+@router.get("/report")
+async def report(
+    request: Request,
+    actor: SignedIn,
+    campaign: str | None = None,
+    group: int | None = None,
+    township: str | None = None,
+    as_of: str | None = None,
+) -> dict[str, Any]:
+    return await _report(request, actor, campaign, group, township, as_of)
+
+
+@router.get("/report/xlsx")
+async def report_xlsx(
+    request: Request,
+    actor: SignedIn,
+    campaign: str | None = None,
+    group: int | None = None,
+    township: str | None = None,
+    as_of: str | None = None,
+) -> dict[str, Any]:
+    built = await _report(request, actor, campaign, group, township, as_of)
+    workbook = await run_in_threadpool(report_workbook, built)
+    return {"campaign": built["campaign"], "as_of": built["as_of"], "xlsx_base64": base64.b64encode(workbook).decode()}

@@ -1,0 +1,162 @@
+"""The 清零 report: rebuilt from events for any moment, equal to the ledger today, scoped, and the
+workbook the line receives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.campaign import CampaignSpec
+from domain.enums import CaseKind, Finding, Outcome, Placement, Stage
+from domain.report import CaseHead, replay, tally
+from domain.steps import CloseInput, ConfirmInput, PlanInput, VisitInput
+from ledger.cases import CaseFilter, list_cases
+from starter.context import Context
+from starter.report_service import build_report, cutoff_of
+from starter.report_xlsx import report_workbook
+from tests.support.cases import ANZI_OFFICER, CHIEF, COUNTY, OFFICER, act, open_for
+
+T0 = dt.datetime(2026, 9, 7, 1, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Beijing
+CAMPAIGN = CampaignSpec(
+    name="report-unit",
+    reference_date=dt.date(2026, 9, 1),
+    clearance_deadline=dt.datetime(2026, 9, 30, tzinfo=dt.UTC),
+    calendar="calendar",
+    stages={
+        Stage.home_visit: dt.timedelta(days=3),
+        Stage.return_plan: dt.timedelta(days=5),
+        Stage.return_confirmation: dt.timedelta(days=15),
+        Stage.closure: dt.timedelta(days=3),
+    },
+)
+HEAD = CaseHead("2026-000001", CaseKind.dropout, "梅子垭镇", 1)
+
+
+@dataclass
+class Event:
+    seq: int
+    type: str
+    stage: str
+    at: dt.datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def day(n: float) -> dt.datetime:
+    return T0 + dt.timedelta(days=n)
+
+
+EVENTS = [
+    Event(1, "opened", "discovery", day(0)),
+    Event(2, "escalated", "home_visit", day(3), {"level": 0, "reason": "overdue"}),
+    Event(3, "escalated", "home_visit", day(5), {"level": 1, "reason": "overdue"}),
+    Event(4, "visited", "home_visit", day(6), {"finding": "confirmed"}),
+    Event(5, "planned", "return_plan", day(7)),
+    Event(6, "confirmed", "return_confirmation", day(10)),
+    Event(7, "closed", "closure", day(11)),
+    Event(8, "followed_up", "closed", day(20), {"attending": False}),
+    Event(9, "reopened", "closed", day(20), {"reason": "relapse", "episode": 2}),
+]
+
+
+def facts_at(n: float) -> Any:
+    return replay(HEAD, EVENTS, as_of=day(n), campaign=CAMPAIGN, calendar=None)
+
+
+def test_a_case_replayed_day_by_day() -> None:
+    assert facts_at(-1) is None  # not opened yet
+    opened = facts_at(1)
+    assert (opened.stage, opened.overdue, opened.due_at) == (Stage.home_visit, False, day(3))
+    late = facts_at(5.5)
+    assert late.overdue and late.level == 1 and late.escalated and not late.verified
+    planning = facts_at(6.5)
+    assert (planning.stage, planning.level, planning.verified, planning.overdue) == (
+        Stage.return_plan,
+        None,
+        True,
+        False,
+    )
+    closed = facts_at(12)
+    assert (closed.stage, closed.outcome, closed.closed_at, closed.open) == (
+        Stage.closed,
+        Outcome.returned,
+        day(11),
+        False,
+    )
+    relapsed = facts_at(21)
+    assert (relapsed.stage, relapsed.episode, relapsed.outcome, relapsed.open) == (Stage.home_visit, 2, None, True)
+    assert relapsed.due_at == CAMPAIGN.clearance_deadline  # 3 days from day 20 runs past the deadline: cut
+
+
+def test_a_stage_due_after_the_deadline_is_due_at_it_and_the_tally_counts_it() -> None:
+    late_open = [Event(1, "opened", "discovery", CAMPAIGN.clearance_deadline - dt.timedelta(days=1))]
+    facts = replay(
+        HEAD, late_open, as_of=CAMPAIGN.clearance_deadline + dt.timedelta(hours=1), campaign=CAMPAIGN, calendar=None
+    )
+    assert facts is not None and facts.due_at == CAMPAIGN.clearance_deadline and facts.overdue
+    rows = tally([facts, facts_at(12)], [(1, "梅子垭镇"), (1, "鞍子镇")])
+    assert [r.township for r in rows] == ["梅子垭镇", "鞍子镇"]
+    assert rows[0].counts["suspected"] == 2 and rows[0].counts["open"] == 1 and rows[0].counts["returned"] == 1
+    assert rows[1].counts["suspected"] == 0
+
+
+def test_the_end_of_a_past_day_is_beijing_midnight() -> None:
+    now = dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
+    assert cutoff_of(None, now) == now and cutoff_of(dt.date(2026, 11, 29), now) == now
+    end = cutoff_of(dt.date(2026, 11, 1), now)
+    assert end.isoformat() == "2026-11-01T23:59:59.999999+08:00"
+
+
+async def test_the_report_today_equals_the_ledger_and_a_past_day_is_rebuilt(case_ctx: Context) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from config.temporal_client import connect_temporal
+    from starter.case_service import resolve_campaign
+
+    client = await connect_temporal(case_ctx.settings)
+    opened = [await open_for(case_ctx, CaseKind.dropout) for _ in range(3)]
+    anzi = await open_for(case_ctx, CaseKind.funding, actor=ANZI_OFFICER, township="鞍子镇")
+    first = client.get_workflow_handle(opened[0].workflow_id)
+    await act(first, client_update("visit"), VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    target = dt.date.today() + dt.timedelta(days=30)
+    await act(first, client_update("plan"), PlanInput(actor=OFFICER, target_date=target, placement=Placement.transfer))
+    await act(first, client_update("confirm"), ConfirmInput(actor=OFFICER, school="某校", evidence=("证明",)))
+    await act(first, client_update("close"), CloseInput(actor=CHIEF))
+    excluded = client.get_workflow_handle(opened[1].workflow_id)
+    moved = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason="moved_out")
+    await act(excluded, client_update("visit"), moved)
+
+    campaign = resolve_campaign(case_ctx, "pengshui-2026")
+    report = build_report(case_ctx, COUNTY, campaign)
+    with case_ctx.sessions() as session:
+        ledger = list_cases(session, where=CaseFilter(campaign=campaign.name))
+    assert report["total"]["suspected"] == len(ledger)
+    assert report["total"]["open"] == sum(1 for c in ledger if c.stage != "closed")
+    for outcome in ("returned", "excluded"):
+        closed = sum(1 for c in ledger if c.stage == "closed" and c.outcome == outcome)
+        assert report["total"][outcome] == closed
+    mine = {c["case_no"]: c for c in report["cases"]}
+    assert mine[opened[0].case_no]["stage"] == "closed" and mine[opened[0].case_no]["outcome"] == "returned"
+    assert mine[opened[1].case_no]["stage"] == "closure" and mine[anzi.case_no]["township"] == "鞍子镇"
+    townships = [row["township"] for row in report["townships"]]
+    assert len(townships) == 39 and townships.index("梅子垭镇") < len(townships)
+
+    yesterday = build_report(case_ctx, COUNTY, campaign, as_of=dt.date.today() - dt.timedelta(days=1))
+    assert opened[0].case_no not in {c["case_no"] for c in yesterday["cases"]}  # opened today
+
+    officer = build_report(case_ctx, OFFICER, campaign)
+    assert {row["township"] for row in officer["townships"]} == {"梅子垭镇"}
+    assert anzi.case_no not in {c["case_no"] for c in officer["cases"]}
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(report_workbook(report)))
+    assert book.sheet_names[0] == "汇总" and {"问责", "台账"} <= set(book.sheet_names)
+    assert any(name.startswith("第") and name.endswith("组") for name in book.sheet_names)
+    ledger_sheet = book.get_sheet_by_name("台账").to_python()
+    assert ledger_sheet[0][0] == "案件编号" and len(ledger_sheet) == len(report["cases"]) + 1
+
+
+def client_update(name: str) -> Any:
+    from workflows.case import CaseWorkflow
+
+    return getattr(CaseWorkflow, name)
