@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 
-from api import admin, cases, evidence, officers, reads, report
+from api import admin, cases, dashboard, dashboard_auth, evidence, officers, reads, report
 from api.auth import language
 from domain.messages import t
 from domain.parsing import InputError
@@ -20,10 +22,16 @@ log = structlog.get_logger("baoxue.api")
 HTTP_STATUS = {1: 500, 2: 400, 3: 403, 4: 404, 5: 401}
 
 
-def error_response(exit_code: int, message: str, code: str | None = None) -> JSONResponse:
-    """Every failure is one line for the officer and the exit code their command ends with."""
+def error_response(exit_code: int, message: str, code: str | None = None, request: Request | None = None) -> Response:
+    """Every failure is one line for the officer and the exit code their command ends with; on
+    a dashboard page, the same line as a page."""
+    status = HTTP_STATUS.get(exit_code, 500)
+    if request is not None and request.url.path.startswith("/dashboard"):
+        head = '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>保学</title>'
+        page = f'{head}<p id="error">{escape(message)}</p>'
+        return HTMLResponse(page, status_code=status)
     body = {"exit": exit_code, "message": message, "code": code}
-    return JSONResponse(body, status_code=HTTP_STATUS.get(exit_code, 500))
+    return JSONResponse(body, status_code=status)
 
 
 def create_app(ctx: Context) -> FastAPI:
@@ -35,16 +43,16 @@ def create_app(ctx: Context) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
-    for module in (officers, cases, evidence, reads, report, admin):
+    for module in (officers, cases, evidence, reads, report, admin, dashboard_auth, dashboard):
         app.include_router(module.router)
 
     @app.exception_handler(CliError)
-    async def refused(_request: Request, error: CliError) -> JSONResponse:
-        return error_response(error.exit_code, error.message, error.code)
+    async def refused(request: Request, error: CliError) -> Response:
+        return error_response(error.exit_code, error.message, error.code, request)
 
     @app.exception_handler(InputError)
-    async def bad_input(_request: Request, error: InputError) -> JSONResponse:
-        return error_response(error.exit_code, error.message)
+    async def bad_input(request: Request, error: InputError) -> Response:
+        return error_response(error.exit_code, error.message, request=request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -56,8 +56,14 @@ async def signed_in(request: Request) -> Actor:
     if at.tzinfo is None or abs(now - at) > MAX_CLOCK_SKEW:
         raise NotSignedIn(t("request_stale"))
     message = request_message(request.method, request_target(request), body, at_text, nonce, officer_id)
+    return officer_who_signed(ctx, int(officer_id), message, signature, nonce)
+
+
+def officer_who_signed(ctx: Context, officer_id: int, message: bytes, signature: str, nonce: str) -> Actor:
+    """The registered officer whose current key signed `message`, the nonce used once only."""
+    now = dt.datetime.now(dt.UTC)
     with ctx.sessions.begin() as session:
-        officer = session.get(Officer, int(officer_id))
+        officer = session.get(Officer, officer_id)
         if officer is None or not officer.public_key or officer.revoked_at is not None:
             raise NotSignedIn(t("key_refused"))
         if not verify(officer.public_key, message, signature):

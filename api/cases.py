@@ -304,7 +304,7 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def _shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose: str | None) -> dict[str, Any]:
+def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose: str | None) -> dict[str, Any]:
     summary = case_summary(case)
     cipher = ctx.cipher
     with ctx.sessions() as session:
@@ -349,7 +349,7 @@ async def show(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
     """The case as the ledger has it, the child masked; every look is audited."""
     ctx = context_of(request)
     case = case_for(ctx, actor, ref, "show")
-    return _shown_case(ctx, actor, case, reveal=False, purpose=None)
+    return shown_case(ctx, actor, case, reveal=False, purpose=None)
 
 
 @router.post("/cases/{ref}/reveal")
@@ -362,17 +362,22 @@ async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) 
     if not may_reveal(actor, township=case.township, chain=case.chain or {}):
         reason = t("reveal_not_permitted", actor=actor.name, role=label("role", actor.role.value), case_no=case.case_no)
         raise refuse(ctx, actor, "reveal", case, reason)
-    return _shown_case(ctx, actor, case, reveal=True, purpose=purpose)
+    return shown_case(ctx, actor, case, reveal=True, purpose=purpose)
 
 
 @router.get("/cases/{ref}/history")
 async def history(ref: str, request: Request, actor: SignedIn) -> list[dict[str, Any]]:
     ctx = context_of(request)
     case = case_for(ctx, actor, ref, "history")
+    audit(ctx, actor, "history", "ok", case)
+    return history_rows(ctx, case)
+
+
+def history_rows(ctx: Context, case: Case) -> list[dict[str, Any]]:
+    """Every event of the case with its details decrypted and its episode."""
     with ctx.sessions() as session:
         events = case_events(session, case_id=case.id)
     cipher = ctx.cipher
-    audit(ctx, actor, "history", "ok", case)
     shown_events = []
     episode = 1
     for e in events:

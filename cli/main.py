@@ -25,6 +25,7 @@ import typer  # noqa: E402
 from cli import (  # noqa: E402
     admin_commands,
     case_commands,
+    dashboard_commands,
     evidence_commands,
     identity_commands,
     read_commands,
@@ -66,6 +67,7 @@ case_commands.case_app.command("evidence")(evidence_commands.evidence)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)
 app.command("report")(report_commands.report)
+app.command("dashboard")(dashboard_commands.dashboard)
 app.command("escalations")(read_commands.escalations)
 app.command("notifications")(read_commands.notifications)
 app.command("audit")(read_commands.audit_)

@@ -30,6 +30,11 @@ def request_message(method: str, target: str, body: bytes, at: str, nonce: str, 
     return f"baoxue-request/1|{method.upper()}|{target}|{digest(body)}|{at}|{nonce}|{officer_id}".encode()
 
 
+def dashboard_link_message(officer_id: str, at: str, nonce: str) -> bytes:
+    """What a client signs for a one-time dashboard sign-in link."""
+    return f"baoxue-dashboard/1|{officer_id}|{at}|{nonce}".encode()
+
+
 def step_message(case_id: str, step_name: str, expected_seq: int, signed_at: str, fields_text: str) -> bytes:
     """What an officer signs for one step; `signed_at` is the ISO text exactly as sent."""
     return f"baoxue-step/2|{case_id}|{step_name}|{expected_seq}|{signed_at}|{digest(fields_text)}".encode()

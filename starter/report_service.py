@@ -60,18 +60,65 @@ def build_report(
     ]
     rows = tally((f for _c, f in facts), townships)
     groups = sorted({row.group for row in rows})
-    days_left = (campaign.clearance_deadline - cutoff).total_seconds() / 86400
+    days_left = max(0, int((campaign.clearance_deadline - cutoff).total_seconds() / 86400))
+    pace = closing_pace(cases, cutoff=cutoff, days_left=days_left)
     return {
         "campaign": campaign.name,
         "as_of": beijing_iso(cutoff),
         "clearance_deadline": beijing_iso(campaign.clearance_deadline),
-        "days_left": max(0, int(days_left)),
-        "townships": [{"group": r.group, "township": r.township, **r.counts} for r in rows],
+        "days_left": days_left,
+        "townships": [
+            {"group": r.group, "township": r.township, **r.counts, **pace(r.township, r.counts)} for r in rows
+        ],
         "groups": [{"group": g, **summed(r for r in rows if r.group == g)} for g in groups],
         "total": summed(rows),
         "accountability": accountability(c for c, _f in facts),
         "cases": [ledger_row(case, fact) for case, fact in facts],
+        "burndown": burndown(cases, cutoff=cutoff),
     }
+
+
+PACE_DAYS = 7
+
+
+def closing_pace(cases: list[ReportCase], *, cutoff: dt.datetime, days_left: int) -> Any:
+    """Per township: cases closed in the last 7 days, the closings a day needed to reach zero by
+    the deadline, and whether the last 7 days' rate gets there."""
+    since = cutoff - dt.timedelta(days=PACE_DAYS)
+    recent: dict[str, int] = defaultdict(int)
+    for case in cases:
+        recent[case.head.township] += sum(1 for e in case.events if e.type == "closed" and since < e.at <= cutoff)
+
+    def pace(township: str, counts: dict[str, int]) -> dict[str, Any]:
+        rate = recent[township] / PACE_DAYS
+        needed = counts["open"] / days_left if days_left else float(counts["open"])
+        return {
+            "closed_last_7_days": recent[township],
+            "needed_per_day": round(needed, 2),
+            "on_track": counts["open"] == 0 or (days_left > 0 and rate >= needed),
+        }
+
+    return pace
+
+
+def burndown(cases: list[ReportCase], *, cutoff: dt.datetime) -> list[dict[str, Any]]:
+    """Open cases at the end of each day (Beijing time) from the first opening to the cutoff."""
+    changes: dict[dt.date, int] = defaultdict(int)
+    for case in cases:
+        for event in case.events:
+            if event.type in ("opened", "reopened"):
+                changes[china_today(event.at)] += 1
+            elif event.type == "closed":
+                changes[china_today(event.at)] -= 1
+    if not changes:
+        return []
+    day, last = min(changes), china_today(cutoff)
+    points, open_now = [], 0
+    while day <= last:
+        open_now += changes.get(day, 0)
+        points.append({"day": day.isoformat(), "open": open_now})
+        day += dt.timedelta(days=1)
+    return points
 
 
 def ledger_row(case: ReportCase, facts: CaseFacts) -> dict[str, Any]:

@@ -366,3 +366,45 @@ def test_the_report_equals_a_tally_of_cases_and_exports_excel(stack: RunningStac
     assert book.sheet_names[0] == "汇总" and "台账" in book.sheet_names
     one_line_error(stack.baoxue("report", "--township", "郁山镇", actor=OFFICER), 3)
     one_line_error(stack.baoxue("report", "--as-of", "2026-13-01", actor=OFFICER), 2)
+
+
+def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(stack: RunningStack) -> None:
+    import re
+
+    import httpx
+
+    mine = open_case(stack, child()).json()["case_no"]
+    theirs = open_case(stack, child(), actor=YUSHAN, township="郁山镇").json()["case_no"]
+    base = stack.api_url()
+    assert httpx.get(f"{base}/dashboard/").status_code == 401  # no page without a session
+    url = stack.baoxue("dashboard", "--print-url", actor=OFFICER).stdout.strip()
+    assert url.startswith(f"{base}/dashboard/enter?")
+    with httpx.Client() as browser:
+        entered = browser.get(url)
+        assert entered.status_code == 303
+        cookie = entered.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=28800" in cookie
+        browser.cookies.set("baoxue_session", entered.cookies["baoxue_session"], path="/dashboard")
+        overview = browser.get(f"{base}/dashboard/")
+        assert overview.status_code == 200 and "梅子垭镇" in overview.text and "郁山镇" not in overview.text
+        listed = browser.get(f"{base}/dashboard/cases").text
+        assert mine in listed and theirs not in listed
+        page = browser.get(f"{base}/dashboard/case/{mine}")
+        assert page.status_code == 200 and "+08:00" in page.text and "**" in page.text
+        assert browser.get(f"{base}/dashboard/case/{theirs}").status_code == 403
+        assert browser.get(f"{base}/dashboard/cases?township=郁山镇").status_code == 403
+        assert "<svg" in browser.get(f"{base}/dashboard/burndown").text
+        xlsx = browser.get(f"{base}/dashboard/report.xlsx")
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+        past = browser.get(f"{base}/dashboard/?as_of=2026-09-01")
+        assert re.search(r'id="total-suspected">0<', past.text)  # nothing had been opened then
+        assert httpx.get(url).status_code == 401  # the link once only
+        assert stack.baoxue("dashboard", "--logout-all", actor=OFFICER).code == 0
+        assert browser.get(f"{base}/dashboard/").status_code == 401
+    county_url = stack.baoxue("dashboard", "--print-url", actor=COUNTY).stdout.strip()
+    with httpx.Client() as browser:
+        session = browser.get(county_url).cookies["baoxue_session"]
+        browser.cookies.set("baoxue_session", session, path="/dashboard")
+        total = re.search(r'id="total-suspected">(\d+)<', browser.get(f"{base}/dashboard/").text)
+    figures = stack.baoxue("report", "--format", "json", actor=COUNTY, timeout=120).json()
+    assert total is not None and int(total.group(1)) == figures["total"]["suspected"]

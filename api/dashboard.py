@@ -1,0 +1,186 @@
+"""The supervisors' dashboard, served by `baoxue serve`: server-rendered Chinese pages, no script,
+every asset in the package. Each page is the reader's scope exactly as the CLI's, and takes
+`as_of=DATE` to show that day as it stood (docs/architecture.md, "Reports and any past day")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import context_of
+from api.cases import case_for, history_rows, require_group_access, shown_case
+from api.charts import burndown_svg
+from api.dashboard_auth import DashboardActor
+from api.evidence import listed
+from cli.details import shown_details
+from domain.actors import Actor
+from domain.beijing import shown
+from domain.enums import CaseKind, Stage
+from domain.labels import label
+from domain.messages import t
+from domain.parsing import check_purpose, parse_date
+from domain.scope import may_reveal
+from ledger.evidence import evidence_of
+from starter.access import audit, refuse, require_township_access
+from starter.case_service import resolve_campaign
+from starter.context import Context
+from starter.report_service import build_report
+from starter.report_xlsx import report_workbook
+
+router = APIRouter(prefix="/dashboard")
+HERE = Path(__file__).parent
+PAGES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+PAGES.globals.update(shown=shown, label=label, details=shown_details)
+
+
+def _page(template: str, request: Request, actor: Actor, **values: Any) -> HTMLResponse:
+    keep = {k: v for k, v in request.query_params.items() if k == "as_of" and v}
+    html = PAGES.get_template(template).render(
+        actor=actor, role=label("role", actor.role.value), keep=urlencode(keep), **values
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+def _filters(
+    ctx: Context, actor: Actor, *, as_of: str | None, group: int | None, township: str | None
+) -> tuple[dt.date | None, int | None, str | None]:
+    day = parse_date(as_of, "as_of") if as_of else None
+    canonical = ctx.chain(township).township if township else None
+    if canonical:
+        require_township_access(ctx, actor, canonical, "dashboard")
+    if group is not None:
+        require_group_access(ctx, actor, group)
+    return day, group, canonical
+
+
+async def _report(
+    request: Request, actor: Actor, *, as_of: str | None, group: int | None = None, township: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    ctx = context_of(request)
+    day, group, township = _filters(ctx, actor, as_of=as_of, group=group, township=township)
+    campaign = resolve_campaign(ctx, None)
+    report = await run_in_threadpool(build_report, ctx, actor, campaign, group=group, township=township, as_of=day)
+    shown_filters = {"as_of": day.isoformat() if day else None, "group": group, "township": township}
+    return report, shown_filters
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(request: Request, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
+    report, filters = await _report(request, actor, as_of=as_of, group=group)
+    rows = sorted(report["townships"], key=lambda r: (r["on_track"], r["group"]))
+    audit(context_of(request), actor, "dashboard", "ok", detail="overview")
+    return _page("overview.html", request, actor, title="清零总览", report=report, rows=rows, **filters)
+
+
+@router.get("/burndown", response_class=HTMLResponse)
+async def burndown(
+    request: Request,
+    actor: DashboardActor,
+    as_of: str | None = None,
+    group: int | None = None,
+    township: str | None = None,
+):
+    report, filters = await _report(request, actor, as_of=as_of, group=group, township=township)
+    deadline = dt.date.fromisoformat(report["clearance_deadline"][:10])
+    chart = burndown_svg(report["burndown"], deadline)
+    return _page("burndown.html", request, actor, title="燃尽图", chart=chart, **filters)
+
+
+@router.get("/accountability", response_class=HTMLResponse)
+async def accountability(request: Request, actor: DashboardActor, as_of: str | None = None):
+    report, filters = await _report(request, actor, as_of=as_of)
+    return _page("accountability.html", request, actor, title="问责", report=report, **filters)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+async def cases(
+    request: Request,
+    actor: DashboardActor,
+    as_of: str | None = None,
+    group: int | None = None,
+    township: str | None = None,
+    kind: str | None = None,
+    stage: str | None = None,
+    overdue: str | None = None,
+):
+    report, filters = await _report(request, actor, as_of=as_of, group=group, township=township)
+    listed_cases = [
+        c
+        for c in report["cases"]
+        if (not kind or c["kind"] == kind) and (not stage or c["stage"] == stage) and (not overdue or c["overdue"])
+    ]
+    return _page(
+        "cases.html",
+        request,
+        actor,
+        title="案件",
+        cases=listed_cases,
+        kinds=[(k.value, label("kind", k.value)) for k in CaseKind],
+        stages=[(s.value, label("stage", s.value)) for s in Stage if s != Stage.discovery],
+        kind=kind,
+        stage=stage,
+        overdue=bool(overdue),
+        **filters,
+    )
+
+
+def _case_page(request: Request, actor: Actor, case_no: str, *, purpose: str | None) -> HTMLResponse:
+    ctx = context_of(request)
+    case = case_for(ctx, actor, case_no, "reveal" if purpose else "show")
+    summary = shown_case(ctx, actor, case, reveal=purpose is not None, purpose=purpose)
+    with ctx.sessions() as session:
+        files = [listed(row, n) for n, row in enumerate(evidence_of(session, case_id=case.id), start=1)]
+    return _page(
+        "case.html",
+        request,
+        actor,
+        title=f"案件 {case.case_no}",
+        case=summary,
+        events=history_rows(ctx, case),
+        evidence=files,
+        may_reveal=purpose is None and may_reveal(actor, township=case.township, chain=case.chain or {}),
+        as_of=None,
+    )
+
+
+@router.get("/case/{case_no}", response_class=HTMLResponse)
+async def case_page(request: Request, actor: DashboardActor, case_no: str):
+    return _case_page(request, actor, case_no, purpose=None)
+
+
+@router.post("/case/{case_no}/reveal", response_class=HTMLResponse)
+async def reveal(request: Request, actor: DashboardActor, case_no: str):
+    """The form's purpose, posted (never in a URL); refused to those who may not reveal."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    purpose = check_purpose((form.get("purpose") or [""])[0])
+    ctx = context_of(request)
+    case = case_for(ctx, actor, case_no, "reveal")
+    if not may_reveal(actor, township=case.township, chain=case.chain or {}):
+        reason = t("reveal_not_permitted", actor=actor.name, role=label("role", actor.role.value), case_no=case.case_no)
+        raise refuse(ctx, actor, "reveal", case, reason)
+    return _case_page(request, actor, case_no, purpose=purpose)
+
+
+@router.get("/report.xlsx")
+async def report_xlsx(request: Request, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
+    report, _filters_shown = await _report(request, actor, as_of=as_of, group=group)
+    workbook = await run_in_threadpool(report_workbook, report)
+    audit(context_of(request), actor, "report", "ok", detail=f"xlsx as_of={as_of or 'now'}")
+    name = f"qingling-{report['campaign']}-{report['as_of'][:10]}.xlsx"
+    return Response(
+        workbook,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/static/dashboard.css")
+async def stylesheet() -> FileResponse:
+    return FileResponse(HERE / "static" / "dashboard.css", media_type="text/css")
