@@ -27,7 +27,9 @@ def report(
     group: Annotated[int | None, typer.Option("--group", min=1, help=_("组别"))] = None,
     township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help=_("按某日（北京时间）日终的情况 YYYY-MM-DD"))] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table|json|xlsx"))] = "table",
+    output_format: Annotated[
+        str, typer.Option("--format", show_default=False, help=_("输出格式：table|json|xlsx，默认为表格"))
+    ] = "table",
     out: Annotated[Path | None, typer.Option("--out", help=_("xlsx 保存到哪里"))] = None,
     actor: AsOption = None,
 ) -> None:

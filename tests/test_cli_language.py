@@ -21,6 +21,7 @@ from tests.support.stack import BAOXUE
 KEPT = {
     "baoxue", "worker", "temporal", "postgresql", "api", "web", "ui", "grpc", "json", "yaml", "apprise",
     "url", "xlsx", "csv", "utf", "gb18030", "codec", "id", "tls", "yyyy", "mm", "dd", "encode", "decode",
+    "excel", "jpg", "png", "pdf", "mb",
 }  # fmt: skip
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
