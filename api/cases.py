@@ -12,7 +12,6 @@ from api.auth import context_of, signed_in
 from domain.actors import Actor
 from domain.beijing import beijing_iso, beijing_json, china_midnight, china_today, shown
 from domain.enums import CaseKind, Role, Stage
-from domain.evidence import EvidenceRef
 from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
@@ -20,6 +19,7 @@ from domain.scope import may_reveal
 from domain.steps import (
     CloseInput,
     ConfirmInput,
+    EvidenceRef,
     FollowUpInput,
     NoteInput,
     PlanInput,
@@ -215,8 +215,9 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     try:
         outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
     except Refused as refused:
-        if refused.code not in ("wrong_stage", "stale_step", "case_closed", "repeated_note"):
-            raise
+        retry_codes = ("repeated_note",) if step_name == "note" else ("wrong_stage", "stale_step", "case_closed")
+        if refused.code not in retry_codes:
+            raise  # a note is a retry only when the case itself says so; a replayed one stays refused
         await ledger_caught_up(ctx, case)
         if already_recorded(ctx, case, step_input):
             return {**case_summary(find_case_or_exit(ctx, ref)), "already_recorded": True}

@@ -1,11 +1,10 @@
 """佐证资料: which files a step may carry. The type is read from the content, never the name: a
-photo is a JPEG or PNG, a scanned document a PDF (docs/architecture.md, "Evidence")."""
+photo is a JPEG or PNG, a scanned document a PDF (docs/architecture.md, "Evidence"). Standard
+library only: the officer's client checks its files with it."""
 
 from __future__ import annotations
 
 import hashlib
-
-from pydantic import BaseModel, ConfigDict, Field
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
@@ -14,15 +13,6 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"%PDF-", "application/pdf"),
 )
-
-
-class EvidenceRef(BaseModel):
-    """An uploaded file as a step names it: its number in the case and its SHA-256."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int = Field(ge=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 def media_type_of(data: bytes) -> str | None:

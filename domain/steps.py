@@ -17,7 +17,15 @@ from domain.enums import (
     Finding,
     Placement,
 )
-from domain.evidence import EvidenceRef
+
+
+class EvidenceRef(BaseModel):
+    """An uploaded file as a step names it: its id in the case and its SHA-256."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int = Field(ge=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class StepInput(BaseModel):

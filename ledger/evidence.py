@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from domain.evidence import EvidenceRef, evidence_context, sha256_of
+from domain.evidence import evidence_context, sha256_of
+from domain.steps import EvidenceRef
 from ledger.models import EvidenceFile
 from ledger.personal import PersonalDataCipher
 
