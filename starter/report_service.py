@@ -74,7 +74,7 @@ def build_report(
         "total": summed(rows),
         "accountability": accountability(c for c, _f in facts),
         "cases": [ledger_row(case, fact) for case, fact in facts],
-        "burndown": burndown(cases, cutoff=cutoff),
+        "burndown": burndown(cases, cutoff=cutoff, start=campaign.reference_date),
     }
 
 
@@ -101,8 +101,9 @@ def closing_pace(cases: list[ReportCase], *, cutoff: dt.datetime, days_left: int
     return pace
 
 
-def burndown(cases: list[ReportCase], *, cutoff: dt.datetime) -> list[dict[str, Any]]:
-    """Open cases at the end of each day (Beijing time) from the first opening to the cutoff."""
+def burndown(cases: list[ReportCase], *, cutoff: dt.datetime, start: dt.date) -> list[dict[str, Any]]:
+    """Open cases at the end of each day (Beijing time) from the campaign's reference date (or
+    an earlier first opening) to the cutoff."""
     changes: dict[dt.date, int] = defaultdict(int)
     for case in cases:
         for event in case.events:
@@ -112,7 +113,7 @@ def burndown(cases: list[ReportCase], *, cutoff: dt.datetime) -> list[dict[str, 
                 changes[china_today(event.at)] -= 1
     if not changes:
         return []
-    day, last = min(changes), china_today(cutoff)
+    day, last = min(start, min(changes)), china_today(cutoff)
     points, open_now = [], 0
     while day <= last:
         open_now += changes.get(day, 0)

@@ -368,10 +368,18 @@ def test_the_report_equals_a_tally_of_cases_and_exports_excel(stack: RunningStac
     one_line_error(stack.baoxue("report", "--as-of", "2026-13-01", actor=OFFICER), 2)
 
 
-def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(stack: RunningStack) -> None:
+def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(
+    stack: RunningStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import re
+    import secrets
+    from urllib.parse import urlencode
 
     import httpx
+
+    from cli.http import sign_text
+    from cli.profile import Profile
+    from domain.wire import dashboard_link_message
 
     mine = open_case(stack, child()).json()["case_no"]
     theirs = open_case(stack, child(), actor=YUSHAN, township="郁山镇").json()["case_no"]
@@ -399,6 +407,14 @@ def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(stack: RunningS
         past = browser.get(f"{base}/dashboard/?as_of=2026-09-01")
         assert re.search(r'id="total-suspected">0<', past.text)  # nothing had been opened then
         assert httpx.get(url).status_code == 401  # the link once only
+        monkeypatch.setenv("BAOXUE_PROFILE_DIR", stack.env["BAOXUE_PROFILE_DIR"])
+        identity = Profile().choose(OFFICER, None)
+        old = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)).isoformat()
+        nonce = secrets.token_hex(16)
+        signature = sign_text(identity, dashboard_link_message(str(identity.id), old, nonce))
+        query = urlencode({"officer": identity.id, "at": old, "nonce": nonce, "sig": signature})
+        stale = httpx.get(f"{base}/dashboard/enter?{query}")
+        assert stale.status_code == 401 and "2分钟" in stale.text  # older than two minutes
         assert stack.baoxue("dashboard", "--logout-all", actor=OFFICER).code == 0
         assert browser.get(f"{base}/dashboard/").status_code == 401
     county_url = stack.baoxue("dashboard", "--print-url", actor=COUNTY).stdout.strip()

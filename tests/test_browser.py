@@ -1,0 +1,126 @@
+"""The dashboard in a real browser (Debian's Chromium, driven by its ChromeDriver): sign-in by the
+one-time link → overview → a township → a case → the Excel download; no console error, no
+request leaving 127.0.0.1, the burn-down drawn; screenshots kept, one at phone width (390 px).
+Without Chromium the test is skipped on a workstation and fails in CI (`CI` set)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from domain.id_number import make_id_number
+from tests.support.stack import RunningStack, running_stack
+
+pytestmark = pytest.mark.stack
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+OFFICER = "梅子垭浏览器测试员"
+
+
+def _browser_available() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    if not _browser_available():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium and ChromeDriver are required in CI (.ci/run installs them)")
+        pytest.skip("Chromium not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1280,900")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.downloads = downloads  # where the Excel download lands
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[RunningStack]:
+    with running_stack(tmp_path / "data") as running:
+        running.add_here(OFFICER, "case_officer", "--township", "梅子垭镇")
+        yield running
+
+
+def _requested_hosts(driver: Any) -> set[str]:
+    hosts = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            if url.startswith(("http://", "https://")):
+                hosts.add(urlsplit(url).hostname or "")
+    return hosts
+
+
+def test_sign_in_overview_township_case_and_excel_in_chromium(
+    stack: RunningStack, browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver: Any = browser
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    for n in range(2):
+        child = make_id_number("500243", dt.date(2013, 5, 5), 640 + n)
+        opened = stack.baoxue(
+            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--json",
+            actor=OFFICER, stdin=f"{child}\n浏览器测试{n}\n",
+        )  # fmt: skip
+        assert opened.code == 0, opened.stderr
+    case_no = opened.json()["case_no"]
+    url = stack.baoxue("dashboard", "--print-url", actor=OFFICER).stdout.strip()
+
+    driver.get(url)
+    assert driver.find_element(By.ID, "total-suspected").text == "2"
+    driver.save_screenshot(str(shots / "1-overview.png"))
+    driver.find_element(By.LINK_TEXT, "梅子垭镇").click()
+    assert case_no in driver.page_source
+    driver.save_screenshot(str(shots / "2-township.png"))
+    driver.find_element(By.LINK_TEXT, case_no).click()
+    assert "+08:00" in driver.find_element(By.ID, "events").text
+    driver.save_screenshot(str(shots / "3-case.png"))
+    driver.find_element(By.LINK_TEXT, "燃尽图").click()
+    line = driver.find_element(By.CSS_SELECTOR, "svg#burndown polyline.open-line")
+    assert line.get_attribute("points") and line.size["width"] > 0
+    driver.save_screenshot(str(shots / "4-burndown.png"))
+    driver.find_element(By.LINK_TEXT, "导出 Excel").click()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list(driver.downloads.glob("*.xlsx")):
+        time.sleep(0.2)
+    workbooks = list(driver.downloads.glob("*.xlsx"))
+    assert workbooks and workbooks[0].read_bytes()[:2] == b"PK"
+
+    driver.set_window_size(390, 844)
+    driver.get(stack.api_url() + "/dashboard/")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    driver.save_screenshot(str(shots / "5-phone.png"))
+    assert width <= 400, width  # the tables scroll inside their box, the page does not
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    assert _requested_hosts(driver) <= {"127.0.0.1"}
+    assert len(list(shots.glob("*.png"))) == 5
