@@ -51,3 +51,11 @@ def add_working_time(start: dt.datetime, duration: dt.timedelta, calendar: WorkC
             remaining -= 1
     moved = dt.datetime.combine(day, local.timetz())
     return moved.astimezone(start.tzinfo) + dt.timedelta(seconds=duration.seconds, microseconds=duration.microseconds)
+
+
+def working_days(first: dt.date, last: dt.date, calendar: WorkCalendar | None) -> int:
+    """Days from `first` to `last` inclusive that are workdays (every day without a calendar)."""
+    days = max(0, (last - first).days + 1)
+    if calendar is None:
+        return days
+    return sum(calendar.is_workday(first + dt.timedelta(days=n)) for n in range(days))

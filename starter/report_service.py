@@ -13,6 +13,7 @@ from domain.actors import Actor
 from domain.beijing import beijing_iso, china_midnight, china_today
 from domain.campaign import CampaignSpec
 from domain.report import CaseFacts, replay, summed, tally
+from domain.work_calendar import working_days
 from ledger.reports import ReportCase, report_cases
 from starter.access import scope_of
 from starter.case_service import calendar_for
@@ -61,7 +62,13 @@ def build_report(
     rows = tally((f for _c, f in facts), townships)
     groups = sorted({row.group for row in rows})
     days_left = max(0, int((campaign.clearance_deadline - cutoff).total_seconds() / 86400))
-    pace = closing_pace(cases, cutoff=cutoff, days_left=days_left)
+    today = china_today(cutoff)
+    pace = closing_pace(
+        cases,
+        cutoff=cutoff,
+        workdays_left=working_days(today + dt.timedelta(days=1), china_today(campaign.clearance_deadline), calendar),
+        workdays_past=working_days(today - dt.timedelta(days=PACE_DAYS - 1), today, calendar),
+    )
     return {
         "campaign": campaign.name,
         "as_of": beijing_iso(cutoff),
@@ -81,21 +88,21 @@ def build_report(
 PACE_DAYS = 7
 
 
-def closing_pace(cases: list[ReportCase], *, cutoff: dt.datetime, days_left: int) -> Any:
-    """Per township: cases closed in the last 7 days, the closings a day needed to reach zero by
-    the deadline, and whether the last 7 days' rate gets there."""
+def closing_pace(cases: list[ReportCase], *, cutoff: dt.datetime, workdays_left: int, workdays_past: int) -> Any:
+    """Per township: cases closed in the last 7 days, the closings per working day needed to reach
+    zero by the deadline, and whether the last 7 days' rate per working day gets there."""
     since = cutoff - dt.timedelta(days=PACE_DAYS)
     recent: dict[str, int] = defaultdict(int)
     for case in cases:
         recent[case.head.township] += sum(1 for e in case.events if e.type == "closed" and since < e.at <= cutoff)
 
     def pace(township: str, counts: dict[str, int]) -> dict[str, Any]:
-        rate = recent[township] / PACE_DAYS
-        needed = counts["open"] / days_left if days_left else float(counts["open"])
+        rate = recent[township] / max(1, workdays_past)
+        needed = counts["open"] / workdays_left if workdays_left else float(counts["open"])
         return {
             "closed_last_7_days": recent[township],
             "needed_per_day": round(needed, 2),
-            "on_track": counts["open"] == 0 or (days_left > 0 and rate >= needed),
+            "on_track": counts["open"] == 0 or (workdays_left > 0 and rate >= needed),
         }
 
     return pace

@@ -424,3 +424,9 @@ def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(
         total = re.search(r'id="total-suspected">(\d+)<', browser.get(f"{base}/dashboard/").text)
     figures = stack.baoxue("report", "--format", "json", actor=COUNTY, timeout=120).json()
     assert total is not None and int(total.group(1)) == figures["total"]["suspected"]
+    leader_url = stack.baoxue("dashboard", "--print-url", actor="朱洪斌").stdout.strip()
+    with httpx.Client() as browser:
+        browser.cookies.set("baoxue_session", browser.get(leader_url).cookies["baoxue_session"], path="/dashboard")
+        page = browser.get(f"{base}/dashboard/").text
+    groups = set(re.findall(r'<tr class="[a-z]*">\s*<td>(\d+)</td>', page))
+    assert groups == {"1"} and "梅子垭镇" in page  # 朱洪斌 leads group 1: he sees it, and only it
