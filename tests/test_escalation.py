@@ -413,3 +413,40 @@ async def test_a_missed_home_delivery_session_escalates(skipping_env: WorkflowEn
     assert escalations(ladder_ctx, opened.case_no) == [(0, "closed", [OFFICER.name, LEAD.name])]
     event = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"][-1]
     assert event.payload["step"] == "session"
+
+
+async def test_a_past_day_is_rebuilt_as_it_was_shown_that_day(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """The report of a day, taken that day, equals the report of that day rebuilt later, after
+    steps were taken and reminders went out."""
+    from domain.beijing import china_today
+    from starter.case_service import resolve_campaign
+    from starter.report_service import build_report
+    from tests.support.cases import COUNTY
+
+    campaign = resolve_campaign(ladder_ctx, "ladder")
+    first = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    await skipping_env.sleep(DAY)
+    second = await open_for(ladder_ctx, CaseKind.funding, campaign="ladder")
+    then = await skipping_env.get_current_time()
+    shown_then = build_report(ladder_ctx, COUNTY, campaign, now=then)
+    await skipping_env.sleep(3 * DAY)  # the first case's home visit falls overdue and escalates
+    handle = skipping_env.client.get_workflow_handle(first.workflow_id)
+    visit = VisitInput(actor=OFFICER, finding=Finding.confirmed)
+    await act(handle, CaseWorkflow.visit, visit, at=await skipping_env.get_current_time())
+    later = await skipping_env.get_current_time()
+    rebuilt = build_report(ladder_ctx, COUNTY, campaign, as_of=china_today(then), now=later)
+    today = build_report(ladder_ctx, COUNTY, campaign, now=later)
+
+    def mine(report: dict) -> dict[str, dict]:
+        return {c["case_no"]: c for c in report["cases"] if c["case_no"] in (first.case_no, second.case_no)}
+
+    keys = ("stage", "outcome", "overdue", "escalation_level", "due_at")
+    assert {n: [c[k] for k in keys] for n, c in mine(rebuilt).items()} == {
+        n: [c[k] for k in keys] for n, c in mine(shown_then).items()
+    }
+    assert (
+        mine(today)[first.case_no]["stage"] == "return_plan" and mine(rebuilt)[first.case_no]["stage"] == "home_visit"
+    )
+    assert mine(today)[second.case_no]["escalation_level"] == 0  # its own reminder came after that day
