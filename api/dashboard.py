@@ -27,6 +27,7 @@ from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_purpose, parse_date
 from domain.scope import may_reveal
+from ledger.escalations import case_deliveries
 from ledger.evidence import evidence_of
 from starter.access import audit, refuse, require_township_access
 from starter.case_service import resolve_campaign
@@ -137,6 +138,7 @@ def _case_page(request: Request, actor: Actor, case_no: str, *, purpose: str | N
     summary = shown_case(ctx, actor, case, reveal=purpose is not None, purpose=purpose)
     with ctx.sessions() as session:
         files = [listed(row, n) for n, row in enumerate(evidence_of(session, case_id=case.id), start=1)]
+        deliveries = case_deliveries(session, case_id=case.id)
     return _page(
         "case.html",
         request,
@@ -145,6 +147,7 @@ def _case_page(request: Request, actor: Actor, case_no: str, *, purpose: str | N
         case=summary,
         events=history_rows(ctx, case),
         evidence=files,
+        deliveries=deliveries,
         may_reveal=purpose is None and may_reveal(actor, township=case.township, chain=case.chain or {}),
         as_of=None,
     )

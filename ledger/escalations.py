@@ -98,3 +98,14 @@ def list_notifications(
         }
         for row, case_no, township in session.execute(query)
     ]
+
+
+def case_deliveries(session: Session, *, case_id: object) -> list[Notification]:
+    """Every reminder of one case, one row a recipient, oldest first."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.case_id == case_id)
+            .order_by(Notification.event_seq, Notification.id)
+        )
+    )

@@ -398,7 +398,7 @@ def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(
         listed = browser.get(f"{base}/dashboard/cases").text
         assert mine in listed and theirs not in listed
         page = browser.get(f"{base}/dashboard/case/{mine}")
-        assert page.status_code == 200 and "+08:00" in page.text and "**" in page.text
+        assert page.status_code == 200 and "+08:00" in page.text and "**" in page.text and "督办与送达" in page.text
         assert browser.get(f"{base}/dashboard/case/{theirs}").status_code == 403
         assert browser.get(f"{base}/dashboard/cases?township=郁山镇").status_code == 403
         assert "<svg" in browser.get(f"{base}/dashboard/burndown").text
