@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,43 +23,40 @@ router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]
 
 
-async def _report(
-    request: Request, actor: Actor, campaign: str | None, group: int | None, township: str | None, as_of: str | None
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReportQuery:
+    """The query every report request takes (`report`, `report/xlsx`)."""
+
+    campaign: str | None = None
+    group: int | None = None
+    township: str | None = None
+    as_of: str | None = None
+
+
+Query = Annotated[ReportQuery, Depends()]
+
+
+async def _report(request: Request, actor: Actor, query: ReportQuery) -> dict[str, Any]:
     ctx = context_of(request)
-    canonical = ctx.chain(township).township if township else None
+    canonical = ctx.chain(query.township).township if query.township else None
     if canonical:
         require_township_access(ctx, actor, canonical, "report")
-    if group is not None:
-        require_group_access(ctx, actor, group)
-    day: dt.date | None = parse_date(as_of, "--as-of") if as_of else None
-    spec = resolve_campaign(ctx, campaign)
-    report = await run_in_threadpool(build_report, ctx, actor, spec, group=group, township=canonical, as_of=day)
-    audit(ctx, actor, "report", "ok", detail=f"{spec.name} as_of={as_of or 'now'}")
+    if query.group is not None:
+        require_group_access(ctx, actor, query.group)
+    day: dt.date | None = parse_date(query.as_of, "--as-of") if query.as_of else None
+    spec = resolve_campaign(ctx, query.campaign)
+    report = await run_in_threadpool(build_report, ctx, actor, spec, group=query.group, township=canonical, as_of=day)
+    audit(ctx, actor, "report", "ok", detail=f"{spec.name} as_of={query.as_of or 'now'}")
     return report
 
 
 @router.get("/report")
-async def report(
-    request: Request,
-    actor: SignedIn,
-    campaign: str | None = None,
-    group: int | None = None,
-    township: str | None = None,
-    as_of: str | None = None,
-) -> dict[str, Any]:
-    return await _report(request, actor, campaign, group, township, as_of)
+async def report(request: Request, actor: SignedIn, query: Query) -> dict[str, Any]:
+    return await _report(request, actor, query)
 
 
 @router.get("/report/xlsx")
-async def report_xlsx(
-    request: Request,
-    actor: SignedIn,
-    campaign: str | None = None,
-    group: int | None = None,
-    township: str | None = None,
-    as_of: str | None = None,
-) -> dict[str, Any]:
-    built = await _report(request, actor, campaign, group, township, as_of)
+async def report_xlsx(request: Request, actor: SignedIn, query: Query) -> dict[str, Any]:
+    built = await _report(request, actor, query)
     workbook = await run_in_threadpool(report_workbook, built)
     return {"campaign": built["campaign"], "as_of": built["as_of"], "xlsx_base64": base64.b64encode(workbook).decode()}

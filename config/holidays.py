@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
 
 import structlog
@@ -12,9 +13,11 @@ from domain.work_calendar import WorkCalendar
 log = structlog.get_logger("baoxue.calendar")
 
 
+@functools.lru_cache(maxsize=16)
 def work_calendar(first: dt.date, last: dt.date) -> WorkCalendar:
     """Holidays and make-up workdays for the years first..last that the package knows; a warning
-    when the range reaches past them (there only weekends are off)."""
+    when the range reaches past them (there only weekends are off). Built once per range: every
+    opening and every report asks for it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from chinese_calendar import constants

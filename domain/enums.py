@@ -91,6 +91,14 @@ class Outcome(StrEnum):
     excluded = "excluded"
 
 
+OUTCOME_OF_KIND = {
+    CaseKind.dropout: Outcome.returned,
+    CaseKind.disability: Outcome.arranged,
+    CaseKind.funding: Outcome.aid_delivered,
+}
+"""What a confirmed return closes a case of each kind as."""
+
+
 class EventType(StrEnum):
     opened = "opened"
     visited = "visited"

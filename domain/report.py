@@ -14,14 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.campaign import CampaignSpec
-from domain.enums import CaseKind, Outcome, Stage
+from domain.enums import OUTCOME_OF_KIND, CaseKind, Outcome, Stage
 from domain.work_calendar import WorkCalendar, add_working_time
 
-OUTCOME_OF_KIND = {
-    CaseKind.dropout: Outcome.returned,
-    CaseKind.disability: Outcome.arranged,
-    CaseKind.funding: Outcome.aid_delivered,
-}
 NEXT_STAGE = {
     "planned": Stage.return_confirmation,
     "confirmed": Stage.closure,

@@ -32,10 +32,10 @@ with workflow.unsafe.imports_passed_through():
         workflow_id_for,
     )
     from domain.enums import (
+        OUTCOME_OF_KIND,
         TIME_LIMITED_ARRANGEMENTS,
         WATCHED_ARRANGEMENTS,
         Arrangement,
-        CaseKind,
         EventType,
         Finding,
         Outcome,
@@ -88,12 +88,6 @@ DEFAULT_SESSIONS = 2
 RECENT_EVENTS = 50
 """Events kept in memory (for `verify --repair` to re-project what the ledger missed); the ledger
 holds every event."""
-
-_OUTCOME_BY_KIND = {
-    CaseKind.dropout: Outcome.returned,
-    CaseKind.disability: Outcome.arranged,
-    CaseKind.funding: Outcome.aid_delivered,
-}
 
 
 def _refusal(violation: CaseRuleViolation) -> ApplicationError:
@@ -378,10 +372,7 @@ class CaseWorkflow:
         assert self._start is not None
         state = self.state
         state.stage = stage
-        self._stage_version += 1
-        self._rung = 0
-        state.escalation_level = None
-        state.stalled = False
+        self._restart_ladder()
         state.due_capped = False
         if stage == Stage.closed:
             state.due_at = None
@@ -398,6 +389,13 @@ class CaseWorkflow:
                 ESCALATION_LEVEL.value_unset(),
             ]
         )
+
+    def _restart_ladder(self) -> None:
+        """Something new is due (a stage, a check): its reminders start from the first rung."""
+        self._stage_version += 1
+        self._rung = 0
+        self.state.escalation_level = None
+        self.state.stalled = False
 
     def _cap_at_deadline(self) -> None:
         """No stage is due after the clearance deadline: a case that keeps to its budgets cannot
@@ -517,7 +515,7 @@ class CaseWorkflow:
         self._check_confirm(step, signed=False)
         event = self._record(EventType.confirmed, step.actor.name, _details(step))
         self.state.confirmed_by = step.actor.name
-        self.state.outcome = _OUTCOME_BY_KIND[self.state.kind]
+        self.state.outcome = OUTCOME_OF_KIND[self.state.kind]
         self._enter(Stage.closure)
         await self._project(event)
         return self.state
@@ -587,10 +585,7 @@ class CaseWorkflow:
         assert self._start is not None and self.state.monitoring is not None and self.state.closed_at is not None
         watch = self.state.monitoring
         watch.next_check_at = self.state.closed_at + self._start.monitoring[watch.checks_done]
-        self._stage_version += 1
-        self._rung = 0
-        self.state.escalation_level = None
-        self.state.stalled = False
+        self._restart_ladder()
         self.state.due_at = min(filter(None, (watch.next_check_at + self._start.follow_up_within, self._session_due())))
         self._refresh_next_escalation()
 
