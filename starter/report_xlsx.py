@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from domain.beijing import shown
 from domain.exports import safe_cell
 from domain.i18n import N_, translate
 from domain.labels import label
@@ -62,7 +63,7 @@ def _cell(key: str, value: Any) -> Any:
     if key in LABELLED and isinstance(value, str):
         return label(LABELLED[key], value)
     if isinstance(value, str) and key.endswith("_at"):
-        return value[:16].replace("T", " ")
+        return shown(value)
     return safe_cell(value)
 
 
