@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from api import admin, cases, dashboard, dashboard_auth, evidence, officers, reads, report
 from api.auth import language
+from api.timing import ServerTiming
 from domain.messages import t
 from domain.parsing import InputError
 from starter.context import Context
@@ -43,6 +44,7 @@ def create_app(ctx: Context) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
+    app.add_middleware(ServerTiming)
     for module in (officers, cases, evidence, reads, report, admin, dashboard_auth, dashboard):
         app.include_router(module.router)
 

@@ -62,19 +62,27 @@ def _filters(
 
 
 async def _report(
-    request: Request, actor: Actor, *, as_of: str | None, group: int | None = None, township: str | None = None
+    request: Request,
+    actor: Actor,
+    *,
+    as_of: str | None,
+    group: int | None = None,
+    township: str | None = None,
+    summary_only: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     ctx = context_of(request)
     day, group, township = _filters(ctx, actor, as_of=as_of, group=group, township=township)
     campaign = resolve_campaign(ctx, None)
-    report = await run_in_threadpool(build_report, ctx, actor, campaign, group=group, township=township, as_of=day)
+    report = await run_in_threadpool(
+        build_report, ctx, actor, campaign, group=group, township=township, as_of=day, summary_only=summary_only
+    )
     shown_filters = {"as_of": day.isoformat() if day else None, "group": group, "township": township}
     return report, shown_filters
 
 
 @router.get("/", response_class=HTMLResponse)
 async def overview(request: Request, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
-    report, filters = await _report(request, actor, as_of=as_of, group=group)
+    report, filters = await _report(request, actor, as_of=as_of, group=group, summary_only=True)
     rows = sorted(report["townships"], key=lambda r: (r["on_track"], r["group"]))
     audit(context_of(request), actor, "dashboard", "ok", detail="overview")
     return _page("overview.html", request, actor, title="清零总览", report=report, rows=rows, **filters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from config.logging import configure_logging
@@ -27,8 +28,10 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     tls = {}
     if settings.api_tls_cert and settings.api_tls_key:
         tls = {"ssl_certfile": str(settings.api_tls_cert), "ssl_keyfile": str(settings.api_tls_key)}
+    app = create_app(ctx)
+    tune_collector()
     uvicorn.run(
-        create_app(ctx),
+        app,
         host=host or settings.api_host,
         port=port or settings.api_port,
         access_log=False,
@@ -36,3 +39,16 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         **tls,
     )
     return 0
+
+
+YOUNG_OBJECTS_BEFORE_COLLECTION = 50_000
+
+
+def tune_collector() -> None:
+    """A report over a county's cases makes some 100,000 short-lived objects; at Python's default
+    (a collection every 700 new objects, a full one every 100 of those) the collector walked the
+    server's long-lived objects — imported modules, the report's kept digests — several times a
+    request, doubling its time. Objects loaded before serving are frozen out of collections, and
+    young collections come at 50,000 objects (measured in bench/report.py; docs/architecture.md)."""
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTION, 10, 10)

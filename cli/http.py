@@ -28,6 +28,8 @@ class Server:
         self._port = parts.port
         self._prefix = parts.path.rstrip("/")
         self._conn: http.client.HTTPConnection | None = None
+        self.server_timing: str | None = None
+        """The last answer's Server-Timing header (bench/ reads the server's own time)."""
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
@@ -61,6 +63,7 @@ class Server:
             conn.request(method, target, body=payload, headers=headers)
             response = conn.getresponse()
             data = response.read()
+            self.server_timing = response.getheader("server-timing")
         except (OSError, http.client.HTTPException) as error:
             self.close()
             raise ClientError(t("server_unreachable", url=self.url, reason=type(error).__name__)) from None

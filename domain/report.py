@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from domain.campaign import CampaignSpec
 from domain.enums import OUTCOME_OF_KIND, CaseKind, Outcome, Stage
@@ -26,12 +25,24 @@ NEXT_STAGE = {
 }
 
 
-class EventLike(Protocol):
+@dataclass(frozen=True, slots=True)
+class ReportEvent:
+    """One event of a case, with the few payload fields the report reads."""
+
     seq: int
     type: str
     stage: str
     at: dt.datetime
-    payload: dict[str, Any]
+    finding: str | None = None
+    """`visited`: confirmed or excluded."""
+    level: int | None = None
+    """`escalated`: the rung of the ladder."""
+    reason: str | None = None
+    """`escalated`: overdue, clearance_deadline, …; `reopened`: relapse, …"""
+    episode: int | None = None
+    """`reopened`: the episode it begins."""
+    recipients: list[str] | None = None
+    """`escalated`: who was reminded."""
 
 
 @dataclass
@@ -48,6 +59,7 @@ class CaseFacts:
     """A home visit confirmed the problem (已核实), in any episode."""
     due_at: dt.datetime | None = None
     overdue: bool = False
+    """As of the moment `replay` was asked about."""
     level: int | None = None
     """The highest reminder of the current stage."""
     escalated: bool = False
@@ -62,6 +74,9 @@ class CaseFacts:
     def open(self) -> bool:
         return self.stage != Stage.closed
 
+    def overdue_at(self, moment: dt.datetime) -> bool:
+        return self.open and self.due_at is not None and self.due_at < moment
+
 
 @dataclass(frozen=True)
 class CaseHead:
@@ -75,27 +90,35 @@ class CaseHead:
 
 def replay(
     head: CaseHead,
-    events: Iterable[EventLike],
+    events: Iterable[ReportEvent],
     *,
     as_of: dt.datetime,
     campaign: CampaignSpec,
     calendar: WorkCalendar | None,
 ) -> CaseFacts | None:
     """The case at `as_of` from its events up to then; None if it was not opened yet."""
+    facts = fold(head, [e for e in events if e.at <= as_of], campaign=campaign, calendar=calendar)
+    if facts is not None:
+        facts.overdue = facts.overdue_at(as_of)
+    return facts
+
+
+def fold(
+    head: CaseHead, events: Iterable[ReportEvent], *, campaign: CampaignSpec, calendar: WorkCalendar | None
+) -> CaseFacts | None:
+    """The case after these events (in sequence order), with when its current stage is due;
+    whether that is past depends on the moment asked about (`CaseFacts.overdue_at`)."""
     facts: CaseFacts | None = None
     entered: dt.datetime | None = None
     top_repeats = 0
-    for event in sorted(events, key=lambda e: e.seq):
-        if event.at > as_of:
-            break
+    for event in events:
         if facts is None:
             facts = CaseFacts(head.case_no, head.kind, head.township, head.group, Stage.home_visit)
             facts.opened_at = event.at
         kind = event.type
-        payload = event.payload or {}
         stage_before = facts.stage
         if kind == "visited":
-            excluded = payload.get("finding") == "excluded"
+            excluded = event.finding == "excluded"
             facts.stage = Stage.closure if excluded else Stage.return_plan
             facts.outcome = Outcome.excluded if excluded else facts.outcome
             facts.verified = facts.verified or not excluded
@@ -110,12 +133,12 @@ def replay(
             facts.closed_at = event.at
         if kind == "reopened":
             facts.outcome, facts.closed_at = None, None
-            facts.episode = int(payload.get("episode", facts.episode + 1))
+            facts.episode = event.episode or facts.episode + 1
         if kind == "escalated":
-            level = int(payload.get("level", 0))
+            level = event.level or 0
             facts.level = max(level, facts.level or 0)
             facts.escalated = facts.escalated or level >= 1
-            if payload.get("reason") == "clearance_deadline":
+            if event.reason == "clearance_deadline":
                 facts.missed_deadline = True
             elif level == 2:
                 top_repeats += 1
@@ -123,11 +146,8 @@ def replay(
         if facts.stage != stage_before or kind in ("opened", "reopened", "restored"):
             entered = event.at
             facts.level, facts.stalled, top_repeats = None, False, 0
-    if facts is None:
-        return None
-    if facts.open and entered is not None:
+    if facts is not None and facts.open and entered is not None:
         facts.due_at = stage_due(entered, facts.stage, head.kind, campaign=campaign, calendar=calendar)
-        facts.overdue = facts.due_at is not None and facts.due_at < as_of
     return facts
 
 
@@ -167,26 +187,29 @@ class TownshipTally:
     township: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TALLY_KEYS, 0))
 
-    def add(self, facts: CaseFacts) -> None:
+    def add(self, facts: CaseFacts, overdue: bool) -> None:
         counts = self.counts
+        is_open = facts.stage is not Stage.closed
         counts["suspected"] += 1
         counts["verified"] += facts.verified
-        if not facts.open and facts.outcome is not None:
+        if is_open:
+            counts["open"] += 1
+            counts["stalled"] += facts.stalled
+        elif facts.outcome is not None:
             counts[facts.outcome.value] += 1
-        counts["open"] += facts.open
-        counts["overdue"] += facts.overdue
+        counts["overdue"] += overdue
         counts["escalated"] += facts.escalated
         counts["missed_deadline"] += facts.missed_deadline
         counts["relapsed"] += facts.episode > 1
-        counts["stalled"] += facts.open and facts.stalled
 
 
-def tally(facts: Iterable[CaseFacts], townships: Sequence[tuple[int, str]]) -> list[TownshipTally]:
-    """One row a township, in the roster's order (the notice's table), every township listed."""
+def tally(cases: Iterable[tuple[CaseFacts, bool]], townships: Sequence[tuple[int, str]]) -> list[TownshipTally]:
+    """One row a township, in the roster's order (the notice's table), every township listed;
+    each case with whether it is overdue at the moment counted."""
     rows = {township: TownshipTally(group, township) for group, township in townships}
-    for case in facts:
-        row = rows.setdefault(case.township, TownshipTally(case.group, case.township))
-        row.add(case)
+    for case, overdue in cases:
+        row = rows.get(case.township) or rows.setdefault(case.township, TownshipTally(case.group, case.township))
+        row.add(case, overdue)
     return list(rows.values())
 
 

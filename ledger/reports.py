@@ -1,37 +1,36 @@
-"""What reports read from the ledger: the cases of a campaign in a scope and their events, only
-the plain columns (docs/architecture.md, "Reports and any past day")."""
+"""What reports read from the ledger: the cases of a campaign in a scope, how far each one's
+events go by a moment, and the events themselves — only the columns and payload fields the report
+folds (docs/architecture.md, "Reports and any past day").
+
+The payload fields are taken out by PostgreSQL, so no event's JSON is parsed in Python; the
+report asks for the events only of cases it has not folded at that sequence number before."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, Uuid, any_, bindparam, case, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from domain.enums import CaseKind
-from domain.report import CaseHead
+from domain.report import CaseHead, ReportEvent
 from ledger.models import Case, CaseEventRow, Student
 
-
-@dataclass(frozen=True)
-class ReportEvent:
-    seq: int
-    type: str
-    stage: str
-    at: dt.datetime
-    actor: str
-    payload: dict[str, Any]
+KINDS = {kind.value: kind for kind in CaseKind}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportCase:
+    """A case in the report's scope: who and where it is, and its last event by the moment asked."""
+
+    id: uuid.UUID
     head: CaseHead
     id_masked: str
     assigned_officer: str | None
-    events: list[ReportEvent]
+    last_seq: int
 
 
 def report_cases(
@@ -39,51 +38,71 @@ def report_cases(
     *,
     campaign: str,
     townships: frozenset[str] | None,
+    cutoff: dt.datetime | None,
     township: str | None = None,
     group: int | None = None,
-    opened_by: dt.datetime | None = None,
 ) -> list[ReportCase]:
-    """Every case of the campaign in scope (opened by `opened_by`), with its events in order."""
+    """Every case of the campaign in scope with an event by `cutoff` (None: now), in case-number
+    order. Now, a case's last event is the one its row records (written in the same transaction)."""
+    last_seq = (
+        select(func.max(CaseEventRow.seq))
+        .where(CaseEventRow.case_id == Case.id, CaseEventRow.at <= cutoff)
+        .scalar_subquery()
+        if cutoff is not None
+        else Case.last_seq
+    )
     query = (
-        select(Case.id, Case.case_no, Case.kind, Case.township, Case.group_no, Case.assigned_officer, Student.id_masked)
+        select(
+            Case.id,
+            Case.case_no,
+            Case.kind,
+            Case.township,
+            Case.group_no,
+            Case.assigned_officer,
+            Student.id_masked,
+            last_seq,
+        )
         .join(Student, Student.id == Case.student_id)
         .where(Case.campaign == campaign)
         .order_by(Case.case_no)
     )
+    if cutoff is not None:
+        query = query.where(Case.opened_at <= cutoff)
     if townships is not None:
         query = query.where(Case.township.in_(sorted(townships)))
     if township:
         query = query.where(Case.township == township)
     if group is not None:
         query = query.where(Case.group_no == group)
-    if opened_by is not None:
-        query = query.where(Case.opened_at <= opened_by)
-    rows = session.execute(query).all()
-    events: dict[uuid.UUID, list[ReportEvent]] = {row.id: [] for row in rows}
-    event_query = (
+    return [
+        ReportCase(case_id, CaseHead(case_no, KINDS[kind], town, group_no), masked, officer, seq)
+        for case_id, case_no, kind, town, group_no, officer, masked, seq in session.connection().execute(query).all()
+        if seq
+    ]
+
+
+def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uuid.UUID, list[ReportEvent]]:
+    """The events of these cases up to each one's sequence number, in order."""
+    payload = CaseEventRow.payload
+    recipients = func.array(select(func.jsonb_array_elements_text(payload["recipients"])).scalar_subquery())
+    query = (
         select(
             CaseEventRow.case_id,
             CaseEventRow.seq,
             CaseEventRow.type,
             CaseEventRow.stage,
             CaseEventRow.at,
-            CaseEventRow.actor,
-            CaseEventRow.payload,
+            payload["finding"].as_string(),
+            cast(payload["level"].as_string(), Integer),
+            payload["reason"].as_string(),
+            cast(payload["episode"].as_string(), Integer),
+            case((CaseEventRow.type == "escalated", cast(recipients, ARRAY(String)))),
         )
-        .join(Case, Case.id == CaseEventRow.case_id)
-        .where(Case.id.in_(query.with_only_columns(Case.id).order_by(None).scalar_subquery()))
+        .where(CaseEventRow.case_id == any_(bindparam("case_ids", list(last_seqs), type_=ARRAY(Uuid))))
         .order_by(CaseEventRow.case_id, CaseEventRow.seq)
     )
-    if opened_by is not None:
-        event_query = event_query.where(CaseEventRow.at <= opened_by)
-    for case_id, seq, type_, stage, at, actor, payload in session.execute(event_query):
-        events[case_id].append(ReportEvent(seq, type_, stage, at, actor, payload or {}))
-    return [
-        ReportCase(
-            CaseHead(row.case_no, CaseKind(row.kind), row.township, row.group_no),
-            row.id_masked,
-            row.assigned_officer,
-            events[row.id],
-        )
-        for row in rows
-    ]
+    events: dict[uuid.UUID, list[ReportEvent]] = {case_id: [] for case_id in last_seqs}
+    for case_id, seq, *fields in session.connection().execute(query).all():
+        if seq <= last_seqs[case_id]:
+            events[case_id].append(ReportEvent(seq, *fields))
+    return events

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass, field
 from typing import Any
 
 from domain.campaign import CampaignSpec
 from domain.enums import CaseKind, Finding, Outcome, Placement, Stage
 from domain.report import CaseHead, replay, tally
+from domain.report import ReportEvent as Event
 from domain.steps import CloseInput, ConfirmInput, PlanInput, VisitInput
 from ledger.cases import CaseFilter, list_cases
 from starter.context import Context
@@ -34,29 +34,20 @@ CAMPAIGN = CampaignSpec(
 HEAD = CaseHead("2026-000001", CaseKind.dropout, "梅子垭镇", 1)
 
 
-@dataclass
-class Event:
-    seq: int
-    type: str
-    stage: str
-    at: dt.datetime
-    payload: dict[str, Any] = field(default_factory=dict)
-
-
 def day(n: float) -> dt.datetime:
     return T0 + dt.timedelta(days=n)
 
 
 EVENTS = [
     Event(1, "opened", "discovery", day(0)),
-    Event(2, "escalated", "home_visit", day(3), {"level": 0, "reason": "overdue"}),
-    Event(3, "escalated", "home_visit", day(5), {"level": 1, "reason": "overdue"}),
-    Event(4, "visited", "home_visit", day(6), {"finding": "confirmed"}),
+    Event(2, "escalated", "home_visit", day(3), level=0, reason="overdue"),
+    Event(3, "escalated", "home_visit", day(5), level=1, reason="overdue"),
+    Event(4, "visited", "home_visit", day(6), finding="confirmed"),
     Event(5, "planned", "return_plan", day(7)),
     Event(6, "confirmed", "return_confirmation", day(10)),
     Event(7, "closed", "closure", day(11)),
-    Event(8, "followed_up", "closed", day(20), {"attending": False}),
-    Event(9, "reopened", "closed", day(20), {"reason": "relapse", "episode": 2}),
+    Event(8, "followed_up", "closed", day(20)),
+    Event(9, "reopened", "closed", day(20), reason="relapse", episode=2),
 ]
 
 
@@ -95,7 +86,7 @@ def test_a_stage_due_after_the_deadline_is_due_at_it_and_the_tally_counts_it() -
         HEAD, late_open, as_of=CAMPAIGN.clearance_deadline + dt.timedelta(hours=1), campaign=CAMPAIGN, calendar=None
     )
     assert facts is not None and facts.due_at == CAMPAIGN.clearance_deadline and facts.overdue
-    rows = tally([facts, facts_at(12)], [(1, "梅子垭镇"), (1, "鞍子镇")])
+    rows = tally([(facts, facts.overdue), (facts_at(12), False)], [(1, "梅子垭镇"), (1, "鞍子镇")])
     assert [r.township for r in rows] == ["梅子垭镇", "鞍子镇"]
     assert rows[0].counts["suspected"] == 2 and rows[0].counts["open"] == 1 and rows[0].counts["returned"] == 1
     assert rows[1].counts["suspected"] == 0
@@ -154,6 +145,29 @@ async def test_the_report_today_equals_the_ledger_and_a_past_day_is_rebuilt(case
     assert any(name.startswith("第") and name.endswith("组") for name in book.sheet_names)
     ledger_sheet = book.get_sheet_by_name("台账").to_python()
     assert ledger_sheet[0][0] == "案件编号" and len(ledger_sheet) == len(report["cases"]) + 1
+
+
+async def test_kept_digests_are_folded_again_exactly_when_a_case_moves(case_ctx: Context) -> None:
+    from config.temporal_client import connect_temporal
+    from starter.case_service import resolve_campaign
+
+    client = await connect_temporal(case_ctx.settings)
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    campaign = resolve_campaign(case_ctx, "pengshui-2026")
+    before = {c["case_no"]: c for c in build_report(case_ctx, COUNTY, campaign)["cases"]}
+    assert before[opened.case_no]["stage"] == "home_visit"
+    folded = case_ctx.report_digests.folded
+    build_report(case_ctx, COUNTY, campaign)
+    assert case_ctx.report_digests.folded == folded  # nothing moved: every case from what was kept
+
+    handle = client.get_workflow_handle(opened.workflow_id)
+    await act(handle, client_update("visit"), VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    after = {c["case_no"]: c for c in build_report(case_ctx, COUNTY, campaign)["cases"]}
+    assert after[opened.case_no]["stage"] == "return_plan"
+    assert case_ctx.report_digests.folded == folded + 1  # the one case that moved, and only it
+    assert {k: v for k, v in after.items() if k != opened.case_no} == {
+        k: v for k, v in before.items() if k != opened.case_no
+    }
 
 
 def client_update(name: str) -> Any:

@@ -1,0 +1,130 @@
+"""Cases folded for the report, kept between requests (docs/architecture.md, "Reports and any
+past day").
+
+The ledger's events are append-only and numbered per case, so what a case's events say up to a
+sequence number never changes: a digest keyed by (campaign, case, last sequence number) is exact
+for as long as it is kept. Each report asks the ledger only how far every case's events go by its
+moment — one row a case — and folds again only the cases that moved since. What depends on the
+moment itself (overdue, the last seven days) is worked out per request from the digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from domain.beijing import beijing_iso, china_today
+from domain.campaign import CampaignSpec
+from domain.report import CaseFacts, ReportEvent, fold
+from domain.work_calendar import WorkCalendar
+from ledger.reports import ReportCase, report_events
+
+STAGE_CHANGES = frozenset({"visited", "planned", "confirmed", "closed", "reopened", "followed_up", "session"})
+"""Events that answer a reminder: the step it was about was done."""
+OPEN_CHANGE = {"opened": 1, "reopened": 1, "closed": -1}
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    at: dt.datetime
+    level: int
+    recipients: tuple[str, ...]
+    answered_at: dt.datetime | None
+    """When the step it was about was done, if it was by the digest's last event."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDigest:
+    facts: CaseFacts
+    reminders: tuple[Reminder, ...]
+    open_changes: tuple[tuple[dt.date, int], ...]
+    """+1 on each day (Beijing) it was opened or reopened, -1 on each day it was closed."""
+    closings: tuple[dt.datetime, ...]
+    row: dict[str, Any]
+    """The case's line of the enrolment ledger, but for what the head and the moment say."""
+
+
+def digest(
+    case: ReportCase, events: Sequence[ReportEvent], *, campaign: CampaignSpec, calendar: WorkCalendar | None
+) -> CaseDigest | None:
+    facts = fold(case.head, events, campaign=campaign, calendar=calendar)
+    if facts is None:
+        return None
+    reminders = []
+    for i, event in enumerate(events):
+        if event.type == "escalated":
+            answered = next((later.at for later in events[i + 1 :] if later.type in STAGE_CHANGES), None)
+            reminders.append(Reminder(event.at, min(2, event.level or 0), tuple(event.recipients or ()), answered))
+    changes = tuple(
+        (china_today(e.at), -1 if e.type == "closed" else 1)
+        for e in events
+        if e.type in ("opened", "reopened", "closed")
+    )
+    closings = tuple(e.at for e in events if e.type == "closed")
+    return CaseDigest(facts, tuple(reminders), changes, closings, ledger_row(facts))
+
+
+def ledger_row(facts: CaseFacts) -> dict[str, Any]:
+    """One line of the updated enrolment ledger the notice asks townships to keep (ID masked);
+    `id_masked`, `overdue` and `assigned_officer` are filled in per request."""
+    return {
+        "case_no": facts.case_no,
+        "group": facts.group,
+        "township": facts.township,
+        "kind": facts.kind.value,
+        "id_masked": None,
+        "stage": facts.stage.value,
+        "outcome": facts.outcome.value if facts.outcome else None,
+        "opened_at": beijing_iso(facts.opened_at),
+        "due_at": beijing_iso(facts.due_at),
+        "closed_at": beijing_iso(facts.closed_at),
+        "overdue": False,
+        "escalation_level": facts.level,
+        "missed_deadline": facts.missed_deadline,
+        "episode": facts.episode,
+        "assigned_officer": None,
+    }
+
+
+Key = tuple[str, uuid.UUID, int]
+
+
+class DigestCache:
+    """Digests by (campaign and calendar, case, last sequence number), the oldest dropped past
+    `limit` — enough for every case of a county at a few moments."""
+
+    def __init__(self, limit: int = 400_000) -> None:
+        self._kept: dict[Key, CaseDigest | None] = {}
+        self._limit = limit
+        self._lock = Lock()
+        self.folded = 0
+        """Digests folded since the process began (a test's witness that kept ones are reused)."""
+
+    def digests(
+        self, session: Session, cases: Sequence[ReportCase], *, campaign: CampaignSpec, calendar: WorkCalendar | None
+    ) -> list[tuple[ReportCase, CaseDigest]]:
+        """Each case with its digest (in the order given), folding only those not kept."""
+        version = f"{campaign.model_dump_json()}|{hash(calendar)}"
+        keys = [(version, case.id, case.last_seq) for case in cases]
+        found = [self._kept.get(key, _MISSING) for key in keys]
+        missing = {case.id: case.last_seq for case, seen in zip(cases, found, strict=True) if seen is _MISSING}
+        if missing:
+            events = report_events(session, missing)
+            folded = {}
+            for i, case in enumerate(cases):
+                if found[i] is _MISSING:
+                    found[i] = folded[keys[i]] = digest(case, events[case.id], campaign=campaign, calendar=calendar)
+            with self._lock:
+                self.folded += len(folded)
+                self._kept.update(folded)
+                while len(self._kept) > self._limit:
+                    del self._kept[next(iter(self._kept))]
+        return [(case, seen) for case, seen in zip(cases, found, strict=True) if seen is not None]  # type: ignore[misc]
+
+
+_MISSING: Any = object()
