@@ -3,12 +3,14 @@
 Target (issue 13): median ≤ 0.3 s server time for the overview and for `report --format json`.
 Starts its own `baoxue up --demo`, writes N synthetic cases with their events straight into the
 stack's ledger (invented children; a spread of stages, outcomes and reminders over the campaign's
-first weeks), then times, over loopback, the signed `GET /api/report` (the JSON the CLI prints)
-and the dashboard's overview page in a browser session. Loopback adds little; the JSON of 10,000
-cases is part of what is timed. (Counting the same cases through Temporal visibility needs them
-as workflows: issue 15's benchmark opens them for real.)
+first weeks), then times the signed `GET /api/report` (the JSON the CLI prints, all N ledger lines)
+and the dashboard's overview page in a browser session: the server's own time from each answer's
+`Server-Timing` header, the round trip beside it, and the first (cold) request apart. Then the same
+N cases are started as workflows carrying the cases' search attributes (never run: no worker
+polls their queue), and counting them, and listing and tallying them by township and stage, through
+Temporal visibility is timed in the same run.
 
-    python bench/report.py [--cases 10000] [--runs 15] [--keep DIR]
+    python bench/report.py [--cases 10000] [--runs 15] [--no-visibility] [--keep DIR]
 """
 
 from __future__ import annotations
