@@ -15,23 +15,23 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import context_of
-from api.cases import case_for, history_rows, require_group_access, shown_case
+from api.cases import case_for, history_rows, shown_case
 from api.charts import burndown_svg
 from api.dashboard_auth import DashboardActor
 from api.evidence import listed
+from api.report import report_scope
 from cli.details import shown_details
 from domain.actors import Actor
 from domain.beijing import shown
 from domain.enums import CaseKind, Stage
 from domain.labels import label
 from domain.messages import t
-from domain.parsing import check_purpose, parse_date
+from domain.parsing import check_purpose
 from domain.scope import may_reveal
 from ledger.escalations import case_deliveries
 from ledger.evidence import evidence_of
-from starter.access import audit, refuse, require_township_access
+from starter.access import audit, refuse
 from starter.case_service import resolve_campaign
-from starter.context import Context
 from starter.report_service import build_report
 from starter.report_xlsx import report_workbook
 
@@ -49,18 +49,6 @@ def _page(template: str, request: Request, actor: Actor, **values: Any) -> HTMLR
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
-def _filters(
-    ctx: Context, actor: Actor, *, as_of: str | None, group: int | None, township: str | None
-) -> tuple[dt.date | None, int | None, str | None]:
-    day = parse_date(as_of, "as_of") if as_of else None
-    canonical = ctx.chain(township).township if township else None
-    if canonical:
-        require_township_access(ctx, actor, canonical, "dashboard")
-    if group is not None:
-        require_group_access(ctx, actor, group)
-    return day, group, canonical
-
-
 async def _report(
     request: Request,
     actor: Actor,
@@ -71,7 +59,9 @@ async def _report(
     summary_only: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     ctx = context_of(request)
-    day, group, township = _filters(ctx, actor, as_of=as_of, group=group, township=township)
+    township, day = report_scope(
+        ctx, actor, township=township, group=group, as_of=as_of, asked="dashboard", day_name="as_of"
+    )
     campaign = resolve_campaign(ctx, None)
     report = await run_in_threadpool(
         build_report, ctx, actor, campaign, group=group, township=township, as_of=day, summary_only=summary_only

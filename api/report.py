@@ -17,6 +17,7 @@ from domain.actors import Actor
 from domain.parsing import parse_date
 from starter.access import audit, require_township_access
 from starter.case_service import resolve_campaign
+from starter.context import Context
 from starter.report_service import build_report
 from starter.report_xlsx import report_workbook
 
@@ -37,14 +38,24 @@ class ReportQuery:
 Query = Annotated[ReportQuery, Depends()]
 
 
+def report_scope(
+    ctx: Context, actor: Actor, *, township: str | None, group: int | None, as_of: str | None, asked: str, day_name: str
+) -> tuple[str | None, dt.date | None]:
+    """The report's filters checked against the reader's scope (refusals audited as `asked`): the
+    township's canonical name and the day, for the JSON report, the workbook and every page."""
+    canonical = ctx.chain(township).township if township else None
+    if canonical:
+        require_township_access(ctx, actor, canonical, asked)
+    if group is not None:
+        require_group_access(ctx, actor, group)
+    return canonical, parse_date(as_of, day_name) if as_of else None
+
+
 async def _report(request: Request, actor: Actor, query: ReportQuery) -> dict[str, Any]:
     ctx = context_of(request)
-    canonical = ctx.chain(query.township).township if query.township else None
-    if canonical:
-        require_township_access(ctx, actor, canonical, "report")
-    if query.group is not None:
-        require_group_access(ctx, actor, query.group)
-    day: dt.date | None = parse_date(query.as_of, "--as-of") if query.as_of else None
+    canonical, day = report_scope(
+        ctx, actor, township=query.township, group=query.group, as_of=query.as_of, asked="report", day_name="--as-of"
+    )
     spec = resolve_campaign(ctx, query.campaign)
     report = await run_in_threadpool(build_report, ctx, actor, spec, group=query.group, township=canonical, as_of=day)
     audit(ctx, actor, "report", "ok", detail=f"{spec.name} as_of={query.as_of or 'now'}")
