@@ -141,7 +141,8 @@ def parse_register(
     raw_ids = [v if type(v) is str else cell_text(v) for v in _column(body, columns[Column.id_number])]
     ids, id_errors = normalise_ids(raw_ids)
     names = _column(body, columns.get(Column.name)) if Column.name in spec.required else None
-    township_at = columns.get(Column.township) if Column.township in spec.required else None
+    township_at = columns.get(Column.township)
+    township_required = Column.township in spec.required
     raw_townships = _column(body, township_at) if township_at is not None else None
     townships: list[str | None] = [None] * len(body)
     if raw_townships is not None:
@@ -156,7 +157,7 @@ def parse_register(
     bad = {i for i, error in enumerate(id_errors) if error is not None}
     if names is not None:
         bad.update(i for i, name in enumerate(names) if not name or (type(name) is str and name.isspace()))
-    if raw_townships is not None:
+    if raw_townships is not None and township_required:
         bad.update(i for i, township in enumerate(townships) if township is None)
     ok = [True] * len(body)
     for i in bad:
@@ -176,7 +177,7 @@ def parse_register(
             parsed.rejections.append(Rejection(row_no, id_label, id_errors[i] or "", _masked(raw_ids[i])))
         if names is not None and _blank(names[i]):
             parsed.rejections.append(Rejection(row_no, name_label, "missing", ""))
-        if raw_townships is not None and townships[i] is None:
+        if raw_townships is not None and township_required and townships[i] is None:
             raw = cell_text(raw_townships[i])
             reason = "unknown_township" if raw else "missing"
             parsed.rejections.append(Rejection(row_no, township_label, reason, mask_long_digits(raw)))

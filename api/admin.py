@@ -158,6 +158,7 @@ async def discover_(body: DiscoverBody, request: Request, actor: SignedIn) -> di
         audit(ctx, actor, "discover_apply", "ok", detail=f"{spec.name} opened={result.opened}")
     return {
         "suspected": result.counts(),
+        "reasons": result.reasons(),
         "rejected_rows": result.rejected_rows,
         "opened": result.opened,
         "already_open": result.already_open,

@@ -17,6 +17,7 @@ from domain.messages import t
 from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
 from domain.scope import may_reveal
 from domain.steps import (
+    AttemptInput,
     CloseInput,
     ConfirmInput,
     EvidenceRef,
@@ -59,6 +60,7 @@ STEP_MODELS: dict[str, type[StepInput]] = {
     "note": NoteInput,
     "follow_up": FollowUpInput,
     "session": SessionInput,
+    "attempt": AttemptInput,
 }
 
 
@@ -215,7 +217,7 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     try:
         outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
     except Refused as refused:
-        retry_codes = ("repeated_note",) if step_name == "note" else ("wrong_stage", "stale_step", "case_closed")
+        retry_codes = REPEATABLE.get(step_name, ("wrong_stage", "stale_step", "case_closed"))
         if refused.code not in retry_codes:
             raise  # a note is a retry only when the case itself says so; a replayed one stays refused
         await ledger_caught_up(ctx, case)
@@ -238,9 +240,18 @@ async def step(ref: str, step_name: str, body: StepBody, request: Request, actor
     return answer
 
 
-STEP_EVENTS = {"visit": "visited", "plan": "planned", "confirm": "confirmed", "close": "closed", "note": "noted"}
-"""Steps whose retry is recognised: those that happen once a stage, and a note the same officer
-just added word for word (the case refuses it as `repeated_note`)."""
+STEP_EVENTS = {
+    "visit": "visited",
+    "plan": "planned",
+    "confirm": "confirmed",
+    "close": "closed",
+    "note": "noted",
+    "attempt": "attempted",
+}
+"""Steps whose retry is recognised: those that happen once a stage, and a note or a persuasion
+attempt the same officer just recorded word for word (the case refuses it as `repeated_note`)."""
+REPEATABLE = {"note": ("repeated_note",), "attempt": ("repeated_note",)}
+"""Steps that may be taken again at the same stage: only the case's own word makes one a retry."""
 
 
 def already_recorded(ctx: Context, case: Case, step: StepInput) -> bool:
@@ -293,6 +304,9 @@ def case_summary(case: Case) -> dict[str, Any]:
         "due_capped": case.due_capped,
         "overdue": bool(case.due_at and watched_or_open(case) and case.due_at < dt.datetime.now(dt.UTC)),
         "episode": case.episode,
+        "reason": case.reason,
+        "priority": [group for group in (case.priority or "").split(",") if group],
+        "poverty_risk": case.poverty_risk,
         "monitoring": {
             "next_check_at": beijing_iso(case.next_check_at),
             "checks_done": case.checks_done,

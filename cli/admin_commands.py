@@ -21,7 +21,7 @@ campaign_app = typer.Typer(help=_("排查活动：基准日、清零期限、各
 retention_app = typer.Typer(help=_("个人信息的保存期限。"), no_args_is_help=True)
 roster_app = typer.Typer(help=_("包片责任制一览表（花名册）。"), no_args_is_help=True)
 
-REGISTER_KINDS = ("household", "enrollment", "alleviated", "aid", "disability")
+REGISTER_KINDS = ("household", "enrollment", "attendance", "alleviated", "aid", "disability", "priority")
 
 
 @campaign_app.command("add")
@@ -71,7 +71,9 @@ def campaign_list(
 
 def import_(
     typer_ctx: typer.Context,
-    register: Annotated[str, typer.Argument(help=_("household|enrollment|alleviated|aid|disability"))],
+    register: Annotated[
+        str, typer.Argument(help=_("household|enrollment|attendance|alleviated|aid|disability|priority"))
+    ],
     file: Annotated[Path, typer.Argument(help=_("xlsx，或 UTF-8 / GB18030 编码的 csv"))],
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help=_("工作表名（默认第一个）"))] = None,

@@ -349,6 +349,43 @@ def session(
     run_step(inv, case_ref, "session", fields, as_json)
 
 
+ATTEMPT_METHODS = ("visit", "phone", "school", "village")
+
+
+@case_app.command("attempt")
+def attempt(
+    typer_ctx: typer.Context,
+    case_ref: CaseArg,
+    by: Annotated[str, typer.Option("--by", help=_("劝返人 姓名:身份，如 王建国:村支书"))],
+    method: Annotated[str, typer.Option("--method", help=_("劝返方式 visit|phone|school|village"))],
+    result: Annotated[str, typer.Option("--result", help=_("劝返结果"))],
+    on: Annotated[str | None, typer.Option("--on", help=_("劝返日期 YYYY-MM-DD（默认今天）"))] = None,
+    evidence_file: EvidenceFileOption = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """记录一次劝返（任一未结阶段，可多次）：谁、何时、以何方式、结果如何。"""
+    name, _sep, role = by.replace("：", ":").partition(":")
+    if not name.strip() or not role.strip():
+        raise bad_input(t("bad_value", option="--by", value=f"{by} (NAME:ROLE)"))
+    if method not in ATTEMPT_METHODS:
+        raise bad_input(t("bad_value", option="--method", value=f"{method} ({'|'.join(ATTEMPT_METHODS)})"))
+    if not result.strip():
+        raise bad_input(t("bad_value", option="--result", value=repr(result)))
+    day = parse_date(on, "--on") or china_today(dt.datetime.now(dt.UTC))
+    read_evidence(evidence_file or [])
+    inv = invocation(typer_ctx, actor)
+    fields = {
+        "on": day.isoformat(),
+        "persuader_name": name.strip(),
+        "persuader_role": role.strip(),
+        "method": method,
+        "result": result.strip(),
+        "evidence_files": upload_evidence(inv, case_ref, evidence_file),
+    }
+    run_step(inv, case_ref, "attempt", fields, as_json)
+
+
 @case_app.command("note")
 def note_(
     typer_ctx: typer.Context,

@@ -35,6 +35,10 @@ FIELD_LABELS: dict[str, str] = {
     "on": N_("日期"),
     "delivered_to": N_("发放至"),
     "by": N_("办理人"),
+    "method": N_("劝返方式"),
+    "persuader_name": N_("劝返人"),
+    "persuader_role": N_("劝返人身份"),
+    "result": N_("劝返结果"),
     "at": N_("时间"),
     "text": N_("内容"),
     "from": N_("原"),
@@ -67,6 +71,7 @@ VALUE_CATEGORIES = {
     "delivered_to": "channel",
     "reason": "escalation_reason",
     "step": "step",
+    "method": "method",
 }
 FALLBACK_CATEGORIES = {"reason": "reopen_reason"}
 TIME_FIELDS = {"at", "due_at", "deadline"}

@@ -41,6 +41,9 @@ class CampaignSpec(BaseModel):
     calendar: Literal["workdays", "calendar"] = "workdays"
     stages: dict[Stage, dt.timedelta] = Field(default_factory=lambda: dict(DEFAULT_STAGE_DURATIONS))
     kinds: dict[CaseKind, dict[Stage, dt.timedelta]] = Field(default_factory=dict)
+    priority: dict[Stage, dt.timedelta] = Field(default_factory=dict)
+    """Stage durations for a priority child's case (orphans, children without de facto carers,
+    disabled, left-behind and migrant children, formerly poor households): shorter, over any kind's."""
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     drill: bool = False
     """A drill may repeat reminders more often than hourly."""
@@ -67,6 +70,7 @@ class CampaignSpec(BaseModel):
         durations = {f"stages.{stage.value}": d for stage, d in self.stages.items()}
         for kind, stages in self.kinds.items():
             durations.update({f"kinds.{kind.value}.{stage.value}": d for stage, d in stages.items()})
+        durations.update({f"priority.{stage.value}": d for stage, d in self.priority.items()})
         policy = self.escalation
         durations.update(
             {"escalation.level1_after": policy.level1_after, "escalation.repeat_every": policy.repeat_every}
@@ -99,15 +103,17 @@ class CampaignSpec(BaseModel):
             return None
         return AidRule(period=self.aid_period, items=self.aid_items)
 
-    def stage_duration(self, kind: CaseKind, stage: Stage) -> dt.timedelta | None:
+    def stage_duration(self, kind: CaseKind, stage: Stage, priority: bool = False) -> dt.timedelta | None:
+        if priority and stage in self.priority:
+            return self.priority[stage]
         override = self.kinds.get(kind, {})
         if stage in override:
             return override[stage]
         return self.stages.get(stage, DEFAULT_STAGE_DURATIONS.get(stage))
 
-    def durations_for(self, kind: CaseKind) -> dict[Stage, dt.timedelta]:
+    def durations_for(self, kind: CaseKind, priority: bool = False) -> dict[Stage, dt.timedelta]:
         return {
             stage: duration
             for stage in DEFAULT_STAGE_DURATIONS
-            if (duration := self.stage_duration(kind, stage)) is not None
+            if (duration := self.stage_duration(kind, stage, priority)) is not None
         }

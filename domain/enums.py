@@ -116,3 +116,14 @@ class EventType(StrEnum):
     """A 送教上门 session held."""
     reopened = "reopened"
     """A closed case opened again as a new episode: relapse, an arrangement ended, or discovery."""
+    attempted = "attempted"
+    """A persuasion attempt (劝返): who tried, how, when, and what came of it."""
+
+
+class AttemptMethod(StrEnum):
+    """How a persuasion attempt was made: a home visit, a call, at school, through the village."""
+
+    visit = "visit"
+    phone = "phone"
+    school = "school"
+    village = "village"

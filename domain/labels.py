@@ -16,6 +16,7 @@ STEP_LABELS: dict[str, str] = {
     "open": N_("立案"),
     "follow_up": N_("跟踪回访"),
     "session": N_("送教上门"),
+    "attempt": N_("劝返"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -89,7 +90,9 @@ LABELS: dict[str, dict[str, str]] = {
         "followed_up": N_("跟踪回访"),
         "session": N_("送教上门"),
         "reopened": N_("重新立案"),
+        "attempted": N_("劝返"),
     },
+    "method": {"visit": N_("入户劝返"), "phone": N_("电话劝返"), "school": N_("到校劝返"), "village": N_("村组劝返")},
     "reopen_reason": {
         "relapse": N_("再次辍学"),
         "arrangement_expired": N_("休学/缓学期满"),
@@ -129,6 +132,30 @@ LABELS: dict[str, dict[str, str]] = {
         "alleviated": N_("脱贫户学生"),
         "aid": N_("资助发放"),
         "disability": N_("残疾儿童"),
+        "attendance": N_("在校生名单"),
+        "priority": N_("重点群体"),
+    },
+    "reason": {
+        "never_enrolled": N_("未入学籍"),
+        "enrolled_not_attending": N_("有学籍未在校"),
+        "aid_not_received": N_("资助未到位"),
+        "not_arranged": N_("未安置"),
+    },
+    "priority": {
+        "orphan": N_("孤儿"),
+        "unsupported": N_("事实无人抚养"),
+        "left_behind": N_("留守儿童"),
+        "migrant": N_("随迁子女"),
+        "disabled": N_("残疾儿童"),
+        "alleviated": N_("脱贫家庭"),
+        "other": N_("其他重点群体"),
+    },
+    "attendance": {
+        "present": N_("在读"),
+        "suspended": N_("休学"),
+        "transferred": N_("转学"),
+        "left": N_("其他离校"),
+        "other": N_("其他"),
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
     "verify_problem": {

@@ -38,6 +38,10 @@ PLAIN_DETAIL_KEYS = frozenset(
         "attending",
         "check",
         "episode",
+        # persuasion attempts (who tried is an official or a villager, not the child)
+        "method",
+        "persuader_name",
+        "persuader_role",
         "until",
         "evidence_files",
         "sessions_per_month",

@@ -1,5 +1,5 @@
-"""The registers offices keep (户籍, 学籍, 脱贫户学生, 资助发放, 残疾儿童): their columns as
-officials head them, and what a row must hold to count."""
+"""The registers offices keep (户籍, 学籍, 在校生名单, 脱贫户学生, 资助发放, 残疾儿童, 重点群体): their
+columns as officials head them, and what a row must hold to count."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ class RegisterKind(StrEnum):
     alleviated = "alleviated"
     aid = "aid"
     disability = "disability"
+    attendance = "attendance"
+    priority = "priority"
 
 
 class Column(StrEnum):
@@ -30,6 +32,8 @@ class Column(StrEnum):
     paid_on = "paid_on"
     disability_category = "disability_category"
     arrangement = "arrangement"
+    status = "status"
+    category = "category"
 
 
 HEADER_ALIASES: dict[Column, tuple[str, ...]] = {
@@ -44,7 +48,9 @@ HEADER_ALIASES: dict[Column, tuple[str, ...]] = {
     Column.amount: ("金额", "资助金额"),
     Column.paid_on: ("发放日期",),
     Column.disability_category: ("残疾类别",),
-    Column.arrangement: ("安置方式",),
+    Column.arrangement: ("安置方式", "审批文号", "休学审批", "批准文号"),
+    Column.status: ("学籍状态", "在校状态", "在校情况", "在校", "状态"),
+    Column.category: ("重点群体类别", "类别", "群体类别", "困境类别"),
 }
 
 HEADER_LABELS: dict[Column, str] = {
@@ -60,6 +66,8 @@ HEADER_LABELS: dict[Column, str] = {
     Column.paid_on: "发放日期",
     Column.disability_category: "残疾类别",
     Column.arrangement: "安置方式",
+    Column.status: "学籍状态",
+    Column.category: "类别",
 }
 
 
@@ -76,7 +84,22 @@ REGISTERS: dict[RegisterKind, RegisterSpec] = {
         RegisterKind.household, "户籍", (Column.name, Column.id_number, Column.township), (Column.village,)
     ),
     RegisterKind.enrollment: RegisterSpec(
-        RegisterKind.enrollment, "学籍", (Column.name, Column.id_number, Column.school), (Column.grade,)
+        RegisterKind.enrollment,
+        "学籍",
+        (Column.name, Column.id_number, Column.school),
+        (Column.grade, Column.township),
+    ),
+    RegisterKind.attendance: RegisterSpec(
+        RegisterKind.attendance,
+        "在校生名单",
+        (Column.name, Column.id_number, Column.school),
+        (Column.status, Column.arrangement, Column.grade, Column.township),
+    ),
+    RegisterKind.priority: RegisterSpec(
+        RegisterKind.priority,
+        "重点群体",
+        (Column.name, Column.id_number, Column.category),
+        (Column.township, Column.village),
     ),
     RegisterKind.alleviated: RegisterSpec(
         RegisterKind.alleviated,
@@ -176,3 +199,70 @@ class ParsedRegister:
                 if value:
                     out[normalise_header(header) or f"col{position + 1}"] = value
         return out
+
+
+class Attendance(StrEnum):
+    """What an attendance row says of a child (学籍状态, or the row's presence when the list has no
+    such column)."""
+
+    present = "present"
+    suspended = "suspended"
+    transferred = "transferred"
+    left = "left"
+    other = "other"
+
+
+ATTENDANCE_WORDS: dict[str, Attendance] = {
+    **dict.fromkeys(("在读", "在校", "在籍在读", "正常", "是", "√", "✓", "1", "Y", "y"), Attendance.present),
+    **dict.fromkeys(("休学",), Attendance.suspended),
+    **dict.fromkeys(("转学", "转出", "转入"), Attendance.transferred),
+    **dict.fromkeys(("其他离校", "离校", "辍学", "退学", "失学", "否", "×", "0", "N", "n"), Attendance.left),
+}
+
+
+def attendance_of(value: str | None) -> Attendance:
+    """A blank or missing status is the row's presence on the list: the child is in school."""
+    text = "".join((value or "").split())
+    if not text:
+        return Attendance.present
+    return ATTENDANCE_WORDS.get(text, Attendance.other)
+
+
+class PriorityCategory(StrEnum):
+    """The priority groups the national practice names, and formerly poor households."""
+
+    orphan = "orphan"
+    unsupported = "unsupported"
+    left_behind = "left_behind"
+    migrant = "migrant"
+    disabled = "disabled"
+    alleviated = "alleviated"
+    other = "other"
+
+
+PRIORITY_WORDS: dict[str, PriorityCategory] = {
+    "孤儿": PriorityCategory.orphan,
+    "事实无人抚养": PriorityCategory.unsupported,
+    "事实无人抚养儿童": PriorityCategory.unsupported,
+    "留守": PriorityCategory.left_behind,
+    "留守儿童": PriorityCategory.left_behind,
+    "随迁": PriorityCategory.migrant,
+    "随迁子女": PriorityCategory.migrant,
+    "流动儿童": PriorityCategory.migrant,
+    "残疾": PriorityCategory.disabled,
+    "残疾儿童": PriorityCategory.disabled,
+    "脱贫户": PriorityCategory.alleviated,
+    "脱贫家庭": PriorityCategory.alleviated,
+}
+_CATEGORY_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
+
+
+def priority_categories(value: str | None) -> tuple[PriorityCategory, ...]:
+    """`孤儿、残疾` → (orphan, disabled); a word not on the list counts as other."""
+    found: list[PriorityCategory] = []
+    for word in _CATEGORY_SEPARATORS.split(value or ""):
+        if word:
+            category = PRIORITY_WORDS.get(word, PriorityCategory.other)
+            if category not in found:
+                found.append(category)
+    return tuple(found)

@@ -43,6 +43,10 @@ class ReportEvent:
     """`reopened`: the episode it begins."""
     recipients: list[str] | None = None
     """`escalated`: who was reminded."""
+    placement: str | None = None
+    """`planned`: where the child returns to."""
+    on: str | None = None
+    """`attempted`, `session`: the day it happened (ISO date)."""
 
 
 @dataclass
@@ -69,6 +73,11 @@ class CaseFacts:
     episode: int = 1
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    priority: bool = False
+    placement: str | None = None
+    attempts: int = 0
+    """Persuasion attempts (劝返) recorded, in every episode."""
+    last_attempt_on: str | None = None
 
     @property
     def open(self) -> bool:
@@ -86,6 +95,7 @@ class CaseHead:
     kind: CaseKind
     township: str
     group: int
+    priority: bool = False
 
 
 def replay(
@@ -114,6 +124,7 @@ def fold(
     for event in events:
         if facts is None:
             facts = CaseFacts(head.case_no, head.kind, head.township, head.group, Stage.home_visit)
+            facts.priority = head.priority
             facts.opened_at = event.at
         kind = event.type
         stage_before = facts.stage
@@ -129,6 +140,11 @@ def fold(
             facts.stage = Stage(event.stage) if event.stage != Stage.discovery.value else Stage.home_visit
         elif kind in NEXT_STAGE:
             facts.stage = NEXT_STAGE[kind]
+        if kind == "planned":
+            facts.placement = event.placement
+        if kind == "attempted":
+            facts.attempts += 1
+            facts.last_attempt_on = max(event.on or "", facts.last_attempt_on or "") or None
         if kind == "closed":
             facts.closed_at = event.at
         if kind == "reopened":
@@ -147,15 +163,23 @@ def fold(
             entered = event.at
             facts.level, facts.stalled, top_repeats = None, False, 0
     if facts is not None and facts.open and entered is not None:
-        facts.due_at = stage_due(entered, facts.stage, head.kind, campaign=campaign, calendar=calendar)
+        facts.due_at = stage_due(
+            entered, facts.stage, head.kind, campaign=campaign, calendar=calendar, priority=head.priority
+        )
     return facts
 
 
 def stage_due(
-    entered: dt.datetime, stage: Stage, kind: CaseKind, *, campaign: CampaignSpec, calendar: WorkCalendar | None
+    entered: dt.datetime,
+    stage: Stage,
+    kind: CaseKind,
+    *,
+    campaign: CampaignSpec,
+    calendar: WorkCalendar | None,
+    priority: bool = False,
 ) -> dt.datetime | None:
     """When a stage begun at `entered` was due: as the workflow computed it (cut at the deadline)."""
-    duration = campaign.stage_duration(kind, stage)
+    duration = campaign.stage_duration(kind, stage, priority)
     if duration is None:
         return None
     due = add_working_time(entered, duration, calendar)
@@ -176,9 +200,10 @@ TALLY_KEYS = (
     "missed_deadline",
     "relapsed",
     "stalled",
+    "priority",
 )
 """The notice's table, in its order: 疑似, 已核实, 已返校/已安置/已资助, 已排除, 未清零, 逾期,
-已上报升级, 错过期限 — and the case's own: relapsed (opened again), stalled."""
+已上报升级, 错过期限 — and the case's own: relapsed (opened again), stalled, priority children."""
 
 
 @dataclass
@@ -201,6 +226,7 @@ class TownshipTally:
         counts["escalated"] += facts.escalated
         counts["missed_deadline"] += facts.missed_deadline
         counts["relapsed"] += facts.episode > 1
+        counts["priority"] += facts.priority
 
 
 def tally(cases: Iterable[tuple[CaseFacts, bool]], townships: Sequence[tuple[int, str]]) -> list[TownshipTally]:

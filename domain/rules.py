@@ -23,6 +23,7 @@ from domain.enums import (
 from domain.errors import CaseRuleViolation
 from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
 from domain.steps import (
+    AttemptInput,
     CloseInput,
     ConfirmInput,
     NoteInput,
@@ -110,6 +111,12 @@ def check_session(state: CaseState, session: SessionInput, today: dt.date) -> No
     if state.stage == Stage.closed and state.monitoring is None:
         raise CaseRuleViolation("case_closed", step="session")
     if session.on > today:
+        raise CaseRuleViolation("future_date", field="on", today=today.isoformat())
+
+
+def check_attempt(attempt: AttemptInput, today: dt.date) -> None:
+    """A persuasion attempt, on a day that has come (at any open stage: checked as every step's)."""
+    if attempt.on > today:
         raise CaseRuleViolation("future_date", field="on", today=today.isoformat())
 
 
@@ -203,15 +210,27 @@ REPEAT_WINDOW = dt.timedelta(minutes=10)
 command whose answer was lost, not a second note."""
 
 
-def check_not_repeated(last: CaseEvent | None, note: NoteInput, now: dt.datetime) -> None:
+def check_not_repeated(last: CaseEvent | None, step: NoteInput | AttemptInput, now: dt.datetime) -> None:
+    """A note, or a persuasion attempt, identical to the officer's last step just before."""
+    event = EventType.noted if isinstance(step, NoteInput) else EventType.attempted
+    same = {"text": step.text} if isinstance(step, NoteInput) else _attempt_details(step)
     if (
         last is not None
-        and last.type == EventType.noted
-        and last.actor == note.actor.name
-        and last.details.get("text") == note.text
+        and last.type == event
+        and last.actor == step.actor.name
+        and all(last.details.get(key) == value for key, value in same.items())
         and now - last.at < REPEAT_WINDOW
     ):
-        raise CaseRuleViolation("repeated_note", actor=note.actor.name)
+        raise CaseRuleViolation("repeated_note", actor=step.actor.name)
+
+
+def _attempt_details(attempt: AttemptInput) -> dict[str, str]:
+    return {
+        "on": attempt.on.isoformat(),
+        "persuader_name": attempt.persuader_name,
+        "method": attempt.method.value,
+        "result": attempt.result,
+    }
 
 
 def check_reassign(state: CaseState, reassign: ReassignInput) -> None:

@@ -12,6 +12,7 @@ from domain.actors import Actor
 from domain.enums import (
     AidChannel,
     Arrangement,
+    AttemptMethod,
     EducationLevel,
     ExcludeReason,
     Finding,
@@ -123,6 +124,17 @@ class SessionInput(StepInput):
     on: dt.date
     note: str | None = None
     evidence: tuple[str, ...] = ()
+    evidence_files: tuple[EvidenceRef, ...] = ()
+
+
+class AttemptInput(StepInput):
+    """One persuasion attempt (劝返) at any open stage: repeatable, each one recorded."""
+
+    on: dt.date
+    persuader_name: str = Field(min_length=1, max_length=64)
+    persuader_role: str = Field(min_length=1, max_length=32)
+    method: AttemptMethod
+    result: str = Field(min_length=1, max_length=2000)
     evidence_files: tuple[EvidenceRef, ...] = ()
 
 

@@ -62,6 +62,9 @@ def reserve_case(
     roster_version: str,
     intake: dict[str, Any],
     now: dt.datetime,
+    reason: str | None = None,
+    priority: str = "",
+    poverty_risk: bool = False,
 ) -> Reservation:
     """The one case of this child for this kind in this campaign: the existing one, or a new row
     with a case number drawn once from the sequence (never reused)."""
@@ -90,6 +93,9 @@ def reserve_case(
             intake_enc=cipher.encrypt_json(intake, context=f"case:{case_id}:intake") if intake else None,
             last_seq=0,
             updated_at=now,
+            reason=reason,
+            priority=priority,
+            poverty_risk=poverty_risk,
         )
         .on_conflict_do_nothing()
         .returning(Case.id)
@@ -171,7 +177,7 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
 
 
 def list_cases(session: Session, *, where: CaseFilter) -> list[Case]:
-    query = _filtered(select(Case), where).order_by(Case.case_no)
+    query = _filtered(select(Case), where).order_by((Case.priority == "").asc(), Case.case_no)
     if where.limit is not None:
         query = query.limit(where.limit)
     return list(session.scalars(query))

@@ -131,6 +131,12 @@ class Case(Base):
     checks_left: Mapped[int] = mapped_column(Integer, default=0)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    """Why discovery raised it: never_enrolled, enrolled_not_attending, … (None: opened by hand)."""
+    priority: Mapped[str] = mapped_column(String(128), default="")
+    """The child's priority groups when the case opened, comma-joined codes; empty: none."""
+    poverty_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A dropout whose household is on the alleviated register (防止返贫监测)."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -209,6 +215,10 @@ class RegisterRow(Base):
     education_stage: Mapped[str | None] = mapped_column(String(16))
     aid_item: Mapped[str | None] = mapped_column(String(64))
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(String(16))
+    """Attendance rows: present, suspended, transferred, left or other (domain.registers.Attendance)."""
+    category: Mapped[str | None] = mapped_column(String(64))
+    """Priority rows: the groups, comma-joined codes (domain.registers.PriorityCategory)."""
     cells_enc: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -14,7 +14,15 @@ from domain.aid_rules import education_stage, is_arranged, paid_date
 from domain.campaign import CampaignSpec
 from domain.discovery import RegisterColumns, RowRef
 from domain.id_number import age_on
-from domain.registers import Column, ParsedRegister, RegisterKind, normalise_header
+from domain.registers import (
+    Column,
+    ParsedRegister,
+    PriorityCategory,
+    RegisterKind,
+    attendance_of,
+    normalise_header,
+    priority_categories,
+)
 from ledger.models import CaseSource, RegisterFile, RegisterReject, RegisterRow
 from ledger.personal import PersonalDataCipher
 
@@ -43,13 +51,17 @@ class RuleCells:
             for column, position in parsed.columns.items()
         }
         self._none = campaign.arrangement_none
+        self._attendance = parsed.kind == RegisterKind.attendance
 
     def _cell(self, cells: dict[str, str], column: Column) -> str | None:
         header = self._headers.get(column)
         return cells.get(header) if header else None
 
-    def values(self, cells: dict[str, str]) -> tuple[bool, str | None, str | None, dt.date | None]:
-        """(has_arrangement, education_stage, aid_item, paid_on); columns a register lacks cost nothing."""
+    def values(
+        self, cells: dict[str, str]
+    ) -> tuple[bool, str | None, str | None, dt.date | None, str | None, str | None]:
+        """(has_arrangement, education_stage, aid_item, paid_on, status, category); columns a
+        register lacks cost nothing."""
         headers = self._headers
         arranged = Column.arrangement in headers and is_arranged(self._cell(cells, Column.arrangement), self._none)
         stage = (
@@ -57,7 +69,17 @@ class RuleCells:
         )
         item = self._cell(cells, Column.aid_item)
         paid = paid_date(self._cell(cells, Column.paid_on)) if Column.paid_on in headers else None
-        return arranged, stage.value if stage else None, "".join(item.split())[:64] if item else None, paid
+        status = attendance_of(self._cell(cells, Column.status)).value if self._attendance else None
+        found = priority_categories(self._cell(cells, Column.category)) if Column.category in headers else ()
+        category = ",".join(found)[:64] or None
+        return (
+            arranged,
+            stage.value if stage else None,
+            "".join(item.split())[:64] if item else None,
+            paid,
+            status,
+            category,
+        )
 
 
 def store_register(
@@ -110,7 +132,7 @@ def store_register(
     with raw.cursor() as cursor:
         with cursor.copy(
             "COPY register_rows (file_id, row_no, child_key, township, age,"
-            " has_arrangement, education_stage, aid_item, paid_on, cells_enc) FROM STDIN"
+            " has_arrangement, education_stage, aid_item, paid_on, status, category, cells_enc) FROM STDIN"
         ) as copy:
             for i, (row_no, id_number, township) in enumerate(
                 zip(parsed.row_nos, parsed.id_numbers, parsed.townships, strict=True)
@@ -149,6 +171,8 @@ def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, Regis
             RegisterRow.education_stage,
             RegisterRow.aid_item,
             RegisterRow.paid_on,
+            RegisterRow.status,
+            RegisterRow.category,
         )
         .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
         .where(RegisterFile.campaign == campaign, RegisterFile.current)
@@ -217,3 +241,27 @@ def case_sources(session: Session, *, case_id: object) -> list[RowRef]:
         .order_by(CaseSource.file_id, CaseSource.row_no)
     )
     return [RowRef(register, file_id, row_no) for register, file_id, row_no in rows]
+
+
+def priority_groups(session: Session, *, campaign: str, child_key: str) -> tuple[str, ...]:
+    """The child's priority groups in the campaign's current registers, in the order of
+    PriorityCategory: the priority register's categories, and `alleviated` for a child on the
+    alleviated register."""
+    rows = session.execute(
+        select(RegisterFile.register, RegisterRow.category)
+        .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
+        .where(
+            RegisterFile.campaign == campaign,
+            RegisterFile.current,
+            RegisterFile.register.in_([RegisterKind.priority.value, RegisterKind.alleviated.value]),
+            RegisterRow.child_key == child_key,
+        )
+    )
+    found: list[str] = []
+    for register, category in rows:
+        words = (
+            [PriorityCategory.alleviated.value] if register == RegisterKind.alleviated else (category or "").split(",")
+        )
+        found.extend(word for word in words if word and word not in found)
+    order = list(PriorityCategory)
+    return tuple(sorted(found, key=lambda word: order.index(PriorityCategory(word))))

@@ -31,6 +31,8 @@ class ReportCase:
     id_masked: str
     assigned_officer: str | None
     last_seq: int
+    poverty_risk: bool = False
+    reason: str | None = None
 
 
 def report_cases(
@@ -61,6 +63,9 @@ def report_cases(
             Case.assigned_officer,
             Student.id_masked,
             last_seq,
+            Case.priority,
+            Case.poverty_risk,
+            Case.reason,
         )
         .join(Student, Student.id == Case.student_id)
         .where(Case.campaign == campaign)
@@ -74,9 +79,12 @@ def report_cases(
         query = query.where(Case.township == township)
     if group is not None:
         query = query.where(Case.group_no == group)
+    rows = session.connection().execute(query).all()
     return [
-        ReportCase(case_id, CaseHead(case_no, KINDS[kind], town, group_no), masked, officer, seq)
-        for case_id, case_no, kind, town, group_no, officer, masked, seq in session.connection().execute(query).all()
+        ReportCase(
+            case_id, CaseHead(case_no, KINDS[kind], town, group_no, bool(priority)), masked, officer, seq, risk, why
+        )
+        for case_id, case_no, kind, town, group_no, officer, masked, seq, priority, risk, why in rows
         if seq
     ]
 
@@ -97,6 +105,8 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
             payload["reason"].as_string(),
             cast(payload["episode"].as_string(), Integer),
             case((CaseEventRow.type == "escalated", cast(recipients, ARRAY(String)))),
+            payload["placement"].as_string(),
+            payload["on"].as_string(),
         )
         .where(CaseEventRow.case_id == any_(bindparam("case_ids", list(last_seqs), type_=ARRAY(Uuid))))
         .order_by(CaseEventRow.case_id, CaseEventRow.seq)

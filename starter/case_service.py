@@ -34,6 +34,7 @@ from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
 from domain.messages import current_lang, t
+from domain.registers import PriorityCategory
 from domain.rules import may_act
 from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, registry_key
 from domain.steps import StepInput
@@ -42,6 +43,7 @@ from ledger.campaigns import add_missing_campaigns, current_campaign, get_campai
 from ledger.cases import CaseFilter, find_case, list_cases, reserve_case
 from ledger.models import Case, Officer
 from ledger.officers import default_case_officer, officers_for_case
+from ledger.registers import priority_groups
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
@@ -76,6 +78,8 @@ class OpenRequest:
     township: str
     campaign: str | None
     intake: dict[str, Any]
+    reason: str | None = None
+    """Why discovery raised the child (domain.discovery.Reason); None when opened by hand."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
     now = dt.datetime.now(dt.UTC)
     case_chain = chain_from_roster(ctx, chain.township)
     with ctx.sessions.begin() as session:
+        groups = priority_groups(session, campaign=campaign.name, child_key=ctx.cipher.child_key(request.id_number))
         reservation = reserve_case(
             session,
             cipher=ctx.cipher,
@@ -125,6 +130,9 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
             roster_version=ctx.roster.version,
             intake=request.intake,
             now=now,
+            reason=request.reason,
+            priority=",".join(groups),
+            poverty_risk=request.kind == CaseKind.dropout and PriorityCategory.alleviated in groups,
         )
         case = reservation.case
         officers = officer_snapshot(session, township=chain.township, chain=case_chain)
@@ -174,7 +182,7 @@ def case_start(
         assigned_officer=assigned_officer,
         opened_at=case.opened_at,
         officers=officers,
-        stage_durations=campaign.durations_for(kind),
+        stage_durations=campaign.durations_for(kind, priority=bool(case.priority)),
         calendar=campaign.calendar,
         work_calendar=work_calendar,
         clearance_deadline=campaign.clearance_deadline,

@@ -21,10 +21,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.registers import file_digest, parse_register, read_table
 from domain.actors import Actor
 from domain.campaign import CampaignSpec
-from domain.discovery import Suspect, find_suspects
+from domain.discovery import Reason, Suspect, find_suspects
 from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.exports import safe_row
 from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
+from domain.labels import label
 from domain.registers import Column, ParsedRegister, RegisterKind, column_for
 from domain.signing import ReopenRequest
 from ledger.models import Case
@@ -179,6 +180,11 @@ class DiscoveryResult:
     def counts(self) -> dict[str, int]:
         return {kind.value: len(self.suspects.get(kind, [])) for kind in CaseKind}
 
+    def reasons(self) -> dict[str, int]:
+        """Suspects per comparison that raised them (every reason listed, zeros too)."""
+        counted = Counter(s.reason.value for suspects in self.suspects.values() for s in suspects)
+        return {reason.value: counted.get(reason.value, 0) for reason in Reason}
+
     def by_township(self) -> dict[str, dict[str, int]]:
         table: dict[str, Counter[str]] = {}
         for kind, suspects in self.suspects.items():
@@ -201,6 +207,7 @@ def discover(ctx: Context, *, campaign: CampaignSpec, township: str | None) -> D
         rows[RegisterKind.disability],
         township=township,
         aid_rule=campaign.aid_rule,
+        attendance=rows[RegisterKind.attendance],
     )
     return DiscoveryResult(campaign.name, suspects, rejected)
 
@@ -229,18 +236,19 @@ def write_suspect_list(ctx: Context, result: DiscoveryResult) -> Path:
     cells = first_rows(ctx, result)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["类别", "乡镇（街道）", "身份证号（已遮蔽）", "来源（登记表:行号）"])
+        writer.writerow(["类别", "乡镇（街道）", "身份证号（已遮蔽）", "疑似原因", "来源（登记表:行号）"])
         for kind in CaseKind:
             for suspect in sorted(result.suspects.get(kind, []), key=lambda s: (s.township, s.refs[0].row_no)):
                 first = suspect.refs[0]
                 id_number, _name = _person(cells[(first.file_id, first.row_no)])
                 sources = "；".join(f"{ref.register}:{ref.row_no}" for ref in suspect.refs)
-                writer.writerow(safe_row([kind.value, suspect.township, mask_id_number(id_number), sources]))
+                reason = label("reason", suspect.reason.value)
+                writer.writerow(safe_row([kind.value, suspect.township, mask_id_number(id_number), reason, sources]))
     return path
 
 
 REGISTERS_OF_KIND: dict[CaseKind, tuple[RegisterKind, ...]] = {
-    CaseKind.dropout: (RegisterKind.household, RegisterKind.enrollment),
+    CaseKind.dropout: (RegisterKind.household, RegisterKind.enrollment, RegisterKind.attendance),
     CaseKind.disability: (RegisterKind.disability,),
     CaseKind.funding: (RegisterKind.alleviated, RegisterKind.aid),
 }
@@ -300,7 +308,9 @@ async def apply_discovery(
             first = suspect.refs[0]
             id_number, name = _person(cells[(first.file_id, first.row_no)])
             intake = {"source": "discovery", "rows": [f"{r.register}:{r.file_id}:{r.row_no}" for r in suspect.refs]}
-            request = OpenRequest(suspect.kind, id_number, name, suspect.township, result.campaign, intake)
+            request = OpenRequest(
+                suspect.kind, id_number, name, suspect.township, result.campaign, intake, suspect.reason.value
+            )
             opened = await open_case(ctx, actor, request, opener)
             with ctx.sessions.begin() as session:
                 link_sources(session, case_id=uuid.UUID(opened.case_id), refs=suspect.refs)

@@ -87,6 +87,11 @@ def ledger_row(facts: CaseFacts) -> dict[str, Any]:
         "escalation_level": facts.level,
         "missed_deadline": facts.missed_deadline,
         "episode": facts.episode,
+        "priority": facts.priority,
+        "reason": None,
+        "placement": facts.placement,
+        "attempts": facts.attempts,
+        "last_attempt_on": facts.last_attempt_on,
         "assigned_officer": None,
     }
 

@@ -95,6 +95,11 @@ def build_report(
             {**d.row, "id_masked": c.id_masked, "overdue": late, "assigned_officer": c.assigned_officer}
             for (c, d), late in zip(digests, overdue, strict=True)
         ],
+        "poverty_risk": [
+            {**d.row, "id_masked": c.id_masked, "overdue": late, "assigned_officer": c.assigned_officer}
+            for (c, d), late in zip(digests, overdue, strict=True)
+            if c.poverty_risk
+        ],
         "burndown": burndown((d for _c, d in digests), cutoff=cutoff, start=campaign.reference_date),
     }
 

@@ -28,6 +28,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("missed_deadline", N_("错过期限")),
     ("relapsed", N_("再次立案")),
     ("stalled", N_("停滞")),
+    ("priority", N_("重点群体")),
 )
 ACCOUNTABILITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("person", N_("责任人")),
@@ -52,6 +53,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("escalation_level", N_("督办级别")),
     ("missed_deadline", N_("错过期限")),
     ("episode", N_("第几次立案")),
+    ("priority", N_("重点群体")),
     ("assigned_officer", N_("办案人员")),
 )
 LABELLED = {"kind": "kind", "stage": "stage", "outcome": "outcome"}
@@ -103,5 +105,6 @@ def report_workbook(report: dict[str, Any]) -> bytes:
         _sheet(book, translate(N_("第{n}组")).format(n=group["group"]), SUMMARY_COLUMNS, [*rows, subtotal])
     _sheet(book, translate(N_("问责")), ACCOUNTABILITY_COLUMNS, report["accountability"])
     _sheet(book, translate(N_("台账")), LEDGER_COLUMNS, report["cases"])
+    _sheet(book, translate(N_("防返贫监测")), LEDGER_COLUMNS, report.get("poverty_risk", []))
     book.close()
     return buffer.getvalue()

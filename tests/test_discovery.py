@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from domain.campaign import CampaignSpec
 from domain.discovery import RegisterColumns, find_suspects
-from domain.enums import CaseKind
+from domain.enums import CaseKind, Stage
 from domain.id_number import age_on, make_id_number
 from domain.registers import RegisterKind
 from ledger.campaigns import upsert_campaign
+from ledger.cases import CaseFilter, list_cases
 from ledger.models import Case, CaseSource, RegisterFile, RegisterRow
 from starter.context import Context
 from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register
@@ -379,3 +380,58 @@ async def test_retention_leaves_no_register_row_naming_an_anonymised_child(
         rows = session.scalar(select(func.count()).select_from(RegisterRow).where(RegisterRow.child_key == key))
         sources = session.scalar(select(func.count()).select_from(CaseSource).where(CaseSource.case_id == case_id))
     assert (rows, sources) == (0, 0)
+
+
+async def test_four_checks_known_answers(case_ctx: Context, tmp_path: Path) -> None:
+    """四查三比对: enrolled but on no attendance list and 其他离校 are suspects (enrolled_not_attending),
+    休学 with an approval is not, the never-enrolled child is (never_enrolled); the orphan of a
+    formerly poor household opens as a priority case flagged for return-to-poverty risk, due
+    sooner, and is listed first."""
+    from tests.support.four_checks import write_four_checks
+
+    spec = CampaignSpec(
+        name=f"four-{uuid.uuid4().hex[:8]}",
+        reference_date=REFERENCE,
+        clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC),
+        calendar="calendar",
+        priority={Stage.home_visit: dt.timedelta(days=1)},
+    )
+    with case_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+    four = write_four_checks(tmp_path / "four")
+    for kind, path in four.files.items():
+        summary = import_register(case_ctx, kind=kind, path=path, campaign=spec, sheet=None, imported_by="t")
+        assert summary.rejected_rows == 0, (kind, summary.rejected)
+    result = discover(case_ctx, campaign=spec, township=None)
+    dropouts = {s.key: s.reason.value for s in result.suspects[CaseKind.dropout]}
+    keys = {letter: case_ctx.cipher.child_key(number) for letter, number in four.ids.items()}
+    assert dropouts == {
+        keys["A"]: "enrolled_not_attending",
+        keys["B"]: "enrolled_not_attending",
+        keys["D"]: "never_enrolled",
+    }
+    assert result.reasons() == {
+        "never_enrolled": 1,
+        "enrolled_not_attending": 2,
+        "aid_not_received": 1,
+        "not_arranged": 0,
+    }
+    assert all(s.township == "梅子垭镇" for s in result.suspects[CaseKind.dropout])
+
+    await apply_discovery(case_ctx, result, actor=DISCOVERY_ACTOR)
+    with case_ctx.sessions() as session:
+        cases = list(session.scalars(select(Case).where(Case.campaign == spec.name)))
+    by_reason = sorted((c.kind, c.reason, c.priority, c.poverty_risk) for c in cases)
+    assert by_reason == [
+        ("dropout", "enrolled_not_attending", "", False),
+        ("dropout", "enrolled_not_attending", "", False),
+        ("dropout", "never_enrolled", "orphan,alleviated", True),
+        ("funding", "aid_not_received", "orphan,alleviated", False),
+    ]
+    ordinary = next(c for c in cases if c.kind == "dropout" and not c.priority)
+    orphan = next(c for c in cases if c.kind == "dropout" and c.priority)
+    assert ordinary.due_at - ordinary.opened_at > dt.timedelta(days=2)
+    assert orphan.due_at - orphan.opened_at <= dt.timedelta(days=1, minutes=1)  # the priority budget
+    with case_ctx.sessions() as session:
+        listed = list_cases(session, where=CaseFilter(campaign=spec.name))
+    assert [c.priority != "" for c in listed] == [True, True, False, False]  # priority children first

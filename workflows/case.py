@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import CaseRuleViolation
     from domain.rules import (
         STEP_STAGE,
+        check_attempt,
         check_close,
         check_confirm,
         check_not_repeated,
@@ -60,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.signing import UNSIGNED_FIELDS, ChainUpdate, OfficerKey, RegistryUpdate, ReopenRequest
     from domain.steps import (
+        AttemptInput,
         CloseInput,
         ConfirmInput,
         FollowUpInput,
@@ -659,6 +661,21 @@ class CaseWorkflow:
         self._check_step("session", step, lambda: check_session(self.state, step, self._today()), signed=True)
 
     # at any open stage
+
+    @workflow.update
+    async def attempt(self, step: AttemptInput) -> CaseState:
+        self._check_step("attempt", step, lambda: check_attempt(step, self._today()), signed=False)
+        event = self._record(EventType.attempted, step.actor.name, _details(step))
+        await self._project(event)
+        return self.state
+
+    @attempt.validator
+    def _validate_attempt(self, step: AttemptInput) -> None:
+        def checks() -> None:
+            check_attempt(step, self._today())
+            check_not_repeated(self._last_step(), step, workflow.now())
+
+        self._check_step("attempt", step, checks, signed=True)
 
     @workflow.update
     async def reassign(self, step: ReassignInput) -> CaseState:

@@ -242,8 +242,8 @@ def generate_county(
             rows[RegisterKind.disability].append(Row({**cells, "身份证号": kid.id_number}, True, kid.id_number))
 
     expected, by_township = _answers(rows, kids, aid_rule=aid_rule)
-    files = {kind: _write(out_dir, kind, rows[kind], formats[kind], rng) for kind in RegisterKind}
-    rejected = sum(1 for kind in RegisterKind for row in rows[kind] if not row.valid)
+    files = {kind: _write(out_dir, kind, rows[kind], formats[kind], rng) for kind in formats}
+    rejected = sum(1 for kind in formats for row in rows[kind] if not row.valid)
     return GeneratedCounty(files, expected, rejected, by_township, children)
 
 
