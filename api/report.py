@@ -14,12 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import context_of, signed_in
 from api.cases import require_group_access
 from domain.actors import Actor
+from domain.messages import t
 from domain.parsing import parse_date
 from starter.access import audit, require_township_access
 from starter.case_service import resolve_campaign
 from starter.context import Context
+from starter.errors import BadInput
 from starter.report_service import build_report
-from starter.report_xlsx import report_workbook
+from starter.report_xlsx import book_workbook, report_workbook
 
 router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]
@@ -74,3 +76,32 @@ async def report_xlsx(request: Request, actor: SignedIn, query: Query) -> dict[s
     built = await _report(request, actor, query)
     workbook = await run_in_threadpool(report_workbook, built)
     return {"campaign": built["campaign"], "as_of": built["as_of"], "xlsx_base64": base64.b64encode(workbook).decode()}
+
+
+@router.get("/ledgers/{book}")
+async def ledger(
+    book: str,
+    request: Request,
+    actor: SignedIn,
+    campaign: str | None = None,
+    township: str | None = None,
+    school: str | None = None,
+    as_of: str | None = None,
+    xlsx: bool = False,
+) -> Response:
+    """One of the three ledgers (docs/cli.md, `ledger`): JSON rows, or the workbook (base64)."""
+    from starter.ledger_books import BOOKS, ledger_book
+
+    if book not in BOOKS:
+        raise BadInput(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
+    ctx = context_of(request)
+    canonical, day = report_scope(
+        ctx, actor, township=township, group=None, as_of=as_of, asked="ledger", day_name="--as-of"
+    )
+    spec = resolve_campaign(ctx, campaign)
+    built = await run_in_threadpool(ledger_book, ctx, actor, spec, book, township=canonical, school=school, as_of=day)
+    audit(ctx, actor, "ledger", "ok", detail=f"{book} {spec.name} as_of={as_of or 'now'} rows={len(built['rows'])}")
+    if xlsx:
+        workbook = await run_in_threadpool(book_workbook, book, built["rows"])
+        built = {**built, "xlsx_base64": base64.b64encode(workbook).decode()}
+    return Response(to_json(built), media_type="application/json")

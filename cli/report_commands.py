@@ -15,6 +15,7 @@ from cli.output import Col, echo, print_json, print_table
 from cli.session import signed_server
 from domain.beijing import shown
 from domain.i18n import _
+from domain.labels import label
 from domain.messages import t
 from domain.parsing import parse_date
 
@@ -91,4 +92,46 @@ def report(
             )
             for row in rows
         ],
+    )
+
+
+BOOKS = ("children", "suspected", "dropouts")
+
+
+def ledger(
+    typer_ctx: typer.Context,
+    book: Annotated[str, typer.Argument(metavar="BOOK", help=_("children|suspected|dropouts"))],
+    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
+    school: Annotated[str | None, typer.Option("--school", help=_("学校（名称中含此文字）"))] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=_("按某日（北京时间）日终的情况 YYYY-MM-DD"))] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help=_("保存为 Excel 文件"))] = None,
+    actor: AsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_("输出 JSON"))] = False,
+) -> None:
+    """三本台账：适龄儿童（children）、疑似辍学学生（suspected）、辍学学生（dropouts）；身份证号已遮蔽。"""
+    if book not in BOOKS:
+        raise bad_input(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
+    day = parse_date(as_of, "--as-of")
+    query = {
+        "campaign": campaign,
+        "township": township,
+        "school": school,
+        "as_of": day.isoformat() if day else None,
+        "xlsx": xlsx is not None or None,
+    }
+    built = signed_server(invocation(typer_ctx, actor)).request("GET", f"/api/ledgers/{book}", query=query)
+    if xlsx is not None:
+        data = base64.b64decode(built.pop("xlsx_base64"))
+        xlsx.expanduser().write_bytes(data)
+    if as_json:
+        print_json(built)
+        return
+    if xlsx is not None:
+        echo(t("ledger_written", book=label("book", book), rows=len(built["rows"]), path=str(xlsx)))
+        return
+    key = "name_masked" if book == "children" else "case_no"
+    print_table(
+        (Col(_("乡镇（街道）"), keep=True), Col(_("编号或姓名")), Col(_("身份证号（已遮蔽）"))),
+        [(row["township"] or "", row[key], row["id_masked"]) for row in built["rows"]],
     )

@@ -125,6 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence_upload": N_("上传佐证资料"),
         "evidence_get": N_("取回佐证资料"),
         "report": N_("报表"),
+        "ledger": N_("台账"),
     },
     "register": {
         "household": N_("户籍"),
@@ -156,6 +157,11 @@ LABELS: dict[str, dict[str, str]] = {
         "transferred": N_("转学"),
         "left": N_("其他离校"),
         "other": N_("其他"),
+    },
+    "book": {
+        "children": N_("适龄儿童台账"),
+        "suspected": N_("疑似辍学学生台账"),
+        "dropouts": N_("辍学学生台账"),
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
     "verify_problem": {

@@ -107,6 +107,10 @@ MESSAGES: dict[str, str] = {
     "missing_key_setting": N_("缺少密钥，无法启动：{detail}（设置 {setting}）"),
     "county_only": N_("仅县级人员可查看，{actor}（{role}）不是"),
     "reveal_not_permitted": N_("{actor}（{role}）无权查看案件 {case_no} 的完整姓名和身份证号"),
+    "ledger_day_replaced": N_(
+        "{day} 那天的登记表已被新版本替换，旧版本的行已按数据最小化删除，无法重现该日的适龄儿童台账"
+    ),
+    "ledger_written": N_("{book}：{rows} 行，已写入 {path}"),
     "purpose_required": N_("查看完整信息须用 --purpose 说明用途（至少 {minimum} 个字）"),
     "retention_done": N_("已匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),
     "retention_dry": N_("（试运行）将匿名化结案超过 {days} 天的案件 {cases} 件、儿童 {students} 人"),

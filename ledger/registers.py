@@ -265,3 +265,54 @@ def priority_groups(session: Session, *, campaign: str, child_key: str) -> tuple
         found.extend(word for word in words if word and word not in found)
     order = list(PriorityCategory)
     return tuple(sorted(found, key=lambda word: order.index(PriorityCategory(word))))
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    register: str
+    child_key: str
+    file_id: int
+    row_no: int
+    township: str | None
+    age: int | None
+    status: str | None
+    cells_enc: bytes
+
+
+def register_rows_as_of(
+    session: Session, *, campaign: str, kinds: tuple[RegisterKind, ...], cutoff: dt.datetime | None
+) -> list[ChildRow] | None:
+    """The rows of these registers as they stood at `cutoff` (None: now); None when a register
+    current then has since been replaced, its rows deleted (data minimisation), so that day
+    cannot be shown. A register first imported after the cutoff did not exist then."""
+    files = list(
+        session.execute(
+            select(RegisterFile.id, RegisterFile.register, RegisterFile.imported_at, RegisterFile.current).where(
+                RegisterFile.campaign == campaign, RegisterFile.register.in_([k.value for k in kinds])
+            )
+        )
+    )
+    shown: list[int] = []
+    for file_id, register, imported_at, current in files:
+        if not current:
+            continue
+        if cutoff is None or imported_at <= cutoff:
+            shown.append(file_id)
+        elif any(r == register and not c and at <= cutoff for _i, r, at, c in files):
+            return None
+    rows = session.execute(
+        select(
+            RegisterFile.register,
+            RegisterRow.child_key,
+            RegisterRow.file_id,
+            RegisterRow.row_no,
+            RegisterRow.township,
+            RegisterRow.age,
+            RegisterRow.status,
+            RegisterRow.cells_enc,
+        )
+        .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
+        .where(RegisterRow.file_id.in_(shown))
+        .order_by(RegisterRow.file_id, RegisterRow.row_no)
+    )
+    return [ChildRow(*row) for row in rows]

@@ -78,6 +78,7 @@ def ledger_row(facts: CaseFacts) -> dict[str, Any]:
         "township": facts.township,
         "kind": facts.kind.value,
         "id_masked": None,
+        "verified": facts.verified,
         "stage": facts.stage.value,
         "outcome": facts.outcome.value if facts.outcome else None,
         "opened_at": beijing_iso(facts.opened_at),

@@ -56,7 +56,14 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("priority", N_("重点群体")),
     ("assigned_officer", N_("办案人员")),
 )
-LABELLED = {"kind": "kind", "stage": "stage", "outcome": "outcome"}
+LABELLED = {
+    "kind": "kind",
+    "stage": "stage",
+    "outcome": "outcome",
+    "reason": "reason",
+    "attendance": "attendance",
+    "placement": "placement",
+}
 
 
 def _cell(key: str, value: Any) -> Any:
@@ -69,7 +76,7 @@ def _cell(key: str, value: Any) -> Any:
     return safe_cell(value)
 
 
-def _sheet(book: Any, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> None:
+def write_sheet(book: Any, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> None:
     sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     headers = [translate(title) for _key, title in columns]
@@ -98,13 +105,64 @@ def report_workbook(report: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     total = {"group": "", "township": translate(N_("合计")), **report["total"]}
-    _sheet(book, translate(N_("汇总")), SUMMARY_COLUMNS, [*report["townships"], total])
+    write_sheet(book, translate(N_("汇总")), SUMMARY_COLUMNS, [*report["townships"], total])
     for group in report["groups"]:
         rows = [row for row in report["townships"] if row["group"] == group["group"]]
         subtotal = {"group": group["group"], "township": translate(N_("小计")), **group}
-        _sheet(book, translate(N_("第{n}组")).format(n=group["group"]), SUMMARY_COLUMNS, [*rows, subtotal])
-    _sheet(book, translate(N_("问责")), ACCOUNTABILITY_COLUMNS, report["accountability"])
-    _sheet(book, translate(N_("台账")), LEDGER_COLUMNS, report["cases"])
-    _sheet(book, translate(N_("防返贫监测")), LEDGER_COLUMNS, report.get("poverty_risk", []))
+        write_sheet(book, translate(N_("第{n}组")).format(n=group["group"]), SUMMARY_COLUMNS, [*rows, subtotal])
+    write_sheet(book, translate(N_("问责")), ACCOUNTABILITY_COLUMNS, report["accountability"])
+    write_sheet(book, translate(N_("台账")), LEDGER_COLUMNS, report["cases"])
+    write_sheet(book, translate(N_("防返贫监测")), LEDGER_COLUMNS, report.get("poverty_risk", []))
     book.close()
+    return buffer.getvalue()
+
+
+CHILDREN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("township", N_("乡镇（街道）")),
+    ("name_masked", N_("姓名（已遮蔽）")),
+    ("id_masked", N_("身份证号（已遮蔽）")),
+    ("age", N_("年龄")),
+    ("enrolled", N_("有学籍")),
+    ("school", N_("学校")),
+    ("attendance", N_("在校状态")),
+)
+SUSPECTED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("case_no", N_("案件编号")),
+    ("township", N_("乡镇（街道）")),
+    ("id_masked", N_("身份证号（已遮蔽）")),
+    ("reason", N_("疑似原因")),
+    ("priority", N_("重点群体")),
+    ("stage", N_("阶段")),
+    ("opened_at", N_("立案时间")),
+    ("outcome", N_("结果")),
+    ("closed_at", N_("销号时间")),
+)
+DROPOUT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("case_no", N_("案件编号")),
+    ("township", N_("乡镇（街道）")),
+    ("id_masked", N_("身份证号（已遮蔽）")),
+    ("causes", N_("辍学原因")),
+    ("placement", N_("复学方案")),
+    ("attempts", N_("劝返次数")),
+    ("last_attempt_on", N_("最近劝返日期")),
+    ("stage", N_("阶段")),
+    ("outcome", N_("结果")),
+    ("closed_at", N_("销号时间")),
+)
+BOOK_SHEETS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "children": (N_("适龄儿童台账"), CHILDREN_COLUMNS),
+    "suspected": (N_("疑似辍学学生台账"), SUSPECTED_COLUMNS),
+    "dropouts": (N_("辍学学生台账"), DROPOUT_COLUMNS),
+}
+
+
+def book_workbook(book: str, rows: Sequence[dict[str, Any]]) -> bytes:
+    """One of the three ledgers as a workbook of one sheet (the same safe cells as the report)."""
+    import xlsxwriter
+
+    title, columns = BOOK_SHEETS[book]
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    write_sheet(workbook, translate(title), columns, rows)
+    workbook.close()
     return buffer.getvalue()

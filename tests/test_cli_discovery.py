@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
+from tests.support.four_checks import CAMPAIGN_YAML, write_four_checks
 from tests.support.registers import generate_county
 from tests.support.stack import running_stack
 
@@ -77,3 +79,79 @@ def test_registers_in_cases_out(tmp_path: Path) -> None:
         assert stack.baoxue("import", "census", str(bad), "--campaign", "pengshui-2026").code == 2
         denied = stack.baoxue("discover", "--campaign", "pengshui-2026", "--apply", "--as", "汪贤梁")
         assert denied.code == 3
+        four_checks_from_outside(stack, tmp_path)
+
+
+def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
+    """四查三比对 as an admin and an officer type it: known answers per reason, the priority child
+    listed first and flagged, three persuasion attempts in the history and in the 辍学学生台账, the
+    three ledgers as workbooks, and an earlier day as it stood."""
+    from python_calamine import CalamineWorkbook
+
+    four = write_four_checks(tmp_path / "four")
+    campaign_file = tmp_path / "four-checks.yaml"
+    campaign_file.write_text(CAMPAIGN_YAML, encoding="utf-8")
+    assert stack.baoxue("campaign", "add", str(campaign_file)).code == 0
+    for kind, path in four.files.items():
+        done = stack.baoxue("import", kind.value, str(path), "--campaign", "four-checks", "--json")
+        assert done.code == 0 and done.json()["rejected_rows"] == 0, done.stderr
+    dry = stack.baoxue("discover", "--campaign", "four-checks", "--json").json()
+    assert dry["suspected"] == {"dropout": 3, "funding": 1, "disability": 0}
+    assert (dry["reasons"]["enrolled_not_attending"], dry["reasons"]["never_enrolled"]) == (2, 1)
+    assert stack.baoxue("discover", "--campaign", "four-checks", "--apply", "--json", timeout=120).code == 0
+
+    officer = "梅子垭四查员"
+    stack.add_here(officer, "case_officer", "--township", "梅子垭镇")
+    listed = stack.baoxue("cases", "--campaign", "four-checks", "--json", actor=officer).json()
+    assert [c["priority"] for c in listed[:2]] == [["orphan", "alleviated"]] * 2  # priority children first
+    assert [c["priority"] for c in listed[2:]] == [[], []]
+    orphan = next(c for c in listed if c["kind"] == "dropout" and c["priority"])
+    assert orphan["poverty_risk"] is True and orphan["reason"] == "never_enrolled"
+    report = stack.baoxue("report", "--campaign", "four-checks", "--format", "json", actor=officer).json()
+    assert [c["case_no"] for c in report["poverty_risk"]] == [orphan["case_no"]]
+    assert report["total"]["priority"] == 2
+
+    case_no = next(c["case_no"] for c in listed if c["reason"] == "enrolled_not_attending")
+    visited = stack.baoxue(
+        "case", "visit", case_no, "--finding", "confirmed", "--dropout-reason", "外出打工", actor=officer
+    )
+    assert visited.code == 0, visited.stderr
+    for n, method in enumerate(("visit", "phone", "village"), start=1):
+        tried = stack.baoxue(
+            "case",
+            "attempt",
+            case_no,
+            "--by",
+            "王建国:村支书",
+            "--method",
+            method,
+            "--result",
+            f"第{n}次劝返",
+            actor=officer,
+        )
+        assert tried.code == 0, tried.stderr
+    history = stack.baoxue("case", "history", case_no, "--json", actor=officer).json()
+    attempts = [e for e in history if e["type"] == "attempted"]
+    assert [e["details"]["method"] for e in attempts] == ["visit", "phone", "village"]
+    assert "劝返" in stack.baoxue("case", "history", case_no, actor=officer).stdout
+
+    dropouts = stack.baoxue("ledger", "dropouts", "--campaign", "four-checks", "--json", actor=officer).json()
+    row = next(r for r in dropouts["rows"] if r["case_no"] == case_no)
+    assert (row["attempts"], row["causes"]) == (3, "外出打工")
+    for book, title, rows in (
+        ("children", "适龄儿童台账", 5),
+        ("suspected", "疑似辍学学生台账", 3),
+        ("dropouts", "辍学学生台账", 1),
+    ):
+        out = tmp_path / f"{book}.xlsx"
+        written = stack.baoxue("ledger", book, "--campaign", "four-checks", "--xlsx", str(out), actor=officer)
+        assert written.code == 0, written.stderr
+        sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(title).to_python()
+        assert len(sheet) == rows + 1 and all(ch > "\u2e80" for ch in sheet[0][0])  # Chinese headers
+        masked = sheet[0].index("身份证号（已遮蔽）")
+        assert all("*" in line[masked] and line[masked] not in four.ids.values() for line in sheet[1:])
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    before = stack.baoxue(
+        "ledger", "suspected", "--campaign", "four-checks", "--as-of", yesterday, "--json", actor=officer
+    )
+    assert before.code == 0 and before.json()["rows"] == []  # the cases were opened today

@@ -1,0 +1,143 @@
+"""The three ledgers counties keep (docs/cli.md, `ledger`): 适龄儿童台账 (every child 6–16 in the
+registers with enrolment and attendance status), 疑似辍学学生台账 (every suspected dropout with its
+reason, case and stage) and 辍学学生台账 (confirmed dropouts: causes, plan, attempts, outcome).
+Scoped as every read is; IDs and names masked; any past day as it stood (docs/architecture.md,
+"The three ledgers")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from domain.actors import Actor
+from domain.campaign import CampaignSpec
+from domain.discovery import MAX_AGE, MIN_AGE
+from domain.id_number import mask_id_number, normalise_id_number
+from domain.messages import t
+from domain.registers import Attendance, Column, RegisterKind, column_for
+from ledger.models import Case, CaseEventRow
+from ledger.personal import event_context
+from ledger.registers import ChildRow, register_rows_as_of
+from starter.access import scope_of
+from starter.context import Context
+from starter.errors import BadInput
+from starter.report_service import build_report, cutoff_of
+
+BOOKS = ("children", "suspected", "dropouts")
+CHILD_REGISTERS = (RegisterKind.household, RegisterKind.enrollment, RegisterKind.attendance)
+
+
+def mask_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 1) if name else name
+
+
+def ledger_book(
+    ctx: Context,
+    actor: Actor,
+    campaign: CampaignSpec,
+    book: str,
+    *,
+    township: str | None = None,
+    school: str | None = None,
+    as_of: dt.date | None = None,
+) -> dict[str, Any]:
+    if book == "children":
+        rows = children(ctx, actor, campaign, township=township, school=school, as_of=as_of)
+        return {"book": book, "campaign": campaign.name, "rows": rows}
+    report = build_report(ctx, actor, campaign, township=township, as_of=as_of)
+    suspected = [row for row in report["cases"] if row["kind"] == "dropout"]
+    if book == "suspected":
+        return {"book": book, "campaign": campaign.name, "as_of": report["as_of"], "rows": suspected}
+    confirmed = [row for row in suspected if row["verified"]]
+    causes = dropout_causes(ctx, [row["case_no"] for row in confirmed])
+    rows = [{**row, "causes": causes.get(row["case_no"])} for row in confirmed]
+    return {"book": book, "campaign": campaign.name, "as_of": report["as_of"], "rows": rows}
+
+
+def dropout_causes(ctx: Context, case_nos: list[str]) -> dict[str, str]:
+    """The reason each home visit gave for the dropout (encrypted at rest: read on the server)."""
+    if not case_nos:
+        return {}
+    with ctx.sessions() as session:
+        visits = session.execute(
+            select(Case.case_no, CaseEventRow.case_id, CaseEventRow.seq, CaseEventRow.payload_enc)
+            .join(Case, Case.id == CaseEventRow.case_id)
+            .where(Case.case_no.in_(case_nos), CaseEventRow.type == "visited", CaseEventRow.payload_enc.is_not(None))
+            .order_by(CaseEventRow.case_id, CaseEventRow.seq)
+        ).all()
+    causes: dict[str, str] = {}
+    for case_no, case_id, seq, blob in visits:
+        details = ctx.cipher.decrypt_json(blob, context=event_context(case_id, seq))
+        if details.get("dropout_reason"):
+            causes[case_no] = str(details["dropout_reason"])
+    return causes
+
+
+def children(
+    ctx: Context,
+    actor: Actor,
+    campaign: CampaignSpec,
+    *,
+    township: str | None,
+    school: str | None,
+    as_of: dt.date | None,
+) -> list[dict[str, Any]]:
+    """One row a child aged 6–16 in the household, enrollment or attendance register, in the
+    reader's scope: where they live, whether enrolled and where, and what the attendance lists say."""
+    cutoff = cutoff_of(as_of, dt.datetime.now(dt.UTC)) if as_of else None
+    with ctx.sessions() as session:
+        rows = register_rows_as_of(session, campaign=campaign.name, kinds=CHILD_REGISTERS, cutoff=cutoff)
+    if rows is None:
+        raise BadInput(t("ledger_day_replaced", day=as_of.isoformat() if as_of else ""))
+    by_child: dict[str, list[ChildRow]] = {}
+    for row in rows:
+        by_child.setdefault(row.child_key, []).append(row)
+    scope = scope_of(ctx, actor)
+    listed = []
+    for child_rows in by_child.values():
+        age = next((r.age for r in child_rows if r.age is not None), None)
+        if age is None or not MIN_AGE <= age <= MAX_AGE:
+            continue
+        home = next((r.township for r in child_rows if r.register == "household" and r.township), None)
+        place = home or next((r.township for r in child_rows if r.township), None)
+        if (scope is not None and place not in scope) or (township and place != township):
+            continue
+        line = _child_line(ctx, child_rows, age, place)
+        if school and school not in (line["school"] or ""):
+            continue
+        listed.append(line)
+    return sorted(listed, key=lambda line: (line["township"] or "", line["school"] or "", line["id_masked"]))
+
+
+def _child_line(ctx: Context, rows: list[ChildRow], age: int, township: str | None) -> dict[str, Any]:
+    enrolled = [r for r in rows if r.register == "enrollment"]
+    attendance = [r.status for r in rows if r.register == "attendance" and r.status]
+    first = enrolled[0] if enrolled else rows[0]
+    cells = ctx.cipher.decrypt_json(first.cells_enc, context=f"register:{first.file_id}:{first.row_no}")
+    name = id_number = school = ""
+    for header, value in cells.items():
+        column = column_for(header)
+        if column == Column.name and not name:
+            name = "".join(value.split())
+        elif column == Column.id_number and not id_number:
+            id_number = normalise_id_number(value)
+        elif column == Column.school and not school:
+            school = value
+    if not attendance:
+        status = None
+    elif Attendance.present in attendance:
+        status = Attendance.present.value
+    else:
+        status = attendance[0]
+    return {
+        "township": township,
+        "name_masked": mask_name(name),
+        "id_masked": mask_id_number(id_number),
+        "age": age,
+        "enrolled": bool(enrolled),
+        "school": school or None,
+        "attendance": status,
+        "registers": sorted({r.register for r in rows}),
+    }
