@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from config.settings import Settings
 from domain.campaign import CampaignSpec, EscalationPolicy
 from domain.case import Delivery, Projection
 from domain.enums import CaseKind, Finding, Stage
+from domain.registers import RegisterKind
 from domain.steps import VisitInput
 from domain.work_calendar import CHINA, add_working_time
 from ledger.campaigns import upsert_campaign
@@ -76,6 +78,7 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
                     Stage.closure: 3 * DAY,
                 },
                 escalation=LADDER,
+                priority={Stage.home_visit: DAY},
             ),
         )
         save_officer(session, name=OFFICER.name, role="case_officer", township="梅子垭镇", notify_urls=[])
@@ -130,6 +133,30 @@ async def test_full_ladder_at_home_visit(skipping_env: WorkflowEnvironment, ladd
     with ladder_ctx.sessions() as session:
         recipients = sorted(session.scalars(select(Notification.recipient).where(Notification.case_id == row.id)))
     assert recipients == sorted([OFFICER.name, LEAD.name, "汪贤梁", "陈明凡", "朱洪斌", "朱洪斌", "朱洪斌"])
+
+
+async def test_a_priority_child_is_due_sooner_than_an_ordinary_one(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context, tmp_path: Path
+) -> None:
+    """The orphan (on the priority register) is reminded after the campaign's priority budget of
+    one day; the ordinary child of the same campaign only after three."""
+    from domain.id_number import make_id_number
+    from starter.case_service import resolve_campaign
+    from starter.discovery_service import import_register
+
+    orphan = make_id_number("500243", dt.date(2014, 5, 6), 731)
+    register = tmp_path / "priority.csv"
+    register.write_text(f"姓名,身份证号,类别\n孤小明,{orphan},孤儿\n", encoding="utf-8")
+    spec = resolve_campaign(ladder_ctx, "ladder")
+    import_register(ladder_ctx, kind=RegisterKind.priority, path=register, campaign=spec, sheet=None, imported_by="t")
+    priority = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder", child=(orphan, "孤小明"))
+    ordinary = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    assert ledger_row(ladder_ctx, priority.case_no).priority == "orphan"
+    await skipping_env.sleep(DAY + dt.timedelta(minutes=2))
+    assert [level for level, *_ in escalations(ladder_ctx, priority.case_no)] == [0]
+    assert escalations(ladder_ctx, ordinary.case_no) == []
+    await skipping_env.sleep(2 * DAY)
+    assert [level for level, *_ in escalations(ladder_ctx, ordinary.case_no)] == [0]
 
 
 async def test_the_ladder_ends_after_repeat_max_and_the_case_is_stalled(
