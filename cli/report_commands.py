@@ -109,7 +109,7 @@ def ledger(
     actor: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help=_("输出 JSON"))] = False,
 ) -> None:
-    """三本台账：适龄儿童（children）、疑似辍学学生（suspected）、辍学学生（dropouts）；身份证号已遮蔽。"""
+    """三本台账 children|suspected|dropouts：适龄儿童、疑似辍学学生、辍学学生台账；身份证号已遮蔽。"""
     if book not in BOOKS:
         raise bad_input(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
     day = parse_date(as_of, "--as-of")
