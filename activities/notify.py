@@ -13,12 +13,13 @@ import uuid
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.case import Delivery
+from domain.rechecks import recheck_title
 from domain.reminders import reminder_title
 from ledger.models import Notification, Officer
 
@@ -41,30 +42,35 @@ def apprise_send(urls: list[str], title: str, body: str) -> tuple[bool, str | No
 
 
 def deliver(sessions: sessionmaker, delivery: Delivery, send: Sender = apprise_send) -> dict[str, int]:
+    query = select(Notification).where(
+        Notification.case_id == uuid.UUID(delivery.case_id),
+        Notification.event_seq == delivery.event_seq,
+        Notification.status != "sent",
+    )
+    return deliver_rows(sessions, query, send, log_fields={"case_no": delivery.case_no})
+
+
+def deliver_rows(
+    sessions: sessionmaker, query: Select[tuple[Notification]], send: Sender, *, log_fields: dict[str, object]
+) -> dict[str, int]:
+    """Send the outbox rows the query selects (none already sent); raise if any failed, so the
+    activity is retried and sends only what is still unsent."""
     counts = {"sent": 0, "failed": 0, "outbox_only": 0}
     with sessions() as session:
-        rows = list(
-            session.scalars(
-                select(Notification).where(
-                    Notification.case_id == uuid.UUID(delivery.case_id),
-                    Notification.event_seq == delivery.event_seq,
-                    Notification.status != "sent",
-                )
-            )
-        )
-        for row in rows:
+        for row in list(session.scalars(query)):
             urls = session.scalar(select(Officer.notify_urls).where(Officer.name == row.recipient)) or []
             if not urls:
                 counts["outbox_only"] += 1
                 continue
-            ok, error = send(urls, reminder_title(row.level), row.message)
+            title = recheck_title(row.level) if row.case_id is None else reminder_title(row.level)
+            ok, error = send(urls, title, row.message)
             row.attempts += 1
             row.status = "sent" if ok else "failed"
             row.last_error = error
             row.sent_at = dt.datetime.now(dt.UTC) if ok else None
             session.commit()
             counts["sent" if ok else "failed"] += 1
-            log.info("notification", case_no=delivery.case_no, level=row.level, status=row.status)
+            log.info("notification", level=row.level, status=row.status, **log_fields)
     if counts["failed"]:
         raise ApplicationError(f"{counts['failed']} notification(s) failed; retrying", counts)
     return counts

@@ -9,6 +9,7 @@ from typing import Any
 
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
+from activities.rechecks import RecheckActivities
 from config.local_stack import database_url
 from config.secrets import load_data_keys
 from config.settings import Settings
@@ -31,10 +32,20 @@ def build_activities(settings: Settings, *, url: str | None = None) -> ActivityS
     sessions = make_sessionmaker(engine)
     ledger = LedgerActivities(sessions, PersonalDataCipher(load_data_keys(settings)))
     notify = NotifyActivities(sessions)
+    rechecks = RecheckActivities(sessions)
     executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="baoxue-activity")
 
     def close() -> None:
         executor.shutdown(wait=False)
         engine.dispose()
 
-    return ActivitySet(activities=[ledger.project_case, notify.deliver_escalation], executor=executor, close=close)
+    return ActivitySet(
+        activities=[
+            ledger.project_case,
+            notify.deliver_escalation,
+            rechecks.recheck_remind,
+            rechecks.attendance_imported_since,
+        ],
+        executor=executor,
+        close=close,
+    )

@@ -26,6 +26,7 @@ from starter.access import audit, require_role, require_township_access, scope_o
 from starter.case_service import reload_roster, resolve_campaign
 from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register, write_suspect_list
 from starter.errors import BadInput
+from starter.rechecks import start_rechecks
 
 router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]
@@ -79,8 +80,9 @@ async def add_campaign(body: CampaignBody, request: Request, actor: SignedIn) ->
             raise BadInput(t("campaign_file_bad", detail=error)) from None
     with ctx.sessions.begin() as session:
         upsert_campaign(session, spec=spec)
+    rechecks = await start_rechecks(ctx, spec, replace=True)
     audit(ctx, actor, "campaign_add", "ok", detail=spec.name)
-    return {"name": spec.name}
+    return {"name": spec.name, "rechecks": rechecks}
 
 
 @router.get("/roster")

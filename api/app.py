@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html import escape
 
 import structlog
@@ -35,8 +38,20 @@ def error_response(exit_code: int, message: str, code: str | None = None, reques
     return JSONResponse(body, status_code=status)
 
 
+@asynccontextmanager
+async def rechecks_on_start(app: FastAPI) -> AsyncIterator[None]:
+    """The re-check workflows of open campaigns are started (or found running) once the server is up."""
+    from starter.rechecks import start_open_rechecks
+
+    task = asyncio.create_task(start_open_rechecks(app.state.ctx))
+    yield
+    if not task.done():
+        task.cancel()
+
+
 def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(
+        lifespan=rechecks_on_start,
         title="baoxue",
         dependencies=[Depends(language)],
         docs_url=None,

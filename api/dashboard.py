@@ -32,8 +32,9 @@ from ledger.escalations import case_deliveries
 from ledger.evidence import evidence_of
 from starter.access import audit, refuse
 from starter.case_service import resolve_campaign
+from starter.errors import BadInput
 from starter.report_service import build_report
-from starter.report_xlsx import report_workbook
+from starter.report_xlsx import book_workbook, report_workbook
 
 router = APIRouter(prefix="/dashboard")
 HERE = Path(__file__).parent
@@ -179,6 +180,25 @@ async def report_xlsx(request: Request, actor: DashboardActor, as_of: str | None
         workbook,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/ledger/{book}.xlsx")
+async def ledger_xlsx(request: Request, actor: DashboardActor, book: str, as_of: str | None = None):
+    """The three ledgers (适龄儿童, 疑似辍学学生, 辍学学生台账) as `baoxue ledger` writes them."""
+    from starter.ledger_books import BOOKS, ledger_book
+
+    if book not in BOOKS:
+        raise BadInput(t("bad_value", option="book", value=book))
+    ctx = context_of(request)
+    _township, day = report_scope(ctx, actor, township=None, group=None, as_of=as_of, asked="ledger", day_name="as_of")
+    built = await run_in_threadpool(ledger_book, ctx, actor, resolve_campaign(ctx, None), book, as_of=day)
+    workbook = await run_in_threadpool(book_workbook, book, built["rows"])
+    audit(ctx, actor, "ledger", "ok", detail=f"{book} xlsx as_of={as_of or 'now'} rows={len(built['rows'])}")
+    return Response(
+        workbook,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{book}.xlsx"', "Cache-Control": "no-store"},
     )
 
 

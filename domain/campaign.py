@@ -29,6 +29,27 @@ class EscalationPolicy(BaseModel):
     """Top-level reminders after the first; then the case is marked stalled and left quiet."""
 
 
+class Recheck(BaseModel):
+    """A recurring re-check (月报, 学期复查): on each date the townships are asked for a fresh
+    attendance register; one not imported `within` the date escalates like a late step."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=32)
+    monthly: Literal["first_workday"] | None = None
+    """`first_workday`: the first working day of every month of the campaign."""
+    dates: tuple[dt.date, ...] = ()
+    within: dt.timedelta = dt.timedelta(days=3)
+
+    @model_validator(mode="after")
+    def _some_day(self) -> Recheck:
+        if self.monthly is None and not self.dates:
+            raise ValueError("a recheck needs monthly: first_workday or dates")
+        if self.within <= dt.timedelta(0):
+            raise ValueError("within: must be longer than zero")
+        return self
+
+
 class CampaignSpec(BaseModel):
     """The shape of a campaign file (config/campaigns/*.yaml, `baoxue campaign add FILE`)."""
 
@@ -62,6 +83,8 @@ class CampaignSpec(BaseModel):
     """Payments dated within [start, end] clear a student; unset, any date does."""
     aid_items: dict[EducationLevel, tuple[str, ...]] = Field(default_factory=dict)
     """The aid items that count per education stage; unset, any item does."""
+    rechecks: tuple[Recheck, ...] = ()
+    """Monthly and termly re-checks: fresh attendance registers asked for and chased."""
 
     @model_validator(mode="after")
     def _sane_durations(self) -> CampaignSpec:

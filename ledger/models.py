@@ -160,13 +160,15 @@ class CaseEventRow(Base):
 
 
 class Notification(Base):
-    """The outbox: one row per recipient of an escalation; delivery updates status, never inserts."""
+    """The outbox: one row per recipient of an escalation or a re-check reminder; delivery updates
+    status, never inserts."""
 
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     business_key: Mapped[str] = mapped_column(String(160), unique=True)
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    """None for a re-check reminder (no case: the county's attendance register is late)."""
     event_seq: Mapped[int] = mapped_column(Integer)
     level: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(24))

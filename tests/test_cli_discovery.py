@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from config import DEFAULT_ROSTER_FILE
@@ -155,3 +157,11 @@ def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
         "ledger", "suspected", "--campaign", "four-checks", "--as-of", yesterday, "--json", actor=officer
     )
     assert before.code == 0 and before.json()["rows"] == []  # the cases were opened today
+
+    link = stack.baoxue("dashboard", "--print-url", actor=officer).stdout.strip()
+    with httpx.Client(timeout=60) as browser:
+        session = browser.get(link).cookies["baoxue_session"]
+        browser.cookies.set("baoxue_session", session, path="/dashboard")
+        got = browser.get(f"{stack.api_url()}/dashboard/ledger/dropouts.xlsx")
+    assert got.status_code == 200, got.text
+    assert CalamineWorkbook.from_filelike(io.BytesIO(got.content)).sheet_names == ["辍学学生台账"]

@@ -29,8 +29,12 @@ from ledger.officers import save_officer
 from starter.context import Context
 from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
 from tests.support.cases import (
+    ANZI_LEAD,
+    CHIEF,
     LEAD,
+    OFFICE_HEAD,
     OFFICER,
+    OTHER_LEADER,
     act,
     context_for,
     ledger_events,
@@ -477,3 +481,71 @@ async def test_a_past_day_is_rebuilt_as_it_was_shown_that_day(
         mine(today)[first.case_no]["stage"] == "return_plan" and mine(rebuilt)[first.case_no]["stage"] == "home_visit"
     )
     assert mine(today)[second.case_no]["escalation_level"] == 0  # its own reminder came after that day
+
+
+def recheck_rows(ctx: Context, campaign: str) -> list[tuple[str, int, str]]:
+    """(re-check date, level, recipient) of the outbox's re-check rows for the campaign."""
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(Notification.business_key, Notification.level, Notification.recipient).where(
+                Notification.case_id.is_(None), Notification.business_key.startswith(f"recheck:{campaign}:")
+            )
+        )
+        return sorted((key.split(":")[2][:10], level, who) for key, level, who in rows)
+
+
+async def test_a_recheck_reminds_then_climbs_until_the_attendance_register_comes(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context, tmp_path: Path
+) -> None:
+    """A re-check date: the townships are reminded at 09:00; the first re-check's register comes
+    after its level-0 reminder and the ladder stops; the second never comes and climbs to the
+    group leaders."""
+    from domain.campaign import Recheck
+    from domain.id_number import make_id_number
+    from ledger.models import RegisterFile
+    from starter.discovery_service import import_register
+    from starter.rechecks import recheck_workflow_id, start_rechecks
+
+    now = await skipping_env.get_current_time()
+    first = (now + DAY).astimezone(CHINA).date()
+    second = first + 10 * DAY
+    spec = CampaignSpec(
+        name="recheck-ladder",
+        reference_date=dt.date(2026, 9, 1),
+        clearance_deadline=now + 400 * DAY,
+        calendar="calendar",
+        escalation=LADDER,
+        rechecks=(Recheck(name="学校月报", dates=(first, second), within=DAY),),
+    )
+    with ladder_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+    nine = dt.datetime.combine(first, dt.time(9), tzinfo=CHINA)
+    try:
+        assert await start_rechecks(ladder_ctx, spec)
+        await skipping_env.sleep(nine - now + dt.timedelta(minutes=1))
+        told = recheck_rows(ladder_ctx, spec.name)
+        assert {level for _d, level, _w in told} == {-1}
+        assert {LEAD.name, ANZI_LEAD.name} <= {who for *_x, who in told} and CHIEF.name not in {w for *_x, w in told}
+        assert OFFICER.name not in {who for *_x, who in told}  # 梅子垭 has a lead: the lead is told
+
+        await skipping_env.sleep(DAY)  # due: nothing imported
+        assert {level for _d, level, _w in recheck_rows(ladder_ctx, spec.name)} == {-1, 0}
+        register = tmp_path / "attendance.csv"
+        child = make_id_number("500243", dt.date(2014, 7, 8), 903)
+        register.write_text(f"姓名,身份证号,学校\n在小明,{child},梅子垭中学\n", encoding="utf-8")
+        import_register(
+            ladder_ctx, kind=RegisterKind.attendance, path=register, campaign=spec, sheet=None, imported_by="t"
+        )
+        imported_at = await skipping_env.get_current_time()  # the skipped clock, not the wall clock
+        with ladder_ctx.sessions.begin() as session:
+            session.query(RegisterFile).filter(RegisterFile.campaign == spec.name).update({"imported_at": imported_at})
+        await skipping_env.sleep(3 * DAY)
+        assert {level for day, level, _w in recheck_rows(ladder_ctx, spec.name) if day == str(first)} == {-1, 0}
+
+        await skipping_env.sleep(second - first + 6 * DAY)
+        later = {(level, who) for day, level, who in recheck_rows(ladder_ctx, spec.name) if day == str(second)}
+        assert {level for level, _w in later} == {-1, 0, 1, 2}
+        assert (1, CHIEF.name) in later and (1, OFFICE_HEAD.name) in later and (2, OTHER_LEADER.name) in later
+    finally:
+        with contextlib.suppress(Exception):
+            await skipping_env.client.get_workflow_handle(recheck_workflow_id(spec.name)).terminate("test over")

@@ -3,8 +3,9 @@
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.case import CaseWorkflow
+from workflows.recheck import RecheckWorkflow
 
-ALL_WORKFLOWS: list[type] = [CaseWorkflow]
+ALL_WORKFLOWS: list[type] = [CaseWorkflow, RecheckWorkflow]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
