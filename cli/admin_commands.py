@@ -36,6 +36,8 @@ def campaign_add(
     body = {"file_name": file.name, "text": file.read_text(encoding="utf-8")}
     saved = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/campaigns", body=body)
     echo(t("campaign_saved", name=saved["name"]))
+    if saved.get("rechecks"):
+        echo(t("campaign_rechecks", name=saved["name"]))
 
 
 @campaign_app.command("list")

@@ -107,6 +107,7 @@ MESSAGES: dict[str, str] = {
     "missing_key_setting": N_("缺少密钥，无法启动：{detail}（设置 {setting}）"),
     "county_only": N_("仅县级人员可查看，{actor}（{role}）不是"),
     "reveal_not_permitted": N_("{actor}（{role}）无权查看案件 {case_no} 的完整姓名和身份证号"),
+    "campaign_rechecks": N_("已安排 {name} 的复查提醒：到期未导入在校生名单将逐级督办"),
     "ledger_day_replaced": N_(
         "{day} 那天的登记表已被新版本替换，旧版本的行已按数据最小化删除，无法重现该日的适龄儿童台账"
     ),

@@ -93,7 +93,8 @@ def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
     four = write_four_checks(tmp_path / "four")
     campaign_file = tmp_path / "four-checks.yaml"
     campaign_file.write_text(CAMPAIGN_YAML, encoding="utf-8")
-    assert stack.baoxue("campaign", "add", str(campaign_file)).code == 0
+    added = stack.baoxue("campaign", "add", str(campaign_file))
+    assert added.code == 0 and "复查提醒" in added.stdout, added.stderr
     for kind, path in four.files.items():
         done = stack.baoxue("import", kind.value, str(path), "--campaign", "four-checks", "--json")
         assert done.code == 0 and done.json()["rejected_rows"] == 0, done.stderr

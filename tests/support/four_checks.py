@@ -24,6 +24,9 @@ clearance_deadline: 2027-06-05T00:00:00+08:00
 calendar: workdays
 stages: {home_visit: P3D, return_plan: P5D, return_confirmation: P15D, closure: P3D}
 priority: {home_visit: P1D, return_plan: P3D}
+rechecks:
+  - {name: 学校月报, monthly: first_workday, within: P3D}
+  - {name: 学期复查, dates: [2027-02-22], within: P5D}
 """
 
 
