@@ -15,7 +15,7 @@ from api.auth import context_of, signed_in
 from api.cases import require_group_access
 from domain.actors import Actor
 from domain.messages import t
-from domain.parsing import parse_date
+from domain.parsing import check_purpose, parse_date
 from starter.access import audit, require_township_access
 from starter.case_service import resolve_campaign
 from starter.context import Context
@@ -88,8 +88,11 @@ async def ledger(
     school: str | None = None,
     as_of: str | None = None,
     xlsx: bool = False,
+    reveal: bool = False,
+    purpose: str | None = None,
 ) -> Response:
-    """One of the three ledgers (docs/cli.md, `ledger`): JSON rows, or the workbook (base64)."""
+    """One of the three ledgers (docs/cli.md, `ledger`): JSON rows, or the workbook (base64);
+    `reveal` with a purpose shows names and ID numbers where the reader may (audited)."""
     from starter.ledger_books import BOOKS, ledger_book
 
     if book not in BOOKS:
@@ -99,8 +102,13 @@ async def ledger(
         ctx, actor, township=township, group=None, as_of=as_of, asked="ledger", day_name="--as-of"
     )
     spec = resolve_campaign(ctx, campaign)
-    built = await run_in_threadpool(ledger_book, ctx, actor, spec, book, township=canonical, school=school, as_of=day)
-    audit(ctx, actor, "ledger", "ok", detail=f"{book} {spec.name} as_of={as_of or 'now'} rows={len(built['rows'])}")
+    why = check_purpose(purpose) if reveal else None
+    built = await run_in_threadpool(
+        ledger_book, ctx, actor, spec, book, township=canonical, school=school, as_of=day, reveal=reveal
+    )
+    shown = sum(1 for row in built["rows"] if "id_number" in row)
+    detail = f"{book} {spec.name} as_of={as_of or 'now'} rows={len(built['rows'])} revealed={shown}"
+    audit(ctx, actor, "reveal" if reveal else "ledger", "ok", detail=detail, purpose=why)
     if xlsx:
         workbook = await run_in_threadpool(book_workbook, book, built["rows"])
         built = {**built, "xlsx_base64": base64.b64encode(workbook).decode()}

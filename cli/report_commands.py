@@ -106,10 +106,14 @@ def ledger(
     school: Annotated[str | None, typer.Option("--school", help=_("学校（名称中含此文字）"))] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help=_("按某日（北京时间）日终的情况 YYYY-MM-DD"))] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help=_("保存为 Excel 文件"))] = None,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help=_("显示完整姓名和身份证号（限有权查看者，须 --purpose，记入审计）"))
+    ] = False,
+    purpose: Annotated[str | None, typer.Option("--purpose", help=_("完整查看的用途"))] = None,
     actor: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help=_("输出 JSON"))] = False,
 ) -> None:
-    """三本台账 children|suspected|dropouts：适龄儿童、疑似辍学学生、辍学学生台账；身份证号已遮蔽。"""
+    """三本台账 children|suspected|dropouts：适龄儿童、疑似辍学学生、辍学学生台账；身份证号默认遮蔽。"""
     if book not in BOOKS:
         raise bad_input(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
     day = parse_date(as_of, "--as-of")
@@ -119,6 +123,8 @@ def ledger(
         "school": school,
         "as_of": day.isoformat() if day else None,
         "xlsx": xlsx is not None or None,
+        "reveal": reveal or None,
+        "purpose": purpose,
     }
     built = signed_server(invocation(typer_ctx, actor)).request("GET", f"/api/ledgers/{book}", query=query)
     if xlsx is not None:

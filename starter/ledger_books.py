@@ -17,7 +17,8 @@ from domain.discovery import MAX_AGE, MIN_AGE
 from domain.id_number import mask_id_number, normalise_id_number
 from domain.messages import t
 from domain.registers import Attendance, Column, RegisterKind, column_for
-from ledger.models import Case, CaseEventRow
+from domain.scope import may_reveal
+from ledger.models import Case, CaseEventRow, Student
 from ledger.personal import event_context
 from ledger.registers import ChildRow, register_rows_as_of
 from starter.access import scope_of
@@ -42,18 +43,45 @@ def ledger_book(
     township: str | None = None,
     school: str | None = None,
     as_of: dt.date | None = None,
+    reveal: bool = False,
 ) -> dict[str, Any]:
+    """`reveal`: full names and ID numbers on the rows the reader may reveal (`may_reveal`, as for
+    a case); the others stay masked. The caller checks the purpose and audits."""
     if book == "children":
-        rows = children(ctx, actor, campaign, township=township, school=school, as_of=as_of)
+        rows = children(ctx, actor, campaign, township=township, school=school, as_of=as_of, reveal=reveal)
         return {"book": book, "campaign": campaign.name, "rows": rows}
     report = build_report(ctx, actor, campaign, township=township, as_of=as_of)
-    suspected = [row for row in report["cases"] if row["kind"] == "dropout"]
-    if book == "suspected":
-        return {"book": book, "campaign": campaign.name, "as_of": report["as_of"], "rows": suspected}
-    confirmed = [row for row in suspected if row["verified"]]
-    causes = dropout_causes(ctx, [row["case_no"] for row in confirmed])
-    rows = [{**row, "causes": causes.get(row["case_no"])} for row in confirmed]
+    rows = [row for row in report["cases"] if row["kind"] == "dropout"]
+    if book == "dropouts":
+        rows = [row for row in rows if row["verified"]]
+        causes = dropout_causes(ctx, [row["case_no"] for row in rows])
+        rows = [{**row, "causes": causes.get(row["case_no"])} for row in rows]
+    if reveal:
+        rows = revealed_cases(ctx, actor, rows)
     return {"book": book, "campaign": campaign.name, "as_of": report["as_of"], "rows": rows}
+
+
+def revealed_cases(ctx: Context, actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each case line with the child's name and ID number where the reader may reveal them."""
+    with ctx.sessions() as session:
+        found = session.execute(
+            select(Case.case_no, Case.township, Case.chain, Student)
+            .join(Student, Student.id == Case.student_id)
+            .where(Case.case_no.in_([row["case_no"] for row in rows]))
+        ).all()
+    people = {}
+    for case_no, township, chain, student in found:
+        if may_reveal(actor, township=township, chain=chain or {}):
+            people[case_no] = _person_of(ctx, student)
+    return [{**row, **people[row["case_no"]]} if row["case_no"] in people else row for row in rows]
+
+
+def _person_of(ctx: Context, student: Student) -> dict[str, str]:
+    context = f"student:{student.child_key}"
+    return {
+        "name": ctx.cipher.decrypt(student.name_enc, context=f"{context}:name"),
+        "id_number": ctx.cipher.decrypt(student.id_number_enc, context=f"{context}:id_number"),
+    }
 
 
 def dropout_causes(ctx: Context, case_nos: list[str]) -> dict[str, str]:
@@ -83,6 +111,7 @@ def children(
     township: str | None,
     school: str | None,
     as_of: dt.date | None,
+    reveal: bool = False,
 ) -> list[dict[str, Any]]:
     """One row a child aged 6–16 in the household, enrollment or attendance register, in the
     reader's scope: where they live, whether enrolled and where, and what the attendance lists say."""
@@ -104,14 +133,20 @@ def children(
         place = home or next((r.township for r in child_rows if r.township), None)
         if (scope is not None and place not in scope) or (township and place != township):
             continue
-        line = _child_line(ctx, child_rows, age, place)
+        shown = reveal and place is not None and may_reveal(actor, township=place, chain=_chain(ctx, place))
+        line = _child_line(ctx, child_rows, age, place, reveal=shown)
         if school and school not in (line["school"] or ""):
             continue
         listed.append(line)
     return sorted(listed, key=lambda line: (line["township"] or "", line["school"] or "", line["id_masked"]))
 
 
-def _child_line(ctx: Context, rows: list[ChildRow], age: int, township: str | None) -> dict[str, Any]:
+def _chain(ctx: Context, township: str) -> dict[str, str]:
+    chain = ctx.roster.resolve(township)
+    return {"section_chief": chain.section_chief, "office_head": chain.office_head, "group_leader": chain.group_leader}
+
+
+def _child_line(ctx: Context, rows: list[ChildRow], age: int, township: str | None, *, reveal: bool) -> dict[str, Any]:
     enrolled = [r for r in rows if r.register == "enrollment"]
     attendance = [r.status for r in rows if r.register == "attendance" and r.status]
     first = enrolled[0] if enrolled else rows[0]
@@ -131,10 +166,12 @@ def _child_line(ctx: Context, rows: list[ChildRow], age: int, township: str | No
         status = Attendance.present.value
     else:
         status = attendance[0]
+    person = {"name": name, "id_number": id_number} if reveal else {}
     return {
         "township": township,
         "name_masked": mask_name(name),
         "id_masked": mask_id_number(id_number),
+        **person,
         "age": age,
         "enrolled": bool(enrolled),
         "school": school or None,

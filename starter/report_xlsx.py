@@ -156,11 +156,17 @@ BOOK_SHEETS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
+REVEALED_COLUMNS: tuple[tuple[str, str], ...] = (("name", N_("姓名")), ("id_number", N_("身份证号")))
+
+
 def book_workbook(book: str, rows: Sequence[dict[str, Any]]) -> bytes:
-    """One of the three ledgers as a workbook of one sheet (the same safe cells as the report)."""
+    """One of the three ledgers as a workbook of one sheet (the same safe cells as the report);
+    with full name and ID number columns when any row was revealed."""
     import xlsxwriter
 
     title, columns = BOOK_SHEETS[book]
+    if any("id_number" in row for row in rows):
+        columns = (*columns[:1], *REVEALED_COLUMNS, *columns[1:])
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     write_sheet(workbook, translate(title), columns, rows)

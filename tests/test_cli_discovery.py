@@ -153,6 +153,13 @@ def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
         assert len(sheet) == rows + 1 and all(ch > "\u2e80" for ch in sheet[0][0])  # Chinese headers
         masked = sheet[0].index("身份证号（已遮蔽）")
         assert all("*" in line[masked] and line[masked] not in four.ids.values() for line in sheet[1:])
+    book = ("ledger", "children", "--campaign", "four-checks", "--json", "--reveal")
+    assert stack.baoxue(*book, actor=officer).code == 2  # no purpose, nothing shown
+    revealed = stack.baoxue(*book, "--purpose", "入户核对在校情况", actor=officer).json()["rows"]
+    assert sorted(row["id_number"] for row in revealed) == sorted(four.ids.values())
+    stack.add_here("鞍子四查员", "case_officer", "--township", "鞍子镇")
+    elsewhere = stack.baoxue(*book, "--purpose", "入户核对在校情况", actor="鞍子四查员").json()["rows"]
+    assert elsewhere == []  # another township's children are out of scope
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     before = stack.baoxue(
         "ledger", "suspected", "--campaign", "four-checks", "--as-of", yesterday, "--json", actor=officer
