@@ -25,12 +25,12 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 
 from activities.id_batch import ages_on  # noqa: E402
 from activities.registers import parse_register, read_table  # noqa: E402
+from bench.county import generate_county  # noqa: E402
 from config import DEFAULT_ROSTER_FILE  # noqa: E402
 from config.roster_file import load_roster  # noqa: E402
 from domain.discovery import RegisterColumns, dropout_suspects  # noqa: E402
 from domain.registers import RegisterKind  # noqa: E402
 from ledger.personal import PersonalDataCipher  # noqa: E402
-from tests.support.registers import generate_county  # noqa: E402
 
 REFERENCE = dt.date(2026, 9, 1)
 
@@ -75,7 +75,7 @@ def main() -> None:
         household, enrollment = folder / "household.xlsx", folder / "enrollment.xlsx"
         if not (household.exists() and enrollment.exists()):
             started = time.perf_counter()
-            formats = {kind: "xlsx" for kind in RegisterKind}
+            formats = {RegisterKind.household: "xlsx", RegisterKind.enrollment: "xlsx"}
             # Other counties' pupils fill the enrollment register up to as many rows as the household one.
             generate_county(
                 folder,

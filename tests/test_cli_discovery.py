@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.county import generate_county
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
 from tests.support.four_checks import CAMPAIGN_YAML, write_four_checks
-from tests.support.registers import generate_county
 from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.stack

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bench.county import generate_county
 from domain.campaign import CampaignSpec
 from domain.discovery import RegisterColumns, find_suspects
 from domain.enums import CaseKind, Stage
@@ -19,7 +20,6 @@ from ledger.cases import CaseFilter, list_cases
 from ledger.models import Case, CaseSource, RegisterFile, RegisterRow
 from starter.context import Context
 from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register
-from tests.support.registers import generate_county
 
 REFERENCE = dt.date(2026, 9, 1)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bench.county import generate_county
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
-from tests.support.registers import generate_county
 from tests.support.stack import BAOXUE, RunningStack, running_stack, wait_healthy, wait_until
 
 pytestmark = pytest.mark.stack

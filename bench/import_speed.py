@@ -1,0 +1,69 @@
+"""Benchmark `import`: `baoxue import household` of a 200,000-row xlsx through the real path —
+upload, validation, keyed HMAC, encryption, COPY into PostgreSQL — against python-calamine just
+reading the same file, in the same run (`import_ratio`, target ≤ 2.0; issue 15)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.county import generate_county
+
+from bench.stack import BenchStack
+from config import DEFAULT_ROSTER_FILE
+from config.roster_file import load_roster
+from domain.registers import RegisterKind
+
+CAMPAIGN = "bench-import"
+REFERENCE = dt.date(2026, 9, 1)
+
+
+def county_files(folder: Path, children: int) -> dict[RegisterKind, Path]:
+    """Household and enrollment registers of a synthetic county (kept in the folder and reused)."""
+    household, enrollment = folder / "household.xlsx", folder / "enrollment.xlsx"
+    if not (household.exists() and enrollment.exists()):
+        generate_county(
+            folder,
+            load_roster(DEFAULT_ROSTER_FILE),
+            children=children,
+            reference_date=REFERENCE,
+            formats={RegisterKind.household: "xlsx", RegisterKind.enrollment: "xlsx"},
+            outsiders=children * 15 // 100,
+        )
+    return {RegisterKind.household: household, RegisterKind.enrollment: enrollment}
+
+
+def calamine_seconds(path: Path) -> float:
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    return time.perf_counter() - started
+
+
+def campaign_file(folder: Path) -> Path:
+    path = folder / f"{CAMPAIGN}.yaml"
+    path.write_text(
+        f"name: {CAMPAIGN}\nreference_date: {REFERENCE.isoformat()}\n"
+        "clearance_deadline: 2027-06-05T00:00:00+08:00\ncalendar: workdays\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def measure(stack: BenchStack, children: int = 200_000) -> dict[str, Any]:
+    folder = stack.folder / "county"
+    folder.mkdir(exist_ok=True)
+    files = county_files(folder, children)
+    stack.baoxue("campaign", "add", str(campaign_file(stack.folder)))
+    household = files[RegisterKind.household]
+    read = min(calamine_seconds(household) for _ in range(3))
+    started = time.perf_counter()
+    summary = stack.json("import", "household", str(household), "--campaign", CAMPAIGN)
+    imported = time.perf_counter() - started
+    return {
+        "import_ratio": imported / read,
+        "import": {"rows": summary["rows"], "valid": summary["valid"], "import_s": imported, "calamine_s": read},
+    }

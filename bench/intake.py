@@ -1,0 +1,102 @@
+"""Benchmark `intake`: cases opened per second by `discover --apply` against the engine floor.
+
+Target (issue 15): `intake_ratio` ≥ 0.8 — N suspects (default 2,000) opened by `baoxue discover
+--apply` (as a whole command, dry run included), per second, divided by the floor: N raw
+workflows on the same Temporal server, each running one activity that inserts one row into the
+same PostgreSQL and answering one update, started with the same concurrency (8) in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench.floor_workflow import INSERT_ACTIVITY, FloorWorkflow
+from bench.stack import BenchStack
+from domain.id_number import make_id_number
+
+CONCURRENCY = 8
+CAMPAIGN = "bench-intake"
+
+
+def campaign_file(folder: Path) -> Path:
+    path = folder / f"{CAMPAIGN}.yaml"
+    path.write_text(
+        f"name: {CAMPAIGN}\nreference_date: 2026-09-01\nclearance_deadline: 2027-06-05T00:00:00+08:00\n"
+        "calendar: workdays\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def household_file(folder: Path, n: int, townships: list[str]) -> Path:
+    """N invented children aged 6–16, none enrolled: N dropout suspects."""
+    path = folder / "intake-household.csv"
+    lines = ["姓名,身份证号,乡镇（街道）"]
+    for i in range(n):
+        born = dt.date(2012, 1, 1) + dt.timedelta(days=i % 1500)
+        lines.append(f"入学测速{i},{make_id_number('500243', born, 100 + i // 1500)},{townships[i % len(townships)]}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def floor_rate(stack: BenchStack, n: int) -> dict[str, float]:
+    """The floor's workflows per second, its worker in this process on a queue of its own."""
+    import psycopg
+    from temporalio import activity
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    state = stack.state()
+    url = state["database"]["url"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, n int, at timestamptz)")
+    local = __import__("threading").local()
+
+    @activity.defn(name=INSERT_ACTIVITY)
+    def insert(row: int) -> None:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = psycopg.connect(url, autocommit=True)
+        conn.execute("INSERT INTO bench_floor (n, at) VALUES (%s, now())", (row,))
+
+    client = await Client.connect(state["temporal"]["address"], namespace=state["temporal"]["namespace"])
+    gate = asyncio.Semaphore(CONCURRENCY)
+    run_id = int(time.time())
+
+    async def one(i: int) -> None:
+        async with gate:
+            handle = await client.start_workflow(
+                FloorWorkflow.run, i, id=f"bench-floor-{run_id}-{i}", task_queue="bench-floor"
+            )
+            await handle.execute_update(FloorWorkflow.synced)
+
+    with ThreadPoolExecutor(CONCURRENCY) as executor:
+        async with Worker(
+            client, task_queue="bench-floor", workflows=[FloorWorkflow], activities=[insert], activity_executor=executor
+        ):
+            started = time.perf_counter()
+            await asyncio.gather(*(one(i) for i in range(n)))
+            seconds = time.perf_counter() - started
+    return {"floor_n": n, "floor_s": seconds, "floor_per_s": n / seconds}
+
+
+def measure(stack: BenchStack, n: int = 2000) -> dict[str, Any]:
+    townships = [c["township"] for c in stack.json("roster", "show")]
+    stack.baoxue("campaign", "add", str(campaign_file(stack.folder)))
+    stack.baoxue("import", "household", str(household_file(stack.folder, n, townships)), "--campaign", CAMPAIGN)
+    floor = asyncio.run(floor_rate(stack, n))
+    started = time.perf_counter()
+    applied = stack.json("discover", "--campaign", CAMPAIGN, "--apply", "--concurrency", str(CONCURRENCY))
+    seconds = time.perf_counter() - started
+    if applied["opened"] != n:
+        raise SystemExit(f"discover --apply opened {applied['opened']} of {n}")
+    rate = n / seconds
+    return {
+        "intake_ratio": rate / floor["floor_per_s"],
+        "intake": {"cases": n, "apply_s": seconds, "cases_per_s": rate, "concurrency": CONCURRENCY, **floor},
+    }
