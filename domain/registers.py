@@ -180,6 +180,7 @@ class ParsedRegister:
     rejections: list[Rejection] = field(default_factory=list)
     rejected_rows: int = 0
     blank_rows: int = 0
+    _keys: list[str] = field(default_factory=list, repr=False)
 
     @property
     def data_rows(self) -> int:
@@ -193,12 +194,18 @@ class ParsedRegister:
         """The valid row's non-empty cells under their normalised headers."""
         row = self.raw_rows[index]
         out: dict[str, str] = {}
-        for position, header in enumerate(self.headers):
-            if position < len(row):
-                value = cell_text(row[position])
-                if value:
-                    out[normalise_header(header) or f"col{position + 1}"] = value
+        for position, key in enumerate(self._cell_keys()[: len(row)]):
+            value = row[position]
+            text = value.strip() if type(value) is str else cell_text(value)
+            if text:
+                out[key] = text
         return out
+
+    def _cell_keys(self) -> list[str]:
+        """The normalised headers, worked out once a file rather than once a row."""
+        if len(self._keys) != len(self.headers):
+            self._keys[:] = [normalise_header(h) or f"col{n + 1}" for n, h in enumerate(self.headers)]
+        return self._keys
 
 
 class Attendance(StrEnum):
