@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.county import generate_county
-
 from bench.stack import BenchStack
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
