@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
@@ -149,9 +150,10 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         officers=officers,
         work_calendar=opener.calendar,
     )
-    await _start_workflow(ctx, opener.client, start)
     if case.stage == Stage.discovery.value:
-        await opener.client.get_workflow_handle(case.workflow_id).execute_update(CaseWorkflow.synced)
+        await _start_and_sync(ctx, opener.client, start)
+    else:
+        await _start_workflow(ctx, opener.client, start)
     return OpenResult(str(case.id), case.case_no, case.workflow_id, reservation.created)
 
 
@@ -262,6 +264,18 @@ async def restart_from_ledger(
     )
 
 
+def _search_attributes(start: CaseStart) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(CASE_KIND, start.kind.value),
+            SearchAttributePair(CASE_TOWNSHIP, start.township),
+            SearchAttributePair(CASE_CAMPAIGN, start.campaign),
+            SearchAttributePair(CASE_GROUP, start.group),
+            SearchAttributePair(CASE_STAGE, Stage.home_visit.value),
+        ]
+    )
+
+
 async def _start_workflow(ctx: Context, client: Client, start: CaseStart) -> None:
     """Start the case's workflow, or find it running: explicit policies, never a second one.
     A closed case's workflow refuses a new start (REJECT_DUPLICATE): the case keeps its history."""
@@ -273,16 +287,24 @@ async def _start_workflow(ctx: Context, client: Client, start: CaseStart) -> Non
             task_queue=ctx.settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(CASE_KIND, start.kind.value),
-                    SearchAttributePair(CASE_TOWNSHIP, start.township),
-                    SearchAttributePair(CASE_CAMPAIGN, start.campaign),
-                    SearchAttributePair(CASE_GROUP, start.group),
-                    SearchAttributePair(CASE_STAGE, Stage.home_visit.value),
-                ]
-            ),
+            search_attributes=_search_attributes(start),
         )
+
+
+async def _start_and_sync(ctx: Context, client: Client, start: CaseStart) -> None:
+    """A new case: start its workflow and wait for its opening to reach the ledger in one call to
+    Temporal (update-with-start) rather than a start and then an update; a workflow an earlier
+    attempt started is found (USE_EXISTING) and just answers."""
+    operation = WithStartWorkflowOperation(
+        CaseWorkflow.run,
+        start,
+        id=f"case-{start.case_id}",
+        task_queue=ctx.settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=_search_attributes(start),
+    )
+    await client.execute_update_with_start_workflow(CaseWorkflow.synced, start_workflow_operation=operation)
 
 
 def find_case_or_exit(ctx: Context, ref: str) -> Case:
