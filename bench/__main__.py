@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import sys
 import time
@@ -83,7 +84,13 @@ def main() -> None:
     parser.add_argument("--storm-cases", type=int, default=10_000)
     parser.add_argument("--intake-cases", type=int, default=2_000)
     parser.add_argument("--children", type=int, default=200_000)
+    parser.add_argument(
+        "--sqlite-pragmas",
+        help="the dev server's SQLite pragmas for this run (default: the stack's; '' for SQLite's own)",
+    )
     args = parser.parse_args()
+    if args.sqlite_pragmas is not None:
+        os.environ["BAOXUE_TEMPORAL_SQLITE_PRAGMAS"] = args.sqlite_pragmas
     names = list(ORDER) if "all" in args.names else args.names
     unknown = set(names) - set(ORDER)
     if unknown:
@@ -98,6 +105,7 @@ def main() -> None:
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''} {_cores()} cores".strip(),
         "benchmarks": names,
+        "sqlite_pragmas": os.environ.get("BAOXUE_TEMPORAL_SQLITE_PRAGMAS", "(the stack's default)"),
         "seconds": round(time.perf_counter() - started),
     }
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -111,8 +119,6 @@ def main() -> None:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 0
 
 

@@ -54,6 +54,8 @@ def scratch_folder(keep: Path | None) -> Iterator[Path]:
 @contextlib.contextmanager
 def bench_stack(folder: Path) -> Iterator[BenchStack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
+    if "BAOXUE_TEMPORAL_SQLITE_PRAGMAS" in os.environ:  # `--sqlite-pragmas`: measured with and without
+        env["BAOXUE_TEMPORAL_SQLITE_PRAGMAS"] = os.environ["BAOXUE_TEMPORAL_SQLITE_PRAGMAS"]
     env.update(
         BAOXUE_DATA_DIR=str(folder / "data"),
         BAOXUE_PROFILE_DIR=str(folder / "profile"),

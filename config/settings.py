@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     """Closed cases keep their evidence and record this long (inspections need them); `retention
     run` anonymises after the longer of the two."""
     temporal_retention_days: int = 30
+    temporal_sqlite_pragmas: str = "journal_mode=wal,synchronous=normal"
+    """`baoxue up`'s Temporal dev server: SQLite pragmas, comma-separated (empty: SQLite's own
+    defaults). Write-ahead logging with NORMAL sync survives a killed process — only a power
+    loss can take the last transactions — and lifts the dev server's throughput (bench/)."""
     roster_file: Path = DEFAULT_ROSTER_FILE
     campaigns_dir: Path = DEFAULT_CAMPAIGNS_DIR
 

@@ -222,6 +222,7 @@ class Stack:
             "--log-level",
             "warn",
             *dev_server_flags(),
+            *sqlite_pragma_flags(self.settings.temporal_sqlite_pragmas),
         ]
         child = Child("Temporal", argv, self.logs / "temporal.log")
         self._add(child)
@@ -374,3 +375,12 @@ def run_up(settings: Settings, options: UpOptions) -> int:
         remove_state(data_dir)
         lock.close()
         say(t("stopped"))
+
+
+def sqlite_pragma_flags(pragmas: str) -> list[str]:
+    """`journal_mode=wal,synchronous=normal` → `--sqlite-pragma journal_mode=wal --sqlite-pragma …`."""
+    flags: list[str] = []
+    for pragma in pragmas.split(","):
+        if pragma.strip():
+            flags += ["--sqlite-pragma", pragma.strip()]
+    return flags
