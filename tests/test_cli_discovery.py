@@ -165,6 +165,10 @@ def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
         "ledger", "suspected", "--campaign", "four-checks", "--as-of", yesterday, "--json", actor=officer
     )
     assert before.code == 0 and before.json()["rows"] == []  # the cases were opened today
+    children = stack.baoxue(
+        "ledger", "children", "--campaign", "four-checks", "--as-of", yesterday, "--json", actor=officer
+    )
+    assert children.code == 0 and children.json()["rows"] == []  # the registers came today
 
     link = stack.baoxue("dashboard", "--print-url", actor=officer).stdout.strip()
     with httpx.Client(timeout=60) as browser:
