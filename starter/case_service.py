@@ -36,12 +36,13 @@ from domain.errors import render
 from domain.labels import label
 from domain.messages import current_lang, t
 from domain.registers import PriorityCategory
+from domain.roster import TownshipChain
 from domain.rules import may_act
 from domain.signing import ChainUpdate, OfficerKey, RegistryUpdate, registry_key
 from domain.steps import StepInput
 from domain.work_calendar import WorkCalendar
 from ledger.campaigns import add_missing_campaigns, current_campaign, get_campaign
-from ledger.cases import CaseFilter, find_case, list_cases, reserve_case
+from ledger.cases import CaseFilter, Reservation, find_case, list_cases, reserve_case
 from ledger.models import Case, Officer
 from ledger.officers import default_case_officer, officers_for_case
 from ledger.registers import priority_groups
@@ -114,32 +115,11 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         )
     opener = opener or await prepare_opener(ctx, request.campaign)
     campaign = opener.campaign
-    now = dt.datetime.now(dt.UTC)
     case_chain = chain_from_roster(ctx, chain.township)
-    with ctx.sessions.begin() as session:
-        groups = priority_groups(session, campaign=campaign.name, child_key=ctx.cipher.child_key(request.id_number))
-        reservation = reserve_case(
-            session,
-            cipher=ctx.cipher,
-            campaign=campaign.name,
-            kind=request.kind.value,
-            id_number=request.id_number,
-            name=request.name,
-            township=chain.township,
-            group=chain.group,
-            chain=case_chain.model_dump(mode="json"),
-            roster_version=ctx.roster.version,
-            intake=request.intake,
-            now=now,
-            reason=request.reason,
-            priority=",".join(groups),
-            poverty_risk=request.kind == CaseKind.dropout and PriorityCategory.alleviated in groups,
-        )
-        case = reservation.case
-        officers = officer_snapshot(session, township=chain.township, chain=case_chain)
-        assigned = (
-            actor.name if actor.role.value == "case_officer" else default_case_officer(session, township=chain.township)
-        )
+    reservation, officers, assigned = await asyncio.to_thread(
+        _reserve, ctx, actor, request, campaign.name, chain, case_chain, dt.datetime.now(dt.UTC)
+    )
+    case = reservation.case
     start = case_start(
         ctx,
         case,
@@ -155,6 +135,45 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
     else:
         await _start_workflow(ctx, opener.client, start)
     return OpenResult(str(case.id), case.case_no, case.workflow_id, reservation.created)
+
+
+def _reserve(
+    ctx: Context,
+    actor: Actor,
+    request: OpenRequest,
+    campaign: str,
+    chain: TownshipChain,
+    case_chain: Chain,
+    now: dt.datetime,
+) -> tuple[Reservation, dict[str, OfficerKey], str | None]:
+    """The ledger's side of opening, in one transaction: the child's case (existing or new), the
+    officers its workflow checks signatures against, and who it is assigned to. Run in a thread:
+    a county's discovery opens cases eight at a time, and the API's event loop must not wait on
+    the database meanwhile."""
+    with ctx.sessions.begin() as session:
+        groups = priority_groups(session, campaign=campaign, child_key=ctx.cipher.child_key(request.id_number))
+        reservation = reserve_case(
+            session,
+            cipher=ctx.cipher,
+            campaign=campaign,
+            kind=request.kind.value,
+            id_number=request.id_number,
+            name=request.name,
+            township=chain.township,
+            group=chain.group,
+            chain=case_chain.model_dump(mode="json"),
+            roster_version=ctx.roster.version,
+            intake=request.intake,
+            now=now,
+            reason=request.reason,
+            priority=",".join(groups),
+            poverty_risk=request.kind == CaseKind.dropout and PriorityCategory.alleviated in groups,
+        )
+        officers = officer_snapshot(session, township=chain.township, chain=case_chain)
+        assigned = (
+            actor.name if actor.role.value == "case_officer" else default_case_officer(session, township=chain.township)
+        )
+    return reservation, officers, assigned
 
 
 def case_start(

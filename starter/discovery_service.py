@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.registers import file_digest, parse_register, read_table
 from domain.actors import Actor
 from domain.campaign import CampaignSpec
-from domain.discovery import Reason, Suspect, find_suspects
+from domain.discovery import Reason, RowRef, Suspect, find_suspects
 from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.exports import safe_row
 from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
@@ -286,6 +286,11 @@ async def reopen_if_found_again(ctx: Context, case_id: uuid.UUID, *, actor: Acto
     return True
 
 
+def _link(ctx: Context, case_id: uuid.UUID, refs: list[RowRef]) -> None:
+    with ctx.sessions.begin() as session:
+        link_sources(session, case_id=case_id, refs=refs)
+
+
 async def apply_discovery(
     ctx: Context,
     result: DiscoveryResult,
@@ -312,8 +317,7 @@ async def apply_discovery(
                 suspect.kind, id_number, name, suspect.township, result.campaign, intake, suspect.reason.value
             )
             opened = await open_case(ctx, actor, request, opener)
-            with ctx.sessions.begin() as session:
-                link_sources(session, case_id=uuid.UUID(opened.case_id), refs=suspect.refs)
+            await asyncio.to_thread(_link, ctx, uuid.UUID(opened.case_id), suspect.refs)
             if opened.created:
                 result.opened += 1
             elif await reopen_if_found_again(ctx, uuid.UUID(opened.case_id), actor=actor):
