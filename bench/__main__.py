@@ -57,7 +57,7 @@ def run(names: list[str], args: argparse.Namespace) -> dict[str, Any]:
             "cli": lambda: cli_step.measure(stack),
             "api": lambda: api_step.measure(stack, figures.get("cli_step", {}).get("case_no") or _case(stack)),
             "intake": lambda: intake.measure(stack, args.intake_cases),
-            "storm": lambda: storm.measure(stack, args.storm_cases, figures.get("intake", {}).get("cases_per_s", 10.0)),
+            "storm": lambda: storm.measure(stack, args.storm_cases, opening_rate(figures)),
             "import": lambda: import_speed.measure(stack, args.children),
             "reconcile": lambda: reconcile_path.measure(stack, args.children),
         }
@@ -67,8 +67,32 @@ def run(names: list[str], args: argparse.Namespace) -> dict[str, Any]:
             started = time.perf_counter()
             print(f"[{dt.datetime.now():%H:%M:%S}] {name} …", flush=True)
             figures.update(steps[name]())
+            save(figures, names)  # a long run interrupted later keeps what it measured
             print(f"[{dt.datetime.now():%H:%M:%S}] {name} done in {time.perf_counter() - started:.0f} s", flush=True)
     return figures
+
+
+def save(figures: dict[str, Any], names: list[str], seconds: float | None = None) -> dict[str, Any]:
+    """Merge the figures into bench/results.json (a run of some benchmarks keeps the others')."""
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    results.update(figures)
+    results["run"] = {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.processor() or ''} {_cores()} cores".strip(),
+        "benchmarks": names,
+        "sqlite_pragmas": os.environ.get("BAOXUE_TEMPORAL_SQLITE_PRAGMAS", "(the stack's default)"),
+        **({"seconds": round(seconds)} if seconds is not None else {}),
+    }
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def opening_rate(figures: dict[str, Any]) -> float:
+    """Cases a second `discover --apply` opened: this run's intake figure, else the last run's."""
+    if "intake" in figures:
+        return float(figures["intake"]["cases_per_s"])
+    earlier = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    return float(earlier.get("intake", {}).get("cases_per_s", 10.0))
 
 
 def _case(stack: Any) -> str:
@@ -99,16 +123,7 @@ def main() -> None:
         names.insert(0, "cli")  # the api benchmark notes the case the cli one opened
     started = time.perf_counter()
     figures = run(names, args)
-    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    results.update(figures)
-    results["run"] = {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()} {platform.processor() or ''} {_cores()} cores".strip(),
-        "benchmarks": names,
-        "sqlite_pragmas": os.environ.get("BAOXUE_TEMPORAL_SQLITE_PRAGMAS", "(the stack's default)"),
-        "seconds": round(time.perf_counter() - started),
-    }
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    results = save(figures, names, time.perf_counter() - started)
     print()
     print(f"{'figure':24} {'value':>10}  target   verdict")
     for key, (sense, target) in TARGETS.items():

@@ -260,7 +260,8 @@ def _answers(
 
     enrolled = set(valid_ids(RegisterKind.enrollment))
     disabled = set(valid_ids(RegisterKind.disability))
-    dropout = {i for i in valid_ids(RegisterKind.household) if 6 <= by_id[i].age <= 16 and i not in enrolled | disabled}
+    accounted = enrolled | disabled  # once: inside the comprehension it was built again for every child
+    dropout = {i for i in valid_ids(RegisterKind.household) if 6 <= by_id[i].age <= 16 and i not in accounted}
     paid: dict[str, list[Row]] = {}
     for row in valid_rows(RegisterKind.aid):
         paid.setdefault(row.id_number or "", []).append(row)
