@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import BenchStack, bench_stack, free_port, scratch_folder  # noqa: E402
+from bench.stack import BenchStack, Sink, bench_stack, free_port, scratch_folder  # noqa: E402
 from cli.http import Server  # noqa: E402
 from cli.profile import Profile  # noqa: E402
 from domain.id_number import make_id_number  # noqa: E402
@@ -33,21 +33,6 @@ from domain.id_number import make_id_number  # noqa: E402
 BOUND_SECONDS = 300
 COUNTY = "基准测试县级"
 GROUP_LEADERS = ("朱洪斌", "周勇", "任牮交", "陈代全", "刘敏")
-
-
-class Sink(http.server.BaseHTTPRequestHandler):
-    received = 0
-    lock = threading.Lock()
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with Sink.lock:
-            Sink.received += 1
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
-        return
 
 
 def open_cases(stack: BenchStack, n: int, townships: list[str]) -> float:

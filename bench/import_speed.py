@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.county import generate_county
-from bench.stack import BenchStack
+from bench.stack import BenchStack, campaign_file
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
 from domain.registers import RegisterKind
@@ -42,21 +42,11 @@ def calamine_seconds(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def campaign_file(folder: Path) -> Path:
-    path = folder / f"{CAMPAIGN}.yaml"
-    path.write_text(
-        f"name: {CAMPAIGN}\nreference_date: {REFERENCE.isoformat()}\n"
-        "clearance_deadline: 2027-06-05T00:00:00+08:00\ncalendar: workdays\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 def measure(stack: BenchStack, children: int = 200_000) -> dict[str, Any]:
     folder = stack.folder / "county"
     folder.mkdir(exist_ok=True)
     files = county_files(folder, children)
-    stack.baoxue("campaign", "add", str(campaign_file(stack.folder)))
+    stack.baoxue("campaign", "add", str(campaign_file(stack.folder, CAMPAIGN)))
     household = files[RegisterKind.household]
     read = min(calamine_seconds(household) for _ in range(3))
     started = time.perf_counter()

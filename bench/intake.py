@@ -16,21 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.floor_workflow import INSERT_ACTIVITY, FloorWorkflow
-from bench.stack import BenchStack
+from bench.stack import BenchStack, campaign_file
 from domain.id_number import make_id_number
 
 CONCURRENCY = 8
 CAMPAIGN = "bench-intake"
-
-
-def campaign_file(folder: Path) -> Path:
-    path = folder / f"{CAMPAIGN}.yaml"
-    path.write_text(
-        f"name: {CAMPAIGN}\nreference_date: 2026-09-01\nclearance_deadline: 2027-06-05T00:00:00+08:00\n"
-        "calendar: workdays\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 def household_file(folder: Path, n: int, townships: list[str]) -> Path:
@@ -87,7 +77,7 @@ async def floor_rate(stack: BenchStack, n: int) -> dict[str, float]:
 
 def measure(stack: BenchStack, n: int = 2000) -> dict[str, Any]:
     townships = [c["township"] for c in stack.json("roster", "show")]
-    stack.baoxue("campaign", "add", str(campaign_file(stack.folder)))
+    stack.baoxue("campaign", "add", str(campaign_file(stack.folder, CAMPAIGN)))
     stack.baoxue("import", "household", str(household_file(stack.folder, n, townships)), "--campaign", CAMPAIGN)
     floor = asyncio.run(floor_rate(stack, n))
     started = time.perf_counter()

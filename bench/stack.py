@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import Any
 
 from starter.ports import free_port
 
-__all__ = ["BAOXUE", "BenchStack", "bench_stack", "free_port", "scratch_folder"]
+__all__ = ["BAOXUE", "BenchStack", "Sink", "bench_stack", "campaign_file", "free_port", "scratch_folder"]
 
 BAOXUE = str(Path(sys.executable).parent / "baoxue")
 
@@ -76,3 +78,31 @@ def bench_stack(folder: Path) -> Iterator[BenchStack]:
     finally:
         up.send_signal(signal.SIGTERM)
         up.wait(60)
+
+
+class Sink(http.server.BaseHTTPRequestHandler):
+    """apprise's `json://` posts land here; only their number matters."""
+
+    received = 0
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with Sink.lock:
+            Sink.received += 1
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+def campaign_file(folder: Path, name: str, *, deadline: str = "2027-06-05T00:00:00+08:00", extra: str = "") -> Path:
+    """A campaign YAML for a benchmark: reference date 2026-09-01, working days unless `extra` says."""
+    path = folder / f"{name}.yaml"
+    calendar = "" if "calendar:" in extra else "calendar: workdays\n"
+    path.write_text(
+        f"name: {name}\nreference_date: 2026-09-01\nclearance_deadline: {deadline}\n{calendar}{extra}",
+        encoding="utf-8",
+    )
+    return path

@@ -22,30 +22,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.stack import BenchStack, free_port
+from bench.stack import BenchStack, Sink, campaign_file, free_port
 from domain.id_number import make_id_number
 
 CAMPAIGN = "bench-storm"
 COUNTY = "测速县级督查"
 TOWNSHIPS = ("梅子垭镇", "鞍子镇", "汉葭街道", "保家镇", "郁山镇")
 RUNS = 15
-
-
-class Sink(http.server.BaseHTTPRequestHandler):
-    """apprise's `json://` posts land here; only their number matters."""
-
-    received = 0
-    lock = threading.Lock()
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with Sink.lock:
-            Sink.received += 1
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
-        return
 
 
 def household_file(folder: Path, n: int) -> Path:
@@ -123,11 +106,9 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
         )  # fmt: skip
     allowance = n / (0.7 * opening_rate) + 90
     deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=allowance)
-    campaign = stack.folder / f"{CAMPAIGN}.yaml"
-    campaign.write_text(
-        f"name: {CAMPAIGN}\nreference_date: 2026-09-01\nclearance_deadline: {deadline.isoformat()}\n"
-        "calendar: calendar\nstages: {home_visit: P30D, return_plan: P30D, return_confirmation: P30D, closure: P30D}\n",
-        encoding="utf-8",
+    stages = "stages: {home_visit: P30D, return_plan: P30D, return_confirmation: P30D, closure: P30D}\n"
+    campaign = campaign_file(
+        stack.folder, CAMPAIGN, deadline=deadline.isoformat(), extra="calendar: calendar\n" + stages
     )
     stack.baoxue("campaign", "add", str(campaign))
     stack.baoxue("import", "household", str(household_file(stack.folder, n)), "--campaign", CAMPAIGN)
