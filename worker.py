@@ -5,27 +5,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import sys
 
-sys.dont_write_bytecode = False
-"""The workflow sandbox imports the workflow modules afresh for every workflow it starts or
-replays; without their bytecode on disk each import compiles them from source, which took a third
-of the worker's time when cases were opened in bulk (bench/, issue 15). So the worker writes it
-even where PYTHONDONTWRITEBYTECODE is set."""
+import structlog
+from temporalio.worker import Worker
 
-import asyncio  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-
-import structlog  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
-
-from activities.registry import build_activities  # noqa: E402
-from config.logging import configure_logging  # noqa: E402
-from config.required_keys import EXIT_MISSING_KEY, missing_key  # noqa: E402
-from config.settings import Settings, load_settings  # noqa: E402
-from config.temporal_client import connect_temporal  # noqa: E402
-from workflows.registry import ALL_WORKFLOWS, workflow_runner  # noqa: E402
+from activities.registry import build_activities
+from config.logging import configure_logging
+from config.required_keys import EXIT_MISSING_KEY, missing_key
+from config.settings import Settings, load_settings
+from config.temporal_client import connect_temporal
+from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
 log = structlog.get_logger("baoxue.worker")
 

@@ -18,6 +18,13 @@ def workflow_id_for(case_id: str) -> str:
     return f"case-{case_id}"
 
 
+CASE_GENERATION = 1
+"""Generation 1 has every behaviour added so far behind `workflow.patched` (bounded ladder,
+deadline spread and cap, monitoring, local activities). A run that starts under it takes them
+from its input, so its history holds no patch marker and no `TemporalChangeVersion` upsert for
+each — four of each per case, a third of a new case's history (issue 15)."""
+
+
 class CaseStart(BaseModel):
     """The workflow's input: everything it needs without personal data."""
 
@@ -55,6 +62,9 @@ class CaseStart(BaseModel):
     """How long after its date a follow-up check is due (then it escalates like a stage)."""
     reopen_reason: str | None = None
     """With `resume`: the closed case is opened again as a new episode (discovery found it)."""
+    generation: int = 0
+    """The workflow code's generation this run started under (`CASE_GENERATION` for new runs; 0
+    for runs started before generations existed, which ask `workflow.patched` instead)."""
 
 
 class CaseEvent(BaseModel):

@@ -30,7 +30,7 @@ from config.holidays import work_calendar
 from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
-from domain.case import CaseStart, CaseState, Watch
+from domain.case import CASE_GENERATION, CaseStart, CaseState, Watch
 from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
@@ -212,6 +212,7 @@ def case_start(
         follow_up_within=campaign.follow_up_within,
         service_key=ctx.service_public_key,
         continue_after_events=ctx.settings.continue_after_events,
+        generation=CASE_GENERATION,
         **extra,
     )
 

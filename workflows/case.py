@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.beijing import china_midnight
     from domain.case import (
+        CASE_GENERATION,
         CaseCarry,
         CaseEvent,
         CaseStart,
@@ -84,6 +85,22 @@ BOUNDED_LADDER_PATCH = "bounded-ladder-1"
 DEADLINE_SPREAD_PATCH = "deadline-spread-1"
 DEADLINE_CAP_PATCH = "deadline-cap-1"
 MONITORING_PATCH = "monitoring-1"
+LOCAL_ACTIVITIES_PATCH = "local-activities-1"
+"""Projection and delivery run as local activities: in the workflow task that decided them, with
+no task of their own on the server (docs/architecture.md, "Local activities")."""
+PROJECTION_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+}
+DELIVERY_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=2),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=2),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=5),
+        maximum_attempts=8,
+    ),
+}
 SESSION_MONTH = timedelta(days=30)
 DEFAULT_SESSIONS = 2
 """送教上门 sessions a month when the plan does not say (the usual twice a month)."""
@@ -136,6 +153,13 @@ class CaseWorkflow:
             self._timeline = list(carry.recent)
             self._projected_seq = carry.state.last_seq
 
+    def _since(self, patch: str) -> bool:
+        """Whether this run has the behaviour added behind `patch`: every run of generation 1 or
+        later has it (domain/case.py, CASE_GENERATION); an older run asks Temporal, so its
+        recorded history replays as it was written."""
+        assert self._start is not None
+        return self._start.generation >= 1 or workflow.patched(patch)
+
     @property
     def state(self) -> CaseState:
         assert self._state is not None
@@ -167,7 +191,9 @@ class CaseWorkflow:
             await self._wait_and_escalate()
             if self._active() and self._history_is_long(start):
                 await self._drain()
-                workflow.continue_as_new(start.model_copy(update={"carry": self._carry(), "resume": None}))
+                workflow.continue_as_new(
+                    start.model_copy(update={"carry": self._carry(), "resume": None, "generation": CASE_GENERATION})
+                )
         await self._drain()
         return self.state
 
@@ -199,7 +225,7 @@ class CaseWorkflow:
         """The stage's n-th rung; None when the ladder has ended (repeat_max). Cases that began
         before the ladder had an end keep the old, endless one, so their histories replay."""
         assert self._start is not None and self.state.due_at is not None
-        bounded = workflow.patched(BOUNDED_LADDER_PATCH)
+        bounded = self._since(BOUNDED_LADDER_PATCH)
         return rung(self.state.due_at, self._start.escalation, n, self._start.work_calendar, bounded=bounded)
 
     def _next_wake(self) -> tuple[dt.datetime, str] | None:
@@ -213,7 +239,7 @@ class CaseWorkflow:
             candidates.append((watch.next_check_at, "arrangement_expired"))
         deadline = self._start.clearance_deadline
         if deadline is not None and not self.state.missed_deadline and self.state.stage != Stage.closed:
-            if workflow.patched(DEADLINE_SPREAD_PATCH):
+            if self._since(DEADLINE_SPREAD_PATCH):
                 deadline += deadline_spread(self.state.case_id)
             candidates.append((deadline, "clearance_deadline"))
         return min(candidates) if candidates else None
@@ -273,17 +299,11 @@ class CaseWorkflow:
         )
         workflow.upsert_search_attributes([ESCALATION_LEVEL.value_set(state.escalation_level)])
         await self._project(event)
-        delivery = workflow.start_activity(
-            DELIVER_ACTIVITY,
-            Delivery(case_id=state.case_id, case_no=state.case_no, event_seq=event.seq),
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RetryPolicy(
-                initial_interval=timedelta(seconds=2),
-                backoff_coefficient=2.0,
-                maximum_interval=timedelta(minutes=5),
-                maximum_attempts=8,
-            ),
-        )
+        delivery_input = Delivery(case_id=state.case_id, case_no=state.case_no, event_seq=event.seq)
+        if self._since(LOCAL_ACTIVITIES_PATCH):
+            delivery = workflow.start_local_activity(DELIVER_ACTIVITY, delivery_input, **DELIVERY_OPTIONS)
+        else:
+            delivery = workflow.start_activity(DELIVER_ACTIVITY, delivery_input, **DELIVERY_OPTIONS)
         self._deliveries.add(delivery)
         delivery.add_done_callback(self._delivery_done)
 
@@ -406,7 +426,7 @@ class CaseWorkflow:
         deadline, state = self._start.clearance_deadline, self.state
         if deadline is None or state.due_at is None or state.due_at <= deadline or workflow.now() >= deadline:
             return
-        if workflow.patched(DEADLINE_CAP_PATCH):
+        if self._since(DEADLINE_CAP_PATCH):
             state.due_at = deadline
             state.due_capped = True
 
@@ -426,12 +446,10 @@ class CaseWorkflow:
             event=event,
             state=self.state.model_copy(),
         )
-        await workflow.execute_activity(
-            PROJECT_CASE_ACTIVITY,
-            projection,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
-        )
+        if self._since(LOCAL_ACTIVITIES_PATCH):
+            await workflow.execute_local_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
+        else:
+            await workflow.execute_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
         self._projected_seq = max(self._projected_seq, event.seq)
 
     @workflow.update
@@ -560,11 +578,11 @@ class CaseWorkflow:
             state.outcome == Outcome.arranged and state.arrangement in WATCHED_ARRANGEMENTS
         )
         limited = state.outcome == Outcome.arranged and state.arrangement in TIME_LIMITED_ARRANGEMENTS
-        if limited and state.arrangement_until is not None and workflow.patched(MONITORING_PATCH):
+        if limited and state.arrangement_until is not None and self._since(MONITORING_PATCH):
             until = state.arrangement_until
             state.monitoring = Watch(next_check_at=china_midnight(until), checks_left=0, until=until)
             self._refresh_next_escalation()
-        elif watched and self._start.monitoring and workflow.patched(MONITORING_PATCH):
+        elif watched and self._start.monitoring and self._since(MONITORING_PATCH):
             state.monitoring = Watch(next_check_at=workflow.now(), checks_left=len(self._start.monitoring))
             if state.arrangement == Arrangement.home_delivery:
                 state.monitoring.session_every = SESSION_MONTH / (state.sessions_per_month or DEFAULT_SESSIONS)
