@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_json
 
 from api.auth import context_of, signed_in
 from domain.actors import Actor
@@ -31,7 +30,8 @@ from domain.steps import (
     VisitInput,
 )
 from domain.wire import canonical_json
-from ledger.cases import CaseFilter, case_events, existing_case, list_case_rows, student_of
+from ledger.case_list_json import case_list_json
+from ledger.cases import CaseFilter, case_events, existing_case, student_of
 from ledger.evidence import unknown_ref
 from ledger.models import Case, Officer
 from ledger.personal import event_context
@@ -427,8 +427,9 @@ async def cases(
     campaign: str | None = None,
     limit: int | None = None,
 ) -> Response:
-    """Serialised at once (pydantic-core), as the report is: a county's list is 10,000 cases."""
+    """Built as JSON by PostgreSQL (ledger/case_list_json.py): a county's list is 10,000 cases."""
     ctx = context_of(request)
+    now = dt.datetime.now(dt.UTC)
     chain = ctx.chain(township) if township else None
     if chain is not None:
         require_township_access(ctx, actor, chain.township, "cases")
@@ -441,13 +442,13 @@ async def cases(
         kind=(parse_choice(CaseKind, kind, "--kind") or None) and kind,
         stage=(parse_choice(Stage, stage, "--stage") or None) and stage,
         campaign=resolve_campaign(ctx, campaign).name if campaign else None,
-        overdue_at=dt.datetime.now(dt.UTC) if overdue else None,
+        overdue_at=now if overdue else None,
         stalled=stalled,
         limit=limit,
     )
     with ctx.sessions() as session:
-        found = list_case_rows(session, where=where)
-    return Response(to_json([case_summary(case) for case in found]), media_type="application/json")
+        listed = case_list_json(session, where=where, now=now)
+    return Response(listed, media_type="application/json")
 
 
 def require_group_access(ctx: Context, actor: Actor, group: int) -> None:

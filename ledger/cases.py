@@ -153,7 +153,7 @@ class CaseFilter:
     limit: int | None = None
 
 
-def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
+def filtered_cases(query: Select[Any], where: CaseFilter) -> Select[Any]:
     if where.townships is not None:
         query = query.where(Case.township.in_(sorted(where.townships)))
     if where.township:
@@ -177,41 +177,10 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
 
 
 def list_cases(session: Session, *, where: CaseFilter) -> list[Case]:
-    query = _filtered(select(Case), where).order_by((Case.priority == "").asc(), Case.case_no)
+    query = filtered_cases(select(Case), where).order_by((Case.priority == "").asc(), Case.case_no)
     if where.limit is not None:
         query = query.limit(where.limit)
     return list(session.scalars(query))
-
-
-LISTED = (
-    "case_no", "workflow_id", "campaign", "kind", "township", "group_no", "stage", "assigned_officer", "opened_at",
-    "due_at", "closed_at", "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled",
-    "due_capped", "episode", "reason", "priority", "poverty_risk", "next_check_at", "checks_done", "checks_left",
-    "roster_version",
-)  # fmt: skip
-CHAIN_KEYS = ("section_chief", "office_head", "group_leader")
-
-
-class CaseListing:
-    """A case row as a list shows it: the plain columns and the chain's three names, read by one
-    Core query (no ORM objects, no JSON parsed) — a county's ten thousand cases in a few tens of
-    milliseconds. Read like a `Case` by `case_summary`."""
-
-    __slots__ = (*LISTED, "chain")
-
-    def __init__(self, values: tuple[Any, ...]) -> None:
-        for name, value in zip(LISTED, values, strict=False):
-            setattr(self, name, value)
-        self.chain = dict(zip(CHAIN_KEYS, values[len(LISTED) :], strict=True))
-
-
-def list_case_rows(session: Session, *, where: CaseFilter) -> list[CaseListing]:
-    columns = [getattr(Case, name) for name in LISTED]
-    chain = [Case.chain[key].as_string() for key in CHAIN_KEYS]
-    query = _filtered(select(*columns, *chain), where).order_by((Case.priority == "").asc(), Case.case_no)
-    if where.limit is not None:
-        query = query.limit(where.limit)
-    return [CaseListing(tuple(row)) for row in session.connection().execute(query).all()]
 
 
 def case_events(session: Session, *, case_id: uuid.UUID) -> list[CaseEventRow]:

@@ -677,3 +677,45 @@ async def test_verify_finds_and_repairs_a_lagging_ledger_and_a_terminated_case(c
     assert state.stage == Stage.return_plan and state.last_seq == 3
     _checked, clean = await verify_cases(case_ctx, repair=False, actor=COUNTY, only=only)
     assert clean == []
+
+
+async def test_the_list_built_by_postgresql_says_what_case_summary_says(case_ctx: Context) -> None:
+    """`/api/cases` is built as JSON in SQL (ledger/case_list_json.py); a case shown alone is
+    `case_summary` in Python. Both must say the same of every case: times to the microsecond and
+    in whole seconds, none, priorities, a watched closed case, overdue or not."""
+    import json
+
+    from sqlalchemy import update
+
+    from api.cases import case_summary
+    from ledger.case_list_json import case_list_json
+    from ledger.cases import CaseFilter, list_cases
+
+    campaign = f"list-json-{uuid.uuid4().hex[:8]}"
+    opened = [await open_for(case_ctx, CaseKind.dropout) for _ in range(4)]
+    now = dt.datetime.now(dt.UTC)
+    variants: list[dict[str, Any]] = [
+        {"due_at": now - dt.timedelta(days=2, microseconds=-123), "priority": "orphan,left_behind"},
+        {"due_at": now.replace(microsecond=0) + dt.timedelta(days=3), "escalation_level": 1},
+        {
+            "stage": "closed",
+            "due_at": now - dt.timedelta(days=1),
+            "closed_at": now.replace(microsecond=0),
+            "outcome": "returned",
+            "next_check_at": now.replace(microsecond=0) + dt.timedelta(days=30),
+            "checks_done": 1,
+            "checks_left": 3,
+            "chain": {"section_chief": "张科长", "group_leader": "组长甲"},
+        },
+        {"due_at": None, "next_escalation_at": None, "poverty_risk": True, "reason": "never_enrolled"},
+    ]
+    with case_ctx.sessions.begin() as session:
+        for case, values in zip(opened, variants, strict=True):
+            session.execute(update(Case).where(Case.case_no == case.case_no).values(campaign=campaign, **values))
+    with case_ctx.sessions() as session:
+        for where in (CaseFilter(campaign=campaign), CaseFilter(campaign=campaign, overdue_at=now)):
+            built = json.loads(case_list_json(session, where=where, now=now))
+            expected = [case_summary(case) for case in list_cases(session, where=where)]
+            assert built == expected
+            assert len(built) == (4 if where.overdue_at is None else 2)
+        assert json.loads(case_list_json(session, where=CaseFilter(campaign="none-such"), now=now)) == []
