@@ -30,7 +30,7 @@ async def run_worker(settings: Settings) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(sandboxed=settings.worker_sandbox),
         activities=built.activities,
         activity_executor=built.executor,
         max_concurrent_activities=settings.worker_activity_slots,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from temporalio import activity
 
 from domain.case import CaseEvent, CaseState, Projection
@@ -21,32 +22,54 @@ from domain.reminders import reminder_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
 from ledger.personal import PersonalDataCipher, event_context
 
-
-def _township_people(session: Session, township: str, role: Role) -> list[str]:
-    return list(
-        session.scalars(
-            select(Officer.name)
-            .where(Officer.role == role.value, Officer.township == township, Officer.revoked_at.is_(None))
-            .order_by(Officer.id)
-        )
+_EVENTS = CaseEventRow.__table__
+_OUTBOX = Notification.__table__
+_CASES = Case.__table__
+_OFFICERS = Officer.__table__
+# Built once: SQLAlchemy memoises a statement's cache key on the statement, so a projection
+# (thousands a minute in an escalation storm) neither rebuilds nor re-keys its SQL.
+_INSERT_EVENT = insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id)
+_INSERT_OUTBOX = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["business_key"])
+_TOWNSHIP_PEOPLE = (
+    select(_OFFICERS.c.name, _OFFICERS.c.role)
+    .where(
+        _OFFICERS.c.role.in_([Role.case_officer.value, Role.township_lead.value]),
+        _OFFICERS.c.township == bindparam("township"),
+        _OFFICERS.c.revoked_at.is_(None),
     )
+    .order_by(_OFFICERS.c.id)
+)
+_CASE_COLUMNS = (
+    "stage", "assigned_officer", "confirmed_by", "due_at", "closed_at", "outcome", "escalation_level",
+    "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode", "next_check_at", "checks_done",
+    "checks_left", "chain", "roster_version", "last_seq", "updated_at",
+)  # fmt: skip
+_UPDATE_CASE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case_id"), _CASES.c.last_seq < bindparam("seq"))
+    .values({name: bindparam(f"new_{name}") for name in _CASE_COLUMNS})
+)
 
 
-def _expand_recipients(session: Session, event: CaseEvent, state: CaseState) -> CaseEvent:
+def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseState) -> CaseEvent:
     """A level-0 reminder goes to the assigned officer (an unassigned case's to every case officer
     of its township) with the township's lead copied; only the ledger knows who they are."""
     details = event.details
     if event.type != EventType.escalated or details.get("level") != 0:
         return event
-    told = list(details.get("recipients") or _township_people(session, state.township, Role.case_officer))
-    told += [lead for lead in _township_people(session, state.township, Role.township_lead) if lead not in told]
+    people = connection.execute(_TOWNSHIP_PEOPLE, {"township": state.township}).all()
+    told = list(details.get("recipients") or [name for name, role in people if role == Role.case_officer.value])
+    told += [name for name, role in people if role == Role.township_lead.value and name not in told]
     if told == details.get("recipients"):
         return event
     return event.model_copy(update={"details": {**details, "recipients": told}})
 
 
-def _outbox_rows(session: Session, business_key: str, event: CaseEvent, state: CaseState) -> None:
+def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, state: CaseState) -> None:
     details = event.details
+    recipients = details.get("recipients", [])
+    if not recipients:
+        return
     deadline = dt.datetime.fromisoformat(details["deadline"]) if details.get("deadline") else None
     message = reminder_text(
         case_no=state.case_no,
@@ -57,21 +80,50 @@ def _outbox_rows(session: Session, business_key: str, event: CaseEvent, state: C
         overdue_seconds=details.get("overdue_seconds", 0),
         deadline=deadline,
     )
-    for recipient in details.get("recipients", []):
-        session.execute(
-            insert(Notification)
-            .values(
-                business_key=f"{business_key}:{recipient}",
-                case_id=uuid.UUID(state.case_id),
-                event_seq=event.seq,
-                level=details["level"],
-                stage=event.stage.value,
-                recipient=recipient,
-                message=message,
-                status="pending",
-            )
-            .on_conflict_do_nothing(index_elements=["business_key"])
-        )
+    case_id = uuid.UUID(state.case_id)
+    connection.execute(
+        _INSERT_OUTBOX,
+        [
+            {
+                "business_key": f"{business_key}:{recipient}",
+                "case_id": case_id,
+                "event_seq": event.seq,
+                "level": details["level"],
+                "stage": event.stage.value,
+                "recipient": recipient,
+                "message": message,
+                "status": "pending",
+                "attempts": 0,
+            }
+            for recipient in recipients
+        ],
+    )
+
+
+def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
+    watch = state.monitoring
+    values = {
+        "stage": state.stage.value,
+        "assigned_officer": state.assigned_officer,
+        "confirmed_by": state.confirmed_by,
+        "due_at": state.due_at,
+        "closed_at": state.closed_at,
+        "outcome": state.outcome.value if state.outcome else None,
+        "escalation_level": state.escalation_level,
+        "next_escalation_at": state.next_escalation_at,
+        "missed_deadline": state.missed_deadline,
+        "stalled": state.stalled,
+        "due_capped": state.due_capped,
+        "episode": state.episode,
+        "next_check_at": watch.next_check_at if watch else None,
+        "checks_done": watch.checks_done if watch else 0,
+        "checks_left": watch.checks_left if watch else 0,
+        "chain": state.chain.model_dump(mode="json"),
+        "roster_version": state.chain.roster_version,
+        "last_seq": event.seq,
+        "updated_at": event.at,
+    }
+    return {f"new_{name}": value for name, value in values.items()}
 
 
 def write_projection(sessions: sessionmaker, projection: Projection, cipher: PersonalDataCipher) -> bool:
@@ -79,53 +131,28 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
     state = projection.state
     case_id = uuid.UUID(state.case_id)
     with sessions.begin() as session:
-        event = _expand_recipients(session, projection.event, state)
+        connection = session.connection()
+        event = _expand_recipients(connection, projection.event, state)
         plain, personal = split_details(event.details)
-        inserted = session.execute(
-            insert(CaseEventRow)
-            .values(
-                case_id=case_id,
-                business_key=projection.business_key,
-                seq=event.seq,
-                type=event.type.value,
-                stage=event.stage.value,
-                actor=event.actor,
-                at=event.at,
-                payload=plain,
-                payload_enc=cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
+        inserted = connection.execute(
+            _INSERT_EVENT,
+            {
+                "case_id": case_id,
+                "business_key": projection.business_key,
+                "seq": event.seq,
+                "type": event.type.value,
+                "stage": event.stage.value,
+                "actor": event.actor,
+                "at": event.at,
+                "payload": plain,
+                "payload_enc": cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
                 if personal
                 else None,
-            )
-            .on_conflict_do_nothing()
-            .returning(CaseEventRow.id)
+            },
         ).first()
         if event.type == EventType.escalated:
-            _outbox_rows(session, projection.business_key, event, state)
-        session.execute(
-            update(Case)
-            .where(Case.id == case_id, Case.last_seq < event.seq)
-            .values(
-                stage=state.stage.value,
-                assigned_officer=state.assigned_officer,
-                confirmed_by=state.confirmed_by,
-                due_at=state.due_at,
-                closed_at=state.closed_at,
-                outcome=state.outcome.value if state.outcome else None,
-                escalation_level=state.escalation_level,
-                next_escalation_at=state.next_escalation_at,
-                missed_deadline=state.missed_deadline,
-                stalled=state.stalled,
-                due_capped=state.due_capped,
-                episode=state.episode,
-                next_check_at=state.monitoring.next_check_at if state.monitoring else None,
-                checks_done=state.monitoring.checks_done if state.monitoring else 0,
-                checks_left=state.monitoring.checks_left if state.monitoring else 0,
-                chain=state.chain.model_dump(mode="json"),
-                roster_version=state.chain.roster_version,
-                last_seq=event.seq,
-                updated_at=event.at,
-            )
-        )
+            _outbox_rows(connection, projection.business_key, event, state)
+        connection.execute(_UPDATE_CASE, {"case_id": case_id, "seq": event.seq, **_case_values(state, event)})
     return inserted is not None
 
 

@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy import Select, select
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -41,36 +42,62 @@ def apprise_send(urls: list[str], title: str, body: str) -> tuple[bool, str | No
     return bool(ok), None if ok else (output[-500:] or "delivery failed")
 
 
-def deliver(sessions: sessionmaker, delivery: Delivery, send: Sender = apprise_send) -> dict[str, int]:
-    query = select(Notification).where(
-        Notification.case_id == uuid.UUID(delivery.case_id),
-        Notification.event_seq == delivery.event_seq,
-        Notification.status != "sent",
+_OUTBOX = Notification.__table__
+_OFFICERS = Officer.__table__
+_URLS = (
+    select(_OFFICERS.c.notify_urls)
+    .where(_OFFICERS.c.name == _OUTBOX.c.recipient)
+    .order_by(_OFFICERS.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+"""The recipient's URLs (a name may stand in two townships: the first officer's, never twice)."""
+_UNSENT = (
+    select(_OUTBOX.c.id, _OUTBOX.c.level, _OUTBOX.c.case_id, _OUTBOX.c.message, _URLS)
+    .where(_OUTBOX.c.status != "sent")
+    .order_by(_OUTBOX.c.id)
+)
+_RECORD = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        attempts=_OUTBOX.c.attempts + 1,
+        status=bindparam("new_status"),
+        last_error=bindparam("new_error"),
+        sent_at=bindparam("new_sent_at"),
     )
-    return deliver_rows(sessions, query, send, log_fields={"case_no": delivery.case_no})
+)
+
+
+def deliver(sessions: sessionmaker, delivery: Delivery, send: Sender = apprise_send) -> dict[str, int]:
+    which = and_(_OUTBOX.c.case_id == uuid.UUID(delivery.case_id), _OUTBOX.c.event_seq == delivery.event_seq)
+    return deliver_rows(sessions, which, send, log_fields={"case_no": delivery.case_no})
 
 
 def deliver_rows(
-    sessions: sessionmaker, query: Select[tuple[Notification]], send: Sender, *, log_fields: dict[str, object]
+    sessions: sessionmaker, which: ColumnElement[bool], send: Sender, *, log_fields: dict[str, object]
 ) -> dict[str, int]:
-    """Send the outbox rows the query selects (none already sent); raise if any failed, so the
-    activity is retried and sends only what is still unsent."""
+    """Send the outbox rows `which` selects (none already sent), each recorded as sent or failed
+    as soon as it is tried; raise if any failed, so the activity is retried and sends only what
+    is still unsent. One query finds the rows with their recipients' URLs."""
     counts = {"sent": 0, "failed": 0, "outbox_only": 0}
     with sessions() as session:
-        for row in list(session.scalars(query)):
-            urls = session.scalar(select(Officer.notify_urls).where(Officer.name == row.recipient)) or []
+        connection = session.connection()
+        rows = connection.execute(_UNSENT.where(which)).all()
+        session.commit()
+        for row_id, level, case_id, message, urls in rows:
             if not urls:
                 counts["outbox_only"] += 1
                 continue
-            title = recheck_title(row.level) if row.case_id is None else reminder_title(row.level)
-            ok, error = send(urls, title, row.message)
-            row.attempts += 1
-            row.status = "sent" if ok else "failed"
-            row.last_error = error
-            row.sent_at = dt.datetime.now(dt.UTC) if ok else None
+            title = recheck_title(level) if case_id is None else reminder_title(level)
+            ok, error = send(urls, title, message)
+            sent_at = dt.datetime.now(dt.UTC) if ok else None
+            status = "sent" if ok else "failed"
+            values = {"row_id": row_id, "new_status": status, "new_error": error, "new_sent_at": sent_at}
+            session.connection().execute(_RECORD, values)
             session.commit()
-            counts["sent" if ok else "failed"] += 1
-            log.info("notification", level=row.level, status=row.status, **log_fields)
+            counts[status] += 1
+            log.info("notification", level=level, status=status, **log_fields)
     if counts["failed"]:
         raise ApplicationError(f"{counts['failed']} notification(s) failed; retrying", counts)
     return counts

@@ -79,8 +79,6 @@ class RecheckActivities:
                     )
                     .on_conflict_do_nothing(index_elements=["business_key"])
                 )
-        query = select(Notification).where(
-            Notification.business_key.startswith(prefix, autoescape=True), Notification.status != "sent"
-        )
+        which = Notification.business_key.startswith(prefix, autoescape=True)
         level = "notice" if notice.level == NOTICE else notice.level
-        return deliver_rows(self._sessions, query, self._send, log_fields={"recheck": notice.name, "rung": level})
+        return deliver_rows(self._sessions, which, self._send, log_fields={"recheck": notice.name, "rung": level})

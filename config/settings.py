@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
     on every task (slower, and how the tests prove the workflow replays deterministically)."""
+    worker_sandbox: bool = False
+    """Run workflows in Temporal's sandbox (slower; the tests always do, see workflows/registry.py)."""
     continue_after_events: int = Field(default=2000, ge=20)
     """History events of one run of a case before it continues as new (new cases take it)."""
     database_url: SecretStr | None = None

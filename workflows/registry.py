@@ -1,5 +1,6 @@
-"""Every workflow the worker runs, and the sandbox they run in."""
+"""Every workflow the worker runs, and the runner they run in."""
 
+from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.case import CaseWorkflow
@@ -8,10 +9,13 @@ from workflows.recheck import RecheckWorkflow
 ALL_WORKFLOWS: list[type] = [CaseWorkflow, RecheckWorkflow]
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The default sandbox's restrictions on what workflow code may call, with every module passed
-    through rather than imported afresh for each workflow: the workflow modules hold no state of
-    their own, and re-importing them cost each case ~0.3 MB of the worker's memory and each new or
-    evicted case a module import (docs/architecture.md, "The worker"). It also means a worker runs
-    the code it loaded at start, never a file edited under it."""
+def workflow_runner(*, sandboxed: bool = True) -> WorkflowRunner:
+    """Sandboxed (the tests, the replay of stored histories, `BAOXUE_WORKER_SANDBOX=1`): the
+    default restrictions refuse a non-deterministic call from workflow code, with every module
+    passed through rather than imported afresh for each workflow (our workflow modules hold no
+    state). Unsandboxed (the worker by default): the same code without the sandbox's cost — it
+    re-executes code strings for every activation and every payload encoded, a quarter of the
+    worker's CPU in an escalation storm (docs/architecture.md, "The worker")."""
+    if not sandboxed:
+        return UnsandboxedWorkflowRunner()
     return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
