@@ -15,6 +15,7 @@ from domain.enums import CaseKind, Role, Stage
 from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
+from domain.privacy import mask_name
 from domain.scope import may_reveal
 from domain.steps import (
     AttemptInput,
@@ -275,10 +276,6 @@ def already_recorded(ctx: Context, case: Case, step: StepInput) -> bool:
     return recorded == typed
 
 
-def _mask_name(name: str) -> str:
-    return name[0] + "*" * (len(name) - 1) if name else name
-
-
 def watched_or_open(case: Case) -> bool:
     return case.stage != Stage.closed.value or case.next_check_at is not None
 
@@ -331,7 +328,7 @@ def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose:
         id_number = cipher.decrypt(student.id_number_enc, context=f"student:{student.child_key}:id_number")
         summary["child"] = {"name": name, "id_number": id_number}
     else:
-        summary["child"] = {"name": _mask_name(name), "id_number": student.id_masked}
+        summary["child"] = {"name": mask_name(name), "id_number": student.id_masked}
     summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]
     summary.update(entered(ctx, case))
     audit(ctx, actor, "reveal" if reveal else "show", "ok", case, purpose=purpose if reveal else None)

@@ -49,6 +49,11 @@ PLAIN_DETAIL_KEYS = frozenset(
 )
 
 
+def mask_name(name: str) -> str:
+    """A child's name as lists and ledgers show it: the surname, the rest starred (张**)."""
+    return name[0] + "*" * (len(name) - 1) if name else name
+
+
 def split_details(details: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(plain, personal): the personal part goes to an encrypted column."""
     plain = {k: v for k, v in details.items() if k in PLAIN_DETAIL_KEYS}

@@ -11,6 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic_core import to_json
 
 _NONCE_BYTES = 12
 
@@ -59,7 +60,9 @@ class PersonalDataCipher:
         return self._aeads[blob[0] - 1].decrypt(nonce, sealed, context.encode())
 
     def encrypt_json(self, value: dict[str, Any], *, context: str) -> bytes:
-        return self.encrypt(json.dumps(value, ensure_ascii=False, sort_keys=True), context=context)
+        """Serialised by pydantic-core (Rust, UTF-8, keys in the dict's order): a register's
+        200,000 rows are 200,000 of these, and `json.dumps` took as long as the encryption."""
+        return self.encrypt_bytes(to_json(value), context=context)
 
     def decrypt_json(self, blob: bytes | None, *, context: str) -> dict[str, Any]:
         return json.loads(self.decrypt(blob, context=context)) if blob else {}

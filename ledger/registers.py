@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from domain.aid_rules import education_stage, is_arranged, paid_date
 from domain.campaign import CampaignSpec
 from domain.discovery import RegisterColumns, RowRef
-from domain.id_number import age_on
 from domain.registers import (
     Column,
     ParsedRegister,
@@ -92,10 +91,11 @@ def store_register(
     sheet: str | None,
     digest: str,
     imported_by: str | None,
+    ages: list[int],
 ) -> StoredImport:
     """Store a new version of a register for the campaign; older versions stop being current and
-    their rows are deleted (data minimisation), their file records kept for the record."""
-    reference_date = campaign.reference_date
+    their rows are deleted (data minimisation), their file records kept for the record. `ages`:
+    each valid row's age on the campaign's reference date, worked out for the file at once."""
     rule_cells = RuleCells(parsed, campaign)
     older = list(
         session.scalars(
@@ -134,8 +134,8 @@ def store_register(
             "COPY register_rows (file_id, row_no, child_key, township, age,"
             " has_arrangement, education_stage, aid_item, paid_on, status, category, cells_enc) FROM STDIN"
         ) as copy:
-            for i, (row_no, id_number, township) in enumerate(
-                zip(parsed.row_nos, parsed.id_numbers, parsed.townships, strict=True)
+            for i, (row_no, id_number, township, age) in enumerate(
+                zip(parsed.row_nos, parsed.id_numbers, parsed.townships, ages, strict=True)
             ):
                 cells = parsed.cells(i)
                 copy.write_row(
@@ -144,7 +144,7 @@ def store_register(
                         row_no,
                         cipher.child_key(id_number),
                         township,
-                        age_on(id_number, reference_date),
+                        age,
                         *rule_cells.values(cells),
                         cipher.encrypt_json(cells, context=f"register:{file_id}:{row_no}"),
                     )

@@ -296,34 +296,29 @@ def _search_attributes(start: CaseStart) -> TypedSearchAttributes:
     )
 
 
+def _new_case_options(ctx: Context, start: CaseStart) -> dict[str, Any]:
+    """How a case's workflow is started, found running, or refused after it completed."""
+    return {
+        "id": f"case-{start.case_id}",
+        "task_queue": ctx.settings.task_queue,
+        "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        "search_attributes": _search_attributes(start),
+    }
+
+
 async def _start_workflow(ctx: Context, client: Client, start: CaseStart) -> None:
     """Start the case's workflow, or find it running: explicit policies, never a second one.
     A closed case's workflow refuses a new start (REJECT_DUPLICATE): the case keeps its history."""
     with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            CaseWorkflow.run,
-            start,
-            id=f"case-{start.case_id}",
-            task_queue=ctx.settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=_search_attributes(start),
-        )
+        await client.start_workflow(CaseWorkflow.run, start, **_new_case_options(ctx, start))
 
 
 async def _start_and_sync(ctx: Context, client: Client, start: CaseStart) -> None:
     """A new case: start its workflow and wait for its opening to reach the ledger in one call to
     Temporal (update-with-start) rather than a start and then an update; a workflow an earlier
     attempt started is found (USE_EXISTING) and just answers."""
-    operation = WithStartWorkflowOperation(
-        CaseWorkflow.run,
-        start,
-        id=f"case-{start.case_id}",
-        task_queue=ctx.settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=_search_attributes(start),
-    )
+    operation = WithStartWorkflowOperation(CaseWorkflow.run, start, **_new_case_options(ctx, start))
     await client.execute_update_with_start_workflow(CaseWorkflow.synced, start_workflow_operation=operation)
 
 

@@ -18,6 +18,7 @@ from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.id_batch import ages_on
 from activities.registers import file_digest, parse_register, read_table
 from domain.actors import Actor
 from domain.campaign import CampaignSpec
@@ -136,6 +137,7 @@ def import_register(
             sheet=sheet,
             digest=digest,
             imported_by=imported_by,
+            ages=ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3]),  # type: ignore[arg-type]
         )
     summary = ImportSummary(
         kind.value,

@@ -16,6 +16,7 @@ from domain.campaign import CampaignSpec
 from domain.discovery import MAX_AGE, MIN_AGE
 from domain.id_number import mask_id_number, normalise_id_number
 from domain.messages import t
+from domain.privacy import mask_name
 from domain.registers import Attendance, Column, RegisterKind, column_for
 from domain.scope import may_reveal
 from ledger.models import Case, CaseEventRow, Student
@@ -28,10 +29,6 @@ from starter.report_service import build_report, cutoff_of
 
 BOOKS = ("children", "suspected", "dropouts")
 CHILD_REGISTERS = (RegisterKind.household, RegisterKind.enrollment, RegisterKind.attendance)
-
-
-def mask_name(name: str) -> str:
-    return name[0] + "*" * (len(name) - 1) if name else name
 
 
 def ledger_book(
