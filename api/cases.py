@@ -31,13 +31,13 @@ from domain.steps import (
     VisitInput,
 )
 from domain.wire import canonical_json
-from ledger.case_list_json import case_list_json
 from ledger.cases import CaseFilter, case_events, existing_case, student_of
 from ledger.evidence import unknown_ref
 from ledger.models import Case, Officer
 from ledger.personal import event_context
 from ledger.registers import case_sources
 from starter.access import audit, refuse, require_case_access, require_township_access, scope_of
+from starter.case_list import case_summary
 from starter.case_service import (
     OpenRequest,
     find_case_or_exit,
@@ -276,47 +276,6 @@ def already_recorded(ctx: Context, case: Case, step: StepInput) -> bool:
     return recorded == typed
 
 
-def watched_or_open(case: Case) -> bool:
-    return case.stage != Stage.closed.value or case.next_check_at is not None
-
-
-def case_summary(case: Case) -> dict[str, Any]:
-    chain = case.chain or {}
-    return {
-        "case_no": case.case_no,
-        "workflow_id": case.workflow_id,
-        "campaign": case.campaign,
-        "kind": case.kind,
-        "township": case.township,
-        "group": case.group_no,
-        "stage": case.stage,
-        "assigned_officer": case.assigned_officer,
-        "opened_at": beijing_iso(case.opened_at),
-        "due_at": beijing_iso(case.due_at),
-        "closed_at": beijing_iso(case.closed_at),
-        "outcome": case.outcome,
-        "escalation_level": case.escalation_level,
-        "next_escalation_at": beijing_iso(case.next_escalation_at),
-        "missed_deadline": case.missed_deadline,
-        "stalled": case.stalled,
-        "due_capped": case.due_capped,
-        "overdue": bool(case.due_at and watched_or_open(case) and case.due_at < dt.datetime.now(dt.UTC)),
-        "episode": case.episode,
-        "reason": case.reason,
-        "priority": [group for group in (case.priority or "").split(",") if group],
-        "poverty_risk": case.poverty_risk,
-        "monitoring": {
-            "next_check_at": beijing_iso(case.next_check_at),
-            "checks_done": case.checks_done,
-            "checks_left": case.checks_left,
-        }
-        if case.next_check_at is not None
-        else None,
-        "chain": {k: chain.get(k) for k in ("section_chief", "office_head", "group_leader")},
-        "roster_version": case.roster_version,
-    }
-
-
 def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose: str | None) -> dict[str, Any]:
     summary = case_summary(case)
     cipher = ctx.cipher
@@ -424,7 +383,7 @@ async def cases(
     campaign: str | None = None,
     limit: int | None = None,
 ) -> Response:
-    """Built as JSON by PostgreSQL (ledger/case_list_json.py): a county's list is 10,000 cases."""
+    """Each case's JSON kept between requests (starter/case_list.py): a county's list is 10,000."""
     ctx = context_of(request)
     now = dt.datetime.now(dt.UTC)
     chain = ctx.chain(township) if township else None
@@ -444,7 +403,7 @@ async def cases(
         limit=limit,
     )
     with ctx.sessions() as session:
-        listed = case_list_json(session, where=where, now=now)
+        listed = ctx.case_list.json(session, where=where, now=now)
     return Response(listed, media_type="application/json")
 
 

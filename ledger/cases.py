@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,6 +182,57 @@ def list_cases(session: Session, *, where: CaseFilter) -> list[Case]:
     if where.limit is not None:
         query = query.limit(where.limit)
     return list(session.scalars(query))
+
+
+LISTED = (
+    "case_no", "workflow_id", "campaign", "kind", "township", "group_no", "stage", "assigned_officer", "opened_at",
+    "due_at", "closed_at", "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled",
+    "due_capped", "episode", "reason", "priority", "poverty_risk", "next_check_at", "checks_done", "checks_left",
+    "roster_version",
+)  # fmt: skip
+CHAIN_KEYS = ("section_chief", "office_head", "group_leader")
+
+
+class CaseListing:
+    """A case row as a list shows it: the plain columns and the chain's three names, read by one
+    Core query (no ORM objects, no JSON parsed). Read like a `Case` by `case_summary`."""
+
+    __slots__ = (*LISTED, "chain")
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        for name, value in zip(LISTED, values, strict=False):
+            setattr(self, name, value)
+        self.chain = dict(zip(CHAIN_KEYS, values[len(LISTED) :], strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    """What a list needs of a case on every request: which version of it the ledger holds
+    (`last_seq` moves with every event) and what says whether it is overdue now."""
+
+    id: uuid.UUID
+    last_seq: int
+    due_at: dt.datetime | None
+    live: bool
+    """Open, or closed and still watched."""
+
+
+def listed_cases(session: Session, *, where: CaseFilter) -> list[ListedCase]:
+    """The cases the filter selects, in the list's order: priority cases first, then by number."""
+    live = or_(Case.stage != "closed", Case.next_check_at.is_not(None))
+    query = filtered_cases(select(Case.id, Case.last_seq, Case.due_at, live), where)
+    query = query.order_by((Case.priority == "").asc(), Case.case_no)
+    if where.limit is not None:
+        query = query.limit(where.limit)
+    return [ListedCase(*row) for row in session.connection().execute(query)]
+
+
+def case_listings(session: Session, ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, int, CaseListing]]:
+    """(id, last_seq, listing) of these cases, as the ledger holds them now."""
+    columns = [getattr(Case, name) for name in LISTED]
+    chain = [Case.chain[key].as_string() for key in CHAIN_KEYS]
+    query = select(Case.id, Case.last_seq, *columns, *chain).where(Case.id.in_(list(ids)))
+    return [(row[0], row[1], CaseListing(row[2:])) for row in session.connection().execute(query)]
 
 
 def case_events(session: Session, *, case_id: uuid.UUID) -> list[CaseEventRow]:

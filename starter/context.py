@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from ledger.personal import PersonalDataCipher
+    from starter.case_list import CaseListCache
     from starter.report_digests import DigestCache
 
 _open_contexts: list[Context] = []
@@ -72,6 +73,12 @@ class Context:
     def sessions(self) -> sessionmaker:
         self._engine = make_engine(self.database_url(), pool_size=self.pool_size)
         return make_sessionmaker(self._engine)
+
+    @cached_property
+    def case_list(self) -> CaseListCache:
+        from starter.case_list import CaseListCache
+
+        return CaseListCache()
 
     @cached_property
     def report_digests(self) -> DigestCache:

@@ -679,17 +679,17 @@ async def test_verify_finds_and_repairs_a_lagging_ledger_and_a_terminated_case(c
     assert clean == []
 
 
-async def test_the_list_built_by_postgresql_says_what_case_summary_says(case_ctx: Context) -> None:
-    """`/api/cases` is built as JSON in SQL (ledger/case_list_json.py); a case shown alone is
-    `case_summary` in Python. Both must say the same of every case: times to the microsecond and
-    in whole seconds, none, priorities, a watched closed case, overdue or not."""
+async def test_the_kept_list_says_what_case_summary_says_and_follows_every_step(case_ctx: Context) -> None:
+    """`/api/cases` keeps each case's JSON by (case, last_seq) (starter/case_list.py); a case shown
+    alone is `case_summary`. Both must say the same of every case — times to the microsecond and
+    in whole seconds, none, priorities, a watched closed case, overdue or not — and a case that
+    takes a step is listed anew, never from what was kept."""
     import json
 
     from sqlalchemy import update
 
-    from api.cases import case_summary
-    from ledger.case_list_json import case_list_json
     from ledger.cases import CaseFilter, list_cases
+    from starter.case_list import CaseListCache, case_summary
 
     campaign = f"list-json-{uuid.uuid4().hex[:8]}"
     opened = [await open_for(case_ctx, CaseKind.dropout) for _ in range(4)]
@@ -712,10 +712,20 @@ async def test_the_list_built_by_postgresql_says_what_case_summary_says(case_ctx
     with case_ctx.sessions.begin() as session:
         for case, values in zip(opened, variants, strict=True):
             session.execute(update(Case).where(Case.case_no == case.case_no).values(campaign=campaign, **values))
-    with case_ctx.sessions() as session:
-        for where in (CaseFilter(campaign=campaign), CaseFilter(campaign=campaign, overdue_at=now)):
-            built = json.loads(case_list_json(session, where=where, now=now))
-            expected = [case_summary(case) for case in list_cases(session, where=where)]
-            assert built == expected
-            assert len(built) == (4 if where.overdue_at is None else 2)
-        assert json.loads(case_list_json(session, where=CaseFilter(campaign="none-such"), now=now)) == []
+    kept = CaseListCache()
+
+    def listed_and_expected(where: CaseFilter) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        with case_ctx.sessions() as session:
+            built = json.loads(kept.json(session, where=where, now=now))
+            return built, [case_summary(case, now=now) for case in list_cases(session, where=where)]
+
+    for where in (CaseFilter(campaign=campaign), CaseFilter(campaign=campaign, overdue_at=now)):
+        built, expected = listed_and_expected(where)
+        assert built == expected and len(built) == (4 if where.overdue_at is None else 2)
+    assert kept.built == 4, "the overdue list is made of the summaries kept for the first"
+
+    handle = await handle_of(case_ctx, opened[1].workflow_id)
+    await step(case_ctx, handle, CaseWorkflow.note, NoteInput(actor=OFFICER, text="列表要跟上"))
+    built, expected = listed_and_expected(CaseFilter(campaign=campaign))
+    assert built == expected and kept.built == 5
+    assert next(c for c in built if c["case_no"] == opened[1].case_no)["escalation_level"] is None
