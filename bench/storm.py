@@ -27,7 +27,9 @@ from domain.id_number import make_id_number
 
 CAMPAIGN = "bench-storm"
 COUNTY = "测速县级督查"
-TOWNSHIPS = ("梅子垭镇", "鞍子镇", "汉葭街道", "保家镇", "郁山镇")
+TOWNSHIPS = ("靛水街道", "鞍子镇", "汉葭街道", "保家镇", "郁山镇")
+"""Not 梅子垭镇, where the cli benchmark registers an officer without a notify URL: the first case
+officer of a township is who its discovered cases are assigned to."""
 RUNS = 15
 
 
@@ -153,10 +155,10 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
     level0 = escalated_s = delivered_s = None
     while True:
         elapsed = (dt.datetime.now(dt.UTC) - deadline).total_seconds()
-        level0 = level0_rows(state["database"]["url"])
+        level0, sent, deliverable = level0_rows(state["database"]["url"])
         if escalated_s is None and level0 >= n:
             escalated_s = elapsed
-        if delivered_s is None and Sink.received >= n:
+        if delivered_s is None and escalated_s is not None and sent >= deliverable:
             delivered_s = elapsed
         if (escalated_s is not None and delivered_s is not None) or elapsed > 1800:
             break
@@ -188,19 +190,24 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
             "level0_rows": level0,
             "level0_rows_s": escalated_s,
             "delivered": Sink.received,
+            "deliverable": deliverable,
             "delivered_s": delivered_s,
             "list_overdue_first_ms": list_cold_ms,
         },
     }
 
 
-def level0_rows(url: str) -> int:
+def level0_rows(url: str) -> tuple[int, int, int]:
+    """The campaign's level-0 outbox rows: written, sent, and those with a recipient who has a
+    notify URL (the rest stay in the outbox by design)."""
     import psycopg
 
     with psycopg.connect(url) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM notifications n JOIN cases c ON c.id = n.case_id"
-            " WHERE c.campaign = %s AND n.level = 0",
+            "SELECT count(*), count(*) FILTER (WHERE n.status = 'sent'),"
+            " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM officers o WHERE o.name = n.recipient"
+            "  AND jsonb_array_length(o.notify_urls) > 0))"
+            " FROM notifications n JOIN cases c ON c.id = n.case_id WHERE c.campaign = %s AND n.level = 0",
             (CAMPAIGN,),
         ).fetchone()
-    return int(row[0]) if row else 0
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
