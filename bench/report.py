@@ -210,7 +210,12 @@ def main() -> None:
             server.request("GET", "/api/report")
             return server.server_timing
 
+        def overdue_list() -> str | None:
+            server.request("GET", "/api/cases", query={"overdue": "true"})
+            return server.server_timing
+
         report_timing = timed(report, args.runs)
+        list_timing = timed(overdue_list, args.runs)
         link = stack.baoxue("dashboard", "--print-url", actor=county).stdout.strip()
         with httpx.Client(timeout=120) as browser:
             session = browser.get(link).cookies["baoxue_session"]
@@ -225,6 +230,7 @@ def main() -> None:
         print(f"cases in the ledger: {figures['suspected']} (open {figures['open']})")
         print(report_timing.line("report --format json"))
         print(overview_timing.line("dashboard overview"))
+        print(list_timing.line("cases --overdue --json"))
         if not args.no_visibility:
             listed, count, tally = asyncio.run(visibility_seconds(stack, min(args.runs, 5)))
             ledger = statistics.median(overview_timing.server)

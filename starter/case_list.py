@@ -5,14 +5,13 @@ built afresh — rows read, every time written in Beijing time, serialised — t
 PostgreSQL (json_agg) 0.2 s. So each case's JSON is kept, keyed by (case, last sequence number),
 as the report keeps its digests (docs/architecture.md, "Reports and any past day"): every event a
 case records moves its `last_seq` in the same transaction, and nothing else changes what a summary
-says, so a kept one is exact. A request reads four columns a case, reads in full only the cases
+says, so a kept one is exact. A request reads one short line a case, reads in full only the cases
 that moved, and works out what depends on the moment (overdue) itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from threading import Lock
 from typing import Any
 
@@ -74,7 +73,7 @@ class CaseListCache:
     oldest dropped past `limit`. Never stale: a case that moved has a new key."""
 
     def __init__(self, limit: int = 200_000) -> None:
-        self._kept: dict[tuple[uuid.UUID, int], bytes] = {}
+        self._kept: dict[tuple[str, int], bytes] = {}
         self._limit = limit
         self._lock = Lock()
         self.built = 0
@@ -82,12 +81,12 @@ class CaseListCache:
 
     def json(self, session: Session, *, where: CaseFilter, now: dt.datetime) -> bytes:
         """The cases the filter selects, in the list's order, as one JSON array."""
-        listed = listed_cases(session, where=where)
+        listed = listed_cases(session, where=where, now=now)
         kept = self._kept
-        heads = {case.id: kept.get((case.id, case.last_seq)) for case in listed}
+        heads = {case_id: kept.get((case_id, last_seq)) for case_id, last_seq, _late in listed}
         missing = [case_id for case_id, head in heads.items() if head is None]
         if missing:
-            built: dict[tuple[uuid.UUID, int], bytes] = {}
+            built: dict[tuple[str, int], bytes] = {}
             for case_id, last_seq, listing in case_listings(session, missing):
                 summary = case_summary(listing, now=now)
                 del summary["overdue"]
@@ -97,8 +96,6 @@ class CaseListCache:
                 kept.update(built)
                 while len(kept) > self._limit:
                     del kept[next(iter(kept))]
-        parts = []
-        for case in listed:
-            late = case.due_at is not None and case.live and case.due_at < now
-            parts.append(heads[case.id] + (b"true}" if late else b"false}"))  # type: ignore[operator]
+        late_true, late_false = b"true}", b"false}"
+        parts = [heads[case_id] + (late_true if late else late_false) for case_id, _seq, late in listed]  # type: ignore[operator]
         return b"[" + b",".join(parts) + b"]"
