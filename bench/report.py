@@ -37,6 +37,10 @@ TARGET_SECONDS = 0.3
 PATH = ("visited", "planned", "confirmed", "closed")
 
 
+LIST_TARGET_SECONDS = 0.1
+"""`list_10k_p50_ms` (issue 15); here every case is listed, the overdue ones a subset."""
+
+
 def fill_ledger(stack: BenchStack, cases: int, seed: int = 13) -> None:
     """N cases of pengshui-2026 across the roster's townships, each with its events so far."""
     import psycopg
@@ -106,12 +110,12 @@ class Timing:
     server: list[float]
     client: list[float]
 
-    def line(self, name: str) -> str:
+    def line(self, name: str, target: float = TARGET_SECONDS) -> str:
         median = statistics.median(self.server)
-        verdict = "ok" if median <= TARGET_SECONDS else "over"
+        verdict = "ok" if median <= target else "over"
         return (
             f"{name:22} server median {median:.3f} s (min {min(self.server):.3f}, cold {self.cold_server:.3f});"
-            f" round trip {statistics.median(self.client):.3f} s; target ≤ {TARGET_SECONDS} {verdict}"
+            f" round trip {statistics.median(self.client):.3f} s; target ≤ {target} {verdict}"
         )
 
 
@@ -210,12 +214,13 @@ def main() -> None:
             server.request("GET", "/api/report")
             return server.server_timing
 
-        def overdue_list() -> str | None:
-            server.request("GET", "/api/cases", query={"overdue": "true"})
+        def case_list() -> str | None:
+            listed = server.request("GET", "/api/cases")
+            case_list.size = len(listed)  # type: ignore[attr-defined]
             return server.server_timing
 
         report_timing = timed(report, args.runs)
-        list_timing = timed(overdue_list, args.runs)
+        list_timing = timed(case_list, args.runs)
         link = stack.baoxue("dashboard", "--print-url", actor=county).stdout.strip()
         with httpx.Client(timeout=120) as browser:
             session = browser.get(link).cookies["baoxue_session"]
@@ -230,7 +235,7 @@ def main() -> None:
         print(f"cases in the ledger: {figures['suspected']} (open {figures['open']})")
         print(report_timing.line("report --format json"))
         print(overview_timing.line("dashboard overview"))
-        print(list_timing.line("cases --overdue --json"))
+        print(list_timing.line(f"cases --json ({case_list.size})", LIST_TARGET_SECONDS))  # type: ignore[attr-defined]
         if not args.no_visibility:
             listed, count, tally = asyncio.run(visibility_seconds(stack, min(args.runs, 5)))
             ledger = statistics.median(overview_timing.server)
