@@ -1,6 +1,6 @@
 """Many cases driven through every stage by concurrent clients while the worker is SIGKILLed and
 the Temporal server restarted: every step lands exactly once, a retried step is recognised as
-already done, and `verify` is clean afterwards (docs/architecture.md, "Faults").
+already done, and `verify` is clean afterwards (docs/architecture.md, "The case").
 
 `FAULT_DRIVE_CASES` sets how many (default 80, within CI's budget; the closing figure for
 2,000 is in the issue's note and was run with this same test)."""
