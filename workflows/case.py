@@ -87,7 +87,7 @@ DEADLINE_CAP_PATCH = "deadline-cap-1"
 MONITORING_PATCH = "monitoring-1"
 LOCAL_ACTIVITIES_PATCH = "local-activities-1"
 """Projection and delivery run as local activities: in the workflow task that decided them, with
-no task of their own on the server (docs/architecture.md, "Local activities")."""
+no task of their own on the server (docs/architecture.md, "The worker")."""
 PROJECTION_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
