@@ -3,7 +3,7 @@ the normalised ID as the child key (a plain hash of an 18-digit ID is brute-forc
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import json
 import os
 from typing import Any
@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic_core import to_json
 
 _NONCE_BYTES = 12
+_SHA256_BLOCK = 64
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:
@@ -35,14 +36,22 @@ class PersonalDataCipher:
         if not 1 <= len(keys) <= 255:
             raise ValueError("between 1 and 255 data keys")
         self._aeads = [AESGCM(_derive(key, b"columns")) for key in keys]
-        self._hmac = hmac.new(_derive(keys[0], b"child-key"), digestmod="sha256")
+        hmac_key = _derive(keys[0], b"child-key").ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in hmac_key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in hmac_key))
 
     def child_key(self, normalised_id_number: str) -> str:
-        """HMAC-SHA256 of the normalised ID; the keyed state is built once and copied per row
-        (registers key 100,000s of rows)."""
-        mac = self._hmac.copy()
-        mac.update(normalised_id_number.encode())
-        return mac.hexdigest()
+        """HMAC-SHA256 of the normalised ID (RFC 2104), from SHA-256 states keyed once: copying
+        two hash states costs half of what `hmac.HMAC.copy` does, and registers key 100,000s of
+        rows (a test holds it to `hmac.new`)."""
+        inner = self._inner.copy()
+        inner.update(normalised_id_number.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def child_keys(self, normalised_id_numbers: list[str]) -> list[str]:
+        return list(map(self.child_key, normalised_id_numbers))
 
     def encrypt(self, text: str, *, context: str) -> bytes:
         return self.encrypt_bytes(text.encode(), context=context)
@@ -59,9 +68,9 @@ class PersonalDataCipher:
         nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
         return self._aeads[blob[0] - 1].decrypt(nonce, sealed, context.encode())
 
-    def encrypt_json(self, value: dict[str, Any], *, context: str) -> bytes:
-        """Serialised by pydantic-core (Rust, UTF-8, keys in the dict's order): a register's
-        200,000 rows are 200,000 of these, and `json.dumps` took as long as the encryption."""
+    def encrypt_json(self, value: Any, *, context: str) -> bytes:
+        """Serialised by pydantic-core (Rust, UTF-8, keys in the dict's order): faster than
+        `json.dumps` on a register's blocks of rows."""
         return self.encrypt_bytes(to_json(value), context=context)
 
     def decrypt_json(self, blob: bytes | None, *, context: str) -> dict[str, Any]:

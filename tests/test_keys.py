@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import subprocess
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 from config.secrets import SecretKeyError, load_data_key, load_data_keys
 from config.settings import Settings
 from domain.id_number import make_id_number
-from ledger.personal import PersonalDataCipher
+from ledger.personal import PersonalDataCipher, _derive
 from tests.support.stack import BAOXUE
 
 CHILD = make_id_number("500243", dt.date(2013, 4, 5), 12)
@@ -22,6 +24,16 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
     base.update(BAOXUE_CONFIG_FILE="/nonexistent/baoxue.toml", **env)
     return subprocess.run([BAOXUE, *args], capture_output=True, text=True, env=base, timeout=60)
+
+
+def test_the_child_key_is_hmac_sha256_under_the_derived_key() -> None:
+    """The child key is computed from prepared SHA-256 states, not `hmac`: it must stay the very
+    HMAC every stored case and register row was keyed with."""
+    master = bytes(range(32))
+    expected = hmac.new(_derive(master, b"child-key"), CHILD.encode(), hashlib.sha256).hexdigest()
+    cipher = PersonalDataCipher([master, b"\x01" * 32])
+    assert cipher.child_key(CHILD) == expected
+    assert cipher.child_keys([CHILD, CHILD[:-1] + "X"]) == [expected, cipher.child_key(CHILD[:-1] + "X")]
 
 
 def test_nothing_but_up_creates_a_data_key(tmp_path: Path) -> None:
