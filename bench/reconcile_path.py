@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.import_speed import CAMPAIGN, calamine_seconds, county_files
+from bench.import_speed import IMPORTED_CAMPAIGN, calamine_seconds, county_files
 from bench.stack import BenchStack
 from domain.registers import RegisterKind
 
@@ -16,13 +16,13 @@ from domain.registers import RegisterKind
 def measure(stack: BenchStack, children: int = 200_000) -> dict[str, Any]:
     files = county_files(stack.folder / "county", children)
     enrollment = files[RegisterKind.enrollment]
-    stack.baoxue("import", "enrollment", str(enrollment), "--campaign", CAMPAIGN)
+    stack.baoxue("import", "enrollment", str(enrollment), "--campaign", IMPORTED_CAMPAIGN)
     read = min(calamine_seconds(files[RegisterKind.household]) + calamine_seconds(enrollment) for _ in range(3))
     runs = []
     suspects = 0
     for _ in range(3):
         started = time.perf_counter()
-        found = stack.json("discover", "--campaign", CAMPAIGN)
+        found = stack.json("discover", "--campaign", IMPORTED_CAMPAIGN)
         runs.append(time.perf_counter() - started)
         suspects = sum(found["suspected"].values())
     best = min(runs)
