@@ -20,8 +20,11 @@ def normalise_ids(values: list[str]) -> tuple[list[str | None], list[str | None]
     n = len(values)
     if n == 0:
         return [], []
-    cleaned = [v if len(v) == 18 else "".join(v.split()) for v in values]
-    lengths = np.fromiter(map(len, cleaned), dtype=np.int64, count=n)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    cleaned = list(values)
+    for i in np.flatnonzero(lengths != 18).tolist():
+        cleaned[i] = "".join(cleaned[i].split())
+        lengths[i] = len(cleaned[i])
     codes = np.array(cleaned, dtype="U18").view(np.int32).reshape(n, 18)
     if (codes > 0x7A).any():
         full_width = (codes >= 0xFF10) & (codes <= 0xFF19)

@@ -8,8 +8,8 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, count, repeat
+from operator import is_, is_not, not_
 from pathlib import Path
 
 from activities.id_batch import normalise_ids
@@ -24,6 +24,7 @@ from domain.registers import (
     ValidRow,
     cell_text,
     column_for,
+    column_values,
 )
 from domain.roster import Roster, UnknownTownshipError
 
@@ -105,14 +106,15 @@ def _masked(value: str) -> str:
     return mask_id_number(compact) if len(compact) >= 8 else "*" * len(compact)
 
 
-def _column(rows: list[list[object]], at: int | None) -> list[object]:
-    """One column's raw cells; each check turns them into text only where it must."""
-    if at is None:
-        return [""] * len(rows)
-    try:
-        return list(map(itemgetter(at), rows))
-    except IndexError:
-        return [row[at] if at < len(row) else "" for row in rows]
+def _all_text(values: list[object]) -> bool:
+    return set(map(type, values)) <= {str}
+
+
+def _texts(values: list[object]) -> list[str]:
+    """The cells as text: a column of text as it is (the usual case, and no copy)."""
+    if _all_text(values):
+        return values  # type: ignore[return-value]
+    return [v if type(v) is str else cell_text(v) for v in values]
 
 
 def _blank(value: object) -> bool:
@@ -132,18 +134,18 @@ def parse_register(
     headers = [cell_text(h) for h in table[header_index]]
     parsed = ParsedRegister(kind, header_index + 1, columns, headers)
     rows = table[header_index + 1 :]
-    filled = [any(row) for row in rows]
+    filled = list(map(any, rows))
     body = list(compress(rows, filled))
     row_nos = list(compress(range(header_index + 2, len(table) + 1), filled))
     parsed.blank_rows = len(rows) - len(body)
     if on_progress is not None:
         on_progress(len(table) // 2)
-    raw_ids = [v if type(v) is str else cell_text(v) for v in _column(body, columns[Column.id_number])]
+    raw_ids = _texts(column_values(body, columns[Column.id_number]))
     ids, id_errors = normalise_ids(raw_ids)
-    names = _column(body, columns.get(Column.name)) if Column.name in spec.required else None
+    names = column_values(body, columns.get(Column.name)) if Column.name in spec.required else None
     township_at = columns.get(Column.township)
     township_required = Column.township in spec.required
-    raw_townships = _column(body, township_at) if township_at is not None else None
+    raw_townships = column_values(body, township_at) if township_at is not None else None
     townships: list[str | None] = [None] * len(body)
     if raw_townships is not None:
         known: dict[str, str | None] = {}
@@ -154,11 +156,14 @@ def parse_register(
             except UnknownTownshipError:
                 known[raw] = None
         townships = [known[raw] for raw in raw_townships]
-    bad = {i for i, error in enumerate(id_errors) if error is not None}
+    bad = set(compress(count(), map(is_not, id_errors, repeat(None))))
     if names is not None:
-        bad.update(i for i, name in enumerate(names) if not name or (type(name) is str and name.isspace()))
+        if _all_text(names):
+            bad.update(compress(count(), map(not_, map(str.strip, names))))  # type: ignore[arg-type]
+        else:
+            bad.update(i for i, name in enumerate(names) if not name or (type(name) is str and name.isspace()))
     if raw_townships is not None and township_required:
-        bad.update(i for i, township in enumerate(townships) if township is None)
+        bad.update(compress(count(), map(is_, townships, repeat(None))))
     ok = [True] * len(body)
     for i in bad:
         ok[i] = False

@@ -202,7 +202,8 @@ async def retention(body: RetentionBody, request: Request, actor: SignedIn) -> d
         raise BadInput(t("bad_value", option="--older-than", value=str(days)))
     now = dt.datetime.now(dt.UTC)
     with ctx.sessions.begin() as session:
-        result = anonymise(session, cutoff=now - dt.timedelta(days=days), now=now, dry_run=body.dry_run)
+        cutoff = now - dt.timedelta(days=days)
+        result = anonymise(session, cipher=ctx.cipher, cutoff=cutoff, now=now, dry_run=body.dry_run)
     if not body.dry_run:
         detail = f"older_than={days} cases={result.cases} students={result.students}"
         audit(ctx, actor, "retention", "ok", detail=detail)

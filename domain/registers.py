@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 
 
 class RegisterKind(StrEnum):
@@ -131,6 +132,27 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def column_values(rows: list[list[object]], at: int | None) -> list[object]:
+    """One column's raw cells (blank where a short row has none); each check turns them into
+    text only where it must."""
+    if at is None:
+        return [""] * len(rows)
+    try:
+        return list(map(itemgetter(at), rows))
+    except IndexError:
+        return [row[at] if at < len(row) else "" for row in rows]
+
+
+def row_cells(keys: list[str], row: list[object]) -> dict[str, str]:
+    """A row's non-empty cells as text under their keys (a later cell under a key seen before wins)."""
+    out: dict[str, str] = {}
+    for key, value in zip(keys, row, strict=False):
+        text = value.strip() if type(value) is str else cell_text(value)
+        if text:
+            out[key] = text
+    return out
+
+
 _HEADER_NOISE = re.compile(r"[\s\u3000*＊:：]+")
 
 
@@ -192,16 +214,9 @@ class ParsedRegister:
 
     def cells(self, index: int) -> dict[str, str]:
         """The valid row's non-empty cells under their normalised headers."""
-        row = self.raw_rows[index]
-        out: dict[str, str] = {}
-        for position, key in enumerate(self._cell_keys()[: len(row)]):
-            value = row[position]
-            text = value.strip() if type(value) is str else cell_text(value)
-            if text:
-                out[key] = text
-        return out
+        return row_cells(self.cell_keys(), self.raw_rows[index])
 
-    def _cell_keys(self) -> list[str]:
+    def cell_keys(self) -> list[str]:
         """The normalised headers, worked out once a file rather than once a row."""
         if len(self._keys) != len(self.headers):
             self._keys[:] = [normalise_header(h) or f"col{n + 1}" for n, h in enumerate(self.headers)]

@@ -203,13 +203,16 @@ class RegisterFile(Base):
 
 
 class RegisterRow(Base):
-    """A valid row: the child key, the few non-personal fields discovery needs, the cells encrypted."""
+    """A valid row: the child key, the few non-personal fields discovery needs, where its cells
+    are sealed. Written only by `ledger.registers.store_register`, in the transaction that adds
+    its file, and deleted with that file's version: so no foreign key is checked 200,000 times an
+    import (it was a third of storing a register; docs/architecture.md, "Registers and
+    discovery")."""
 
     __tablename__ = "register_rows"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("register_files.id", ondelete="CASCADE"))
-    row_no: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     child_key: Mapped[str] = mapped_column(String(64))
     township: Mapped[str | None] = mapped_column(String(32))
     age: Mapped[int | None] = mapped_column(Integer)
@@ -221,6 +224,21 @@ class RegisterRow(Base):
     """Attendance rows: present, suspended, transferred, left or other (domain.registers.Attendance)."""
     category: Mapped[str | None] = mapped_column(String(64))
     """Priority rows: the groups, comma-joined codes (domain.registers.PriorityCategory)."""
+    block_no: Mapped[int | None] = mapped_column(Integer)
+    """The register block holding the row's cells (rows imported since migration 0017)."""
+    cells_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The row's cells sealed alone (rows imported before migration 0017)."""
+
+
+class RegisterBlock(Base):
+    """The cells of up to `ledger.register_blocks.BLOCK_ROWS` consecutive rows of a file, sealed
+    together: one AES-GCM seal per block instead of one per row (docs/architecture.md, "Registers
+    and discovery")."""
+
+    __tablename__ = "register_blocks"
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("register_files.id", ondelete="CASCADE"), primary_key=True)
+    block_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     cells_enc: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -4,7 +4,10 @@ reading the current rows of a campaign back for discovery."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
 
 from sqlalchemy import any_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -19,11 +22,13 @@ from domain.registers import (
     PriorityCategory,
     RegisterKind,
     attendance_of,
-    normalise_header,
+    cell_text,
+    column_values,
     priority_categories,
 )
-from ledger.models import CaseSource, RegisterFile, RegisterReject, RegisterRow
+from ledger.models import CaseSource, RegisterBlock, RegisterFile, RegisterReject, RegisterRow
 from ledger.personal import PersonalDataCipher
+from ledger.register_blocks import BLOCK_ROWS, RegisterCells, sealed_block
 
 
 @dataclass(frozen=True)
@@ -41,44 +46,69 @@ def previous_import(session: Session, *, campaign: str, kind: RegisterKind, dige
 
 
 class RuleCells:
-    """The cells of a row that discovery's rules read, found once per file by their column: kept
-    in plain columns (no one is identified by them) so discovery need not decrypt any row."""
+    """The cells of a file's rows that discovery's rules read, decided once per distinct value of
+    their column: kept in plain columns (no one is identified by them) so discovery need not
+    decrypt any row. Columns a register lacks cost nothing."""
 
     def __init__(self, parsed: ParsedRegister, campaign: CampaignSpec) -> None:
-        self._headers = {
-            column: normalise_header(parsed.headers[position]) or f"col{position + 1}"
-            for column, position in parsed.columns.items()
-        }
+        self._parsed = parsed
         self._none = campaign.arrangement_none
-        self._attendance = parsed.kind == RegisterKind.attendance
 
-    def _cell(self, cells: dict[str, str], column: Column) -> str | None:
-        header = self._headers.get(column)
-        return cells.get(header) if header else None
+    def _texts(self, column: Column) -> list[str | None] | None:
+        at = self._parsed.columns.get(column)
+        if at is None:
+            return None
+        return [
+            (v.strip() if type(v) is str else cell_text(v)) or None for v in column_values(self._parsed.raw_rows, at)
+        ]
 
-    def values(
-        self, cells: dict[str, str]
-    ) -> tuple[bool, str | None, str | None, dt.date | None, str | None, str | None]:
-        """(has_arrangement, education_stage, aid_item, paid_on, status, category); columns a
-        register lacks cost nothing."""
-        headers = self._headers
-        arranged = Column.arrangement in headers and is_arranged(self._cell(cells, Column.arrangement), self._none)
-        stage = (
-            education_stage(self._cell(cells, Column.education_level)) if Column.education_level in headers else None
-        )
-        item = self._cell(cells, Column.aid_item)
-        paid = paid_date(self._cell(cells, Column.paid_on)) if Column.paid_on in headers else None
-        status = attendance_of(self._cell(cells, Column.status)).value if self._attendance else None
-        found = priority_categories(self._cell(cells, Column.category)) if Column.category in headers else ()
-        category = ",".join(found)[:64] or None
-        return (
-            arranged,
-            stage.value if stage else None,
-            "".join(item.split())[:64] if item else None,
-            paid,
-            status,
-            category,
-        )
+    def _decided(self, column: Column, rule: Callable[[str | None], object]) -> list[Any] | None:
+        texts = self._texts(column)
+        if texts is None:
+            return None
+        decided = {text: rule(text) for text in set(texts)}
+        return [decided[text] for text in texts]
+
+    def columns(self) -> dict[str, list[Any]]:
+        """Each rule column the register has, by its name in `register_rows`: has_arrangement,
+        education_stage, aid_item, paid_on, status (every attendance row has one), category.
+        The others keep their defaults (false or null)."""
+        none = self._none
+        found = {
+            "has_arrangement": self._decided(Column.arrangement, lambda text: is_arranged(text, none)),
+            "education_stage": self._decided(Column.education_level, _stage_code),
+            "aid_item": self._decided(Column.aid_item, lambda text: "".join(text.split())[:64] if text else None),
+            "paid_on": self._decided(Column.paid_on, paid_date),
+            "category": self._decided(Column.category, lambda text: ",".join(priority_categories(text))[:64] or None),
+        }
+        if self._parsed.kind == RegisterKind.attendance:
+            status = self._decided(Column.status, lambda text: attendance_of(text).value)
+            found["status"] = status or [attendance_of(None).value] * self._parsed.valid_rows
+        return {name: values for name, values in found.items() if values is not None}
+
+
+_ROW_TYPES = {
+    "file_id": "int4",
+    "row_no": "int4",
+    "child_key": "varchar",
+    "township": "varchar",
+    "age": "int4",
+    "block_no": "int4",
+}
+"""The columns every stored row has, with their PostgreSQL types (binary COPY sends them typed)."""
+_RULE_TYPES = {
+    "has_arrangement": "bool",
+    "education_stage": "varchar",
+    "aid_item": "varchar",
+    "paid_on": "date",
+    "status": "varchar",
+    "category": "varchar",
+}
+
+
+def _stage_code(text: str | None) -> str | None:
+    stage = education_stage(text)
+    return stage.value if stage else None
 
 
 def store_register(
@@ -96,7 +126,6 @@ def store_register(
     """Store a new version of a register for the campaign; older versions stop being current and
     their rows are deleted (data minimisation), their file records kept for the record. `ages`:
     each valid row's age on the campaign's reference date, worked out for the file at once."""
-    rule_cells = RuleCells(parsed, campaign)
     older = list(
         session.scalars(
             select(RegisterFile.id).where(
@@ -109,6 +138,7 @@ def store_register(
     if older:
         session.execute(update(RegisterFile).where(RegisterFile.id.in_(older)).values(current=False))
         session.execute(delete(RegisterRow).where(RegisterRow.file_id.in_(older)))
+        session.execute(delete(RegisterBlock).where(RegisterBlock.file_id.in_(older)))
         session.execute(delete(RegisterReject).where(RegisterReject.file_id.in_(older)))
     file_id = session.scalar(
         insert(RegisterFile)
@@ -128,27 +158,38 @@ def store_register(
         .returning(RegisterFile.id)
     )
     assert file_id is not None
+    rule_columns = RuleCells(parsed, campaign).columns()
+    names = [*_ROW_TYPES, *rule_columns]
+    keys = parsed.cell_keys()
+    blocks: list[tuple[int, int, bytes]] = []
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor:
-        with cursor.copy(
-            "COPY register_rows (file_id, row_no, child_key, township, age,"
-            " has_arrangement, education_stage, aid_item, paid_on, status, category, cells_enc) FROM STDIN"
-        ) as copy:
-            for i, (row_no, id_number, township, age) in enumerate(
-                zip(parsed.row_nos, parsed.id_numbers, parsed.townships, ages, strict=True)
-            ):
-                cells = parsed.cells(i)
-                copy.write_row(
-                    (
-                        file_id,
-                        row_no,
-                        cipher.child_key(id_number),
-                        township,
-                        age,
-                        *rule_cells.values(cells),
-                        cipher.encrypt_json(cells, context=f"register:{file_id}:{row_no}"),
-                    )
+        with cursor.copy(f"COPY register_rows ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([_ROW_TYPES.get(name) or _RULE_TYPES[name] for name in names])
+            for block_no, start in enumerate(range(0, parsed.valid_rows, BLOCK_ROWS)):
+                # Block by block: each block is keyed and sealed while PostgreSQL takes in the rows before it.
+                part = slice(start, start + BLOCK_ROWS)
+                row_nos = parsed.row_nos[part]
+                rows = zip(
+                    repeat(file_id),
+                    row_nos,
+                    cipher.child_keys(parsed.id_numbers[part]),  # type: ignore[arg-type]
+                    parsed.townships[part],
+                    ages[part],
+                    repeat(block_no),
+                    *(values[part] for values in rule_columns.values()),
+                    strict=False,
                 )
+                for row in rows:
+                    copy.write_row(row)
+                cells = sealed_block(
+                    cipher, file_id=file_id, block_no=block_no, keys=keys, row_nos=row_nos, rows=parsed.raw_rows[part]
+                )
+                blocks.append((file_id, block_no, cells))
+        with cursor.copy("COPY register_blocks (file_id, block_no, cells_enc) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "int4", "bytea"])
+            for block in blocks:
+                copy.write_row(block)
         with cursor.copy(
             "COPY register_rejects (file_id, row_no, column_name, reason, value_masked) FROM STDIN"
         ) as copy:
@@ -211,17 +252,21 @@ def rejected_rows_total(session: Session, *, campaign: str) -> int:
 def rows_cells(
     session: Session, *, cipher: PersonalDataCipher, refs: list[RowRef]
 ) -> dict[tuple[int, int], dict[str, str]]:
-    """The decrypted cells of many rows, keyed by (file id, row number): one query per file."""
+    """The decrypted cells of many rows, keyed by (file id, row number): one query per file, and
+    each block holding them decrypted once."""
     by_file: dict[int, set[int]] = {}
     for ref in refs:
         by_file.setdefault(ref.file_id, set()).add(ref.row_no)
+    reader = RegisterCells(session, cipher)
     found: dict[tuple[int, int], dict[str, str]] = {}
     for file_id, row_nos in by_file.items():
-        query = select(RegisterRow.row_no, RegisterRow.cells_enc).where(
+        query = select(RegisterRow.row_no, RegisterRow.block_no, RegisterRow.cells_enc).where(
             RegisterRow.file_id == file_id, RegisterRow.row_no == any_(sorted(row_nos))
         )
-        for row_no, blob in session.execute(query):
-            found[(file_id, row_no)] = cipher.decrypt_json(blob, context=f"register:{file_id}:{row_no}")
+        rows = list(session.execute(query))
+        reader.load((file_id, block_no) for _, block_no, _ in rows if block_no is not None)
+        for row_no, block_no, blob in rows:
+            found[(file_id, row_no)] = reader.of(file_id, row_no, block_no, blob)
     return found
 
 
@@ -276,7 +321,8 @@ class ChildRow:
     township: str | None
     age: int | None
     status: str | None
-    cells_enc: bytes
+    block_no: int | None
+    cells_enc: bytes | None
 
 
 def register_rows_as_of(
@@ -309,6 +355,7 @@ def register_rows_as_of(
             RegisterRow.township,
             RegisterRow.age,
             RegisterRow.status,
+            RegisterRow.block_no,
             RegisterRow.cells_enc,
         )
         .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)

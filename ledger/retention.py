@@ -1,7 +1,8 @@
 """Anonymising cases closed longer than the retention period: personal columns cleared, evidence
 files erased (their digests kept), the register rows and case sources that could name the child
-again deleted; the case, its events (without their free text) and the audit log kept. A closed
-case still watched is not due. Idempotent."""
+again deleted, the child's cells taken out of the register blocks that held them; the case, its
+events (without their free text) and the audit log kept. A closed case still watched is not due.
+Idempotent."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ledger.models import Case, CaseEventRow, CaseSource, EvidenceFile, RegisterRow, Student
+from ledger.personal import PersonalDataCipher
+from ledger.register_blocks import forget_rows
 
 ANONYMISED = "已匿名"
 
@@ -28,7 +31,9 @@ def _due(cutoff: dt.datetime):
     )
 
 
-def anonymise(session: Session, *, cutoff: dt.datetime, now: dt.datetime, dry_run: bool) -> RetentionResult:
+def anonymise(
+    session: Session, *, cipher: PersonalDataCipher, cutoff: dt.datetime, now: dt.datetime, dry_run: bool
+) -> RetentionResult:
     case_ids = list(session.scalars(select(Case.id).where(_due(cutoff))))
     other = aliased(Case)
     still_needed = exists().where(
@@ -53,7 +58,12 @@ def anonymise(session: Session, *, cutoff: dt.datetime, now: dt.datetime, dry_ru
         session.execute(delete(CaseSource).where(CaseSource.case_id.in_(case_ids)))
     if not dry_run and student_ids:
         child_keys = select(Student.child_key).where(Student.id.in_(student_ids)).scalar_subquery()
-        session.execute(delete(RegisterRow).where(RegisterRow.child_key.in_(child_keys)))
+        gone = session.execute(
+            delete(RegisterRow)
+            .where(RegisterRow.child_key.in_(child_keys))
+            .returning(RegisterRow.file_id, RegisterRow.block_no, RegisterRow.row_no)
+        )
+        forget_rows(session, cipher, [(f, b, r) for f, b, r in gone if b is not None])
         session.execute(
             update(Student)
             .where(Student.id.in_(student_ids))

@@ -39,6 +39,7 @@ from ledger.registers import (
     rows_cells,
     store_register,
 )
+from starter.bulk_work import collector_paused
 from starter.case_service import (
     OpenRequest,
     ledger_caught_up,
@@ -124,21 +125,23 @@ def import_register(
             rejected_rows=earlier.rejected_rows,
             blank_rows=earlier.blank_rows,
         )
-    table = read_table(path, sheet)
-    total = max(1, len(table))
-    parsed = parse_register(table, kind, ctx.roster, (lambda done: progress(done, total)) if progress else None)
-    with ctx.sessions.begin() as session:
-        stored = store_register(
-            session,
-            cipher=ctx.cipher,
-            campaign=campaign,
-            parsed=parsed,
-            file_name=path.name,
-            sheet=sheet,
-            digest=digest,
-            imported_by=imported_by,
-            ages=ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3]),  # type: ignore[arg-type]
-        )
+    with collector_paused():
+        table = read_table(path, sheet)
+        total = max(1, len(table))
+        parsed = parse_register(table, kind, ctx.roster, (lambda done: progress(done, total)) if progress else None)
+        del table
+        with ctx.sessions.begin() as session:
+            stored = store_register(
+                session,
+                cipher=ctx.cipher,
+                campaign=campaign,
+                parsed=parsed,
+                file_name=path.name,
+                sheet=sheet,
+                digest=digest,
+                imported_by=imported_by,
+                ages=ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3]),  # type: ignore[arg-type]
+            )
     summary = ImportSummary(
         kind.value,
         campaign.name,

@@ -21,6 +21,7 @@ from domain.registers import Attendance, Column, RegisterKind, column_for
 from domain.scope import may_reveal
 from ledger.models import Case, CaseEventRow, Student
 from ledger.personal import event_context
+from ledger.register_blocks import RegisterCells
 from ledger.registers import ChildRow, register_rows_as_of
 from starter.access import scope_of
 from starter.context import Context
@@ -115,8 +116,20 @@ def children(
     cutoff = cutoff_of(as_of, dt.datetime.now(dt.UTC)) if as_of else None
     with ctx.sessions() as session:
         rows = register_rows_as_of(session, campaign=campaign.name, kinds=CHILD_REGISTERS, cutoff=cutoff)
-    if rows is None:
-        raise BadInput(t("ledger_day_replaced", day=as_of.isoformat() if as_of else ""))
+        if rows is None:
+            raise BadInput(t("ledger_day_replaced", day=as_of.isoformat() if as_of else ""))
+        return _children_lines(ctx, actor, rows, RegisterCells(session, ctx.cipher), township, school, reveal)
+
+
+def _children_lines(
+    ctx: Context,
+    actor: Actor,
+    rows: list[ChildRow],
+    cells: RegisterCells,
+    township: str | None,
+    school: str | None,
+    reveal: bool,
+) -> list[dict[str, Any]]:
     by_child: dict[str, list[ChildRow]] = {}
     for row in rows:
         by_child.setdefault(row.child_key, []).append(row)
@@ -131,7 +144,7 @@ def children(
         if (scope is not None and place not in scope) or (township and place != township):
             continue
         shown = reveal and place is not None and may_reveal(actor, township=place, chain=_chain(ctx, place))
-        line = _child_line(ctx, child_rows, age, place, reveal=shown)
+        line = _child_line(child_rows, cells, age, place, reveal=shown)
         if school and school not in (line["school"] or ""):
             continue
         listed.append(line)
@@ -143,11 +156,13 @@ def _chain(ctx: Context, township: str) -> dict[str, str]:
     return {"section_chief": chain.section_chief, "office_head": chain.office_head, "group_leader": chain.group_leader}
 
 
-def _child_line(ctx: Context, rows: list[ChildRow], age: int, township: str | None, *, reveal: bool) -> dict[str, Any]:
+def _child_line(
+    rows: list[ChildRow], register_cells: RegisterCells, age: int, township: str | None, *, reveal: bool
+) -> dict[str, Any]:
     enrolled = [r for r in rows if r.register == "enrollment"]
     attendance = [r.status for r in rows if r.register == "attendance" and r.status]
     first = enrolled[0] if enrolled else rows[0]
-    cells = ctx.cipher.decrypt_json(first.cells_enc, context=f"register:{first.file_id}:{first.row_no}")
+    cells = register_cells.of(first.file_id, first.row_no, first.block_no, first.cells_enc)
     name = id_number = school = ""
     for header, value in cells.items():
         column = column_for(header)

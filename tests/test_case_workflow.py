@@ -530,12 +530,12 @@ async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> 
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=3000)
     now = dt.datetime.now(dt.UTC)
     with case_ctx.sessions.begin() as session:
-        dry = anonymise(session, cutoff=cutoff, now=now, dry_run=True)
+        dry = anonymise(session, cipher=case_ctx.cipher, cutoff=cutoff, now=now, dry_run=True)
     with case_ctx.sessions.begin() as session:
-        done = anonymise(session, cutoff=cutoff, now=now, dry_run=False)
+        done = anonymise(session, cipher=case_ctx.cipher, cutoff=cutoff, now=now, dry_run=False)
     assert dry == done and done.cases >= 2
     with case_ctx.sessions.begin() as session:
-        assert anonymise(session, cutoff=cutoff, now=now, dry_run=False).cases == 0
+        assert anonymise(session, cipher=case_ctx.cipher, cutoff=cutoff, now=now, dry_run=False).cases == 0
     with case_ctx.sessions() as session:
         lone_row = session.scalars(select(Case).where(Case.case_no == lone_case.case_no)).one()
         lone_student = session.get_one(Student, lone_row.student_id)

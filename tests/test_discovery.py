@@ -17,7 +17,8 @@ from domain.id_number import age_on, make_id_number
 from domain.registers import RegisterKind
 from ledger.campaigns import upsert_campaign
 from ledger.cases import CaseFilter, list_cases
-from ledger.models import Case, CaseSource, RegisterFile, RegisterRow
+from ledger.models import Case, CaseSource, RegisterBlock, RegisterFile, RegisterRow
+from ledger.register_blocks import block_context
 from starter.context import Context
 from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register
 
@@ -152,7 +153,7 @@ async def test_a_new_version_replaces_the_older(case_ctx: Context, campaign: Cam
         live = session.scalar(
             select(func.count())
             .select_from(RegisterRow)
-            .join(RegisterFile)
+            .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
             .where(RegisterFile.campaign == campaign.name)
         )
     assert [current for _id, current in files] == [False, True]
@@ -342,6 +343,62 @@ async def test_a_closed_case_found_again_by_discovery_reopens(
     assert ledger_row(case_ctx, untouched).stage == "home_visit"  # never closed: simply still open
 
 
+def test_register_cells_come_back_from_their_blocks(case_ctx: Context, campaign: CampaignSpec, tmp_path: Path) -> None:
+    """Three blocks of rows, a date column and numbers, and a row sealed alone as rows were before
+    blocks: each reads back exactly as parsing the file made it, and the file's blocks are sealed."""
+    import xlsxwriter
+
+    from activities.registers import parse_register, read_table
+    from domain.discovery import RowRef
+    from ledger.personal import PersonalDataCipher
+    from ledger.register_blocks import BLOCK_ROWS, row_context
+    from ledger.registers import rows_cells
+
+    path = tmp_path / "h.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("名单")
+    as_date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    as_duration = workbook.add_format({"num_format": "[h]:mm"})  # read back as a timedelta, which JSON reshapes
+    sheet.write_row(0, 0, ["序号", "姓名", "身份证号", "乡镇", "出生日期", "备注", "时长"])
+    for i in range(BLOCK_ROWS * 2 + 3):
+        born = dt.date(2012, 1, 1) + dt.timedelta(days=i)
+        sheet.write_number(i + 1, 0, i + 1)
+        sheet.write_string(i + 1, 1, f"童{i}")
+        sheet.write_string(i + 1, 2, make_id_number("500243", born, i % 900 + 1))
+        sheet.write_string(i + 1, 3, "梅子垭镇")
+        sheet.write_datetime(i + 1, 4, dt.datetime.combine(born, dt.time()), as_date)
+        if i % 7 == 0:
+            sheet.write_string(i + 1, 5, f"  留守 {i} ")
+        if i % 5 == 0:
+            sheet.write_number(i + 1, 6, 1.4375, as_duration)
+    workbook.close()
+    parsed = parse_register(read_table(path), RegisterKind.household, case_ctx.roster)
+    expected = {row_no: parsed.cells(i) for i, row_no in enumerate(parsed.row_nos)}
+    assert expected[2] == {"序号": "1", "姓名": "童0", "身份证号": parsed.id_numbers[0], "乡镇": "梅子垭镇",
+                           "出生日期": "2012-01-01", "备注": "留守 0", "时长": "1 day, 10:30:00"}  # fmt: skip
+    import_register(case_ctx, kind=RegisterKind.household, path=path, campaign=campaign, sheet=None, imported_by="t")
+    with case_ctx.sessions.begin() as session:
+        file_id = session.scalars(select(RegisterFile.id).where(RegisterFile.campaign == campaign.name)).one()
+        before_blocks = {"序号": "1", "姓名": "旧行"}
+        session.add(
+            RegisterRow(
+                file_id=file_id,
+                row_no=99_999,
+                child_key="k",
+                cells_enc=case_ctx.cipher.encrypt_json(before_blocks, context=row_context(file_id, 99_999)),
+            )
+        )
+    with case_ctx.sessions() as session:
+        refs = [RowRef("household", file_id, row_no) for row_no in [*expected, 99_999]]
+        found = rows_cells(session, cipher=case_ctx.cipher, refs=refs)
+        sealed = session.scalars(select(RegisterBlock.cells_enc).where(RegisterBlock.file_id == file_id)).all()
+    assert found == {**{(file_id, r): cells for r, cells in expected.items()}, (file_id, 99_999): before_blocks}
+    assert len(sealed) == 3 and not any(b"\xe7\xab\xa5" in blob for blob in sealed)  # no 童 in the clear
+    stranger = PersonalDataCipher(b"\x07" * 32)
+    with pytest.raises(Exception):  # noqa: B017 — AES-GCM refuses a wrong key with InvalidTag
+        stranger.decrypt(sealed[0], context=block_context(file_id, 0))
+
+
 async def test_retention_leaves_no_register_row_naming_an_anonymised_child(
     case_ctx: Context, campaign: CampaignSpec, tmp_path: Path
 ) -> None:
@@ -355,7 +412,14 @@ async def test_retention_leaves_no_register_row_naming_an_anonymised_child(
     from workflows.case import CaseWorkflow
 
     kid = make_id_number("500243", dt.date(2014, 3, 3), 931)
-    household = _csv(tmp_path / "h.csv", ["姓名", "身份证号", "乡镇"], ["童甲", kid, "梅子垭镇"])
+    neighbour = make_id_number("500243", dt.date(2014, 4, 4), 932)
+    household = _csv(
+        tmp_path / "h.csv", ["姓名", "身份证号", "乡镇"], ["童甲", kid, "梅子垭镇"], ["童乙", neighbour, "梅子垭镇"]
+    )
+    enrollment = _csv(tmp_path / "e.csv", ["姓名", "身份证号", "学校"], ["童乙", neighbour, "梅子垭小学"])
+    import_register(
+        case_ctx, kind=RegisterKind.enrollment, path=enrollment, campaign=campaign, sheet=None, imported_by="t"
+    )
     import_register(
         case_ctx, kind=RegisterKind.household, path=household, campaign=campaign, sheet=None, imported_by="t"
     )
@@ -375,11 +439,21 @@ async def test_retention_leaves_no_register_row_naming_an_anonymised_child(
         assert session.scalar(select(func.count()).select_from(RegisterRow).where(RegisterRow.child_key == key)) == 1
     with case_ctx.sessions.begin() as session:
         now = dt.datetime.now(dt.UTC)
-        anonymise(session, cutoff=now - dt.timedelta(days=3000), now=now, dry_run=False)
+        anonymise(session, cipher=case_ctx.cipher, cutoff=now - dt.timedelta(days=3000), now=now, dry_run=False)
     with case_ctx.sessions() as session:
         rows = session.scalar(select(func.count()).select_from(RegisterRow).where(RegisterRow.child_key == key))
         sources = session.scalar(select(func.count()).select_from(CaseSource).where(CaseSource.case_id == case_id))
+        blocks = [
+            case_ctx.cipher.decrypt(blob, context=block_context(file_id, block_no))
+            for file_id, block_no, blob in session.execute(
+                select(RegisterBlock.file_id, RegisterBlock.block_no, RegisterBlock.cells_enc)
+                .join(RegisterFile, RegisterFile.id == RegisterBlock.file_id)
+                .where(RegisterFile.campaign == campaign.name)
+            )
+        ]
     assert (rows, sources) == (0, 0)
+    assert len(blocks) == 2 and not any(kid in block or "童甲" in block for block in blocks)
+    assert all("童乙" in block and neighbour in block for block in blocks)  # both keep the other child
 
 
 async def test_four_checks_known_answers(case_ctx: Context, tmp_path: Path) -> None:
