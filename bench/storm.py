@@ -7,7 +7,9 @@ and `report --format json` (`overview_10k_p50_ms`, server time, ≤ 300 ms), and
 listing the same cases through Temporal visibility against the ledger (`visibility_ratio`,
 reported). At the deadline: seconds until every level-0 outbox row exists and has been handed to
 apprise, a local `json://` sink counting them (`escalations_10k_s`, ≤ 600 s). Then, every case
-overdue: `cases --overdue --json` server time (`list_10k_p50_ms`, ≤ 100 ms). (Issue 15.)
+overdue: `cases --overdue --json` server time (`list_10k_p50_ms`, ≤ 100 ms). It ends when every
+case has also been escalated for the deadline (`deadline_escalated_s`), so the benchmarks after it
+do not share the machine with its tail. (Issue 15.)
 """
 
 from __future__ import annotations
@@ -171,6 +173,12 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
 
     list_ms, list_cold_ms = median_server_ms(overdue)
     server.close()
+    settled_s = None
+    while settled_s is None and (dt.datetime.now(dt.UTC) - deadline).total_seconds() < 1800:
+        if deadline_escalated(state["database"]["url"]) >= n:
+            settled_s = (dt.datetime.now(dt.UTC) - deadline).total_seconds()
+        else:
+            time.sleep(2)
     worst = max(escalated_s or float("inf"), delivered_s or float("inf"))
     return {
         "worker_rss_mb_10k": rss,
@@ -193,6 +201,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
             "deliverable": deliverable,
             "delivered_s": delivered_s,
             "list_overdue_first_ms": list_cold_ms,
+            "deadline_escalated_s": settled_s,
         },
     }
 
@@ -211,3 +220,13 @@ def level0_rows(url: str) -> tuple[int, int, int]:
             (CAMPAIGN,),
         ).fetchone()
     return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+
+def deadline_escalated(url: str) -> int:
+    """The campaign's cases escalated for the clearance deadline: the storm's second wave, which
+    the benchmarks after it must not share the machine with."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM cases WHERE campaign = %s AND missed_deadline", (CAMPAIGN,)).fetchone()
+    return int(row[0]) if row else 0

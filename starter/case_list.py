@@ -12,7 +12,6 @@ that moved, and works out what depends on the moment (overdue) itself.
 from __future__ import annotations
 
 import datetime as dt
-from threading import Lock
 from typing import Any
 
 from pydantic_core import to_json
@@ -22,6 +21,7 @@ from domain.beijing import beijing_iso
 from domain.enums import Stage
 from ledger.cases import CaseFilter, CaseListing, case_listings, listed_cases
 from ledger.models import Case
+from starter.bounded_map import BoundedMap
 
 OVERDUE = b',"overdue":'
 
@@ -73,9 +73,7 @@ class CaseListCache:
     oldest dropped past `limit`. Never stale: a case that moved has a new key."""
 
     def __init__(self, limit: int = 200_000) -> None:
-        self._kept: dict[tuple[str, int], bytes] = {}
-        self._limit = limit
-        self._lock = Lock()
+        self._kept: BoundedMap[tuple[str, int], bytes] = BoundedMap(limit)
         self.built = 0
         """Summaries built since the process began (a test's witness that kept ones are reused)."""
 
@@ -91,11 +89,8 @@ class CaseListCache:
                 summary = case_summary(listing, now=now)
                 del summary["overdue"]
                 built[(case_id, last_seq)] = heads[case_id] = to_json(summary)[:-1] + OVERDUE
-            with self._lock:
-                self.built += len(built)
-                kept.update(built)
-                while len(kept) > self._limit:
-                    del kept[next(iter(kept))]
+            self.built += len(built)
+            kept.add(built)
         late_true, late_false = b"true}", b"false}"
         parts = [heads[case_id] + (late_true if late else late_false) for case_id, _seq, late in listed]  # type: ignore[operator]
         return b"[" + b",".join(parts) + b"]"

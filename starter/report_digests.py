@@ -13,7 +13,6 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from threading import Lock
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from domain.campaign import CampaignSpec
 from domain.report import CaseFacts, ReportEvent, fold
 from domain.work_calendar import WorkCalendar
 from ledger.reports import ReportCase, report_events
+from starter.bounded_map import BoundedMap
 
 STAGE_CHANGES = frozenset({"visited", "planned", "confirmed", "closed", "reopened", "followed_up", "session"})
 """Events that answer a reminder: the step it was about was done."""
@@ -105,9 +105,7 @@ class DigestCache:
     `limit` — enough for every case of a county at a few moments."""
 
     def __init__(self, limit: int = 400_000) -> None:
-        self._kept: dict[Key, CaseDigest | None] = {}
-        self._limit = limit
-        self._lock = Lock()
+        self._kept: BoundedMap[Key, CaseDigest | None] = BoundedMap(limit)
         self.folded = 0
         """Digests folded since the process began (a test's witness that kept ones are reused)."""
 
@@ -125,11 +123,8 @@ class DigestCache:
             for i, case in enumerate(cases):
                 if found[i] is _MISSING:
                     found[i] = folded[keys[i]] = digest(case, events[case.id], campaign=campaign, calendar=calendar)
-            with self._lock:
-                self.folded += len(folded)
-                self._kept.update(folded)
-                while len(self._kept) > self._limit:
-                    del self._kept[next(iter(self._kept))]
+            self.folded += len(folded)
+            self._kept.add(folded)
         return [(case, seen) for case, seen in zip(cases, found, strict=True) if seen is not None]  # type: ignore[misc]
 
 

@@ -174,3 +174,12 @@ def client_update(name: str) -> Any:
     from workflows.case import CaseWorkflow
 
     return getattr(CaseWorkflow, name)
+
+
+def test_the_kept_map_forgets_the_oldest_past_its_limit() -> None:
+    from starter.bounded_map import BoundedMap
+
+    kept: BoundedMap[str, int] = BoundedMap(2)
+    kept.add({"a": 1, "b": 2})
+    kept.add({"c": 3})
+    assert (kept.get("a"), kept.get("b"), kept.get("c"), len(kept)) == (None, 2, 3, 2)
