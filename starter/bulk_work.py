@@ -1,4 +1,4 @@
-"""Pausing Python's cyclic garbage collector while a register is read and stored."""
+"""Pausing Python's cyclic garbage collector while registers are read, stored or read back."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ _running = 0
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """A 200,000-row register is over a million small lists and strings that all live until the
-    import ends; the collector would walk them again and again while they are made and free
-    nothing (in the server, whose heap is large, that was a tenth of an import). Reference
-    counting still frees everything; the collector runs again when the last import ends."""
+    work ends; the collector would walk them again and again while they are made and free
+    nothing (in the server, whose heap is large, that was a tenth of an import, and half of
+    decrypting a register's blocks). Reference counting still frees everything; the collector
+    runs again when the last such work ends."""
     global _running
     with _lock:
         _running += 1

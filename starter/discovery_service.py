@@ -201,7 +201,7 @@ class DiscoveryResult:
 
 
 def discover(ctx: Context, *, campaign: CampaignSpec, township: str | None) -> DiscoveryResult:
-    with ctx.sessions() as session:
+    with collector_paused(), ctx.sessions() as session:
         rows = current_rows(session, campaign=campaign.name)
         rejected = rejected_rows_total(session, campaign=campaign.name)
     suspects = find_suspects(
@@ -231,7 +231,7 @@ def _person(cells: dict[str, str]) -> tuple[str, str]:
 def first_rows(ctx: Context, result: DiscoveryResult) -> dict[tuple[int, int], dict[str, str]]:
     """The cells of the row that first raised each suspect: where the name and ID are read from."""
     refs = [s.refs[0] for suspects in result.suspects.values() for s in suspects]
-    with ctx.sessions() as session:
+    with collector_paused(), ctx.sessions() as session:
         return rows_cells(session, cipher=ctx.cipher, refs=refs)
 
 
