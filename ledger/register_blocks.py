@@ -90,12 +90,17 @@ class RegisterCells:
             block = self._cipher.decrypt_json(blob, context=block_context(file_id, block_no))
             self._blocks[(file_id, block_no)] = (block["keys"], dict(zip(block["row_nos"], block["rows"], strict=True)))
 
+    def block(self, file_id: int, block_no: int) -> tuple[list[str], dict[int, list[Any]]]:
+        """The block's header keys and its rows by row number (none: a block that is not there)."""
+        if (file_id, block_no) not in self._blocks:
+            self.load([(file_id, block_no)])
+        return self._blocks.get((file_id, block_no), ([], {}))
+
     def of(self, file_id: int, row_no: int, block_no: int | None, cells_enc: bytes | None) -> dict[str, str]:
         """The row's non-empty cells under their normalised headers."""
         if block_no is None:
             return self._cipher.decrypt_json(cells_enc, context=row_context(file_id, row_no))
-        self.load([(file_id, block_no)])
-        keys, rows = self._blocks.get((file_id, block_no), ([], {}))
+        keys, rows = self.block(file_id, block_no)
         row = rows.get(row_no)
         return row_cells(keys, row) if row is not None else {}
 
@@ -106,19 +111,17 @@ def forget_rows(session: Session, cipher: PersonalDataCipher, rows: Iterable[tup
     by_block: dict[tuple[int, int], set[int]] = {}
     for file_id, block_no, row_no in rows:
         by_block.setdefault((file_id, block_no), set()).add(row_no)
+    reader = RegisterCells(session, cipher)
+    reader.load(by_block)
     for (file_id, block_no), gone in by_block.items():
-        context = block_context(file_id, block_no)
-        blob = session.scalar(
-            select(RegisterBlock.cells_enc).where(RegisterBlock.file_id == file_id, RegisterBlock.block_no == block_no)
+        keys, held = reader.block(file_id, block_no)
+        kept = [row_no for row_no in held if row_no not in gone]
+        cells = sealed_block(
+            cipher, file_id=file_id, block_no=block_no, keys=keys, row_nos=kept, rows=[held[n] for n in kept]
         )
-        if blob is None:
-            continue
-        block = cipher.decrypt_json(blob, context=context)
-        kept = [(n, row) for n, row in zip(block["row_nos"], block["rows"], strict=True) if n not in gone]
-        block["row_nos"], block["rows"] = [n for n, _ in kept], [row for _, row in kept]
         session.execute(
             update(RegisterBlock)
             .where(RegisterBlock.file_id == file_id, RegisterBlock.block_no == block_no)
-            .values(cells_enc=cipher.encrypt_json(block, context=context))
+            .values(cells_enc=cells)
         )
     return len(by_block)
