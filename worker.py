@@ -13,9 +13,11 @@ import sys
 import structlog
 from temporalio.worker import Worker
 
-from activities.registry import build_activities
+from activities.registry import ActivitySet, build_activities
+from config.local_stack import database_url
 from config.logging import configure_logging
 from config.required_keys import EXIT_MISSING_KEY, missing_key
+from config.secrets import load_data_keys
 from config.settings import Settings, load_settings
 from config.temporal_client import connect_temporal
 from workflows.registry import ALL_WORKFLOWS, workflow_runner
@@ -23,9 +25,18 @@ from workflows.registry import ALL_WORKFLOWS, workflow_runner
 log = structlog.get_logger("baoxue.worker")
 
 
+def activities_for(settings: Settings, *, url: str | None = None) -> ActivitySet:
+    """The activities, built from the settings (the worker is the one place that reads them)."""
+    return build_activities(
+        database_url=url or database_url(settings),
+        data_keys=load_data_keys(settings),
+        slots=settings.worker_activity_slots,
+    )
+
+
 async def run_worker(settings: Settings) -> None:
     client = await connect_temporal(settings)
-    built = build_activities(settings)
+    built = activities_for(settings)
     worker = Worker(
         client,
         task_queue=settings.task_queue,

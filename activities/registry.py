@@ -1,4 +1,6 @@
-"""Every activity the worker runs, built once with its database sessions."""
+"""Every activity the worker runs, built once with its database sessions. What it is built from
+(the database's URL, the data keys, how many slots) is handed in by the worker: activities read
+no settings of their own."""
 
 from __future__ import annotations
 
@@ -10,9 +12,6 @@ from typing import Any
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
 from activities.rechecks import RecheckActivities
-from config.local_stack import database_url
-from config.secrets import load_data_keys
-from config.settings import Settings
 from ledger.db import make_engine, make_sessionmaker
 from ledger.personal import PersonalDataCipher
 
@@ -24,13 +23,12 @@ class ActivitySet:
     close: Callable[[], None]
 
 
-def build_activities(settings: Settings, *, url: str | None = None) -> ActivitySet:
+def build_activities(*, database_url: str, data_keys: list[bytes], slots: int) -> ActivitySet:
     """Sized together: one thread and one database connection for each activity slot the worker
     takes (`BAOXUE_WORKER_ACTIVITY_SLOTS`), so a burst waits in Temporal's queue, not on a pool."""
-    slots = settings.worker_activity_slots
-    engine = make_engine(url or database_url(settings), pool_size=slots, max_overflow=2, pool_timeout=30)
+    engine = make_engine(database_url, pool_size=slots, max_overflow=2, pool_timeout=30)
     sessions = make_sessionmaker(engine)
-    ledger = LedgerActivities(sessions, PersonalDataCipher(load_data_keys(settings)))
+    ledger = LedgerActivities(sessions, PersonalDataCipher(data_keys))
     notify = NotifyActivities(sessions)
     rechecks = RecheckActivities(sessions)
     executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="baoxue-activity")

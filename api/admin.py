@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from activities.registers import RegisterFileError
 from api.auth import context_of, signed_in
 from config.campaign_files import CampaignFileError, builtin_campaigns, load_campaign_file
 from domain.actors import Actor
@@ -27,6 +26,7 @@ from starter.case_service import reload_roster, resolve_campaign
 from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register, write_suspect_list
 from starter.errors import BadInput
 from starter.rechecks import start_rechecks
+from starter.register_files import RegisterFileError
 
 router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]

@@ -20,9 +20,9 @@ from api.charts import burndown_svg
 from api.dashboard_auth import DashboardActor
 from api.evidence import listed
 from api.report import report_scope
-from cli.details import shown_details
 from domain.actors import Actor
 from domain.beijing import shown
+from domain.details import shown_details
 from domain.enums import CaseKind, Stage
 from domain.labels import label
 from domain.messages import t

@@ -20,7 +20,7 @@ def measure(stack: BenchStack, case_no: str, runs: int = 200) -> dict[str, Any]:
     os.environ["BAOXUE_PROFILE_DIR"] = stack.env["BAOXUE_PROFILE_DIR"]
     from cli.case_commands import signed_step
     from cli.http import Server
-    from cli.profile import Profile
+    from domain.profile import Profile
 
     server = Server(stack.state()["api"]["url"], Profile().choose(OFFICER, None))
     where = server.request("GET", f"/api/cases/{case_no}/step")

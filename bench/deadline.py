@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.stack import BenchStack, Sink, bench_stack, free_port, scratch_folder  # noqa: E402
 from cli.http import Server  # noqa: E402
-from cli.profile import Profile  # noqa: E402
 from domain.id_number import make_id_number  # noqa: E402
+from domain.profile import Profile  # noqa: E402
 
 BOUND_SECONDS = 300
 COUNTY = "基准测试县级"

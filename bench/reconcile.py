@@ -23,14 +23,14 @@ sys.path.insert(0, str(ROOT))
 
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from activities.id_batch import ages_on  # noqa: E402
-from activities.registers import parse_register, read_table  # noqa: E402
 from bench.county import generate_county  # noqa: E402
 from config import DEFAULT_ROSTER_FILE  # noqa: E402
 from config.roster_file import load_roster  # noqa: E402
 from domain.discovery import RegisterColumns, dropout_suspects  # noqa: E402
 from domain.registers import RegisterKind  # noqa: E402
 from ledger.personal import PersonalDataCipher  # noqa: E402
+from starter.id_batch import ages_on  # noqa: E402
+from starter.register_files import parse_register, read_table  # noqa: E402
 
 REFERENCE = dt.date(2026, 9, 1)
 

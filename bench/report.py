@@ -205,7 +205,7 @@ def main() -> None:
         stack.baoxue("officer", "add", "--name", county, "--role", "county", "--here")
         os.environ["BAOXUE_PROFILE_DIR"] = stack.env["BAOXUE_PROFILE_DIR"]
         from cli.http import Server
-        from cli.profile import Profile
+        from domain.profile import Profile
 
         url = stack.state()["api"]["url"]
         server = Server(url, Profile().choose(county, None))

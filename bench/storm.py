@@ -126,7 +126,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
     rss = rss_mb(state["worker"]["pid"])
     os.environ["BAOXUE_PROFILE_DIR"] = stack.env["BAOXUE_PROFILE_DIR"]
     from cli.http import Server
-    from cli.profile import Profile
+    from domain.profile import Profile
 
     url = state["api"]["url"]
     server = Server(url, Profile().choose(COUNTY, None))

@@ -248,22 +248,3 @@ def roster_reload(typer_ctx: typer.Context, actor: AsOption = None) -> None:
     """把服务器上变更后的花名册发给每件在办案件（系统管理员）：此后的督办按新责任链。"""
     done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/roster/reload")
     echo(t("roster_reloaded", version=done["version"], signalled=done["signalled"], unchanged=done["unchanged"]))
-
-
-@roster_app.command("check")
-def roster_check(file: Annotated[Path, typer.Argument(help=_("花名册 YAML 文件"))]) -> None:
-    """检查花名册文件，列出每处问题及位置（本机检查，不连服务器）。"""
-    from config.roster_file import RosterError, load_roster
-
-    if not file.exists():
-        raise bad_input(t("file_missing", path=file))
-    try:
-        roster = load_roster(file)
-    except RosterError as exc:
-        import sys
-
-        sys.stderr.write(t("roster_problems", path=file, n=len(exc.problems)) + "\n")
-        for problem in exc.problems:
-            sys.stderr.write(f"  {problem}\n")
-        raise typer.Exit(2) from None
-    echo(t("roster_ok", groups=len(roster.groups), townships=len(roster.townships())))

@@ -9,13 +9,13 @@ from urllib.parse import quote
 
 import typer
 
-from cli.details import shown_details
 from cli.errors import EXIT_REFUSED, ClientError, bad_input
 from cli.evidence_upload import EvidenceFileOption, read_evidence, upload_evidence
 from cli.http import Server, sign_text
 from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import Invocation, signed_server
 from domain.beijing import china_today, shown
+from domain.details import shown_details
 from domain.enums import AidChannel, Arrangement, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Stage
 from domain.errors import STEP_NAMES
 from domain.i18n import _, translate

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_REFUSED = 3
-EXIT_NOT_FOUND = 4
-EXIT_NOT_SIGNED_IN = 5
+from domain.failure import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_NOT_SIGNED_IN, EXIT_REFUSED, Failure
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_NOT_FOUND", "EXIT_NOT_SIGNED_IN", "EXIT_REFUSED", "ClientError"]
 
 
-class ClientError(Exception):
+class ClientError(Failure):
     def __init__(self, message: str, exit_code: int = EXIT_FAILED, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, code)
         self.exit_code = exit_code
-        self.code = code
 
 
 def bad_input(message: str) -> ClientError:

@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from cli.errors import EXIT_FAILED, ClientError
-from cli.profile import Identity
 from domain.messages import current_lang, t
+from domain.profile import Identity
 from domain.wire import HEADER_LANG, HEADER_NONCE, HEADER_OFFICER, HEADER_SIGNATURE, HEADER_TIME, request_message
 
 TIMEOUT_SECONDS = 600.0

@@ -10,13 +10,13 @@ import typer
 from cli.case_commands import AsOption, JsonOption, WideOption, invocation
 from cli.errors import bad_input
 from cli.output import Col, echo, print_json, print_table
-from cli.profile import Identity, Profile, new_private_key, normal_server
 from cli.session import Invocation, signed_server, unsigned_server
 from domain.enums import Role
 from domain.i18n import _
 from domain.labels import label
 from domain.messages import t
 from domain.parsing import parse_choice
+from domain.profile import Identity, Profile, new_private_key, normal_server
 
 officer_app = typer.Typer(help=_("人员：登记、列表、吊销密钥。"), no_args_is_help=True)
 

@@ -1,5 +1,7 @@
 """The `baoxue` command. Officers' and supervisors' commands ask the server (cli/*_commands);
-the services' own commands (`up`, `serve`, `worker`, …) run here, loading the server's parts lazily."""
+the host's own commands (`up`, `serve`, `worker`, …) are not the client's: they join through the
+entry-point group `baoxue.host_commands`, looked up only when the command typed is not the
+client's own (docs/architecture.md, "The trust boundary")."""
 
 from __future__ import annotations
 
@@ -30,13 +32,12 @@ from cli import (  # noqa: E402
     identity_commands,
     read_commands,
     report_commands,
-    server_commands,
 )
-from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, ClientError  # noqa: E402
+from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED  # noqa: E402
 from cli.session import Invocation  # noqa: E402
+from domain.failure import Failure  # noqa: E402
 from domain.i18n import _, translate  # noqa: E402
 from domain.messages import t  # noqa: E402
-from domain.parsing import InputError  # noqa: E402
 
 app = typer.Typer(
     name="baoxue",
@@ -58,7 +59,6 @@ def main_options(
     typer_ctx.obj = Invocation(data_dir=data_dir, actor=actor)
 
 
-server_commands.register(app)
 app.command("login")(identity_commands.login)
 app.command("whoami")(identity_commands.whoami)
 app.command("logout")(identity_commands.logout)
@@ -94,6 +94,28 @@ def speak_the_reader_language(typer_app: typer.Typer) -> None:
 
 speak_the_reader_language(app)
 
+HOST_COMMANDS = "baoxue.host_commands"
+"""The entry-point group through which the host's commands join the executable."""
+
+
+def client_command_names(typer_app: typer.Typer) -> set[str]:
+    commands = {c.name or "" for c in typer_app.registered_commands}
+    return commands | {g.name or "" for g in typer_app.registered_groups}
+
+
+def add_host_commands(typer_app: typer.Typer, argv: list[str]) -> None:
+    """The host's commands, when the command typed is not one of the client's (the metadata scan
+    costs ~40 ms, which an officer's step does not pay); `roster` has one host command, `check`."""
+    from importlib.metadata import entry_points
+
+    words = [arg for arg in argv if not arg.startswith("-")]
+    client_names = client_command_names(typer_app) - {"roster"}
+    if any(word in client_names for word in words[:3]):
+        return
+    for entry in entry_points(group=HOST_COMMANDS):
+        entry.load()(typer_app)
+    speak_the_reader_language(typer_app)
+
 
 def run_cli() -> int:
     """Run a command and return its exit code: usage errors 2, a refusal its code, anything else 1.
@@ -104,6 +126,7 @@ def run_cli() -> int:
         print(t("bad_setting", setting="BAOXUE_LANG", value=LANG_SETTING, expected="zh|en"), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        add_host_commands(app, sys.argv[1:])
         done = app(prog_name="baoxue", standalone_mode=False)
         return done if isinstance(done, int) else 0
     except click.exceptions.NoArgsIsHelpError as shown:
@@ -120,7 +143,7 @@ def run_cli() -> int:
         return 130
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    except (ClientError, InputError) as error:
+    except Failure as error:
         print(one_line(error.message), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:

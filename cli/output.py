@@ -4,11 +4,13 @@ others wrap, and low-value ones appear only with `--wide`. rich is imported only
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from domain.terminal import echo, print_json
+
+__all__ = ["Col", "echo", "print_fields", "print_json", "print_table"]
 
 
 @dataclass(frozen=True)
@@ -18,11 +20,6 @@ class Col:
     """Never cut or wrapped: a case number, a name, a township, a time."""
     wide: bool = False
     """Shown only with --wide."""
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
-    sys.stdout.flush()
 
 
 def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, wide: bool = False) -> None:
@@ -57,7 +54,3 @@ def print_fields(rows: Sequence[tuple[str, Any]]) -> None:
     for key, value in rows:
         table.add_row(key, "" if value is None else str(value))
     Console(soft_wrap=False).print(table)
-
-
-def echo(text: str) -> None:
-    sys.stdout.write(text + "\n")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from cli.errors import ClientError
 from cli.http import Server
-from cli.profile import Identity, Profile, normal_server
 from domain.messages import t
+from domain.profile import Identity, Profile, normal_server
 
 
 @dataclass

@@ -12,19 +12,16 @@ from typing import TypeVar
 
 from domain.beijing import china_midnight
 from domain.errors import option_for
+from domain.failure import EXIT_BAD_INPUT, Failure
 from domain.i18n import N_, Lang, current_lang, translate
 from domain.id_number import IdNumberError, age_on, birth_date_of, mask_id_number, normalise_id_number
 from domain.messages import t
 
 
-class InputError(ValueError):
+class InputError(Failure, ValueError):
     """Input that cannot be used: one line for the user; exit 2, nothing sent or changed."""
 
-    exit_code = 2
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    exit_code = EXIT_BAD_INPUT
 
 
 _ID_REASONS: dict[str, str] = {

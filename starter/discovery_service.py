@@ -18,8 +18,6 @@ from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.id_batch import ages_on
-from activities.registers import file_digest, parse_register, read_table
 from domain.actors import Actor
 from domain.campaign import CampaignSpec
 from domain.discovery import Reason, RowRef, Suspect, find_suspects
@@ -48,6 +46,8 @@ from starter.case_service import (
     restart_from_ledger,
 )
 from starter.context import Context
+from starter.id_batch import ages_on
+from starter.register_files import file_digest, parse_register, read_table
 from workflows.case import CaseWorkflow
 
 DISCOVERY_ACTOR = Actor(name="县教委（排查比对）", role=Role.county)

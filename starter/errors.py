@@ -8,21 +8,27 @@ The server raises these; its answer carries the code, and the client exits with 
 
 from __future__ import annotations
 
+from domain.failure import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_NOT_SIGNED_IN, EXIT_REFUSED, Failure
+
 EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_REFUSED = 3
-EXIT_NOT_FOUND = 4
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_NOT_FOUND",
+    "EXIT_NOT_SIGNED_IN",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "BadInput",
+    "CliError",
+    "NotFound",
+    "NotSignedIn",
+    "Refused",
+]
 
 
-class CliError(Exception):
+class CliError(Failure):
     exit_code = EXIT_FAILED
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        """The rule that refused, when a case refused (e.g. `stale_step`): for clients, not people."""
 
 
 class BadInput(CliError):
@@ -35,9 +41,6 @@ class Refused(CliError):
 
 class NotFound(CliError):
     exit_code = EXIT_NOT_FOUND
-
-
-EXIT_NOT_SIGNED_IN = 5
 
 
 class NotSignedIn(CliError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from cli.profile import Identity, Profile, new_private_key
+from domain.profile import Identity, Profile, new_private_key
 from domain.roster import Roster
 from domain.signing import public_key_of
 from ledger.officers import set_public_key

@@ -21,7 +21,6 @@ from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
 from temporalio.client import Client
 
-from cli.profile import Profile
 from config.local_stack import (
     ApiState,
     DatabaseState,
@@ -38,6 +37,7 @@ from config.secrets import load_data_key
 from config.service_key import load_service_key
 from config.settings import Settings
 from domain.messages import t
+from domain.profile import Profile
 from ledger.db import make_engine, make_sessionmaker, masked_url
 from ledger.migrate import upgrade_to_head
 from migrations.roles import APP_ROLE

@@ -16,12 +16,12 @@ from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.ledger import write_projection
 from domain.actors import Actor
 from domain.case import CaseState, Projection
 from domain.enums import Stage
 from ledger.cases import CaseFilter, list_cases
 from ledger.models import Case
+from ledger.projection import write_projection
 from starter.case_service import restart_from_ledger
 from starter.context import Context
 from workflows.case import CaseWorkflow

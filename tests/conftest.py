@@ -101,10 +101,10 @@ async def case_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncItera
     """The real workflows and activities on the dev server, writing to the test database."""
     from temporalio.worker import Worker
 
-    from activities.registry import build_activities
+    from worker import activities_for
     from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
-    built = build_activities(case_settings)
+    built = activities_for(case_settings)
     worker = Worker(
         dev_env.client,
         task_queue=case_settings.task_queue,
@@ -127,10 +127,10 @@ async def no_cache_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncI
     so non-determinism shows at once (the workflow tests run on both workers)."""
     from temporalio.worker import Worker
 
-    from activities.registry import build_activities
+    from worker import activities_for
     from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
-    built = build_activities(case_settings)
+    built = activities_for(case_settings)
     worker = Worker(
         dev_env.client,
         task_queue=NO_CACHE_QUEUE,

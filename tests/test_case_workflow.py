@@ -16,7 +16,6 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.ledger import write_projection
 from domain.actors import Actor
 from domain.case import CaseEvent, CaseState, Projection
 from domain.enums import (
@@ -43,6 +42,7 @@ from domain.steps import (
     VisitInput,
 )
 from ledger.models import Case, CaseEventRow, Student
+from ledger.projection import write_projection
 from starter.context import Context
 from tests.support.cases import (
     ANZI_LEAD,

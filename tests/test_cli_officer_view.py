@@ -378,7 +378,7 @@ def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(
     import httpx
 
     from cli.http import sign_text
-    from cli.profile import Profile
+    from domain.profile import Profile
     from domain.wire import dashboard_link_message
 
     mine = open_case(stack, child()).json()["case_no"]

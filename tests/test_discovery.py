@@ -348,11 +348,11 @@ def test_register_cells_come_back_from_their_blocks(case_ctx: Context, campaign:
     blocks: each reads back exactly as parsing the file made it, and the file's blocks are sealed."""
     import xlsxwriter
 
-    from activities.registers import parse_register, read_table
     from domain.discovery import RowRef
     from ledger.personal import PersonalDataCipher
     from ledger.register_blocks import BLOCK_ROWS, row_context
     from ledger.registers import rows_cells
+    from starter.register_files import parse_register, read_table
 
     path = tmp_path / "h.xlsx"
     workbook = xlsxwriter.Workbook(str(path))

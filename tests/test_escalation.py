@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.ledger import write_projection
 from activities.notify import deliver
 from config.holidays import work_calendar
 from config.settings import Settings
@@ -26,6 +25,7 @@ from domain.work_calendar import CHINA, add_working_time
 from ledger.campaigns import upsert_campaign
 from ledger.models import Case, Notification
 from ledger.officers import save_officer
+from ledger.projection import write_projection
 from starter.context import Context
 from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
 from tests.support.cases import (
@@ -52,7 +52,7 @@ LADDER = EscalationPolicy(level1_after=2 * DAY, level2_after=5 * DAY, repeat_eve
 
 @pytest.fixture(scope="module")
 async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_path_factory) -> AsyncIterator[Context]:
-    from activities.registry import build_activities
+    from worker import activities_for
     from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
     settings = Settings(
@@ -86,7 +86,7 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
             ),
         )
         save_officer(session, name=OFFICER.name, role="case_officer", township="梅子垭镇", notify_urls=[])
-    built = build_activities(settings)
+    built = activities_for(settings)
     async with Worker(
         skipping_env.client,
         task_queue=settings.task_queue,

@@ -21,8 +21,8 @@ import pytest
 from cli.case_commands import signed_step
 from cli.errors import EXIT_FAILED, ClientError
 from cli.http import Server
-from cli.profile import Profile
 from domain.id_number import make_id_number
+from domain.profile import Profile
 from tests.support.stack import RunningStack, running_stack, wait_healthy, wait_until
 from tests.test_faults import kill
 

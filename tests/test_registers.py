@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from activities.registers import RegisterFileError, parse_register, read_table, valid_row_records
 from config import DEFAULT_ROSTER_FILE
 from config.roster_file import load_roster
 from domain.id_number import make_id_number
 from domain.registers import HEADER_ALIASES, Column, RegisterKind
+from starter.register_files import RegisterFileError, parse_register, read_table, valid_row_records
 
 ROSTER = load_roster(DEFAULT_ROSTER_FILE)
 GOOD = make_id_number("500243", dt.date(2013, 4, 5), 12)
@@ -187,8 +187,8 @@ def test_register_specific_columns(tmp_path: Path) -> None:
 def test_batch_validation_agrees_with_the_reference_rules() -> None:
     import random
 
-    from activities.id_batch import ages_on, normalise_ids
     from domain.id_number import IdNumberError, age_on, normalise_id_number
+    from starter.id_batch import ages_on, normalise_ids
 
     rng = random.Random(3)
     full_width = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")

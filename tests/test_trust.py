@@ -19,12 +19,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from cli.case_commands import signed_step
 from cli.errors import ClientError
 from cli.http import Server
-from cli.profile import Profile
 from config.payload_codec import data_converter
 from config.settings import load_settings
 from domain.actors import Actor
 from domain.enums import Role
 from domain.id_number import make_id_number
+from domain.profile import Profile
 from domain.steps import NoteInput
 from domain.wire import canonical_json, step_message
 from tests.support.stack import BAOXUE, RunningStack, running_stack

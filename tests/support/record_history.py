@@ -35,7 +35,6 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.registry import build_activities
 from config.payload_codec import encrypted_converter
 from config.settings import Settings
 from domain.actors import Actor, Chain
@@ -78,6 +77,7 @@ from tests.support.cases import (
     register_test_officers,
 )
 from tests.support.database import fresh_database, postgres_server
+from worker import activities_for
 from workflows.case import CaseWorkflow
 from workflows.registry import ALL_WORKFLOWS, workflow_runner
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
@@ -282,7 +282,7 @@ async def record(name: str, database_url: str, data_dir: Path) -> Path:
             service_key=TEST_SERVICE_KEY,
             data_dir=data_dir,
         )
-        built = build_activities(settings)
+        built = activities_for(settings)
         async with Worker(
             env.client,
             task_queue="record",

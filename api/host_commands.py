@@ -1,5 +1,8 @@
-"""`up`, `status`, `serve`, `worker`, `db upgrade`, `codec …`: running the services. These are the
-server's side: they load temporalio, SQLAlchemy and the keys, lazily, only when run."""
+"""The host's commands — `up`, `status`, `serve`, `worker`, `db upgrade`, `codec …`,
+`bootstrap-admin`, `roster check`: running the services on the server's machine. They join the
+same `baoxue` executable through the entry-point group `baoxue.host_commands` (pyproject.toml), so
+the officer's client never imports them; they load temporalio, SQLAlchemy and the keys lazily,
+only when run (docs/architecture.md, "The trust boundary")."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.case_commands import JsonOption
-from cli.output import echo, print_json
 from domain.i18n import _
 from domain.messages import t
+from domain.terminal import echo, print_json
+from starter.errors import BadInput, CliError
 
+JsonOption = Annotated[bool, typer.Option("--json", help=_("输出 JSON"))]
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help=_("本地服务的数据目录（BAOXUE_DATA_DIR；默认 ./.baoxue）"))
 ]
@@ -23,6 +27,7 @@ secret_app = typer.Typer(help=_("个人信息的数据密钥。"), no_args_is_he
 
 
 def register(app: typer.Typer) -> None:
+    """Adds the host's commands to the `baoxue` executable (the entry point's hook)."""
     app.command("up")(up)
     app.command("status")(status)
     app.command("serve")(serve)
@@ -32,13 +37,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(codec_app, name="codec")
     app.add_typer(secret_app, name="secret")
+    for group in app.registered_groups:
+        if group.name == "roster" and group.typer_instance is not None:
+            group.typer_instance.command("check")(roster_check)
 
 
 def settings_for(typer_ctx: typer.Context, data_dir: Path | None) -> Any:
     """The server's settings; a bad one is exit 2 with one line naming it."""
     from pydantic import ValidationError
 
-    from cli.errors import bad_input
     from config.settings import load_settings
 
     try:
@@ -48,7 +55,7 @@ def settings_for(typer_ctx: typer.Context, data_dir: Path | None) -> Any:
         setting = "BAOXUE_" + "_".join(str(part) for part in first["loc"]).upper()
         kinds = {"int_parsing": _("整数"), "float_parsing": _("数字"), "bool_parsing": "true|false"}
         expected = kinds.get(first["type"], first["msg"])
-        raise bad_input(t("bad_setting", setting=setting, value=first.get("input"), expected=expected)) from None
+        raise BadInput(t("bad_setting", setting=setting, value=first.get("input"), expected=expected)) from None
 
 
 def up(
@@ -153,7 +160,6 @@ def bootstrap_admin(
 @db_app.command("upgrade")
 def db_upgrade(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """执行全部待执行的数据库迁移。"""
-    from cli.errors import ClientError
     from config.local_stack import StackNotRunningError, database_url
     from ledger.migrate import upgrade_to_head
 
@@ -161,7 +167,7 @@ def db_upgrade(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None
     try:
         url = database_url(settings)
     except StackNotRunningError as exc:
-        raise ClientError(t("stack_not_running", data_dir=exc.data_dir)) from None
+        raise CliError(t("stack_not_running", data_dir=exc.data_dir)) from None
     echo(t("migrated", revision=upgrade_to_head(url)))
 
 
@@ -194,14 +200,13 @@ def codec_server(
 @secret_app.command("rotate")
 def secret_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """添加新的数据密钥（个人信息加密）；旧数据仍可读取，儿童去重键不变。之后请重启 worker 与服务器。"""
-    from cli.errors import bad_input
     from config.secrets import SecretKeyError, rotate_data_key
 
     settings = settings_for(typer_ctx, data_dir)
     try:
         number, value = rotate_data_key(settings)
     except SecretKeyError as error:
-        raise bad_input(str(error)) from None
+        raise BadInput(str(error)) from None
     if value is not None:
         echo(t("secret_rotated_env", number=number))
         echo(value)
@@ -214,14 +219,13 @@ def codec_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> No
     """向密钥环文件添加新的启用密钥；旧载荷仍可读取。之后请重启 worker 与服务器。"""
     import json
 
-    from cli.errors import bad_input
     from config.payload_codec import KeyringError, keyring_path, load_keyring, write_keyring
 
     settings = settings_for(typer_ctx, data_dir)
     try:
         rotated = load_keyring(settings).rotated()
     except KeyringError as error:
-        raise bad_input(str(error)) from None
+        raise BadInput(str(error)) from None
     if settings.codec_keys is not None:
         # The keyring comes from the environment: a file would be read by nobody; say what to set.
         echo(t("codec_rotated_env", key=rotated.active))
@@ -229,3 +233,21 @@ def codec_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> No
         return
     write_keyring(keyring_path(settings), rotated)
     echo(t("codec_rotated", key=rotated.active, path=keyring_path(settings)))
+
+
+def roster_check(file: Annotated[Path, typer.Argument(help=_("花名册 YAML 文件"))]) -> None:
+    """检查花名册文件，列出每处问题及位置（本机检查，不连服务器）。"""
+    import sys
+
+    from config.roster_file import RosterError, load_roster
+
+    if not file.exists():
+        raise BadInput(t("file_missing", path=file))
+    try:
+        roster = load_roster(file)
+    except RosterError as exc:
+        sys.stderr.write(t("roster_problems", path=file, n=len(exc.problems)) + "\n")
+        for problem in exc.problems:
+            sys.stderr.write(f"  {problem}\n")
+        raise typer.Exit(2) from None
+    echo(t("roster_ok", groups=len(roster.groups), townships=len(roster.townships())))

@@ -1,4 +1,5 @@
-"""The officer's profile: their identities (one private key each, made on this machine, never
+"""The officer's profile (its format is shared: the client reads it, `up` writes the local
+stack's identities into it): their identities (one private key each, made on this machine, never
 sent), the server each belongs to, and which one acts by default.
 
 `BAOXUE_PROFILE_DIR` (default: the user's config dir) holds `profile.json`, mode 0600 in a 0700
@@ -14,10 +15,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cli.errors import not_signed_in
+from domain.failure import EXIT_NOT_SIGNED_IN, Failure
 from domain.messages import t
 
 PROFILE_FILE = "profile.json"
+
+
+class NoIdentity(Failure):
+    """No identity held here may act (exit 5, as a key the server refuses)."""
+
+    exit_code = EXIT_NOT_SIGNED_IN
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ class Profile:
             if chosen is None or (server is not None and chosen.server != normal_server(server)):
                 chosen = held[0] if len(held) == 1 else None
             if chosen is None:
-                raise not_signed_in(t("not_signed_in"))
+                raise NoIdentity(t("not_signed_in"))
             return chosen
         text = wanted.strip()
         name, sep, township = text.partition("@")
@@ -125,7 +132,7 @@ class Profile:
         else:
             found = [i for i in held if i.name == text]
         if not found:
-            raise not_signed_in(t("identity_not_here", name=text))
+            raise NoIdentity(t("identity_not_here", name=text))
         if len(found) > 1:
-            raise not_signed_in(t("identity_ambiguous", name=text, candidates="、".join(i.ref for i in found)))
+            raise NoIdentity(t("identity_ambiguous", name=text, candidates="、".join(i.ref for i in found)))
         return found[0]

@@ -12,7 +12,6 @@ from itertools import compress, count, repeat
 from operator import is_, is_not, not_
 from pathlib import Path
 
-from activities.id_batch import normalise_ids
 from domain.id_number import mask_id_number, mask_long_digits
 from domain.registers import (
     HEADER_LABELS,
@@ -27,6 +26,7 @@ from domain.registers import (
     column_values,
 )
 from domain.roster import Roster, UnknownTownshipError
+from starter.id_batch import normalise_ids
 
 HEADER_SEARCH_ROWS = 30
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}

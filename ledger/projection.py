@@ -1,0 +1,156 @@
+"""Projecting accepted steps into the ledger: `cases` and `case_events` in one transaction (run by
+the worker's `project_case` activity, and by `verify --repair` for what a lagging ledger missed).
+
+Idempotent on the business key the workflow builds (<case>:<step>:<n>): a retried activity
+inserts nothing the second time, and the case row only ever moves forward (last_seq).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import sessionmaker
+
+from domain.case import CaseEvent, CaseState, Projection
+from domain.enums import EventType, Role
+from domain.privacy import split_details
+from domain.reminders import reminder_text
+from ledger.models import Case, CaseEventRow, Notification, Officer
+from ledger.personal import PersonalDataCipher, event_context
+
+_EVENTS = CaseEventRow.__table__
+_OUTBOX = Notification.__table__
+_CASES = Case.__table__
+_OFFICERS = Officer.__table__
+# Built once: SQLAlchemy memoises a statement's cache key on the statement, so a projection
+# (thousands a minute in an escalation storm) neither rebuilds nor re-keys its SQL.
+_INSERT_EVENT = insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id)
+_INSERT_OUTBOX = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["business_key"])
+_TOWNSHIP_PEOPLE = (
+    select(_OFFICERS.c.name, _OFFICERS.c.role)
+    .where(
+        _OFFICERS.c.role.in_([Role.case_officer.value, Role.township_lead.value]),
+        _OFFICERS.c.township == bindparam("township"),
+        _OFFICERS.c.revoked_at.is_(None),
+    )
+    .order_by(_OFFICERS.c.id)
+)
+_CASE_COLUMNS = (
+    "stage", "assigned_officer", "confirmed_by", "due_at", "closed_at", "outcome", "escalation_level",
+    "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode", "next_check_at", "checks_done",
+    "checks_left", "chain", "roster_version", "last_seq", "updated_at",
+)  # fmt: skip
+_UPDATE_CASE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case_id"), _CASES.c.last_seq < bindparam("seq"))
+    .values({name: bindparam(f"new_{name}") for name in _CASE_COLUMNS})
+)
+
+
+def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseState) -> CaseEvent:
+    """A level-0 reminder goes to the assigned officer (an unassigned case's to every case officer
+    of its township) with the township's lead copied; only the ledger knows who they are."""
+    details = event.details
+    if event.type != EventType.escalated or details.get("level") != 0:
+        return event
+    people = connection.execute(_TOWNSHIP_PEOPLE, {"township": state.township}).all()
+    told = list(details.get("recipients") or [name for name, role in people if role == Role.case_officer.value])
+    told += [name for name, role in people if role == Role.township_lead.value and name not in told]
+    if told == details.get("recipients"):
+        return event
+    return event.model_copy(update={"details": {**details, "recipients": told}})
+
+
+def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, state: CaseState) -> None:
+    details = event.details
+    recipients = details.get("recipients", [])
+    if not recipients:
+        return
+    deadline = dt.datetime.fromisoformat(details["deadline"]) if details.get("deadline") else None
+    message = reminder_text(
+        case_no=state.case_no,
+        township=state.township,
+        stage=event.stage.value,
+        level=details["level"],
+        reason=details.get("reason", "overdue"),
+        overdue_seconds=details.get("overdue_seconds", 0),
+        deadline=deadline,
+    )
+    case_id = uuid.UUID(state.case_id)
+    connection.execute(
+        _INSERT_OUTBOX,
+        [
+            {
+                "business_key": f"{business_key}:{recipient}",
+                "case_id": case_id,
+                "event_seq": event.seq,
+                "level": details["level"],
+                "stage": event.stage.value,
+                "recipient": recipient,
+                "message": message,
+                "status": "pending",
+                "attempts": 0,
+            }
+            for recipient in recipients
+        ],
+    )
+
+
+def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
+    watch = state.monitoring
+    values = {
+        "stage": state.stage.value,
+        "assigned_officer": state.assigned_officer,
+        "confirmed_by": state.confirmed_by,
+        "due_at": state.due_at,
+        "closed_at": state.closed_at,
+        "outcome": state.outcome.value if state.outcome else None,
+        "escalation_level": state.escalation_level,
+        "next_escalation_at": state.next_escalation_at,
+        "missed_deadline": state.missed_deadline,
+        "stalled": state.stalled,
+        "due_capped": state.due_capped,
+        "episode": state.episode,
+        "next_check_at": watch.next_check_at if watch else None,
+        "checks_done": watch.checks_done if watch else 0,
+        "checks_left": watch.checks_left if watch else 0,
+        "chain": state.chain.model_dump(mode="json"),
+        "roster_version": state.chain.roster_version,
+        "last_seq": event.seq,
+        "updated_at": event.at,
+    }
+    return {f"new_{name}": value for name, value in values.items()}
+
+
+def write_projection(sessions: sessionmaker, projection: Projection, cipher: PersonalDataCipher) -> bool:
+    """Write one projection; True when it was new, False when it had been written before."""
+    state = projection.state
+    case_id = uuid.UUID(state.case_id)
+    with sessions.begin() as session:
+        connection = session.connection()
+        event = _expand_recipients(connection, projection.event, state)
+        plain, personal = split_details(event.details)
+        inserted = connection.execute(
+            _INSERT_EVENT,
+            {
+                "case_id": case_id,
+                "business_key": projection.business_key,
+                "seq": event.seq,
+                "type": event.type.value,
+                "stage": event.stage.value,
+                "actor": event.actor,
+                "at": event.at,
+                "payload": plain,
+                "payload_enc": cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
+                if personal
+                else None,
+            },
+        ).first()
+        if event.type == EventType.escalated:
+            _outbox_rows(connection, projection.business_key, event, state)
+        connection.execute(_UPDATE_CASE, {"case_id": case_id, "seq": event.seq, **_case_values(state, event)})
+    return inserted is not None
