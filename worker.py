@@ -49,8 +49,12 @@ async def run_worker(settings: Settings) -> None:
     )
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
+
+    def stop(sig: int) -> None:
+        stopping.add(_shutdown(worker, sig))
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda s=sig: stopping.add(_shutdown(worker, s)))
+        loop.add_signal_handler(sig, stop, sig)
     log.info("worker_started", task_queue=settings.task_queue, namespace=client.namespace)
     try:
         await worker.run()

@@ -11,9 +11,10 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from typing import cast
 
 import structlog
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from temporalio import activity
@@ -42,7 +43,7 @@ def apprise_send(urls: list[str], title: str, body: str) -> tuple[bool, str | No
     return bool(ok), None if ok else (output[-500:] or "delivery failed")
 
 
-_OUTBOX = Notification.__table__
+_OUTBOX = cast(Table, Notification.__table__)
 _OFFICERS = Officer.__table__
 _URLS = (
     select(_OFFICERS.c.notify_urls)

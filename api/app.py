@@ -72,17 +72,17 @@ def create_app(ctx: Context) -> FastAPI:
         return error_response(error.exit_code, error.message, request=request)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(_request: Request, error: RequestValidationError) -> Response:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         return error_response(2, t("bad_input", detail=detail))
 
     @app.exception_handler(OperationalError)
-    async def database_down(_request: Request, error: OperationalError) -> JSONResponse:
+    async def database_down(_request: Request, error: OperationalError) -> Response:
         log.warning("database_unavailable", error_type=type(error.orig).__name__)
         return error_response(EXIT_FAILED, t("database_unavailable"))
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(_request: Request, error: Exception) -> Response:
         log.exception("request_failed", error_type=type(error).__name__)
         return error_response(EXIT_FAILED, t("unexpected", error=type(error).__name__))
 

@@ -25,9 +25,9 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         return EXIT_MISSING_KEY
     ctx = Context(pool_size=8)
     ctx.__dict__["settings"] = settings
-    tls = {}
+    certfile = keyfile = None
     if settings.api_tls_cert and settings.api_tls_key:
-        tls = {"ssl_certfile": str(settings.api_tls_cert), "ssl_keyfile": str(settings.api_tls_key)}
+        certfile, keyfile = str(settings.api_tls_cert), str(settings.api_tls_key)
     app = create_app(ctx)
     tune_collector()
     uvicorn.run(
@@ -36,7 +36,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         port=port or settings.api_port,
         access_log=False,
         log_level="warning",
-        **tls,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
     return 0
 

@@ -87,6 +87,8 @@ def speak_the_reader_language(typer_app: typer.Typer) -> None:
             command.help = translate(inspect.cleandoc(command.callback.__doc__))
         command.options_metavar = _("[选项]")
     for group in typer_app.registered_groups:
+        if group.typer_instance is None:
+            continue
         group.typer_instance.info.options_metavar = _("[选项]")
         group.typer_instance.info.subcommand_metavar = _("命令 [参数]...")
         speak_the_reader_language(group.typer_instance)

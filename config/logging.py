@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any, Literal
 
 import structlog
@@ -17,7 +18,7 @@ _ID_NUMBER = re.compile(r"(?<![0-9０-９])([0-9０-９]{6})[0-9０-９]{8}([0-9
 _NAME_FIELDS = frozenset({"name", "child", "child_name", "student", "student_name", "姓名"})
 
 
-def mask_id_numbers(_logger: object, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def mask_id_numbers(_logger: object, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A structlog processor: any 18-character ID number that slips into a log line is masked,
     and so is a child's name logged under a name field."""
     for key, value in event.items():

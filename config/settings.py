@@ -99,4 +99,6 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings with explicit overrides (command-line options) winning over every source."""
     clean = {k: v for k, v in overrides.items() if v is not None}
+    # Overrides are the settings' own fields by name, typed where they are declared; the plugin
+    # checks a call's keywords, not a dict's.
     return Settings(**clean)  # type: ignore[arg-type]

@@ -188,7 +188,8 @@ def funding_suspects(alleviated: RegisterColumns, aid: RegisterColumns, rule: Ai
         payments.setdefault(key, []).append(i)
 
     def cleared(i: int) -> bool:
-        stage = EducationLevel(alleviated.stages[i]) if alleviated.stages[i] else None
+        level = alleviated.stages[i]
+        stage = EducationLevel(level) if level else None
         return any(rule.clears(stage, aid.aid_items[j], aid.paid_on[j]) for j in payments.get(alleviated.keys[i], ()))
 
     uncleared = (i for i in range(len(alleviated)) if not cleared(i))

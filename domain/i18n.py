@@ -40,7 +40,7 @@ def lang_from(value: str | None) -> Lang | None:
     """`zh`, `en` (also `zh_CN.UTF-8`, `en-US`); None for anything else."""
     text = (value or "zh").strip().lower().replace("-", "_")
     head = text.split("_", 1)[0].split(".", 1)[0]
-    return head if head in LANGS else None  # type: ignore[return-value]
+    return head if head in LANGS else None
 
 
 @lru_cache(maxsize=4)

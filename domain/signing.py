@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any
+from typing import Any, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -81,7 +81,7 @@ class ServiceSigned(BaseModel):
     def message(self) -> bytes:
         return f"baoxue-service/1|{type(self).__name__}|{canonical_json(self.body())}".encode()
 
-    def signed_with(self, key: Ed25519PrivateKey) -> ServiceSigned:
+    def signed_with(self, key: Ed25519PrivateKey) -> Self:
         return self.model_copy(update={"signature": sign(key, self.message())})
 
     def valid_for(self, case_id: str, service_key: str | None) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ def add_missing_campaigns(session: Session, *, specs: list[CampaignSpec]) -> int
         result = session.execute(
             insert(Campaign).values(name=spec.name, **_values(spec)).on_conflict_do_nothing(index_elements=["name"])
         )
-        added += result.rowcount or 0
+        added += cast(CursorResult[Any], result).rowcount or 0
     return added
 
 

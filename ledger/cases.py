@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, cast, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
@@ -199,6 +199,33 @@ class CaseListing:
 
     __slots__ = (*LISTED, "chain")
 
+    case_no: str
+    workflow_id: str
+    campaign: str
+    kind: str
+    township: str
+    group_no: int
+    stage: str
+    assigned_officer: str | None
+    opened_at: dt.datetime
+    due_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    outcome: str | None
+    escalation_level: int | None
+    next_escalation_at: dt.datetime | None
+    missed_deadline: bool
+    stalled: bool
+    due_capped: bool
+    episode: int
+    reason: str | None
+    priority: str
+    poverty_risk: bool
+    next_check_at: dt.datetime | None
+    checks_done: int
+    checks_left: int
+    roster_version: str
+    chain: dict[str, Any]
+
     def __init__(self, values: Sequence[Any]) -> None:
         for name, value in zip(LISTED, values, strict=False):
             setattr(self, name, value)
@@ -218,7 +245,7 @@ def listed_cases(session: Session, *, where: CaseFilter, now: dt.datetime) -> li
     if where.limit is not None:
         rows = rows.limit(where.limit)
     listed = rows.subquery()
-    newline = literal_column("E'\\n'")
+    newline: ColumnElement[str] = literal_column("E'\\n'")
     joined = func.string_agg(listed.c.line, aggregate_order_by(newline, listed.c.ordinary, listed.c.sort_no))
     text_ = session.connection().execute(select(joined)).scalar_one()
     result = []

@@ -20,7 +20,7 @@ def masked_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, **kwargs)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

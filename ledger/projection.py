@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import sessionmaker
 
@@ -22,10 +22,10 @@ from domain.reminders import reminder_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
 from ledger.personal import PersonalDataCipher, event_context
 
-_EVENTS = CaseEventRow.__table__
-_OUTBOX = Notification.__table__
-_CASES = Case.__table__
-_OFFICERS = Officer.__table__
+_EVENTS = cast(Table, CaseEventRow.__table__)
+_OUTBOX = cast(Table, Notification.__table__)
+_CASES = cast(Table, Case.__table__)
+_OFFICERS = cast(Table, Officer.__table__)
 # Built once: SQLAlchemy memoises a statement's cache key on the statement, so a projection
 # (thousands a minute in an escalation storm) neither rebuilds nor re-keys its SQL.
 _INSERT_EVENT = insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id)

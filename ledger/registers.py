@@ -163,6 +163,7 @@ def store_register(
     keys = parsed.cell_keys()
     blocks: list[tuple[int, int, bytes]] = []
     raw = session.connection().connection.driver_connection
+    assert raw is not None
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY register_rows ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([_ROW_TYPES.get(name) or _RULE_TYPES[name] for name in names])
@@ -173,7 +174,7 @@ def store_register(
                 rows = zip(
                     repeat(file_id),
                     row_nos,
-                    cipher.child_keys(parsed.id_numbers[part]),  # type: ignore[arg-type]
+                    cipher.child_keys(parsed.id_numbers[part]),
                     parsed.townships[part],
                     ages[part],
                     repeat(block_no),
@@ -261,7 +262,9 @@ def rows_cells(
     found: dict[tuple[int, int], dict[str, str]] = {}
     for file_id, row_nos in by_file.items():
         query = select(RegisterRow.row_no, RegisterRow.block_no, RegisterRow.cells_enc).where(
-            RegisterRow.file_id == file_id, RegisterRow.row_no == any_(sorted(row_nos))
+            RegisterRow.file_id == file_id,
+            # psycopg binds the list as one array; the stub knows only SQL expressions here
+            RegisterRow.row_no == any_(sorted(row_nos)),  # type: ignore[arg-type]
         )
         rows = list(session.execute(query))
         reader.load((file_id, block_no) for _, block_no, _ in rows if block_no is not None)

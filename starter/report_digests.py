@@ -125,7 +125,7 @@ class DigestCache:
                     found[i] = folded[keys[i]] = digest(case, events[case.id], campaign=campaign, calendar=calendar)
             self.folded += len(folded)
             self._kept.add(folded)
-        return [(case, seen) for case, seen in zip(cases, found, strict=True) if seen is not None]  # type: ignore[misc]
+        return [(case, seen) for case, seen in zip(cases, found, strict=True) if seen is not None]
 
 
 _MISSING: Any = object()

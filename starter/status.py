@@ -48,17 +48,17 @@ def collect_status(settings: Settings) -> dict[str, Any]:
             "namespace": namespace,
             "ui": state.temporal.ui if state and not settings.temporal_address else None,
             "ok": temporal_up,
-            "pid": _live(state.temporal.pid) if from_up and not settings.temporal_address else None,
+            "pid": _live(state.temporal.pid) if state is not None and not settings.temporal_address else None,
         },
         "database": {
             "url": (url if from_up and not settings.database_url else masked_url(url)) if url else None,
             "ok": db_up,
-            "pid": _live(state.database.pid) if from_up and not settings.database_url else None,
+            "pid": _live(state.database.pid) if state is not None and not settings.database_url else None,
         },
         "worker": {
             "task_queue": task_queue,
             "ok": worker_up,
-            "pid": _live(state.worker.pid) if from_up else None,
+            "pid": _live(state.worker.pid) if state is not None else None,
         },
         "api": {
             "url": api_url,

@@ -26,7 +26,7 @@ from starter.case_service import restart_from_ledger
 from starter.context import Context
 from workflows.case import CaseWorkflow
 
-ENDED = {
+ENDED: dict[int, str] = {
     WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED: "terminated",
     WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED: "failed",
     WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT: "timed_out",
