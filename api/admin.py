@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import context_of, signed_in
+from api.auth import Ctx, signed_in
 from config.campaign_files import CampaignFileError, builtin_campaigns, load_campaign_file
 from domain.actors import Actor
 from domain.beijing import beijing_json
@@ -55,8 +55,7 @@ class RetentionBody(BaseModel):
 
 
 @router.get("/campaigns")
-async def campaigns(request: Request, actor: SignedIn) -> list[dict[str, Any]]:
-    ctx = context_of(request)
+async def campaigns(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     with ctx.sessions.begin() as session:
         add_missing_campaigns(session, specs=builtin_campaigns(ctx.settings.campaigns_dir))
         specs = list_campaigns(session)
@@ -68,8 +67,7 @@ async def campaigns(request: Request, actor: SignedIn) -> list[dict[str, Any]]:
 
 
 @router.post("/campaigns")
-async def add_campaign(body: CampaignBody, request: Request, actor: SignedIn) -> dict[str, Any]:
-    ctx = context_of(request)
+async def add_campaign(body: CampaignBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     require_role(ctx, actor, "campaign_add", Role.admin)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(body.file_name).name
@@ -86,18 +84,16 @@ async def add_campaign(body: CampaignBody, request: Request, actor: SignedIn) ->
 
 
 @router.get("/roster")
-async def roster(request: Request, actor: SignedIn, township: str | None = None) -> Any:
-    ctx = context_of(request)
+async def roster(ctx: Ctx, actor: SignedIn, township: str | None = None) -> Any:
     if township is not None:
         return ctx.chain(township).model_dump()
     return {"version": ctx.roster.version, "chains": [c.model_dump() for c in ctx.roster.chains()]}
 
 
 @router.post("/roster/reload")
-async def roster_reload(request: Request, actor: SignedIn) -> dict[str, Any]:
-    ctx = context_of(request)
+async def roster_reload(ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     require_role(ctx, actor, "roster_reload", Role.admin)
-    ctx.__dict__.pop("roster", None)
+    ctx.reload_roster()
     signalled, unchanged = await reload_roster(ctx)
     audit(ctx, actor, "roster_reload", "ok", detail=f"version={ctx.roster.version} signalled={signalled}")
     return {"version": ctx.roster.version, "signalled": signalled, "unchanged": unchanged}
@@ -107,13 +103,13 @@ async def roster_reload(request: Request, actor: SignedIn) -> dict[str, Any]:
 async def import_(
     register: str,
     request: Request,
+    ctx: Ctx,
     actor: SignedIn,
     file_name: str,
     campaign: str | None = None,
     sheet: str | None = None,
 ) -> dict[str, Any]:
     """The register file is the request body; every bad row is kept with its row number and reason."""
-    ctx = context_of(request)
     require_role(ctx, actor, "import", Role.admin)
     kind = parse_choice(RegisterKind, register, "REGISTER")
     assert kind is not None
@@ -138,10 +134,9 @@ async def import_(
 
 
 @router.post("/discover")
-async def discover_(body: DiscoverBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def discover_(body: DiscoverBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Reconcile the campaign's registers into suspects (anyone, within their scope; an admin sees
     the county); `apply` opens them (admin; twice opens nothing new)."""
-    ctx = context_of(request)
     if body.apply:
         require_role(ctx, actor, "discover_apply", Role.admin)
     spec = resolve_campaign(ctx, body.campaign)
@@ -173,13 +168,12 @@ async def discover_(body: DiscoverBody, request: Request, actor: SignedIn) -> di
 
 
 @router.post("/verify")
-async def verify(body: VerifyBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Every case's workflow against its ledger (docs/cli.md, `verify`); `repair` fixes what it
     can, each fix recorded."""
     from ledger.audit import broken_links
     from starter.verify import Difference, as_json, verify_cases
 
-    ctx = context_of(request)
     require_role(ctx, actor, "verify", Role.admin)
     checked, differences = await verify_cases(ctx, repair=body.repair, actor=actor, only=body.cases or None)
     with ctx.sessions() as session:
@@ -193,8 +187,7 @@ async def verify(body: VerifyBody, request: Request, actor: SignedIn) -> dict[st
 
 
 @router.post("/retention")
-async def retention(body: RetentionBody, request: Request, actor: SignedIn) -> dict[str, Any]:
-    ctx = context_of(request)
+async def retention(body: RetentionBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     require_role(ctx, actor, "retention", Role.admin)
     default = max(ctx.settings.retention_days, ctx.settings.evidence_retention_days)
     days = default if body.older_than is None else body.older_than

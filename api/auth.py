@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 
@@ -29,7 +30,11 @@ async def language(request: Request) -> None:
 
 
 def context_of(request: Request) -> Context:
+    """The process's Context, handed to routes as a dependency (`Ctx`); made by `create_app`'s caller."""
     return request.app.state.ctx
+
+
+Ctx = Annotated[Context, Depends(context_of)]
 
 
 def request_target(request: Request) -> str:
@@ -39,9 +44,8 @@ def request_target(request: Request) -> str:
     return raw.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
 
 
-async def signed_in(request: Request) -> Actor:
+async def signed_in(request: Request, ctx: Ctx) -> Actor:
     """The officer who signed this request, as the registry knows them now."""
-    ctx = context_of(request)
     headers = request.headers
     officer_id, at_text = headers.get(HEADER_OFFICER, ""), headers.get(HEADER_TIME, "")
     nonce, signature = headers.get(HEADER_NONCE, ""), headers.get(HEADER_SIGNATURE, "")

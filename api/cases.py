@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ValidationError
 
-from api.auth import context_of, signed_in
+from api.auth import Ctx, signed_in
 from domain.actors import Actor
 from domain.beijing import beijing_iso, beijing_json, china_midnight, china_today, shown
 from domain.enums import CaseKind, Role, Stage
@@ -91,11 +91,10 @@ class RevealBody(BaseModel):
 
 
 @router.post("/cases")
-async def open_(body: OpenBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def open_(body: OpenBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Open a case (one per child, kind and campaign). A child the campaign's rules cannot hold is
     refused; an existing case is returned, with what differs from what was typed; a case held by a
     township out of the officer's scope is not shown (docs/cli.md, `case open`)."""
-    ctx = context_of(request)
     kind = parse_choice(CaseKind, body.kind, "--kind")
     assert kind is not None
     id_number = parse_id_number(body.id_number)
@@ -153,9 +152,8 @@ def case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool 
 
 
 @router.get("/cases/{ref}/step")
-async def step_context(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def step_context(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """What an officer's client signs a step against: the case's id and its current sequence number."""
-    ctx = context_of(request)
     case = case_for(ctx, actor, ref, "step", acting=True)
     return {"case_id": str(case.id), "case_no": case.case_no, "stage": case.stage, "last_seq": case.last_seq}
 
@@ -191,8 +189,7 @@ def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
 
 
 @router.post("/cases/{ref}/steps/{step_name}")
-async def step(ref: str, step_name: str, body: StepBody, request: Request, actor: SignedIn) -> dict[str, Any]:
-    ctx = context_of(request)
+async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     model = STEP_MODELS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
@@ -317,18 +314,16 @@ def entered(ctx: Context, case: Case) -> dict[str, Any]:
 
 
 @router.get("/cases/{ref}")
-async def show(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def show(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """The case as the ledger has it, the child masked; every look is audited."""
-    ctx = context_of(request)
     case = case_for(ctx, actor, ref, "show")
     return shown_case(ctx, actor, case, reveal=False, purpose=None)
 
 
 @router.post("/cases/{ref}/reveal")
-async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def reveal(ref: str, body: RevealBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Full name and ID number, for county or the case's own chain, with a purpose (audited).
     A POST so that the purpose never lands in a URL or an access log."""
-    ctx = context_of(request)
     purpose = check_purpose(body.purpose)
     case = case_for(ctx, actor, ref, "reveal")
     if not may_reveal(actor, township=case.township, chain=case.chain or {}):
@@ -338,8 +333,7 @@ async def reveal(ref: str, body: RevealBody, request: Request, actor: SignedIn) 
 
 
 @router.get("/cases/{ref}/history")
-async def history(ref: str, request: Request, actor: SignedIn) -> list[dict[str, Any]]:
-    ctx = context_of(request)
+async def history(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     case = case_for(ctx, actor, ref, "history")
     audit(ctx, actor, "history", "ok", case)
     return history_rows(ctx, case)
@@ -372,7 +366,7 @@ def history_rows(ctx: Context, case: Case) -> list[dict[str, Any]]:
 
 @router.get("/cases")
 async def cases(
-    request: Request,
+    ctx: Ctx,
     actor: SignedIn,
     township: str | None = None,
     group: int | None = None,
@@ -384,7 +378,6 @@ async def cases(
     limit: int | None = None,
 ) -> Response:
     """Each case's JSON kept between requests (starter/case_list.py): a county's list is 10,000."""
-    ctx = context_of(request)
     now = dt.datetime.now(dt.UTC)
     chain = ctx.chain(township) if township else None
     if chain is not None:

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import context_of
+from api.auth import Ctx
 from api.cases import case_for, history_rows, shown_case
 from api.charts import burndown_svg
 from api.dashboard_auth import DashboardActor
@@ -32,6 +32,7 @@ from ledger.escalations import case_deliveries
 from ledger.evidence import evidence_of
 from starter.access import audit, refuse
 from starter.case_service import resolve_campaign
+from starter.context import Context
 from starter.errors import BadInput
 from starter.report_service import build_report
 from starter.report_xlsx import book_workbook, report_workbook
@@ -51,7 +52,7 @@ def _page(template: str, request: Request, actor: Actor, **values: Any) -> HTMLR
 
 
 async def _report(
-    request: Request,
+    ctx: Context,
     actor: Actor,
     *,
     as_of: str | None,
@@ -59,7 +60,6 @@ async def _report(
     township: str | None = None,
     summary_only: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    ctx = context_of(request)
     township, day = report_scope(
         ctx, actor, township=township, group=group, as_of=as_of, asked="dashboard", day_name="as_of"
     )
@@ -72,36 +72,40 @@ async def _report(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def overview(request: Request, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
-    report, filters = await _report(request, actor, as_of=as_of, group=group, summary_only=True)
+async def overview(
+    request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None, group: int | None = None
+):
+    report, filters = await _report(ctx, actor, as_of=as_of, group=group, summary_only=True)
     rows = sorted(report["townships"], key=lambda r: (r["on_track"], r["group"]))
-    audit(context_of(request), actor, "dashboard", "ok", detail="overview")
+    audit(ctx, actor, "dashboard", "ok", detail="overview")
     return _page("overview.html", request, actor, title="清零总览", report=report, rows=rows, **filters)
 
 
 @router.get("/burndown", response_class=HTMLResponse)
 async def burndown(
     request: Request,
+    ctx: Ctx,
     actor: DashboardActor,
     as_of: str | None = None,
     group: int | None = None,
     township: str | None = None,
 ):
-    report, filters = await _report(request, actor, as_of=as_of, group=group, township=township)
+    report, filters = await _report(ctx, actor, as_of=as_of, group=group, township=township)
     deadline = dt.date.fromisoformat(report["clearance_deadline"][:10])
     chart = burndown_svg(report["burndown"], deadline)
     return _page("burndown.html", request, actor, title="燃尽图", chart=chart, **filters)
 
 
 @router.get("/accountability", response_class=HTMLResponse)
-async def accountability(request: Request, actor: DashboardActor, as_of: str | None = None):
-    report, filters = await _report(request, actor, as_of=as_of)
+async def accountability(request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None):
+    report, filters = await _report(ctx, actor, as_of=as_of)
     return _page("accountability.html", request, actor, title="问责", report=report, **filters)
 
 
 @router.get("/cases", response_class=HTMLResponse)
 async def cases(
     request: Request,
+    ctx: Ctx,
     actor: DashboardActor,
     as_of: str | None = None,
     group: int | None = None,
@@ -110,7 +114,7 @@ async def cases(
     stage: str | None = None,
     overdue: str | None = None,
 ):
-    report, filters = await _report(request, actor, as_of=as_of, group=group, township=township)
+    report, filters = await _report(ctx, actor, as_of=as_of, group=group, township=township)
     listed_cases = [
         c
         for c in report["cases"]
@@ -131,8 +135,7 @@ async def cases(
     )
 
 
-def _case_page(request: Request, actor: Actor, case_no: str, *, purpose: str | None) -> HTMLResponse:
-    ctx = context_of(request)
+def _case_page(request: Request, ctx: Context, actor: Actor, case_no: str, *, purpose: str | None) -> HTMLResponse:
     case = case_for(ctx, actor, case_no, "reveal" if purpose else "show")
     summary = shown_case(ctx, actor, case, reveal=purpose is not None, purpose=purpose)
     with ctx.sessions() as session:
@@ -153,28 +156,27 @@ def _case_page(request: Request, actor: Actor, case_no: str, *, purpose: str | N
 
 
 @router.get("/case/{case_no}", response_class=HTMLResponse)
-async def case_page(request: Request, actor: DashboardActor, case_no: str):
-    return _case_page(request, actor, case_no, purpose=None)
+async def case_page(request: Request, ctx: Ctx, actor: DashboardActor, case_no: str):
+    return _case_page(request, ctx, actor, case_no, purpose=None)
 
 
 @router.post("/case/{case_no}/reveal", response_class=HTMLResponse)
-async def reveal(request: Request, actor: DashboardActor, case_no: str):
+async def reveal(request: Request, ctx: Ctx, actor: DashboardActor, case_no: str):
     """The form's purpose, posted (never in a URL); refused to those who may not reveal."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     purpose = check_purpose((form.get("purpose") or [""])[0])
-    ctx = context_of(request)
     case = case_for(ctx, actor, case_no, "reveal")
     if not may_reveal(actor, township=case.township, chain=case.chain or {}):
         reason = t("reveal_not_permitted", actor=actor.name, role=label("role", actor.role.value), case_no=case.case_no)
         raise refuse(ctx, actor, "reveal", case, reason)
-    return _case_page(request, actor, case_no, purpose=purpose)
+    return _case_page(request, ctx, actor, case_no, purpose=purpose)
 
 
 @router.get("/report.xlsx")
-async def report_xlsx(request: Request, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
-    report, _filters_shown = await _report(request, actor, as_of=as_of, group=group)
+async def report_xlsx(ctx: Ctx, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
+    report, _filters_shown = await _report(ctx, actor, as_of=as_of, group=group)
     workbook = await run_in_threadpool(report_workbook, report)
-    audit(context_of(request), actor, "report", "ok", detail=f"xlsx as_of={as_of or 'now'}")
+    audit(ctx, actor, "report", "ok", detail=f"xlsx as_of={as_of or 'now'}")
     name = f"qingling-{report['campaign']}-{report['as_of'][:10]}.xlsx"
     return Response(
         workbook,
@@ -184,13 +186,12 @@ async def report_xlsx(request: Request, actor: DashboardActor, as_of: str | None
 
 
 @router.get("/ledger/{book}.xlsx")
-async def ledger_xlsx(request: Request, actor: DashboardActor, book: str, as_of: str | None = None):
+async def ledger_xlsx(ctx: Ctx, actor: DashboardActor, book: str, as_of: str | None = None):
     """The three ledgers (适龄儿童, 疑似辍学学生, 辍学学生台账) as `baoxue ledger` writes them."""
     from starter.ledger_books import BOOKS, ledger_book
 
     if book not in BOOKS:
         raise BadInput(t("bad_value", option="book", value=book))
-    ctx = context_of(request)
     _township, day = report_scope(ctx, actor, township=None, group=None, as_of=as_of, asked="ledger", day_name="as_of")
     built = await run_in_threadpool(ledger_book, ctx, actor, resolve_campaign(ctx, None), book, as_of=day)
     workbook = await run_in_threadpool(book_workbook, book, built["rows"])

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select, update
 
-from api.auth import context_of, officer_who_signed, signed_in
+from api.auth import Ctx, officer_who_signed, signed_in
 from domain.actors import Actor
 from domain.enums import Role
 from domain.messages import t
@@ -33,9 +33,8 @@ def _hash(token: str) -> str:
 
 
 @router.get("/dashboard/enter")
-async def enter(request: Request, officer: str, at: str, nonce: str, sig: str) -> RedirectResponse:
+async def enter(request: Request, ctx: Ctx, officer: str, at: str, nonce: str, sig: str) -> RedirectResponse:
     """A link used twice, signed by another key, or older than two minutes is refused."""
-    ctx = context_of(request)
     try:
         signed_at = dt.datetime.fromisoformat(at)
     except ValueError:
@@ -66,9 +65,8 @@ async def enter(request: Request, officer: str, at: str, nonce: str, sig: str) -
     return response
 
 
-def dashboard_actor(request: Request) -> Actor:
+def dashboard_actor(request: Request, ctx: Ctx) -> Actor:
     """The officer of this browser session; no page works without one."""
-    ctx = context_of(request)
     token = request.cookies.get(COOKIE, "")
     if not token:
         raise NotSignedIn(t("dashboard_signed_out"))
@@ -91,9 +89,8 @@ DashboardActor = Annotated[Actor, Depends(dashboard_actor)]
 
 
 @router.post("/api/dashboard/logout-all")
-async def logout_all(request: Request, actor: Annotated[Actor, Depends(signed_in)]) -> dict[str, Any]:
+async def logout_all(ctx: Ctx, actor: Annotated[Actor, Depends(signed_in)]) -> dict[str, Any]:
     """End every dashboard session of the signed-in officer."""
-    ctx = context_of(request)
     with ctx.sessions.begin() as session:
         ended = session.execute(
             update(DashboardSession)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import context_of, signed_in
+from api.auth import Ctx, signed_in
 from api.cases import case_for
 from domain.actors import Actor
 from domain.beijing import beijing_iso
@@ -38,9 +38,8 @@ def listed(row: EvidenceFile, n: int) -> dict[str, Any]:
 
 
 @router.post("/cases/{ref}/evidence")
-async def upload(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def upload(ref: str, request: Request, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """The file is the request body (signed with it); JPEG, PNG or PDF by content, ≤ 10 MB."""
-    ctx = context_of(request)
     case = case_for(ctx, actor, ref, "evidence_upload", acting=True)
     data = await request.body()
     if not data or len(data) > MAX_EVIDENCE_BYTES:
@@ -64,8 +63,7 @@ async def upload(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
 
 
 @router.get("/cases/{ref}/evidence")
-async def list_evidence(ref: str, request: Request, actor: SignedIn) -> list[dict[str, Any]]:
-    ctx = context_of(request)
+async def list_evidence(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     case = case_for(ctx, actor, ref, "evidence")
     with ctx.sessions() as session:
         rows = evidence_of(session, case_id=case.id)
@@ -74,8 +72,7 @@ async def list_evidence(ref: str, request: Request, actor: SignedIn) -> list[dic
 
 
 @router.get("/cases/{ref}/evidence/{n}")
-async def fetch(ref: str, n: int, request: Request, actor: SignedIn) -> dict[str, Any]:
-    ctx = context_of(request)
+async def fetch(ref: str, n: int, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     case = case_for(ctx, actor, ref, "evidence_get")
     with ctx.sessions() as session:
         rows = evidence_of(session, case_id=case.id)

@@ -136,8 +136,7 @@ def bootstrap_admin(
     from ledger.officers import save_officer
     from starter.context import Context
 
-    ctx = Context()
-    ctx.__dict__["settings"] = settings_for(typer_ctx, data_dir)
+    ctx = Context(settings_for(typer_ctx, data_dir))
     code = new_code()
     with ctx.sessions.begin() as session:
         officer, _new = save_officer(

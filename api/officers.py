@@ -10,10 +10,10 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from api.auth import context_of, signed_in
+from api.auth import Ctx, signed_in
 from domain.actors import Actor
 from domain.beijing import beijing_iso
 from domain.enums import TOWNSHIP_ROLES, Role
@@ -74,10 +74,9 @@ async def health() -> dict[str, Any]:
 
 
 @router.post("/enrol")
-async def enrol_(body: EnrolBody, request: Request) -> dict[str, Any]:
+async def enrol_(body: EnrolBody, ctx: Ctx) -> dict[str, Any]:
     """Take a one-time code and the public key made on the officer's machine (no request signature:
     the code is the credential, once)."""
-    ctx = context_of(request)
     try:
         if len(base64.b64decode(body.public_key, validate=True)) != 32:
             raise ValueError
@@ -107,11 +106,10 @@ def _shown_url(url: str) -> str:
 
 
 @router.post("/officers")
-async def add(body: OfficerBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def add(body: OfficerBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Register an officer (or update one's role and notify URLs) and open their enrolment with a
     one-time code. For an officer already enrolled the code is a new enrolment: their key stays
     valid until the code is used, then the new key replaces it."""
-    ctx = context_of(request)
     require_role(ctx, actor, "officer_add", Role.admin)
     role = parse_choice(Role, body.role, "--role")
     assert role is not None
@@ -170,15 +168,14 @@ def resolve_one(ctx: Context, ref: str) -> Officer:
 
 
 @router.get("/officers/resolve")
-async def resolve(ref: str, request: Request, actor: SignedIn) -> dict[str, Any]:
-    return identity(resolve_one(context_of(request), ref))
+async def resolve(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    return identity(resolve_one(ctx, ref))
 
 
 @router.post("/officers/revoke")
-async def revoke_(body: RevokeBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def revoke_(body: RevokeBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """From this moment the officer's key is refused: by the server at once, by every open case
     once its registry is told (here, before answering)."""
-    ctx = context_of(request)
     require_role(ctx, actor, "officer_revoke", Role.admin)
     target = resolve_one(ctx, body.ref)
     with ctx.sessions.begin() as session:
@@ -193,10 +190,9 @@ async def revoke_(body: RevokeBody, request: Request, actor: SignedIn) -> dict[s
 
 
 @router.post("/officers/rename")
-async def rename(body: RenameBody, request: Request, actor: SignedIn) -> dict[str, Any]:
+async def rename(body: RenameBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """A new name for the same person: the id, the key and the role stay; the history keeps the
     name each step was taken under."""
-    ctx = context_of(request)
     require_role(ctx, actor, "officer_rename", Role.admin)
     new_name = body.name.strip()
     if not new_name:
@@ -218,9 +214,8 @@ async def rename(body: RenameBody, request: Request, actor: SignedIn) -> dict[st
 
 
 @router.get("/officers")
-async def list_(request: Request, actor: SignedIn) -> list[dict[str, Any]]:
+async def list_(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     """Every officer: the roster's people and those registered, with their scope."""
-    ctx = context_of(request)
     with ctx.sessions() as session:
         registered = list_officers(session)
     rows: dict[str, dict[str, Any]] = {}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from api.auth import context_of, signed_in
+from api.auth import Ctx, signed_in
 from domain.actors import Actor
 from domain.enums import Role
 from domain.messages import t
@@ -30,14 +30,13 @@ def _since(value: str | None) -> dt.datetime | None:
 
 @router.get("/escalations")
 async def escalations(
-    request: Request,
+    ctx: Ctx,
     actor: SignedIn,
     level: int | None = None,
     township: str | None = None,
     group: int | None = None,
     since: str | None = None,
 ) -> list[dict[str, Any]]:
-    ctx = context_of(request)
     if level is not None and not 0 <= level <= 2:
         raise BadInput(t("bad_value", option="--level", value=f"{level} (0|1|2)"))
     canonical = ctx.chain(township).township if township else None
@@ -51,8 +50,7 @@ async def escalations(
 
 
 @router.get("/notifications")
-async def notifications(request: Request, actor: SignedIn, status: str | None = None) -> list[dict[str, Any]]:
-    ctx = context_of(request)
+async def notifications(ctx: Ctx, actor: SignedIn, status: str | None = None) -> list[dict[str, Any]]:
     if status is not None and status not in STATUSES:
         raise BadInput(t("bad_value", option="--status", value=f"{status} ({'|'.join(STATUSES)})"))
     with ctx.sessions() as session:
@@ -61,14 +59,13 @@ async def notifications(request: Request, actor: SignedIn, status: str | None = 
 
 @router.get("/audit")
 async def audit_log(
-    request: Request,
+    ctx: Ctx,
     actor: SignedIn,
     case: str | None = None,
     officer: str | None = None,
     since: str | None = None,
 ) -> list[dict[str, Any]]:
     """The access log: every look at personal fields, every reveal with its purpose, every refusal."""
-    ctx = context_of(request)
     require_role(ctx, actor, "audit", Role.admin, Role.county)
     case_no = find_case_or_exit(ctx, case).case_no if case else None
     with ctx.sessions() as session:

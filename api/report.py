@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import context_of, signed_in
+from api.auth import Ctx, signed_in
 from api.cases import require_group_access
 from domain.actors import Actor
 from domain.messages import t
@@ -53,8 +53,7 @@ def report_scope(
     return canonical, parse_date(as_of, day_name) if as_of else None
 
 
-async def _report(request: Request, actor: Actor, query: ReportQuery) -> dict[str, Any]:
-    ctx = context_of(request)
+async def _report(ctx: Context, actor: Actor, query: ReportQuery) -> dict[str, Any]:
     canonical, day = report_scope(
         ctx, actor, township=query.township, group=query.group, as_of=query.as_of, asked="report", day_name="--as-of"
     )
@@ -65,15 +64,15 @@ async def _report(request: Request, actor: Actor, query: ReportQuery) -> dict[st
 
 
 @router.get("/report")
-async def report(request: Request, actor: SignedIn, query: Query) -> Response:
+async def report(ctx: Ctx, actor: SignedIn, query: Query) -> Response:
     """Serialised at once (pydantic-core): the ten thousand ledger lines of a county are most of
     the answer, and FastAPI's generic encoder would walk them twice."""
-    return Response(to_json(await _report(request, actor, query)), media_type="application/json")
+    return Response(to_json(await _report(ctx, actor, query)), media_type="application/json")
 
 
 @router.get("/report/xlsx")
-async def report_xlsx(request: Request, actor: SignedIn, query: Query) -> dict[str, Any]:
-    built = await _report(request, actor, query)
+async def report_xlsx(ctx: Ctx, actor: SignedIn, query: Query) -> dict[str, Any]:
+    built = await _report(ctx, actor, query)
     workbook = await run_in_threadpool(report_workbook, built)
     return {"campaign": built["campaign"], "as_of": built["as_of"], "xlsx_base64": base64.b64encode(workbook).decode()}
 
@@ -81,7 +80,7 @@ async def report_xlsx(request: Request, actor: SignedIn, query: Query) -> dict[s
 @router.get("/ledgers/{book}")
 async def ledger(
     book: str,
-    request: Request,
+    ctx: Ctx,
     actor: SignedIn,
     campaign: str | None = None,
     township: str | None = None,
@@ -97,7 +96,6 @@ async def ledger(
 
     if book not in BOOKS:
         raise BadInput(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
-    ctx = context_of(request)
     canonical, day = report_scope(
         ctx, actor, township=township, group=None, as_of=as_of, asked="ledger", day_name="--as-of"
     )

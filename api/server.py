@@ -23,8 +23,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_MISSING_KEY
-    ctx = Context(pool_size=8)
-    ctx.__dict__["settings"] = settings
+    ctx = Context(settings, pool_size=8)
     certfile = keyfile = None
     if settings.api_tls_cert and settings.api_tls_key:
         certfile, keyfile = str(settings.api_tls_cert), str(settings.api_tls_key)

@@ -1,23 +1,24 @@
 """What the server's work needs: settings, the roster, the database, a Temporal client, the keys.
 
-One Context a process (the API server, `up`, tests); requests share it. The officer's client
-never builds one (docs/architecture.md, "The trust boundary").
+Built once by whoever runs the server's work — `baoxue serve`, `bootstrap-admin`, a test — from
+the settings it hands in, and passed on explicitly: the API's routes receive it through a FastAPI
+dependency (`api.auth.context_of`), services as their first argument. It looks nothing up in the
+environment and keeps no global list; each part is made on first use from the settings given.
+The officer's client never builds one (docs/architecture.md, "The trust boundary").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from config.local_stack import StackNotRunningError, database_url
-from config.logging import configure_logging
 from config.roster_file import RosterError, load_roster
-from config.settings import Settings, load_settings
+from config.settings import Settings
 from domain.messages import t
 from domain.roster import Roster, TownshipChain, UnknownTownshipError
 from ledger.db import make_engine, make_sessionmaker
@@ -31,22 +32,14 @@ if TYPE_CHECKING:
     from starter.case_list import CaseListCache
     from starter.report_digests import DigestCache
 
-_open_contexts: list[Context] = []
-
 
 @dataclass
 class Context:
-    data_dir: Path | None = None
+    settings: Settings
     pool_size: int = 2
     _engine: Engine | None = field(default=None, repr=False)
     _client: Client | None = field(default=None, repr=False)
     _client_loop: object = field(default=None, repr=False)
-
-    @cached_property
-    def settings(self) -> Settings:
-        settings = load_settings(data_dir=self.data_dir)
-        configure_logging(settings.log_format, "WARNING")
-        return settings
 
     @cached_property
     def roster(self) -> Roster:
@@ -54,6 +47,11 @@ class Context:
             return load_roster(self.settings.roster_file)
         except (OSError, RosterError) as exc:
             raise CliError(str(exc)) from exc
+
+    def reload_roster(self) -> Roster:
+        """The roster file read again (after an administrator changed it)."""
+        self.__dict__.pop("roster", None)
+        return self.roster
 
     def chain(self, township: str) -> TownshipChain:
         try:
@@ -117,15 +115,7 @@ class Context:
             self._client_loop = loop
         return self._client
 
-    def __post_init__(self) -> None:
-        _open_contexts.append(self)
-
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-
-    @staticmethod
-    def close_all() -> None:
-        for ctx in _open_contexts:
-            ctx.close()

@@ -116,9 +116,7 @@ def synthetic_child() -> tuple[str, str]:
 
 
 def context_for(settings: Settings) -> Context:
-    ctx = Context()
-    ctx.__dict__["settings"] = settings
-    return ctx
+    return Context(settings)
 
 
 async def open_for(
