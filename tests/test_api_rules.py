@@ -1,0 +1,295 @@
+"""The server's rules, fast: the API in this process (FastAPI over an ASGI transport) against the
+tests' real PostgreSQL and Temporal dev server, no whole stack. Each test names the rule it
+guards; removing that rule makes it fail (docs/architecture.md, "Testing the server's rules")."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import secrets
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from domain.actors import Actor
+from domain.enums import Role
+from domain.id_number import make_id_number
+from ledger.audit import entries
+from ledger.models import AuditEntry, Case, CaseEventRow
+from starter.context import Context
+from tests.support.api import InProcessApi
+from tests.support.cases import (
+    ANZI_OFFICER,
+    CHIEF,
+    COUNTY,
+    OFFICER,
+    OTHER_LEADER,
+    actor_key,
+    context_for,
+    register_officer,
+    register_test_officers,
+)
+
+ADMIN = Actor(name="测试管理员", role=Role.admin)
+
+
+@pytest.fixture(scope="module")
+async def api(case_settings: Any, case_worker: None) -> AsyncIterator[InProcessApi]:
+    ctx = context_for(case_settings)
+    register_test_officers(ctx)
+    register_officer(ctx, ADMIN)
+    served = InProcessApi(ctx)
+    yield served
+    await served.close()
+    ctx.close()
+
+
+_children = iter(range(700, 800))
+
+
+async def open_case(api: InProcessApi, actor: Actor = OFFICER, township: str = "梅子垭镇") -> tuple[str, str]:
+    """A new case of a synthetic child, opened through the API; (case number, ID number)."""
+    n = next(_children)
+    id_number = make_id_number("500243", dt.date(2014, 3, 1) + dt.timedelta(days=n), n)
+    body = {"kind": "dropout", "id_number": id_number, "name": f"接口儿童{n}", "township": township}
+    opened = await api.call(actor, "POST", "/api/cases", body=body)
+    assert opened.status_code == 200, opened.text
+    return opened.json()["case_no"], id_number
+
+
+def denied_for(ctx: Context, actor: Actor, case_no: str | None = None) -> list[str]:
+    """The actions refused to `actor` (on `case_no`), as the audit log has them."""
+    with ctx.sessions() as session:
+        rows = entries(session, cipher=ctx.cipher, case_no=case_no, actor=actor.name)
+    return [row["action"] for row in rows if row["outcome"] == "denied"]
+
+
+# signed requests (api/auth.py)
+
+
+async def test_a_request_is_taken_only_with_its_officers_signature(api: InProcessApi) -> None:
+    """Guards the signature check: signed by another officer's key, or over another body, refused."""
+    assert (await api.call(OFFICER, "GET", "/api/whoami")).json()["name"] == OFFICER.name
+    forged = await api.call(OFFICER, "GET", "/api/whoami", key=actor_key(ANZI_OFFICER.name))
+    assert forged.status_code == 401 and forged.json()["exit"] == 5
+    unsigned = await api.http.get("/api/whoami")
+    assert unsigned.status_code == 401
+
+
+async def test_a_nonce_is_taken_once(api: InProcessApi) -> None:
+    """Guards the nonce check: the same signed request sent again is refused."""
+    nonce = secrets.token_hex(16)
+    at = dt.datetime.now(dt.UTC)
+    first = await api.call(OFFICER, "GET", "/api/whoami", nonce=nonce, at=at)
+    again = await api.call(OFFICER, "GET", "/api/whoami", nonce=nonce, at=at)
+    assert first.status_code == 200
+    assert again.status_code == 401 and "重放" in again.json()["message"]
+
+
+async def test_a_request_signed_too_long_ago_or_ahead_is_refused(api: InProcessApi) -> None:
+    """Guards the five-minute window of the request time."""
+    now = dt.datetime.now(dt.UTC)
+    for at in (now - dt.timedelta(minutes=6), now + dt.timedelta(minutes=6)):
+        late = await api.call(OFFICER, "GET", "/api/whoami", at=at)
+        assert late.status_code == 401, at
+    assert (await api.call(OFFICER, "GET", "/api/whoami", at=now - dt.timedelta(minutes=4))).status_code == 200
+
+
+# scope (starter/access.py, domain/scope.py)
+
+
+async def test_every_case_route_refuses_a_reader_outside_its_township(api: InProcessApi) -> None:
+    """Guards scope on every route of one case, read or write: each refusal is exit 3 and audited."""
+    case_no, _id = await open_case(api)
+    note = {"fields": {"text": "外乡镇的人不能写"}, "expected_seq": 1, "signed_at": "x", "signature": "x"}
+    routes = [
+        ("GET", f"/api/cases/{case_no}", None),
+        ("GET", f"/api/cases/{case_no}/history", None),
+        ("GET", f"/api/cases/{case_no}/step", None),
+        ("GET", f"/api/cases/{case_no}/evidence", None),
+        ("GET", f"/api/cases/{case_no}/evidence/1", None),
+        ("POST", f"/api/cases/{case_no}/reveal", {"purpose": "核对身份信息"}),
+        (
+            "POST",
+            f"/api/cases/{case_no}/steps/note",
+            note,
+        ),
+    ]
+    for outsider in (ANZI_OFFICER, OTHER_LEADER):
+        for method, path, body in routes:
+            answer = await api.call(outsider, method, path, body=body)
+            assert answer.status_code == 403, (outsider.name, method, path, answer.text)
+            assert answer.json()["exit"] == 3
+        upload = await api.call(outsider, "POST", f"/api/cases/{case_no}/evidence", raw=b"%PDF-1.4 test")
+        assert upload.status_code == 403
+        assert len(denied_for(api.ctx, outsider, case_no)) >= len(routes) + 1
+    for insider in (OFFICER, CHIEF, COUNTY):
+        assert (await api.call(insider, "GET", f"/api/cases/{case_no}")).status_code == 200, insider.name
+
+
+async def test_lists_reports_and_ledgers_keep_to_the_readers_scope(api: InProcessApi) -> None:
+    """Guards scope on the lists: another township's cases are not listed, asking for them is refused."""
+    mine, _ = await open_case(api)
+    listed = await api.call(ANZI_OFFICER, "GET", "/api/cases")
+    assert mine not in {c["case_no"] for c in listed.json()}
+    assert mine in {c["case_no"] for c in (await api.call(OFFICER, "GET", "/api/cases")).json()}
+    asked = {"township": "梅子垭"}
+    for path in ("/api/cases", "/api/escalations", "/api/report"):
+        refused = await api.call(ANZI_OFFICER, "GET", path, params=asked)
+        assert refused.status_code == 403, (path, refused.text)
+    assert (await api.call(ANZI_OFFICER, "GET", "/api/cases", params={"group": 2})).status_code == 403
+    report = (await api.call(ANZI_OFFICER, "GET", "/api/report")).json()
+    assert mine not in {line["case_no"] for line in report["cases"]}
+    suspected = (await api.call(ANZI_OFFICER, "GET", "/api/ledgers/suspected")).json()
+    assert mine not in json.dumps(suspected, ensure_ascii=False)
+    assert (await api.call(OFFICER, "GET", "/api/audit")).status_code == 403
+
+
+async def test_dashboard_pages_keep_to_the_readers_scope(api: InProcessApi) -> None:
+    """Guards scope behind the dashboard's browser session."""
+    case_no, _ = await open_case(api)
+    outsider = await api.dashboard(ANZI_OFFICER)
+    insider = await api.dashboard(OFFICER)
+    try:
+        assert (await outsider.get(f"/dashboard/case/{case_no}")).status_code == 403
+        assert case_no not in (await outsider.get("/dashboard/cases")).text
+        assert (await insider.get(f"/dashboard/case/{case_no}")).status_code == 200
+        assert case_no in (await insider.get("/dashboard/cases")).text
+    finally:
+        await outsider.aclose()
+        await insider.aclose()
+
+
+# reveal and the audit log
+
+
+async def test_reveal_is_for_the_cases_chain_with_a_purpose_and_every_reveal_is_audited(api: InProcessApi) -> None:
+    case_no, id_number = await open_case(api)
+    shown = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
+    assert shown["child"]["id_number"] != id_number and "*" in shown["child"]["name"]
+    assert (
+        await api.call(ADMIN, "POST", f"/api/cases/{case_no}/reveal", body={"purpose": "核对身份"})
+    ).status_code == 403
+    no_purpose = await api.call(CHIEF, "POST", f"/api/cases/{case_no}/reveal", body={"purpose": ""})
+    assert no_purpose.status_code == 400
+    revealed = await api.call(CHIEF, "POST", f"/api/cases/{case_no}/reveal", body={"purpose": "核对学籍信息"})
+    assert revealed.status_code == 200 and revealed.json()["child"]["id_number"] == id_number
+    with api.ctx.sessions() as session:
+        rows = entries(session, cipher=api.ctx.cipher, case_no=case_no, actor=CHIEF.name)
+    assert [(r["action"], r["outcome"], r["purpose"]) for r in rows if r["action"] == "reveal"] == [
+        ("reveal", "ok", "核对学籍信息")
+    ]
+    assert "reveal" in denied_for(api.ctx, ADMIN, case_no)
+
+
+async def test_verify_shows_an_altered_audit_row(api: InProcessApi) -> None:
+    """Guards the audit chain: a row altered below the API breaks it, and verify says so."""
+    case_no, _ = await open_case(api)
+    await api.call(OFFICER, "GET", f"/api/cases/{case_no}")
+
+    async def problems() -> list[str]:
+        answer = await api.call(ADMIN, "POST", "/api/verify", body={"repair": False, "cases": [case_no]})
+        assert answer.status_code == 200, answer.text
+        return [d["problem"] for d in answer.json()["differences"]]
+
+    assert await problems() == []
+    with api.ctx.sessions.begin() as session:
+        row = session.scalars(select(AuditEntry).where(AuditEntry.case_no == case_no)).first()
+        assert row is not None
+        row_id, detail = row.id, row.detail
+    try:
+        _tamper(api.ctx, row_id, "改过了")
+        assert await problems() == ["audit_chain_broken"]
+    finally:
+        _tamper(api.ctx, row_id, detail)
+    assert await problems() == []
+
+
+def _tamper(ctx: Context, row_id: int, detail: str | None) -> None:
+    """As the tables' owner would: the append-only trigger off, one row changed, the trigger on."""
+    with ctx.sessions.begin() as session:
+        session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+        session.execute(text("UPDATE audit_log SET detail = :detail WHERE id = :id"), {"detail": detail, "id": row_id})
+        session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+
+
+# privacy
+
+
+async def test_what_an_officer_writes_is_never_in_the_plain_event_columns(api: InProcessApi) -> None:
+    """Guards domain/privacy.py: a note's text goes to the encrypted column only."""
+    case_no, _ = await open_case(api)
+    words = "家长说孩子在外地打工-" + secrets.token_hex(4)
+    noted = await api.step(OFFICER, case_no, "note", {"text": words})
+    assert noted.status_code == 200, noted.text
+    with api.ctx.sessions() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+        events = list(session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case.id)))
+    note = next(e for e in events if e.type == "noted")
+    assert words not in json.dumps(note.payload, ensure_ascii=False)
+    assert words.encode() not in (note.payload_enc or b"")
+    history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
+    assert any(e["details"].get("text") == words for e in history)
+
+
+def test_id_numbers_and_names_are_masked_in_the_servers_logs() -> None:
+    """Guards the log processors (config/logging.py): what a configured logger writes is masked."""
+    id_number = make_id_number("500243", dt.date(2013, 4, 5), 12)
+    code = (
+        "import structlog; from config.logging import configure_logging; configure_logging('json');"
+        f"structlog.get_logger('t').warning('failed for {id_number}', name='王小明', other='{id_number}')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    line = done.stderr.strip().splitlines()[-1]
+    assert id_number not in line and id_number[:6] + "*" * 10 in line
+    assert "王小明" not in line and "王**" in line
+
+
+async def test_failure_messages_cross_temporal_encrypted() -> None:
+    """Guards the codec's failure converter: an error's message and stack are sealed, not plain."""
+    from temporalio.api.failure.v1 import Failure
+    from temporalio.exceptions import ApplicationError
+
+    from config.payload_codec import Keyring, encrypted_converter
+
+    converter = encrypted_converter(Keyring("t-1", {"t-1": bytes(range(32))}))
+    secret = "儿童王小明 500243201304050120"
+    failure = Failure()
+    await converter.encode_failure(ApplicationError(secret, type="X"), failure)
+    wire = failure.SerializeToString()
+    assert secret.encode() not in wire and base64.b64encode(secret.encode()) not in wire
+    assert failure.message == "Encoded failure"
+    assert secret in str(await converter.decode_failure(failure))
+
+
+# discovery's campaign settings
+
+
+def test_discovery_reads_the_campaigns_own_list_of_no_arrangement_words() -> None:
+    """Guards ledger/registers.py: a campaign's `arrangement_none` decides, not the built-in list."""
+    from config import DEFAULT_ROSTER_FILE
+    from config.roster_file import load_roster
+    from domain.campaign import CampaignSpec
+    from domain.registers import RegisterKind
+    from ledger.registers import RuleCells
+    from starter.register_files import parse_register
+
+    header = ["姓名", "身份证号", "乡镇（街道）", "安置方式"]
+    words = ["待安置", "无", "随班就读", ""]
+    table: list[list[Any]] = [header] + [
+        [f"残疾儿童{i}", make_id_number("500243", dt.date(2014, 1, 1 + i), i), "梅子垭镇", word]
+        for i, word in enumerate(words)
+    ]
+    parsed = parse_register(table, RegisterKind.disability, load_roster(DEFAULT_ROSTER_FILE))
+    campaign = CampaignSpec(
+        name="own-words",
+        reference_date=dt.date(2026, 9, 1),
+        clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC),
+        arrangement_none=("待安置",),
+    )
+    assert RuleCells(parsed, campaign).columns()["has_arrangement"] == [False, True, True, False]
