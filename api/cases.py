@@ -17,19 +17,8 @@ from domain.messages import t
 from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
 from domain.privacy import mask_name
 from domain.scope import may_reveal
-from domain.steps import (
-    AttemptInput,
-    CloseInput,
-    ConfirmInput,
-    EvidenceRef,
-    FollowUpInput,
-    NoteInput,
-    PlanInput,
-    ReassignInput,
-    SessionInput,
-    StepInput,
-    VisitInput,
-)
+from domain.step_specs import STEPS, Retry
+from domain.steps import INPUTS, EvidenceRef, PlanInput, StepInput
 from domain.wire import canonical_json
 from ledger.cases import CaseFilter, case_events, existing_case, student_of
 from ledger.evidence import unknown_ref
@@ -52,18 +41,6 @@ from workflows.case import CaseWorkflow
 
 router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]
-
-STEP_MODELS: dict[str, type[StepInput]] = {
-    "visit": VisitInput,
-    "plan": PlanInput,
-    "confirm": ConfirmInput,
-    "close": CloseInput,
-    "reassign": ReassignInput,
-    "note": NoteInput,
-    "follow_up": FollowUpInput,
-    "session": SessionInput,
-    "attempt": AttemptInput,
-}
 
 
 class OpenBody(BaseModel):
@@ -190,7 +167,7 @@ def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
 
 @router.post("/cases/{ref}/steps/{step_name}")
 async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
-    model = STEP_MODELS.get(step_name)
+    model = INPUTS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
     case = case_for(ctx, actor, ref, step_name, acting=True)
@@ -216,8 +193,7 @@ async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: Signed
     try:
         outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
     except Refused as refused:
-        retry_codes = REPEATABLE.get(step_name, ("wrong_stage", "stale_step", "case_closed"))
-        if refused.code not in retry_codes:
+        if refused.code not in RETRY_CODES[STEPS[step_name].retry]:
             raise  # a note is a retry only when the case itself says so; a replayed one stays refused
         await ledger_caught_up(ctx, case)
         if already_recorded(ctx, case, step_input):
@@ -239,38 +215,31 @@ async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: Signed
     return answer
 
 
-STEP_EVENTS = {
-    "visit": "visited",
-    "plan": "planned",
-    "confirm": "confirmed",
-    "close": "closed",
-    "note": "noted",
-    "attempt": "attempted",
+RETRY_CODES: dict[Retry, tuple[str, ...]] = {
+    Retry.none: (),
+    Retry.once: ("wrong_stage", "stale_step", "case_closed"),
+    Retry.repeatable: ("repeated_note",),
 }
-"""Steps whose retry is recognised: those that happen once a stage, and a note or a persuasion
-attempt the same officer just recorded word for word (the case refuses it as `repeated_note`)."""
-REPEATABLE = {"note": ("repeated_note",), "attempt": ("repeated_note",)}
-"""Steps that may be taken again at the same stage: only the case's own word makes one a retry."""
+"""The refusals after which a step, as declared (domain/step_specs.py), may be the officer's retry
+of one in fact recorded: a step that happens once a stage, refused because the case moved on; a
+repeatable one (a note, a persuasion attempt) only when the case itself calls it a repeat."""
 
 
 def already_recorded(ctx: Context, case: Case, step: StepInput) -> bool:
     """A step refused because the case has moved on may be the officer's retry of a step that was
     in fact done: the case's latest step event is the same step, by the same officer, with the
     same content. Then it is answered as done, not refused."""
-    from domain.signing import UNSIGNED_FIELDS
-
-    step_name = next((name for name, model in STEP_MODELS.items() if isinstance(step, model)), None)
-    event_type = STEP_EVENTS.get(step_name or "")
-    if event_type is None:
+    spec = STEPS[step.step]
+    if spec.retry == Retry.none:
         return False
+    event_type = spec.event
     with ctx.sessions() as session:
         events = [e for e in case_events(session, case_id=case.id) if e.type not in ("escalated", "roster_changed")]
     if not events or events[-1].type != event_type or events[-1].actor != step.actor.name:
         return False
     last = events[-1]
     recorded = {**last.payload, **ctx.cipher.decrypt_json(last.payload_enc, context=event_context(case.id, last.seq))}
-    typed = step.model_dump(mode="json", exclude={"actor", *UNSIGNED_FIELDS}, exclude_none=True, exclude_defaults=True)
-    return recorded == typed
+    return recorded == step.details()
 
 
 def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose: str | None) -> dict[str, Any]:

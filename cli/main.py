@@ -32,6 +32,7 @@ from cli import (  # noqa: E402
     identity_commands,
     read_commands,
     report_commands,
+    step_verbs,
 )
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED  # noqa: E402
 from cli.session import Invocation  # noqa: E402
@@ -64,6 +65,7 @@ app.command("whoami")(identity_commands.whoami)
 app.command("logout")(identity_commands.logout)
 app.add_typer(admin_commands.roster_app, name="roster")
 case_commands.case_app.command("evidence")(evidence_commands.evidence)
+step_verbs.add_step_verbs(case_commands.case_app)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)
 app.command("report")(report_commands.report)

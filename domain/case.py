@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
 from domain.signing import OfficerKey
+from domain.step_specs import STEPS
 from domain.work_calendar import WorkCalendar
 
 
@@ -73,11 +74,22 @@ class CaseEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     seq: int
-    type: EventType
+    type: str
+    """One of `EventType`, or a step's event as declared (domain/step_specs.py)."""
     stage: Stage
     actor: str
     at: dt.datetime
     details: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {value!r}")
+        return value
+
+
+EVENT_TYPES = frozenset({*EventType, *(spec.event for spec in STEPS.values())})
 
 
 class Watch(BaseModel):
@@ -126,10 +138,9 @@ class CaseState(BaseModel):
 
 
 class CaseCarry(BaseModel):
-    """What a run hands to the next when it continues as new; the case's whole memory. The
-    timeline carried is only its recent part: the ledger holds the rest."""
-
-    model_config = ConfigDict(frozen=True)
+    """The case's whole memory, held by its workflow as this one model and handed to the next run
+    when it continues as new. The timeline carried is only its recent part: the ledger holds the
+    rest."""
 
     state: CaseState
     officers: dict[str, OfficerKey] = Field(default_factory=dict)

@@ -100,24 +100,14 @@ OUTCOME_OF_KIND = {
 
 
 class EventType(StrEnum):
+    """The case's own events. A step's event is named by its declaration (domain/step_specs.py)."""
+
     opened = "opened"
-    visited = "visited"
-    planned = "planned"
-    confirmed = "confirmed"
-    closed = "closed"
-    reassigned = "reassigned"
-    noted = "noted"
     escalated = "escalated"
     roster_changed = "roster_changed"
     restored = "restored"
-    followed_up = "followed_up"
-    """A follow-up check after closure (动态监测): attending or not."""
-    session = "session"
-    """A 送教上门 session held."""
     reopened = "reopened"
     """A closed case opened again as a new episode: relapse, an arrangement ended, or discovery."""
-    attempted = "attempted"
-    """A persuasion attempt (劝返): who tried, how, when, and what came of it."""
 
 
 class AttemptMethod(StrEnum):

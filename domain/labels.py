@@ -5,19 +5,10 @@ these. Standard library only."""
 from __future__ import annotations
 
 from domain.i18n import N_, Lang, translate
+from domain.step_specs import STEPS
 
-STEP_LABELS: dict[str, str] = {
-    "visit": N_("走访"),
-    "plan": N_("复学方案"),
-    "confirm": N_("复学确认"),
-    "close": N_("销号"),
-    "reassign": N_("改派"),
-    "note": N_("备注"),
-    "open": N_("立案"),
-    "follow_up": N_("跟踪回访"),
-    "session": N_("送教上门"),
-    "attempt": N_("劝返"),
-}
+STEP_LABELS: dict[str, str] = {"open": N_("立案"), **{spec.name: spec.label for spec in STEPS.values()}}
+"""Each step's name for people is declared with the step (domain/step_specs.py)."""
 
 LABELS: dict[str, dict[str, str]] = {
     "step": STEP_LABELS,
@@ -78,19 +69,11 @@ LABELS: dict[str, dict[str, str]] = {
     "channel": {"school": N_("到校"), "household": N_("到户"), "person": N_("到人")},
     "event": {
         "opened": N_("立案"),
-        "visited": N_("走访"),
-        "planned": N_("复学方案"),
-        "confirmed": N_("复学确认"),
-        "closed": N_("销号"),
-        "reassigned": N_("改派"),
-        "noted": N_("备注"),
         "escalated": N_("督办"),
         "roster_changed": N_("责任链变更"),
         "restored": N_("恢复运行"),
-        "followed_up": N_("跟踪回访"),
-        "session": N_("送教上门"),
         "reopened": N_("重新立案"),
-        "attempted": N_("劝返"),
+        **{spec.event: spec.event_label for spec in STEPS.values()},
     },
     "method": {"visit": N_("入户劝返"), "phone": N_("电话劝返"), "school": N_("到校劝返"), "village": N_("村组劝返")},
     "reopen_reason": {

@@ -6,22 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-PLAIN_DETAIL_KEYS = frozenset(
+from domain.step_specs import STEPS
+
+CASE_EVENT_KEYS = frozenset(
     {
-        # steps
-        "finding",
-        "exclude_reason",
-        "visited_on",
-        "household_verified",
-        "education_level",
-        "aid_due",
-        "target_date",
-        "placement",
-        "arrangement",
-        "channel",
-        "on",
-        "delivered_to",
-        # reassignment, roster changes, opening (officers, not children)
+        # opening, reassignment and roster changes (officers, not children)
         "assigned_officer",
         "from",
         "to",
@@ -34,19 +23,14 @@ PLAIN_DETAIL_KEYS = frozenset(
         "due_at",
         "deadline",
         "step",
-        # after closure
-        "attending",
-        "check",
+        # reopening
         "episode",
-        # persuasion attempts (who tried is an official or a villager, not the child)
-        "method",
-        "persuader_name",
-        "persuader_role",
-        "until",
-        "evidence_files",
-        "sessions_per_month",
     }
 )
+"""What the case's own events (not officers' steps) record, all of it plain."""
+
+PLAIN_DETAIL_KEYS = CASE_EVENT_KEYS | {field for spec in STEPS.values() for field in spec.plain_fields()}
+"""A step's plain fields are declared with the step (domain/step_specs.py)."""
 
 
 def mask_name(name: str) -> str:

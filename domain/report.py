@@ -1,10 +1,11 @@
 """清零 figures as they stood at any moment, rebuilt from a case's events alone (docs/architecture.md,
 "Reports and any past day"). Pure: the ledger hands in the events, the campaign its budgets.
 
-A case's stage after each event follows from the event (the stage machine is small and fixed);
-its due time is recomputed the way the workflow computed it when the stage began — the stage's
+A case's stage after each event follows from the event by the same stage machine the workflow
+moves by (domain/stage_machine.py), and its due time is computed by the same rule — the stage's
 budget on the campaign's calendar, cut at the clearance deadline — so a past day's overdue cases
-are the ones that were overdue then."""
+are the ones that were overdue then. A step declared `counted` (domain/step_specs.py) is counted
+per case with the latest date it carries."""
 
 from __future__ import annotations
 
@@ -13,16 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from domain.campaign import CampaignSpec
-from domain.enums import OUTCOME_OF_KIND, CaseKind, Outcome, Stage
-from domain.work_calendar import WorkCalendar, add_working_time
-
-NEXT_STAGE = {
-    "planned": Stage.return_confirmation,
-    "confirmed": Stage.closure,
-    "closed": Stage.closed,
-    "reopened": Stage.home_visit,
-    "opened": Stage.home_visit,
-}
+from domain.enums import CaseKind, Finding, Outcome, Stage
+from domain.stage_machine import move_after
+from domain.stage_machine import stage_due as due_by_budget
+from domain.step_specs import step_of_event
+from domain.work_calendar import WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +71,19 @@ class CaseFacts:
     closed_at: dt.datetime | None = None
     priority: bool = False
     placement: str | None = None
-    attempts: int = 0
-    """Persuasion attempts (劝返) recorded, in every episode."""
-    last_attempt_on: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    """Steps declared `counted`, by step, in every episode."""
+    last_on: dict[str, str] = field(default_factory=dict)
+    """The latest date (ISO) each counted step carries."""
+
+    @property
+    def attempts(self) -> int:
+        """Persuasion attempts (劝返) recorded, in every episode."""
+        return self.counts.get("attempt", 0)
+
+    @property
+    def last_attempt_on(self) -> str | None:
+        return self.last_on.get("attempt")
 
     @property
     def open(self) -> bool:
@@ -128,27 +134,27 @@ def fold(
             facts.opened_at = event.at
         kind = event.type
         stage_before = facts.stage
-        if kind == "visited":
-            excluded = event.finding == "excluded"
-            facts.stage = Stage.closure if excluded else Stage.return_plan
-            facts.outcome = Outcome.excluded if excluded else facts.outcome
-            facts.verified = facts.verified or not excluded
-        elif kind == "confirmed":
-            facts.stage = Stage.closure
-            facts.outcome = OUTCOME_OF_KIND[head.kind]
+        move = move_after(head.kind, kind, finding=event.finding)
+        if move is not None:
+            facts.stage = move.to
+            if move.sets_outcome:
+                facts.outcome = move.outcome
         elif kind == "restored":
             facts.stage = Stage(event.stage) if event.stage != Stage.discovery.value else Stage.home_visit
-        elif kind in NEXT_STAGE:
-            facts.stage = NEXT_STAGE[kind]
+        if kind == "visited":
+            facts.verified = facts.verified or event.finding != Finding.excluded
         if kind == "planned":
             facts.placement = event.placement
-        if kind == "attempted":
-            facts.attempts += 1
-            facts.last_attempt_on = max(event.on or "", facts.last_attempt_on or "") or None
+        step = step_of_event(kind)
+        if step is not None and step.counted:
+            facts.counts[step.name] = facts.counts.get(step.name, 0) + 1
+            latest = max(event.on or "", facts.last_on.get(step.name, ""))
+            if latest:
+                facts.last_on[step.name] = latest
         if kind == "closed":
             facts.closed_at = event.at
         if kind == "reopened":
-            facts.outcome, facts.closed_at = None, None
+            facts.closed_at = None
             facts.episode = event.episode or facts.episode + 1
         if kind == "escalated":
             level = event.level or 0
@@ -179,12 +185,8 @@ def stage_due(
     priority: bool = False,
 ) -> dt.datetime | None:
     """When a stage begun at `entered` was due: as the workflow computed it (cut at the deadline)."""
-    duration = campaign.stage_duration(kind, stage, priority)
-    if duration is None:
-        return None
-    due = add_working_time(entered, duration, calendar)
-    deadline = campaign.clearance_deadline
-    return deadline if entered < deadline < due else due
+    budget = campaign.stage_duration(kind, stage, priority)
+    return due_by_budget(entered, budget, calendar, campaign.clearance_deadline).at
 
 
 TALLY_KEYS = (

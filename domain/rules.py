@@ -1,10 +1,14 @@
 """The rules a step must pass. Pure functions of the case state and the step: the workflow's
-update validators call them, and so may the CLI before it sends anything."""
+update validators call them, and its handlers again. Every step passes the same checks of where
+in a case it is taken (its declaration's `where`), of the case's sequence number and of scope;
+its own rule, if it has one, is `STEP_RULES[name]`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from typing import Any
 
 from domain.actors import Actor
 from domain.case import CaseEvent, CaseState
@@ -14,7 +18,6 @@ from domain.enums import (
     TOWNSHIP_ROLES,
     Arrangement,
     CaseKind,
-    EventType,
     Finding,
     Outcome,
     Role,
@@ -22,24 +25,17 @@ from domain.enums import (
 )
 from domain.errors import CaseRuleViolation
 from domain.signing import MAX_CLOCK_SKEW, OfficerKey, registry_key, step_message, verify
+from domain.step_specs import STEPS, StepSpec, Where
 from domain.steps import (
     AttemptInput,
     CloseInput,
     ConfirmInput,
-    NoteInput,
     PlanInput,
     ReassignInput,
     SessionInput,
     StepInput,
     VisitInput,
 )
-
-STEP_STAGE: dict[str, Stage] = {
-    "visit": Stage.home_visit,
-    "plan": Stage.return_plan,
-    "confirm": Stage.return_confirmation,
-    "close": Stage.closure,
-}
 
 _DISABILITY_VISIT_FIELDS = ("disability_category", "can_attend")
 _FUNDING_VISIT_FIELDS = ("household_verified", "education_level", "aid_due")
@@ -127,9 +123,20 @@ def check_open(state: CaseState, step: str) -> None:
 
 def check_stage(state: CaseState, step: str) -> None:
     check_open(state, step)
-    expected = STEP_STAGE[step]
+    expected = STEPS[step].stage
+    assert expected is not None, step
     if state.stage != expected:
         raise CaseRuleViolation("wrong_stage", step=step, stage=state.stage.value, expected=expected.value)
+
+
+def check_place(state: CaseState, spec: StepSpec) -> None:
+    """Where in the case the step may be taken, as its declaration says."""
+    if spec.where == Where.at_stage:
+        check_stage(state, spec.name)
+    elif spec.where == Where.watched:
+        check_watched(state)
+    elif spec.where == Where.open:
+        check_open(state, spec.name)
 
 
 def _forbid(kind: CaseKind, model: object, fields: tuple[str, ...]) -> None:
@@ -210,10 +217,11 @@ REPEAT_WINDOW = dt.timedelta(minutes=10)
 command whose answer was lost, not a second note."""
 
 
-def check_not_repeated(last: CaseEvent | None, step: NoteInput | AttemptInput, now: dt.datetime) -> None:
-    """A note, or a persuasion attempt, identical to the officer's last step just before."""
-    event = EventType.noted if isinstance(step, NoteInput) else EventType.attempted
-    same = {"text": step.text} if isinstance(step, NoteInput) else _attempt_details(step)
+def check_not_repeated(last: CaseEvent | None, step: StepInput, now: dt.datetime) -> None:
+    """A repeatable step (a note, a persuasion attempt…) identical to the officer's last step
+    just before."""
+    event = STEPS[step.step].event
+    same = _attempt_details(step) if isinstance(step, AttemptInput) else step.details()
     if (
         last is not None
         and last.type == event
@@ -239,3 +247,18 @@ def check_reassign(state: CaseState, reassign: ReassignInput) -> None:
         raise CaseRuleViolation("reassign_target", township=state.township, to=target.name)
     if target.name == state.assigned_officer:
         raise CaseRuleViolation("reassign_same", to=target.name)
+
+
+StepRule = Callable[[CaseState, Any, dt.date], None]
+"""A step's own rule: the case as it is, the step, today in China."""
+
+STEP_RULES: dict[str, StepRule] = {
+    "visit": lambda state, step, today: check_visit(state.kind, step, today),
+    "plan": lambda state, step, today: check_plan(state.kind, step, today),
+    "confirm": lambda state, step, today: check_confirm(state.kind, step, today),
+    "close": lambda state, step, today: check_close(state, step),
+    "reassign": lambda state, step, today: check_reassign(state, step),
+    "session": lambda state, step, today: check_session(state, step, today),
+    "attempt": lambda state, step, today: check_attempt(step, today),
+}
+"""Each step's own rule, by step name; a step without one passes the common checks only."""

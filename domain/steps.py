@@ -1,12 +1,17 @@
-"""What each officer action carries. One model per update; kind-specific fields are optional
-here and required or forbidden by the case's kind (see domain.rules)."""
+"""What each officer step carries: one model per step, named by its declaration
+(domain/step_specs.py) through `step`. Kind-specific fields are optional here and required or
+forbidden by the case's kind (domain.rules). A step declared with `fields` and no model here gets
+one built from its declaration (`input_model`). A model says what its step records (`recorded`)
+and what it sets on the case's own fields (`apply`); the stage it moves to is the stage
+machine's (domain/stage_machine.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.actors import Actor
 from domain.enums import (
@@ -18,6 +23,11 @@ from domain.enums import (
     Finding,
     Placement,
 )
+from domain.signing import UNSIGNED_FIELDS
+from domain.step_specs import STEPS, FieldKind, StepSpec
+
+if TYPE_CHECKING:
+    from domain.case import CaseState
 
 
 class EvidenceRef(BaseModel):
@@ -36,6 +46,9 @@ class StepInput(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    step: ClassVar[str] = ""
+    """The declaration this model carries the fields of (domain/step_specs.py)."""
+
     actor: Actor
     signed_at: dt.datetime | None = None
     signature: str | None = None
@@ -50,8 +63,22 @@ class StepInput(BaseModel):
             exclude={"actor", "signed_at", "signature", "signed_fields", "signed_at_text", "expected_seq"},
         )
 
+    def details(self) -> dict[str, Any]:
+        """The fields the officer gave; who signed it and how is the actor, not a detail."""
+        return self.model_dump(
+            mode="json", exclude={"actor", *UNSIGNED_FIELDS}, exclude_none=True, exclude_defaults=True
+        )
+
+    def recorded(self, state: CaseState) -> dict[str, Any]:
+        """What the step's event records (by default its details)."""
+        return self.details()
+
+    def apply(self, state: CaseState) -> None:
+        """What the step sets on the case's own fields, beyond its stage (by default nothing)."""
+
 
 class VisitInput(StepInput):
+    step = "visit"
     finding: Finding
     exclude_reason: ExcludeReason | None = None
     note: str | None = None
@@ -81,6 +108,7 @@ class ResponsiblePerson(BaseModel):
 
 
 class PlanInput(StepInput):
+    step = "plan"
     target_date: dt.date
     placement: Placement | None = None
     arrangement: Arrangement | None = None
@@ -96,8 +124,14 @@ class PlanInput(StepInput):
     sessions_per_month: int | None = Field(default=None, ge=1, le=31)
     """送教上门: how many sessions a month the plan promises (2 when not said)."""
 
+    def apply(self, state: CaseState) -> None:
+        state.arrangement = self.arrangement
+        state.arrangement_until = self.until
+        state.sessions_per_month = self.sessions_per_month
+
 
 class ConfirmInput(StepInput):
+    step = "confirm"
     evidence: tuple[str, ...] = ()
     evidence_files: tuple[EvidenceRef, ...] = ()
     school: str | None = None
@@ -107,19 +141,30 @@ class ConfirmInput(StepInput):
 
 
 class CloseInput(StepInput):
+    step = "close"
     note: str | None = None
 
 
 class ReassignInput(StepInput):
+    step = "reassign"
     to: Actor
+
+    def recorded(self, state: CaseState) -> dict[str, Any]:
+        return {"from": state.assigned_officer, "to": self.to.name}
+
+    def apply(self, state: CaseState) -> None:
+        state.assigned_officer = self.to.name
 
 
 class NoteInput(StepInput):
+    step = "note"
     text: str = Field(min_length=1)
 
 
 class SessionInput(StepInput):
     """One 送教上门 session held: the day, what was taught, its evidence."""
+
+    step = "session"
 
     on: dt.date
     note: str | None = None
@@ -129,6 +174,8 @@ class SessionInput(StepInput):
 
 class AttemptInput(StepInput):
     """One persuasion attempt (劝返) at any open stage: repeatable, each one recorded."""
+
+    step = "attempt"
 
     on: dt.date
     persuader_name: str = Field(min_length=1, max_length=64)
@@ -141,7 +188,59 @@ class AttemptInput(StepInput):
 class FollowUpInput(StepInput):
     """A check after closure: is the child attending? `attending=False` is a relapse."""
 
+    step = "follow_up"
+
     attending: bool
     note: str | None = None
     evidence: tuple[str, ...] = ()
     evidence_files: tuple[EvidenceRef, ...] = ()
+
+    def recorded(self, state: CaseState) -> dict[str, Any]:
+        done = state.monitoring.checks_done if state.monitoring is not None else 0
+        return {**self.details(), "check": done + 1}
+
+
+_FIELD_TYPES: dict[FieldKind, Any] = {
+    FieldKind.text: str,
+    FieldKind.date: dt.date,
+    FieldKind.number: int,
+    FieldKind.yes_no: bool,
+    FieldKind.evidence: tuple[EvidenceRef, ...],
+}
+
+
+def _built(spec: StepSpec) -> type[StepInput]:
+    """The input model of a step declared with `fields`: each field typed by its kind."""
+    fields: dict[str, Any] = {}
+    for field in spec.fields:
+        kind = _FIELD_TYPES[field.kind]
+        longest = field.max_length if field.kind == FieldKind.text else None
+        shortest = 1 if field.kind == FieldKind.text else None
+        if field.kind == FieldKind.evidence:
+            fields[field.name] = (kind, ())
+        elif field.required:
+            fields[field.name] = (kind, Field(min_length=shortest, max_length=longest))
+        else:
+            fields[field.name] = (kind | None, Field(default=None, min_length=shortest, max_length=longest))
+    model: type[StepInput] = create_model(f"{spec.name.title()}Input", __base__=StepInput, **fields)
+    model.step = spec.name
+    return model
+
+
+def _models() -> dict[str, type[StepInput]]:
+    written: dict[str, type[StepInput]] = {}
+    pending = list(StepInput.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.step:
+            written[model.step] = model
+    return {name: written.get(name) or _built(spec) for name, spec in STEPS.items()}
+
+
+INPUTS: dict[str, type[StepInput]] = _models()
+"""Every declared step's input model, by step name."""
+
+
+def input_model(step: str) -> type[StepInput] | None:
+    return INPUTS.get(step)

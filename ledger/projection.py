@@ -140,7 +140,7 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
                 "case_id": case_id,
                 "business_key": projection.business_key,
                 "seq": event.seq,
-                "type": event.type.value,
+                "type": event.type,
                 "stage": event.stage.value,
                 "actor": event.actor,
                 "at": event.at,

@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 from domain.beijing import beijing_iso, china_today
 from domain.campaign import CampaignSpec
 from domain.report import CaseFacts, ReportEvent, fold
+from domain.step_specs import STEPS
 from domain.work_calendar import WorkCalendar
 from ledger.reports import ReportCase, report_events
 from starter.bounded_map import BoundedMap
 
-STAGE_CHANGES = frozenset({"visited", "planned", "confirmed", "closed", "reopened", "followed_up", "session"})
-"""Events that answer a reminder: the step it was about was done."""
+STAGE_CHANGES = frozenset({"reopened", *(spec.event for spec in STEPS.values() if spec.answers_reminder)})
+"""Events that answer a reminder: the step it was about was done (declared with each step), or
+the case began again."""
 OPEN_CHANGE = {"opened": 1, "reopened": 1, "closed": -1}
 
 

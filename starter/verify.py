@@ -98,7 +98,7 @@ async def _reproject(ctx: Context, handle: Any, case: Case, state: CaseState) ->
     """The events the ledger missed, from the case's own timeline, in order (idempotent)."""
     for event in await handle.query(CaseWorkflow.timeline):
         if event.seq > case.last_seq:
-            key = f"{state.case_id}:{event.type.value}:{event.seq}"
+            key = f"{state.case_id}:{event.type}:{event.seq}"
             write_projection(ctx.sessions, Projection(business_key=key, event=event, state=state), ctx.cipher)
     return True
 

@@ -23,7 +23,6 @@ from domain.enums import (
     Arrangement,
     CaseKind,
     EducationLevel,
-    EventType,
     ExcludeReason,
     Finding,
     Outcome,
@@ -404,7 +403,7 @@ async def test_projection_is_idempotent(case_ctx: Context) -> None:
     state = await handle.query(CaseWorkflow.current)
     event = CaseEvent(
         seq=state.last_seq + 1,
-        type=EventType.noted,
+        type="noted",
         stage=state.stage,
         actor="x",
         at=dt.datetime.now(dt.UTC),

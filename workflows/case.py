@@ -1,10 +1,16 @@
 """CaseWorkflow: one case, from the home visit to closure (一人一案).
 
-Officer actions are updates with validators, so a wrong step is refused before anything is
-written. Every accepted step changes the state synchronously, before the first await, so two
-officers racing the same step cannot both win: the second finds the stage moved on. The
-ledger projection is awaited before the update returns, so the ledger equals the state the
-caller gets back.
+Officer steps are updates with validators, so a wrong step is refused before anything is
+written. Each declared step (domain/step_specs.py) gets its update and validator from its
+declaration: one generic handler records the step's event, applies what the step sets, moves
+the case by the stage machine (domain/stage_machine.py) and projects. Every accepted step changes
+the state synchronously, before the first await, so two officers racing the same step cannot both
+win: the second finds the stage moved on. The ledger projection is awaited before the update
+returns, so the ledger equals the state the caller gets back.
+
+The case's memory is one model (`CaseCarry`: state, trusted registry, the last trust change, the
+ladder's rung, recent events), carried to the next run in one line at continue-as-new; the run's
+own bookkeeping (`RunProgress`) is not carried.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -33,47 +40,27 @@ with workflow.unsafe.imports_passed_through():
         workflow_id_for,
     )
     from domain.enums import (
-        OUTCOME_OF_KIND,
         TIME_LIMITED_ARRANGEMENTS,
         WATCHED_ARRANGEMENTS,
         Arrangement,
         EventType,
-        Finding,
         Outcome,
         Stage,
     )
     from domain.errors import CaseRuleViolation
     from domain.rules import (
-        STEP_STAGE,
-        check_attempt,
-        check_close,
-        check_confirm,
+        STEP_RULES,
         check_not_repeated,
-        check_open,
         check_permitted,
-        check_plan,
-        check_reassign,
+        check_place,
         check_sequence,
-        check_session,
         check_signature,
-        check_stage,
-        check_visit,
-        check_watched,
     )
-    from domain.signing import UNSIGNED_FIELDS, ChainUpdate, OfficerKey, RegistryUpdate, ReopenRequest
-    from domain.steps import (
-        AttemptInput,
-        CloseInput,
-        ConfirmInput,
-        FollowUpInput,
-        NoteInput,
-        PlanInput,
-        ReassignInput,
-        SessionInput,
-        StepInput,
-        VisitInput,
-    )
-    from workflows.deadlines import china_today, due_after
+    from domain.signing import ChainUpdate, RegistryUpdate, ReopenRequest
+    from domain.stage_machine import Move, move_after, stage_due
+    from domain.step_specs import STEPS, Retry, StepSpec
+    from domain.steps import INPUTS, FollowUpInput, SessionInput, StepInput
+    from workflows.deadlines import china_today
     from workflows.escalation import TOP_LEVEL, deadline_spread, recipients, rung
     from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
 
@@ -125,33 +112,28 @@ def _guard(check: Callable[[], None]) -> None:
         raise _refusal(violation) from None
 
 
-def _details(step: StepInput) -> dict[str, Any]:
-    """What the step recorded; who signed it and how is the actor, not a detail."""
-    return step.model_dump(mode="json", exclude={"actor", *UNSIGNED_FIELDS}, exclude_none=True, exclude_defaults=True)
+@dataclass
+class RunProgress:
+    """This run's own bookkeeping, not the case's: how far the ledger has been written, which
+    version of the stage the escalation loop is waiting on, deliveries in flight."""
+
+    projected_seq: int = 0
+    stage_version: int = 0
+    deliveries: set[asyncio.Future[Any]] = field(default_factory=set)
 
 
-@workflow.defn(name="CaseWorkflow")
 class CaseWorkflow:
+    """Decorated as a workflow at the end of the module, once every declared step's update is on it."""
+
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._start = start
-        self._state: CaseState | None = None
-        self._timeline: list[CaseEvent] = []
-        self._projected_seq = 0
-        self._officers: dict[str, OfficerKey] = dict(start.officers)
-        self._trust_issued_at: dt.datetime | None = None
-        self._stage_version = 0
-        self._rung = 0
-        self._deliveries: set[asyncio.Future[Any]] = set()
-        self._init(start)
         if start.carry is not None:
-            carry = start.carry
-            self._state = carry.state
-            self._officers = dict(carry.officers)
-            self._trust_issued_at = carry.trust_issued_at
-            self._rung = carry.rung
-            self._timeline = list(carry.recent)
-            self._projected_seq = carry.state.last_seq
+            self._case = start.carry
+            self._run = RunProgress(projected_seq=start.carry.state.last_seq)
+        else:
+            self._case = CaseCarry(state=_first_state(start), officers=dict(start.officers))
+            self._run = RunProgress()
 
     def _since(self, patch: str) -> bool:
         """Whether this run has the behaviour added behind `patch`: every run of generation 1 or
@@ -162,8 +144,7 @@ class CaseWorkflow:
 
     @property
     def state(self) -> CaseState:
-        assert self._state is not None
-        return self._state
+        return self._case.state
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
@@ -180,7 +161,7 @@ class CaseWorkflow:
             self._resume_watch()
         else:
             event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
-            self._enter(Stage.home_visit)
+            self._enter(self._move_of(EventType.opened).to)
         await self._project(event)
         return await self._carry_on(start)
 
@@ -207,17 +188,11 @@ class CaseWorkflow:
 
     async def _drain(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._deliveries:
-            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        if self._run.deliveries:
+            await asyncio.gather(*self._run.deliveries, return_exceptions=True)
 
     def _carry(self) -> CaseCarry:
-        return CaseCarry(
-            state=self.state,
-            officers=self._officers,
-            trust_issued_at=self._trust_issued_at,
-            rung=self._rung,
-            recent=self._timeline[-RECENT_EVENTS:],
-        )
+        return self._case.model_copy(update={"recent": self._case.recent[-RECENT_EVENTS:]})
 
     # escalation
 
@@ -232,7 +207,7 @@ class CaseWorkflow:
         """The next moment something escalates: the stage's next rung or the clearance deadline."""
         assert self._start is not None
         candidates: list[tuple[dt.datetime, str]] = []
-        if self.state.due_at is not None and (next_rung := self._ladder(self._rung)) is not None:
+        if self.state.due_at is not None and (next_rung := self._ladder(self._case.rung)) is not None:
             candidates.append((next_rung[0], "overdue"))
         watch = self.state.monitoring
         if watch is not None and watch.until is not None:
@@ -245,19 +220,19 @@ class CaseWorkflow:
         return min(candidates) if candidates else None
 
     async def _wait_and_escalate(self) -> None:
-        version = self._stage_version
+        version = self._run.stage_version
         wake = self._next_wake()
         if wake is None:
-            await workflow.wait_condition(lambda: self._stage_version != version)
+            await workflow.wait_condition(lambda: self._run.stage_version != version)
             return
         delay = wake[0] - workflow.now()
         if delay > timedelta(0):
             try:
-                await workflow.wait_condition(lambda: self._stage_version != version, timeout=delay)
+                await workflow.wait_condition(lambda: self._run.stage_version != version, timeout=delay)
                 return
             except TimeoutError:
                 pass
-        if self._stage_version != version or not self._active():
+        if self._run.stage_version != version or not self._active():
             return
         if wake[1] == "arrangement_expired":
             await self._project(self._reopen("arrangement_expired", SYSTEM_ACTOR))
@@ -272,11 +247,11 @@ class CaseWorkflow:
             state.missed_deadline = True
         else:
             assert state.due_at is not None
-            this_rung = self._ladder(self._rung)
+            this_rung = self._ladder(self._case.rung)
             assert this_rung is not None
             level = this_rung[1]
-            self._rung += 1
-            if self._ladder(self._rung) is None:
+            self._case.rung += 1
+            if self._ladder(self._case.rung) is None:
                 state.stalled = True
         state.escalation_level = max(level, state.escalation_level or 0)
         self._refresh_next_escalation()
@@ -304,12 +279,12 @@ class CaseWorkflow:
             delivery = workflow.start_local_activity(DELIVER_ACTIVITY, delivery_input, **DELIVERY_OPTIONS)
         else:
             delivery = workflow.start_activity(DELIVER_ACTIVITY, delivery_input, **DELIVERY_OPTIONS)
-        self._deliveries.add(delivery)
+        self._run.deliveries.add(delivery)
         delivery.add_done_callback(self._delivery_done)
 
     def _delivery_done(self, delivery: asyncio.Future[Any]) -> None:
         """Delivery never blocks the case: its failures are recorded on the outbox rows."""
-        self._deliveries.discard(delivery)
+        self._run.deliveries.discard(delivery)
         if not delivery.cancelled():
             delivery.exception()
 
@@ -324,9 +299,9 @@ class CaseWorkflow:
         if not update.valid_for(self.state.case_id, self._start.service_key):
             workflow.logger.warning("unsigned trust change ignored", extra={"case_no": self.state.case_no})
             return False
-        if self._trust_issued_at is not None and update.issued_at <= self._trust_issued_at:
+        if self._case.trust_issued_at is not None and update.issued_at <= self._case.trust_issued_at:
             return False
-        self._trust_issued_at = update.issued_at
+        self._case.trust_issued_at = update.issued_at
         return True
 
     @workflow.signal
@@ -353,26 +328,8 @@ class CaseWorkflow:
 
     def _pending_projection(self, event: CaseEvent) -> None:
         task = asyncio.ensure_future(self._project(event))
-        self._deliveries.add(task)
+        self._run.deliveries.add(task)
         task.add_done_callback(self._delivery_done)
-
-    def _init(self, start: CaseStart) -> None:
-        if start.resume is not None:
-            self._state = start.resume.model_copy(update={"escalation_level": None, "stalled": False})
-            return
-        self._state = CaseState(
-            case_id=start.case_id,
-            case_no=start.case_no,
-            workflow_id=workflow_id_for(start.case_id),
-            campaign=start.campaign,
-            kind=start.kind,
-            township=start.township,
-            group=start.group,
-            chain=start.chain,
-            stage=Stage.discovery,
-            assigned_officer=start.assigned_officer,
-            opened_at=start.opened_at,
-        )
 
     # queries
 
@@ -382,7 +339,7 @@ class CaseWorkflow:
 
     @workflow.query
     def timeline(self) -> list[CaseEvent]:
-        return list(self._timeline)
+        return list(self._case.recent)
 
     # the stage machine
 
@@ -390,7 +347,9 @@ class CaseWorkflow:
         return china_today(workflow.now())
 
     def _enter(self, stage: Stage) -> None:
-        """Begin a stage: its due time is computed once, now, and kept; its ladder starts afresh."""
+        """Begin a stage: its due time is computed once, now, and kept; its ladder starts afresh.
+        (Cases begun before the deadline cap keep their uncapped due times, so their histories
+        replay.)"""
         assert self._start is not None
         state = self.state
         state.stage = stage
@@ -399,8 +358,11 @@ class CaseWorkflow:
         if stage == Stage.closed:
             state.due_at = None
         else:
-            state.due_at = due_after(workflow.now(), self._start.stage_durations.get(stage), self._start.work_calendar)
-            self._cap_at_deadline()
+            now, budget, calendar = workflow.now(), self._start.stage_durations.get(stage), self._start.work_calendar
+            due = stage_due(now, budget, calendar, self._start.clearance_deadline)
+            if due.capped and not self._since(DEADLINE_CAP_PATCH):
+                due = stage_due(now, budget, calendar, None)
+            state.due_at, state.due_capped = due.at, due.capped
         self._refresh_next_escalation()
         if stage == Stage.closed:
             state.next_escalation_at = None
@@ -412,37 +374,45 @@ class CaseWorkflow:
             ]
         )
 
+    def _move_of(self, event: str) -> Move:
+        move = move_after(self.state.kind, event)
+        assert move is not None, event
+        return move
+
+    def _move(self, move: Move, actor: str) -> None:
+        """The stage machine's move after a step: the outcome, who confirmed or excluded (four eyes),
+        the stage; a closure starts the watching."""
+        state = self.state
+        if move.sets_outcome:
+            state.outcome = move.outcome
+        if move.by_actor:
+            state.confirmed_by = actor
+        if move.to == Stage.closed:
+            state.closed_at = workflow.now()
+        self._enter(move.to)
+        if move.to == Stage.closed:
+            self._watch_after_closure()
+
     def _restart_ladder(self) -> None:
         """Something new is due (a stage, a check): its reminders start from the first rung."""
-        self._stage_version += 1
-        self._rung = 0
+        self._run.stage_version += 1
+        self._case.rung = 0
         self.state.escalation_level = None
         self.state.stalled = False
 
-    def _cap_at_deadline(self) -> None:
-        """No stage is due after the clearance deadline: a case that keeps to its budgets cannot
-        miss it. (Cases begun before the cap keep their due times, so their histories replay.)"""
-        assert self._start is not None
-        deadline, state = self._start.clearance_deadline, self.state
-        if deadline is None or state.due_at is None or state.due_at <= deadline or workflow.now() >= deadline:
-            return
-        if self._since(DEADLINE_CAP_PATCH):
-            state.due_at = deadline
-            state.due_capped = True
-
-    def _record(self, type_: EventType, actor: str, details: dict[str, Any]) -> CaseEvent:
+    def _record(self, type_: str, actor: str, details: dict[str, Any]) -> CaseEvent:
         state = self.state
         state.last_seq += 1
         event = CaseEvent(
             seq=state.last_seq, type=type_, stage=state.stage, actor=actor, at=workflow.now(), details=details
         )
-        self._timeline.append(event)
-        del self._timeline[: -RECENT_EVENTS * 2]
+        self._case.recent.append(event)
+        del self._case.recent[: -RECENT_EVENTS * 2]
         return event
 
     async def _project(self, event: CaseEvent) -> None:
         projection = Projection(
-            business_key=f"{self.state.case_id}:{event.type.value}:{event.seq}",
+            business_key=f"{self.state.case_id}:{event.type}:{event.seq}",
             event=event,
             state=self.state.model_copy(),
         )
@@ -450,33 +420,49 @@ class CaseWorkflow:
             await workflow.execute_local_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
         else:
             await workflow.execute_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
-        self._projected_seq = max(self._projected_seq, event.seq)
+        self._run.projected_seq = max(self._run.projected_seq, event.seq)
 
     @workflow.update
     async def synced(self) -> CaseState:
         """Return once the ledger holds every event so far (used right after opening). The opening
         event is seq 1 and may not be recorded yet when this update arrives with the first task."""
-        await workflow.wait_condition(lambda: self._projected_seq >= max(1, self.state.last_seq))
+        await workflow.wait_condition(lambda: self._run.projected_seq >= max(1, self.state.last_seq))
         return self.state
 
-    def _check_step(self, step_name: str, step: StepInput, rule: Callable[[], None], *, signed: bool) -> None:
-        """`signed` in validators only: a handler re-checks the stage and the sequence (the race)
-        but not the signature, so histories recorded before signatures still replay."""
+    # steps: one handler and one validator for every declared step
+
+    async def _take(self, spec: StepSpec, step: StepInput) -> CaseState:
+        """Record the step's event, apply what it sets, move by the stage machine, project."""
+        self._check(spec, step, signed=False)
+        events = [self._record(spec.event, step.actor.name, step.recorded(self.state))]
+        step.apply(self.state)
+        move = move_after(self.state.kind, spec.event, finding=events[0].details.get("finding"))
+        if move is not None:
+            self._move(move, step.actor.name)
+        if isinstance(step, FollowUpInput):
+            events += self._followed_up(step)
+        elif isinstance(step, SessionInput):
+            self._session_held(step)
+        for event in events:
+            await self._project(event)
+        return self.state
+
+    def _check(self, spec: StepSpec, step: StepInput, *, signed: bool) -> None:
+        """`signed` in validators only: a handler re-checks where the step is taken, the sequence
+        (the race) and its rule, but not the signature, so histories recorded before signatures
+        still replay. Validators do not run on replay: a check added to them changes no history."""
 
         def check() -> None:
             if signed:
-                check_signature(self.state, step_name, step, self._officers, workflow.now())
-            if step_name in STEP_STAGE:
-                check_stage(self.state, step_name)
-            elif step_name == "follow_up":
-                check_watched(self.state)
-            elif step_name == "session":
-                pass  # check_session, the step's own rule, decides when a session may be recorded
-            else:
-                check_open(self.state, step_name)
+                check_signature(self.state, spec.name, step, self._case.officers, workflow.now())
+            check_place(self.state, spec)
             check_sequence(self.state, step)
             check_permitted(self.state, step.actor)
-            rule()
+            rule = STEP_RULES.get(spec.name)
+            if rule is not None:
+                rule(self.state, step, self._today())
+            if signed and spec.retry == Retry.repeatable:
+                check_not_repeated(self._last_step(), step, workflow.now())
 
         _guard(check)
 
@@ -484,87 +470,7 @@ class CaseWorkflow:
     def update_officers(self, update: RegistryUpdate) -> None:
         """A changed officer registry (a new officer, a new or revoked key, a reloaded roster)."""
         if self._trusted(update):
-            self._officers.update(update.officers)
-
-    # visit
-
-    @workflow.update
-    async def visit(self, step: VisitInput) -> CaseState:
-        self._check_visit(step, signed=False)
-        event = self._record(EventType.visited, step.actor.name, _details(step))
-        if step.finding == Finding.excluded:
-            self.state.outcome = Outcome.excluded
-            self.state.confirmed_by = step.actor.name
-            self._enter(Stage.closure)
-        else:
-            self._enter(Stage.return_plan)
-        await self._project(event)
-        return self.state
-
-    @visit.validator
-    def _validate_visit(self, step: VisitInput) -> None:
-        self._check_visit(step, signed=True)
-
-    def _check_visit(self, step: VisitInput, *, signed: bool) -> None:
-        self._check_step("visit", step, lambda: check_visit(self.state.kind, step, self._today()), signed=signed)
-
-    # plan
-
-    @workflow.update
-    async def plan(self, step: PlanInput) -> CaseState:
-        self._check_plan(step, signed=False)
-        event = self._record(EventType.planned, step.actor.name, _details(step))
-        self.state.arrangement = step.arrangement
-        self.state.arrangement_until = step.until
-        self.state.sessions_per_month = step.sessions_per_month
-        self._enter(Stage.return_confirmation)
-        await self._project(event)
-        return self.state
-
-    @plan.validator
-    def _validate_plan(self, step: PlanInput) -> None:
-        self._check_plan(step, signed=True)
-
-    def _check_plan(self, step: PlanInput, *, signed: bool) -> None:
-        self._check_step("plan", step, lambda: check_plan(self.state.kind, step, self._today()), signed=signed)
-
-    # confirm
-
-    @workflow.update
-    async def confirm(self, step: ConfirmInput) -> CaseState:
-        self._check_confirm(step, signed=False)
-        event = self._record(EventType.confirmed, step.actor.name, _details(step))
-        self.state.confirmed_by = step.actor.name
-        self.state.outcome = OUTCOME_OF_KIND[self.state.kind]
-        self._enter(Stage.closure)
-        await self._project(event)
-        return self.state
-
-    @confirm.validator
-    def _validate_confirm(self, step: ConfirmInput) -> None:
-        self._check_confirm(step, signed=True)
-
-    def _check_confirm(self, step: ConfirmInput, *, signed: bool) -> None:
-        self._check_step("confirm", step, lambda: check_confirm(self.state.kind, step, self._today()), signed=signed)
-
-    # close (four eyes)
-
-    @workflow.update
-    async def close(self, step: CloseInput) -> CaseState:
-        self._check_close(step, signed=False)
-        event = self._record(EventType.closed, step.actor.name, _details(step))
-        self.state.closed_at = workflow.now()
-        self._enter(Stage.closed)
-        self._watch_after_closure()
-        await self._project(event)
-        return self.state
-
-    @close.validator
-    def _validate_close(self, step: CloseInput) -> None:
-        self._check_close(step, signed=True)
-
-    def _check_close(self, step: CloseInput, *, signed: bool) -> None:
-        self._check_step("close", step, lambda: check_close(self.state, step), signed=signed)
+            self._case.officers.update(update.officers)
 
     # watching after closure (动态监测)
 
@@ -633,97 +539,77 @@ class CaseWorkflow:
         state.arrangement_until = None
         state.sessions_per_month = None
         event = self._record(EventType.reopened, actor, {"reason": reason, "episode": state.episode})
-        self._enter(Stage.home_visit)
+        self._enter(self._move_of(EventType.reopened).to)
         return event
 
-    @workflow.update
-    async def follow_up(self, step: FollowUpInput) -> CaseState:
-        self._check_step("follow_up", step, lambda: None, signed=False)
+    def _followed_up(self, step: FollowUpInput) -> list[CaseEvent]:
+        """A check found the child attending (the next check, or the watch ends) or not (a relapse:
+        the case reopens as its next episode)."""
         watch = self.state.monitoring
         assert watch is not None
-        event = self._record(EventType.followed_up, step.actor.name, {**_details(step), "check": watch.checks_done + 1})
-        events = [event]
         if not step.attending:
-            events.append(self._reopen("relapse", step.actor.name))
+            return [self._reopen("relapse", step.actor.name)]
+        watch.checks_done += 1
+        watch.checks_left -= 1
+        if watch.checks_left > 0:
+            self._next_check()
         else:
-            watch.checks_done += 1
-            watch.checks_left -= 1
-            if watch.checks_left > 0:
-                self._next_check()
-            else:
-                self.state.monitoring = None
-                self.state.due_at = None
-                self.state.next_escalation_at = None
-                self._stage_version += 1
-        for recorded in events:
-            await self._project(recorded)
-        return self.state
+            self.state.monitoring = None
+            self.state.due_at = None
+            self.state.next_escalation_at = None
+            self._run.stage_version += 1
+        return []
 
-    @follow_up.validator
-    def _validate_follow_up(self, step: FollowUpInput) -> None:
-        self._check_step("follow_up", step, lambda: None, signed=True)
-
-    @workflow.update
-    async def session(self, step: SessionInput) -> CaseState:
-        self._check_step("session", step, lambda: check_session(self.state, step, self._today()), signed=False)
-        event = self._record(EventType.session, step.actor.name, _details(step))
+    def _session_held(self, step: SessionInput) -> None:
+        """A 送教上门 session while watched: the next one is due a session's interval after it."""
         watch = self.state.monitoring
         if watch is not None and watch.session_every is not None:
             watch.last_session_at = max(china_midnight(step.on), watch.last_session_at or china_midnight(step.on))
             self._next_check()
-        await self._project(event)
-        return self.state
-
-    @session.validator
-    def _validate_session(self, step: SessionInput) -> None:
-        self._check_step("session", step, lambda: check_session(self.state, step, self._today()), signed=True)
-
-    # at any open stage
-
-    @workflow.update
-    async def attempt(self, step: AttemptInput) -> CaseState:
-        self._check_step("attempt", step, lambda: check_attempt(step, self._today()), signed=False)
-        event = self._record(EventType.attempted, step.actor.name, _details(step))
-        await self._project(event)
-        return self.state
-
-    @attempt.validator
-    def _validate_attempt(self, step: AttemptInput) -> None:
-        def checks() -> None:
-            check_attempt(step, self._today())
-            check_not_repeated(self._last_step(), step, workflow.now())
-
-        self._check_step("attempt", step, checks, signed=True)
-
-    @workflow.update
-    async def reassign(self, step: ReassignInput) -> CaseState:
-        self._check_reassign(step, signed=False)
-        event = self._record(
-            EventType.reassigned, step.actor.name, {"from": self.state.assigned_officer, "to": step.to.name}
-        )
-        self.state.assigned_officer = step.to.name
-        await self._project(event)
-        return self.state
-
-    @reassign.validator
-    def _validate_reassign(self, step: ReassignInput) -> None:
-        self._check_reassign(step, signed=True)
-
-    def _check_reassign(self, step: ReassignInput, *, signed: bool) -> None:
-        self._check_step("reassign", step, lambda: check_reassign(self.state, step), signed=signed)
-
-    @workflow.update
-    async def note(self, step: NoteInput) -> CaseState:
-        self._check_step("note", step, lambda: None, signed=False)
-        event = self._record(EventType.noted, step.actor.name, {"text": step.text})
-        await self._project(event)
-        return self.state
-
-    @note.validator
-    def _validate_note(self, step: NoteInput) -> None:
-        """Validators do not run on replay: a check added here changes no recorded history."""
-        self._check_step("note", step, lambda: check_not_repeated(self._last_step(), step, workflow.now()), signed=True)
 
     def _last_step(self) -> CaseEvent | None:
-        steps = [e for e in self._timeline if e.type not in (EventType.escalated, EventType.roster_changed)]
+        steps = [e for e in self._case.recent if e.type not in (EventType.escalated, EventType.roster_changed)]
         return steps[-1] if steps else None
+
+
+def _first_state(start: CaseStart) -> CaseState:
+    """A new case waits at discovery until its run opens it; a restored one carries on from its ledger."""
+    if start.resume is not None:
+        return start.resume.model_copy(update={"escalation_level": None, "stalled": False})
+    return CaseState(
+        case_id=start.case_id,
+        case_no=start.case_no,
+        workflow_id=workflow_id_for(start.case_id),
+        campaign=start.campaign,
+        kind=start.kind,
+        township=start.township,
+        group=start.group,
+        chain=start.chain,
+        stage=Stage.discovery,
+        assigned_officer=start.assigned_officer,
+        opened_at=start.opened_at,
+    )
+
+
+def _step_update(spec: StepSpec) -> Any:
+    """The update and validator of one declared step, typed by its input model (the SDK decodes
+    the payload by the handler's annotation)."""
+    model = INPUTS[spec.name]
+
+    async def take(self: CaseWorkflow, step: StepInput) -> CaseState:
+        return await self._take(spec, step)
+
+    def validate(self: CaseWorkflow, step: StepInput) -> None:
+        self._check(spec, step, signed=True)
+
+    for function, returns in ((take, CaseState), (validate, None)):
+        function.__name__ = function.__qualname__ = spec.name
+        function.__annotations__ = {"step": model, "return": returns}
+    update = workflow.update(name=spec.name)(take)
+    update.validator(validate)
+    return update
+
+
+for _spec in STEPS.values():
+    setattr(CaseWorkflow, _spec.name, _step_update(_spec))
+workflow.defn(name="CaseWorkflow")(CaseWorkflow)

@@ -35,8 +35,10 @@ def po_path(lang: str) -> Path:
 
 
 def command_docstrings() -> Iterator[str]:
-    """Every command's docstring: typer shows it as the command's help."""
-    from cli.main import app
+    """Every command's docstring, the host's commands too: typer shows it as the command's help."""
+    from cli.main import add_host_commands, app
+
+    add_host_commands(app, [])
 
     def walk(typer_app: object) -> Iterator[str]:
         for command in typer_app.registered_commands:  # type: ignore[attr-defined]

@@ -52,8 +52,8 @@ MUTATIONS = (
     Mutation(
         "a note's text in the plain event columns",
         "domain/privacy.py",
-        '        "sessions_per_month",\n',
-        '        "sessions_per_month",\n        "text",\n',
+        '        "episode",\n    }\n)\n',
+        '        "episode",\n        "text",\n    }\n)\n',
     ),
     Mutation("ID numbers not masked in logs", "config/logging.py", "        mask_id_numbers,\n", ""),
     Mutation(

@@ -1,0 +1,196 @@
+"""Every officer step, declared once (docs/architecture.md, "How to add a step").
+
+A declaration says what a step is called, which event it records, where in a case it may be
+taken, which of its fields may stand in plain ledger columns, what it does to the figures, whether
+a retry of it is recognised and — for a step without a hand-made input model and CLI verb — its
+fields and their options. Who may take a step is scope, checked for every step, and the step's own
+rule (closing needs a reviewer). Everything else is derived from it: the workflow's update
+and validator (workflows/case.py), the API route and retry recognition (api/cases.py), privacy
+(domain/privacy.py), labels (domain/labels.py), the report's fold (domain/report.py) and the CLI's
+generic verb (cli/case_commands.py). The input model is the `domain.steps` model whose `step` is the
+step's name, or one built from `fields`; the step's rule is `domain.rules.STEP_RULES[NAME]`.
+
+Standard library only: the officer's client reads it for labels and the generic verbs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.enums import Stage
+from domain.i18n import N_
+
+
+class Where(StrEnum):
+    """Where in a case a step may be taken."""
+
+    at_stage = "at_stage"
+    """Only at its `stage` (an open case)."""
+    open = "open"
+    """At any open stage."""
+    watched = "watched"
+    """On a closed case still watched by follow-up checks (动态监测)."""
+    by_rule = "by_rule"
+    """Wherever its rule allows (送教上门: before or after closure)."""
+
+
+class Retry(StrEnum):
+    """Whether a refused step may be the officer's retry of one that was in fact recorded."""
+
+    none = "none"
+    """Never: the refusal stands."""
+    once = "once"
+    """Happens once a stage: refused because the case moved on, it may already be done."""
+    repeatable = "repeatable"
+    """May be taken again: only the case's own word (`repeated_note`) makes it a retry."""
+
+
+class FieldKind(StrEnum):
+    text = "text"
+    date = "date"
+    number = "number"
+    yes_no = "yes_no"
+    evidence = "evidence"
+    """Uploaded files (佐证资料): `--evidence-file`, repeatable."""
+
+
+@dataclass(frozen=True)
+class StepField:
+    """One field of a step whose input model is built from its declaration; the CLI's option is
+    `--` and the name with hyphens."""
+
+    name: str
+    kind: FieldKind
+    help: str
+    required: bool = False
+    plain: bool = False
+    """Names no child and describes no health or household: may stand in a plain column."""
+    max_length: int = 2000
+    today_by_default: bool = False
+    """A date the CLI fills in with today (China) when it is not given."""
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    event: str
+    """The event the step records (its type in the ledger and the history)."""
+    label: str
+    """What people call the step (N_: translated where shown)."""
+    event_label: str
+    """What its event is called in a case's history."""
+    where: Where = Where.open
+    stage: Stage | None = None
+    """With `Where.at_stage`: the stage the step belongs to."""
+    plain: tuple[str, ...] = ()
+    """Recorded fields that may stand in plain ledger columns (the rest is sealed)."""
+    answers_reminder: bool = False
+    """A step done answers the reminder about the stage or check it was taken at."""
+    counted: bool = False
+    """The figures count it per case (with the latest `on` date it carries)."""
+    retry: Retry = Retry.none
+    fields: tuple[StepField, ...] = ()
+    """For a step without a hand-made input model: its fields (and CLI options)."""
+    help: str = ""
+    """The generic CLI verb's help (a step with its own verb has its own help)."""
+
+    def plain_fields(self) -> tuple[str, ...]:
+        return self.plain + tuple(f.name for f in self.fields if f.plain)
+
+
+STEPS: dict[str, StepSpec] = {
+    spec.name: spec
+    for spec in (
+        StepSpec(
+            "visit",
+            "visited",
+            N_("走访"),
+            N_("走访"),
+            Where.at_stage,
+            Stage.home_visit,
+            plain=("finding", "exclude_reason", "visited_on", "household_verified", "education_level", "aid_due"),
+            answers_reminder=True,
+            retry=Retry.once,
+        ),
+        StepSpec(
+            "plan",
+            "planned",
+            N_("复学方案"),
+            N_("复学方案"),
+            Where.at_stage,
+            Stage.return_plan,
+            plain=("target_date", "placement", "arrangement", "channel", "until", "sessions_per_month"),
+            answers_reminder=True,
+            retry=Retry.once,
+        ),
+        StepSpec(
+            "confirm",
+            "confirmed",
+            N_("复学确认"),
+            N_("复学确认"),
+            Where.at_stage,
+            Stage.return_confirmation,
+            plain=("on", "delivered_to", "evidence_files"),
+            answers_reminder=True,
+            retry=Retry.once,
+        ),
+        StepSpec(
+            "close",
+            "closed",
+            N_("销号"),
+            N_("销号"),
+            Where.at_stage,
+            Stage.closure,
+            answers_reminder=True,
+            retry=Retry.once,
+        ),
+        StepSpec(
+            "reassign",
+            "reassigned",
+            N_("改派"),
+            N_("改派"),
+            plain=("from", "to"),
+        ),
+        StepSpec(
+            "note",
+            "noted",
+            N_("备注"),
+            N_("备注"),
+            retry=Retry.repeatable,
+        ),
+        StepSpec(
+            "follow_up",
+            "followed_up",
+            N_("跟踪回访"),
+            N_("跟踪回访"),
+            Where.watched,
+            plain=("attending", "check", "evidence_files"),
+            answers_reminder=True,
+        ),
+        StepSpec(
+            "session",
+            "session",
+            N_("送教上门"),
+            N_("送教上门"),
+            Where.by_rule,
+            plain=("on", "evidence_files"),
+            answers_reminder=True,
+        ),
+        StepSpec(
+            "attempt",
+            "attempted",
+            N_("劝返"),
+            N_("劝返"),
+            plain=("on", "method", "persuader_name", "persuader_role", "evidence_files"),
+            counted=True,
+            retry=Retry.repeatable,
+        ),
+    )
+}
+
+
+def step_of_event(event: str) -> StepSpec | None:
+    return _BY_EVENT.get(event)
+
+
+_BY_EVENT = {spec.event: spec for spec in STEPS.values()}
