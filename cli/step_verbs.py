@@ -40,7 +40,11 @@ def _parameter(field: StepField) -> inspect.Parameter:
             field.name, inspect.Parameter.KEYWORD_ONLY, annotation=EvidenceFileOption, default=None
         )
     hint = _KIND_HINTS.get(field.kind)
-    shown = translate(field.help) + (f" {hint}" if hint else "") + (_("（默认今天）") if field.today_by_default else "")
+    shown = (
+        translate(field.help or field.label)
+        + (f" {hint}" if hint else "")
+        + (_("（默认今天）") if field.today_by_default else "")
+    )
     option = typer.Option(option_name(field), help=shown)
     kind = _OPTION_TYPES[field.kind]
     if field.required:

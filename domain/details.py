@@ -8,6 +8,7 @@ from typing import Any
 from domain.beijing import shown
 from domain.i18n import N_, translate
 from domain.labels import label
+from domain.step_specs import STEPS
 
 FIELD_LABELS: dict[str, str] = {
     "village": N_("村（社区）"),
@@ -61,6 +62,8 @@ FIELD_LABELS: dict[str, str] = {
     "evidence_files": N_("佐证文件"),
     "step": N_("事项"),
 }
+for _field in (field for spec in STEPS.values() for field in spec.fields):
+    FIELD_LABELS.setdefault(_field.name, _field.label)
 VALUE_CATEGORIES = {
     "finding": "finding",
     "exclude_reason": "exclude_reason",

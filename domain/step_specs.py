@@ -61,7 +61,10 @@ class StepField:
 
     name: str
     kind: FieldKind
-    help: str
+    label: str
+    """What the field is called where a step's details are shown (N_)."""
+    help: str = ""
+    """The CLI option's help, when it says more than the label."""
     required: bool = False
     plain: bool = False
     """Names no child and describes no health or household: may stand in a plain column."""

@@ -38,7 +38,13 @@ def test_declarations_agree_with_models_rules_and_labels() -> None:
         assert set(spec.plain_fields()) <= fields | RECORDED_BEYOND_FIELDS.get(name, set()), name
         assert set(spec.plain_fields()) <= PLAIN_DETAIL_KEYS
         assert LABELS["step"][name] == spec.label and LABELS["event"][spec.event] == spec.event_label
-        for text in (spec.label, spec.event_label, spec.help, *(f.help for f in spec.fields)):
+        for text in (
+            spec.label,
+            spec.event_label,
+            spec.help,
+            *(f.label for f in spec.fields),
+            *(f.help for f in spec.fields),
+        ):
             assert not text or translate(text, "en") != text, f"{name}: no English for {text!r}"
         assert all(f.kind != FieldKind.evidence or f.name == "evidence_files" for f in spec.fields)
 
