@@ -145,6 +145,21 @@ async def no_cache_worker(dev_env: WorkflowEnvironment, case_settings) -> AsyncI
     built.close()
 
 
+@pytest.fixture(scope="module")
+async def api(case_settings, case_worker) -> AsyncIterator[object]:
+    """The API in this process over an ASGI transport, on the tests' PostgreSQL and dev server."""
+    from tests.support.api import ADMIN, InProcessApi
+    from tests.support.cases import context_for, register_officer, register_test_officers
+
+    ctx = context_for(case_settings)
+    register_test_officers(ctx)
+    register_officer(ctx, ADMIN)
+    served = InProcessApi(ctx)
+    yield served
+    await served.close()
+    ctx.close()
+
+
 @pytest.fixture
 def case_ctx(case_settings, case_worker):
     from tests.support.cases import context_for, register_test_officers

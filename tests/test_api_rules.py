@@ -10,19 +10,16 @@ import json
 import secrets
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text
 
 from domain.actors import Actor
-from domain.enums import Role
 from domain.id_number import make_id_number
 from ledger.audit import entries
 from ledger.models import AuditEntry, Case, CaseEventRow
 from starter.context import Context
-from tests.support.api import InProcessApi
+from tests.support.api import ADMIN, InProcessApi, open_case
 from tests.support.cases import (
     ANZI_OFFICER,
     CHIEF,
@@ -30,36 +27,7 @@ from tests.support.cases import (
     OFFICER,
     OTHER_LEADER,
     actor_key,
-    context_for,
-    register_officer,
-    register_test_officers,
 )
-
-ADMIN = Actor(name="测试管理员", role=Role.admin)
-
-
-@pytest.fixture(scope="module")
-async def api(case_settings: Any, case_worker: None) -> AsyncIterator[InProcessApi]:
-    ctx = context_for(case_settings)
-    register_test_officers(ctx)
-    register_officer(ctx, ADMIN)
-    served = InProcessApi(ctx)
-    yield served
-    await served.close()
-    ctx.close()
-
-
-_children = iter(range(700, 800))
-
-
-async def open_case(api: InProcessApi, actor: Actor = OFFICER, township: str = "梅子垭镇") -> tuple[str, str]:
-    """A new case of a synthetic child, opened through the API; (case number, ID number)."""
-    n = next(_children)
-    id_number = make_id_number("500243", dt.date(2014, 3, 1) + dt.timedelta(days=n), n)
-    body = {"kind": "dropout", "id_number": id_number, "name": f"接口儿童{n}", "township": township}
-    opened = await api.call(actor, "POST", "/api/cases", body=body)
-    assert opened.status_code == 200, opened.text
-    return opened.json()["case_no"], id_number
 
 
 def denied_for(ctx: Context, actor: Actor, case_no: str | None = None) -> list[str]:

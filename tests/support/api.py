@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.app import create_app
 from domain.actors import Actor
+from domain.enums import Role
+from domain.id_number import make_id_number
 from domain.signing import sign
 from domain.wire import (
     HEADER_LANG,
@@ -27,7 +29,11 @@ from domain.wire import (
     step_message,
 )
 from starter.context import Context
-from tests.support.cases import actor_key, with_id
+from tests.support.cases import OFFICER, actor_key, with_id
+
+ADMIN = Actor(name="测试管理员", role=Role.admin)
+
+_children = iter(range(700, 900))
 
 
 class InProcessApi:
@@ -97,3 +103,13 @@ class InProcessApi:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+async def open_case(api: InProcessApi, actor: Actor = OFFICER, township: str = "梅子垭镇") -> tuple[str, str]:
+    """A new case of a synthetic child, opened through the API; (case number, ID number)."""
+    n = next(_children)
+    id_number = make_id_number("500243", dt.date(2014, 3, 1) + dt.timedelta(days=n), n)
+    body = {"kind": "dropout", "id_number": id_number, "name": f"接口儿童{n}", "township": township}
+    opened = await api.call(actor, "POST", "/api/cases", body=body)
+    assert opened.status_code == 200, opened.text
+    return opened.json()["case_no"], id_number
