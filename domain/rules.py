@@ -112,8 +112,12 @@ def check_session(state: CaseState, session: SessionInput, today: dt.date) -> No
 
 def check_attempt(attempt: AttemptInput, today: dt.date) -> None:
     """A persuasion attempt, on a day that has come (at any open stage: checked as every step's)."""
-    if attempt.on > today:
-        raise CaseRuleViolation("future_date", field="on", today=today.isoformat())
+    check_not_after_today(attempt.on, "on", today)
+
+
+def check_not_after_today(day: dt.date | None, field: str, today: dt.date) -> None:
+    if day is not None and day > today:
+        raise CaseRuleViolation("future_date", field=field, today=today.isoformat())
 
 
 def check_open(state: CaseState, step: str) -> None:
@@ -260,5 +264,6 @@ STEP_RULES: dict[str, StepRule] = {
     "reassign": lambda state, step, today: check_reassign(state, step),
     "session": lambda state, step, today: check_session(state, step, today),
     "attempt": lambda state, step, today: check_attempt(step, today),
+    "pledge": lambda state, step, today: check_not_after_today(step.on, "on", today),
 }
 """Each step's own rule, by step name; a step without one passes the common checks only."""

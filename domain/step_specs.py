@@ -188,6 +188,27 @@ STEPS: dict[str, StepSpec] = {
             counted=True,
             retry=Retry.repeatable,
         ),
+        StepSpec(
+            "pledge",
+            "pledged",
+            N_("监护人承诺"),
+            N_("监护人签订承诺书"),
+            retry=Retry.repeatable,
+            fields=(
+                StepField(
+                    "guardian",
+                    FieldKind.text,
+                    N_("监护人"),
+                    N_("签订承诺书的监护人及其关系，如 王某某（父亲）"),
+                    required=True,
+                    max_length=64,
+                ),
+                StepField("content", FieldKind.text, N_("承诺内容"), required=True),
+                StepField("on", FieldKind.date, N_("签订日期"), plain=True, today_by_default=True),
+                StepField("evidence_files", FieldKind.evidence, N_("承诺书扫描件"), plain=True),
+            ),
+            help=N_("记录监护人签订的送子女入学承诺书（任一未结阶段）：谁签、承诺什么、何日签订，附扫描件。"),
+        ),
     )
 }
 
