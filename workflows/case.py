@@ -139,7 +139,6 @@ class CaseWorkflow:
         """Whether this run has the behaviour added behind `patch`: every run of generation 1 or
         later has it (domain/case.py, CASE_GENERATION); an older run asks Temporal, so its
         recorded history replays as it was written."""
-        assert self._start is not None
         return self._start.generation >= 1 or workflow.patched(patch)
 
     @property
@@ -199,13 +198,12 @@ class CaseWorkflow:
     def _ladder(self, n: int) -> tuple[dt.datetime, int] | None:
         """The stage's n-th rung; None when the ladder has ended (repeat_max). Cases that began
         before the ladder had an end keep the old, endless one, so their histories replay."""
-        assert self._start is not None and self.state.due_at is not None
+        assert self.state.due_at is not None
         bounded = self._since(BOUNDED_LADDER_PATCH)
         return rung(self.state.due_at, self._start.escalation, n, self._start.work_calendar, bounded=bounded)
 
     def _next_wake(self) -> tuple[dt.datetime, str] | None:
         """The next moment something escalates: the stage's next rung or the clearance deadline."""
-        assert self._start is not None
         candidates: list[tuple[dt.datetime, str]] = []
         if self.state.due_at is not None and (next_rung := self._ladder(self._case.rung)) is not None:
             candidates.append((next_rung[0], "overdue"))
@@ -240,7 +238,6 @@ class CaseWorkflow:
             await self._escalate(wake[1])
 
     async def _escalate(self, reason: str) -> None:
-        assert self._start is not None
         state = self.state
         if reason == "clearance_deadline":
             level = TOP_LEVEL
@@ -295,7 +292,6 @@ class CaseWorkflow:
     def _trusted(self, update: RegistryUpdate | ChainUpdate | ReopenRequest) -> bool:
         """Signed by the server's service key for this case, and newer than the last change
         accepted (an old signed change replayed cannot bring a revoked key back)."""
-        assert self._start is not None
         if not update.valid_for(self.state.case_id, self._start.service_key):
             workflow.logger.warning("unsigned trust change ignored", extra={"case_no": self.state.case_no})
             return False
@@ -350,7 +346,6 @@ class CaseWorkflow:
         """Begin a stage: its due time is computed once, now, and kept; its ladder starts afresh.
         (Cases begun before the deadline cap keep their uncapped due times, so their histories
         replay.)"""
-        assert self._start is not None
         state = self.state
         state.stage = stage
         self._restart_ladder()
@@ -478,7 +473,6 @@ class CaseWorkflow:
         """A return to school, or an arrangement, is checked at the campaign's offsets; a
         suspension or deferral is waited out to its end. Cases closed before monitoring existed
         end at closure, as they did (their histories replay)."""
-        assert self._start is not None
         state = self.state
         watched = state.outcome == Outcome.returned or (
             state.outcome == Outcome.arranged and state.arrangement in WATCHED_ARRANGEMENTS
@@ -508,7 +502,7 @@ class CaseWorkflow:
         """Schedule what is next due while watched, with a ladder of its own: the next follow-up
         check (at its offset from closure, due `follow_up_within` later) or — for 送教上门, if
         sooner — the next session (due `session_every` after the last, or the closure)."""
-        assert self._start is not None and self.state.monitoring is not None and self.state.closed_at is not None
+        assert self.state.monitoring is not None and self.state.closed_at is not None
         watch = self.state.monitoring
         watch.next_check_at = self.state.closed_at + self._start.monitoring[watch.checks_done]
         self._restart_ladder()
