@@ -27,7 +27,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.beijing import china_midnight
+    from domain.beijing import china_midnight, china_today
     from domain.case import (
         CASE_GENERATION,
         CaseCarry,
@@ -60,7 +60,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.stage_machine import Move, move_after, stage_due
     from domain.step_specs import STEPS, Retry, StepSpec
     from domain.steps import INPUTS, FollowUpInput, SessionInput, StepInput
-    from workflows.deadlines import china_today
     from workflows.escalation import TOP_LEVEL, deadline_spread, recipients, rung
     from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
 
