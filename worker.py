@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from activities.registry import ActivitySet, build_activities
 from config.local_stack import database_url
 from config.logging import configure_logging
+from config.preflight import unusable_setting
 from config.required_keys import EXIT_MISSING_KEY, missing_key
 from config.secrets import load_data_keys
 from config.settings import Settings, load_settings
@@ -71,7 +72,7 @@ def _shutdown(worker: Worker, sig: int) -> asyncio.Task[None]:
 
 def start_worker(settings: Settings) -> int:
     """Run until stopped; 2 at once, naming the setting, when a key the worker needs is missing."""
-    problem = missing_key(settings, service_key=False)
+    problem = missing_key(settings, service_key=False) or unusable_setting(settings)
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_MISSING_KEY

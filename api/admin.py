@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Ctx, signed_in
@@ -41,7 +41,7 @@ class DiscoverBody(BaseModel):
     campaign: str | None = None
     township: str | None = None
     apply: bool = False
-    concurrency: int = 8
+    concurrency: int = Field(default=8, ge=1, le=64)
 
 
 class VerifyBody(BaseModel):
@@ -50,12 +50,12 @@ class VerifyBody(BaseModel):
 
 
 class RetentionBody(BaseModel):
-    older_than: int | None = None
+    older_than: int | None = Field(default=None, ge=0, le=36_500)
     dry_run: bool = False
 
 
 @router.get("/campaigns")
-async def campaigns(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
+def campaigns(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     with ctx.sessions.begin() as session:
         add_missing_campaigns(session, specs=builtin_campaigns(ctx.settings.campaigns_dir))
         specs = list_campaigns(session)
@@ -84,7 +84,7 @@ async def add_campaign(body: CampaignBody, ctx: Ctx, actor: SignedIn) -> dict[st
 
 
 @router.get("/roster")
-async def roster(ctx: Ctx, actor: SignedIn, township: str | None = None) -> Any:
+def roster(ctx: Ctx, actor: SignedIn, township: str | None = None) -> Any:
     if township is not None:
         return ctx.chain(township).model_dump()
     return {"version": ctx.roster.version, "chains": [c.model_dump() for c in ctx.roster.chains()]}
@@ -108,8 +108,10 @@ async def import_(
     file_name: str,
     campaign: str | None = None,
     sheet: str | None = None,
+    replace: bool = False,
 ) -> dict[str, Any]:
-    """The register file is the request body; every bad row is kept with its row number and reason."""
+    """The register file is the request body; every bad row is kept with its row number and reason.
+    `replace`: take it even with no valid rows, or far fewer than the version in use."""
     require_role(ctx, actor, "import", Role.admin)
     kind = parse_choice(RegisterKind, register, "REGISTER")
     assert kind is not None
@@ -120,7 +122,14 @@ async def import_(
         path.write_bytes(body)
         try:
             summary = await run_in_threadpool(
-                import_register, ctx, kind=kind, path=path, campaign=spec, sheet=sheet, imported_by=actor.name
+                import_register,
+                ctx,
+                kind=kind,
+                path=path,
+                campaign=spec,
+                sheet=sheet,
+                imported_by=actor.name,
+                replace=replace,
             )
         except RegisterFileError as error:
             key = "register_missing_columns" if error.code == "missing_columns" else "register_unreadable"
@@ -187,7 +196,7 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
 
 
 @router.post("/retention")
-async def retention(body: RetentionBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+def retention(body: RetentionBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     require_role(ctx, actor, "retention", Role.admin)
     default = max(ctx.settings.retention_days, ctx.settings.evidence_retention_days)
     days = default if body.older_than is None else body.older_than

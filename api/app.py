@@ -12,9 +12,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import admin, cases, dashboard, dashboard_auth, evidence, officers, reads, report
 from api.auth import language
+from api.body_limits import BodyLimits, BodyTooLarge
+from api.ledger_probe import LedgerProbe
+from api.request_deadline import RequestDeadline
 from api.timing import ServerTiming
 from domain.messages import t
 from domain.parsing import InputError
@@ -24,6 +29,7 @@ from starter.errors import EXIT_FAILED, CliError
 log = structlog.get_logger("baoxue.api")
 
 HTTP_STATUS = {1: 500, 2: 400, 3: 403, 4: 404, 5: 401}
+STATUS_EXIT = {400: 2, 401: 5, 403: 3, 404: 4, 405: 2, 413: 2, 415: 2, 422: 2}
 
 
 def error_response(exit_code: int, message: str, code: str | None = None, request: Request | None = None) -> Response:
@@ -59,9 +65,18 @@ def create_app(ctx: Context) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
+    app.state.ledger_probe = LedgerProbe(ctx)
+    app.add_middleware(BodyLimits, register_bytes=ctx.settings.register_max_bytes)
+    app.add_middleware(RequestDeadline, seconds=ctx.settings.request_seconds, probe=app.state.ledger_probe)
     app.add_middleware(ServerTiming)
     for module in (officers, cases, evidence, reads, report, admin, dashboard_auth, dashboard):
         app.include_router(module.router)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, error: BodyTooLarge) -> Response:
+        return JSONResponse(
+            {"exit": error.exit_code, "message": error.message, "code": "body_too_large"}, status_code=413
+        )
 
     @app.exception_handler(CliError)
     async def refused(request: Request, error: CliError) -> Response:
@@ -71,6 +86,13 @@ def create_app(ctx: Context) -> FastAPI:
     async def bad_input(request: Request, error: InputError) -> Response:
         return error_response(error.exit_code, error.message, request=request)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        """Starlette's own refusals (an unknown path, a body that is not JSON…) in the one shape."""
+        exit_code = STATUS_EXIT.get(error.status_code, EXIT_FAILED)
+        message = t("bad_input", detail=error.detail) if exit_code == 2 else str(error.detail)
+        return JSONResponse({"exit": exit_code, "message": message, "code": None}, status_code=error.status_code)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> Response:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
@@ -79,6 +101,11 @@ def create_app(ctx: Context) -> FastAPI:
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, error: OperationalError) -> Response:
         log.warning("database_unavailable", error_type=type(error.orig).__name__)
+        return error_response(EXIT_FAILED, t("database_unavailable"))
+
+    @app.exception_handler(PoolTimeout)
+    async def database_busy(_request: Request, _error: PoolTimeout) -> Response:
+        log.warning("database_unavailable", error_type="pool_timeout")
         return error_response(EXIT_FAILED, t("database_unavailable"))
 
     @app.exception_handler(Exception)

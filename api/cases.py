@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ValidationError
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import Ctx, signed_in
 from domain.actors import Actor
@@ -20,7 +21,7 @@ from domain.scope import may_reveal
 from domain.step_specs import STEPS, Retry
 from domain.steps import INPUTS, EvidenceRef, PlanInput, StepInput
 from domain.wire import canonical_json
-from ledger.cases import CaseFilter, case_events, existing_case, student_of
+from ledger.cases import CaseFilter, case_events, existing_case, recent_steps, student_of
 from ledger.evidence import unknown_ref
 from ledger.models import Case, Officer
 from ledger.personal import event_context
@@ -58,7 +59,7 @@ class StepBody(BaseModel):
     """A step as the officer signed it: the fields, the case's sequence number, time, signature."""
 
     fields: dict[str, Any]
-    expected_seq: int
+    expected_seq: int = Field(ge=0, le=2**31 - 1)
     signed_at: str
     signature: str
 
@@ -72,6 +73,15 @@ async def open_(body: OpenBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Open a case (one per child, kind and campaign). A child the campaign's rules cannot hold is
     refused; an existing case is returned, with what differs from what was typed; a case held by a
     township out of the officer's scope is not shown (docs/cli.md, `case open`)."""
+    found = await run_in_threadpool(_opening, ctx, actor, body)
+    if isinstance(found, dict):
+        return found
+    result = await open_case(ctx, actor, found)
+    return {"case_no": result.case_no, "workflow_id": result.workflow_id, "created": result.created}
+
+
+def _opening(ctx: Context, actor: Actor, body: OpenBody) -> OpenRequest | dict[str, Any]:
+    """What to open, checked; or the answer about the case the child already has."""
     kind = parse_choice(CaseKind, body.kind, "--kind")
     assert kind is not None
     id_number = parse_id_number(body.id_number)
@@ -91,9 +101,7 @@ async def open_(body: OpenBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     if existing is not None:
         return _already_open(ctx, actor, existing, name=name, township=chain.township)
     intake = {k: v.strip() for k, v in typed.items() if v and v.strip()}
-    request_ = OpenRequest(kind, id_number, name, chain.township, campaign.name, intake)
-    result = await open_case(ctx, actor, request_)
-    return {"case_no": result.case_no, "workflow_id": result.workflow_id, "created": result.created}
+    return OpenRequest(kind, id_number, name, chain.township, campaign.name, intake)
 
 
 def _already_open(
@@ -129,7 +137,7 @@ def case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool 
 
 
 @router.get("/cases/{ref}/step")
-async def step_context(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+def step_context(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """What an officer's client signs a step against: the case's id and its current sequence number."""
     case = case_for(ctx, actor, ref, "step", acting=True)
     return {"case_id": str(case.id), "case_no": case.case_no, "stage": case.stage, "last_seq": case.last_seq}
@@ -151,6 +159,16 @@ def _resolved_target(ctx: Context, fields: dict[str, Any]) -> None:
         raise Refused(t("unknown_officer", name=to.get("name")))
 
 
+def _check_rate(ctx: Context, case: Case, actor: Actor, event: str) -> None:
+    """A repeatable step past the officer's hourly allowance on this case is refused (exit 3)."""
+    limit = ctx.settings.repeatable_steps_per_hour
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with ctx.sessions() as session:
+        recent = recent_steps(session, case_id=case.id, actor=actor.name, event=event, since=since)
+    if recent >= limit:
+        raise Refused(t("step_rate_limited", limit=limit), code="rate_limited")
+
+
 def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
     """Every file a step names was uploaded to this case, with that content."""
     if not raw:
@@ -167,10 +185,44 @@ def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
 
 @router.post("/cases/{ref}/steps/{step_name}")
 async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    """The database's part runs off the event loop (docs/architecture.md, "The server's event loop")."""
+    case, step_input = await run_in_threadpool(_checked_step, ctx, actor, ref, step_name, body)
+    try:
+        outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
+    except Refused as refused:
+        if refused.code not in RETRY_CODES[STEPS[step_name].retry]:
+            raise  # a note is a retry only when the case itself says so; a replayed one stays refused
+        await ledger_caught_up(ctx, case)
+        if await run_in_threadpool(already_recorded, ctx, case, step_input):
+            moved = await run_in_threadpool(find_case_or_exit, ctx, ref)
+            return {**case_summary(moved), "already_recorded": True}
+        raise
+    answer = beijing_json(outcome.state.model_dump())
+    if outcome.ledger_pending:
+        answer["ledger_pending"] = True
+    if isinstance(step_input, PlanInput):
+        deadline = (await run_in_threadpool(resolve_campaign, ctx, case.campaign)).clearance_deadline
+        if china_midnight(step_input.target_date) > deadline:
+            answer["warnings"] = [
+                t(
+                    "target_after_deadline",
+                    target=step_input.target_date.isoformat(),
+                    deadline=shown(beijing_iso(deadline)),
+                )
+            ]
+    return answer
+
+
+def _checked_step(ctx: Context, actor: Actor, ref: str, step_name: str, body: StepBody) -> tuple[Case, StepInput]:
+    """The case, if the officer may act in it, and the step as its model, checked as the server
+    checks every step before Temporal sees it: the rate of repeatable steps, a reassignment's
+    target, sizes and characters, the evidence named."""
     model = INPUTS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
     case = case_for(ctx, actor, ref, step_name, acting=True)
+    if STEPS[step_name].retry == Retry.repeatable:
+        _check_rate(ctx, case, actor, STEPS[step_name].event)
     if step_name == "reassign":
         _resolved_target(ctx, body.fields)
     check_fields(body.fields)
@@ -190,29 +242,7 @@ async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: Signed
     except ValidationError as error:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise BadInput(t("bad_input", detail=detail)) from None
-    try:
-        outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
-    except Refused as refused:
-        if refused.code not in RETRY_CODES[STEPS[step_name].retry]:
-            raise  # a note is a retry only when the case itself says so; a replayed one stays refused
-        await ledger_caught_up(ctx, case)
-        if already_recorded(ctx, case, step_input):
-            return {**case_summary(find_case_or_exit(ctx, ref)), "already_recorded": True}
-        raise
-    answer = beijing_json(outcome.state.model_dump())
-    if outcome.ledger_pending:
-        answer["ledger_pending"] = True
-    if isinstance(step_input, PlanInput):
-        deadline = resolve_campaign(ctx, case.campaign).clearance_deadline
-        if china_midnight(step_input.target_date) > deadline:
-            answer["warnings"] = [
-                t(
-                    "target_after_deadline",
-                    target=step_input.target_date.isoformat(),
-                    deadline=shown(beijing_iso(deadline)),
-                )
-            ]
-    return answer
+    return case, step_input
 
 
 RETRY_CODES: dict[Retry, tuple[str, ...]] = {
@@ -283,14 +313,14 @@ def entered(ctx: Context, case: Case) -> dict[str, Any]:
 
 
 @router.get("/cases/{ref}")
-async def show(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+def show(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """The case as the ledger has it, the child masked; every look is audited."""
     case = case_for(ctx, actor, ref, "show")
     return shown_case(ctx, actor, case, reveal=False, purpose=None)
 
 
 @router.post("/cases/{ref}/reveal")
-async def reveal(ref: str, body: RevealBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+def reveal(ref: str, body: RevealBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Full name and ID number, for county or the case's own chain, with a purpose (audited).
     A POST so that the purpose never lands in a URL or an access log."""
     purpose = check_purpose(body.purpose)
@@ -302,7 +332,7 @@ async def reveal(ref: str, body: RevealBody, ctx: Ctx, actor: SignedIn) -> dict[
 
 
 @router.get("/cases/{ref}/history")
-async def history(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
+def history(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     case = case_for(ctx, actor, ref, "history")
     audit(ctx, actor, "history", "ok", case)
     return history_rows(ctx, case)
@@ -334,17 +364,17 @@ def history_rows(ctx: Context, case: Case) -> list[dict[str, Any]]:
 
 
 @router.get("/cases")
-async def cases(
+def cases(
     ctx: Ctx,
     actor: SignedIn,
     township: str | None = None,
-    group: int | None = None,
+    group: Annotated[int | None, Query(ge=1, le=99)] = None,
     kind: str | None = None,
     stage: str | None = None,
     overdue: bool = False,
     stalled: bool = False,
     campaign: str | None = None,
-    limit: int | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> Response:
     """Each case's JSON kept between requests (starter/case_list.py): a county's list is 10,000."""
     now = dt.datetime.now(dt.UTC)

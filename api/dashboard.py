@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Ctx
 from api.cases import case_for, history_rows, shown_case
 from api.charts import burndown_svg
-from api.dashboard_auth import DashboardActor
+from api.dashboard_auth import DashboardActor, same_origin
 from api.evidence import listed
 from api.report import report_scope
 from domain.actors import Actor
@@ -60,13 +60,17 @@ async def _report(
     township: str | None = None,
     summary_only: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    township, day = report_scope(
-        ctx, actor, township=township, group=group, as_of=as_of, asked="dashboard", day_name="as_of"
-    )
-    campaign = resolve_campaign(ctx, None)
-    report = await run_in_threadpool(
-        build_report, ctx, actor, campaign, group=group, township=township, as_of=day, summary_only=summary_only
-    )
+    def built() -> tuple[dict[str, Any], str | None, dt.date | None]:
+        canonical, day = report_scope(
+            ctx, actor, township=township, group=group, as_of=as_of, asked="dashboard", day_name="as_of"
+        )
+        campaign = resolve_campaign(ctx, None)
+        figures = build_report(
+            ctx, actor, campaign, group=group, township=canonical, as_of=day, summary_only=summary_only
+        )
+        return figures, canonical, day
+
+    report, township, day = await run_in_threadpool(built)
     shown_filters = {"as_of": day.isoformat() if day else None, "group": group, "township": township}
     return report, shown_filters
 
@@ -77,7 +81,7 @@ async def overview(
 ):
     report, filters = await _report(ctx, actor, as_of=as_of, group=group, summary_only=True)
     rows = sorted(report["townships"], key=lambda r: (r["on_track"], r["group"]))
-    audit(ctx, actor, "dashboard", "ok", detail="overview")
+    await run_in_threadpool(audit, ctx, actor, "dashboard", "ok", detail="overview")
     return _page("overview.html", request, actor, title="清零总览", report=report, rows=rows, **filters)
 
 
@@ -156,27 +160,33 @@ def _case_page(request: Request, ctx: Context, actor: Actor, case_no: str, *, pu
 
 
 @router.get("/case/{case_no}", response_class=HTMLResponse)
-async def case_page(request: Request, ctx: Ctx, actor: DashboardActor, case_no: str):
+def case_page(request: Request, ctx: Ctx, actor: DashboardActor, case_no: str):
     return _case_page(request, ctx, actor, case_no, purpose=None)
 
 
-@router.post("/case/{case_no}/reveal", response_class=HTMLResponse)
+@router.post("/case/{case_no}/reveal", response_class=HTMLResponse, dependencies=[Depends(same_origin)])
 async def reveal(request: Request, ctx: Ctx, actor: DashboardActor, case_no: str):
     """The form's purpose, posted (never in a URL); refused to those who may not reveal."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     purpose = check_purpose((form.get("purpose") or [""])[0])
-    case = case_for(ctx, actor, case_no, "reveal")
-    if not may_reveal(actor, township=case.township, chain=case.chain or {}):
-        reason = t("reveal_not_permitted", actor=actor.name, role=label("role", actor.role.value), case_no=case.case_no)
-        raise refuse(ctx, actor, "reveal", case, reason)
-    return _case_page(request, ctx, actor, case_no, purpose=purpose)
+
+    def page() -> HTMLResponse:
+        case = case_for(ctx, actor, case_no, "reveal")
+        if not may_reveal(actor, township=case.township, chain=case.chain or {}):
+            role = label("role", actor.role.value)
+            raise refuse(
+                ctx, actor, "reveal", case, t("reveal_not_permitted", actor=actor.name, role=role, case_no=case_no)
+            )
+        return _case_page(request, ctx, actor, case_no, purpose=purpose)
+
+    return await run_in_threadpool(page)
 
 
 @router.get("/report.xlsx")
 async def report_xlsx(ctx: Ctx, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
     report, _filters_shown = await _report(ctx, actor, as_of=as_of, group=group)
     workbook = await run_in_threadpool(report_workbook, report)
-    audit(ctx, actor, "report", "ok", detail=f"xlsx as_of={as_of or 'now'}")
+    await run_in_threadpool(audit, ctx, actor, "report", "ok", detail=f"xlsx as_of={as_of or 'now'}")
     name = f"qingling-{report['campaign']}-{report['as_of'][:10]}.xlsx"
     return Response(
         workbook,
@@ -195,7 +205,8 @@ async def ledger_xlsx(ctx: Ctx, actor: DashboardActor, book: str, as_of: str | N
     _township, day = report_scope(ctx, actor, township=None, group=None, as_of=as_of, asked="ledger", day_name="as_of")
     built = await run_in_threadpool(ledger_book, ctx, actor, resolve_campaign(ctx, None), book, as_of=day)
     workbook = await run_in_threadpool(book_workbook, book, built["rows"])
-    audit(ctx, actor, "ledger", "ok", detail=f"{book} xlsx as_of={as_of or 'now'} rows={len(built['rows'])}")
+    detail = f"{book} xlsx as_of={as_of or 'now'} rows={len(built['rows'])}"
+    await run_in_threadpool(audit, ctx, actor, "ledger", "ok", detail=detail)
     return Response(
         workbook,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

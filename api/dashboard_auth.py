@@ -14,13 +14,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select, update
 
-from api.auth import Ctx, officer_who_signed, signed_in
+from api.auth import OFFICER_ID_DIGITS, Ctx, officer_who_signed, signed_in
 from domain.actors import Actor
 from domain.enums import Role
 from domain.messages import t
 from domain.wire import dashboard_link_message
 from ledger.models import DashboardSession, Officer
-from starter.errors import NotSignedIn
+from starter.errors import NotSignedIn, Refused
 
 router = APIRouter()
 LINK_VALID = dt.timedelta(minutes=2)
@@ -33,7 +33,7 @@ def _hash(token: str) -> str:
 
 
 @router.get("/dashboard/enter")
-async def enter(request: Request, ctx: Ctx, officer: str, at: str, nonce: str, sig: str) -> RedirectResponse:
+def enter(request: Request, ctx: Ctx, officer: str, at: str, nonce: str, sig: str) -> RedirectResponse:
     """A link used twice, signed by another key, or older than two minutes is refused."""
     try:
         signed_at = dt.datetime.fromisoformat(at)
@@ -42,7 +42,7 @@ async def enter(request: Request, ctx: Ctx, officer: str, at: str, nonce: str, s
     now = dt.datetime.now(dt.UTC)
     if signed_at.tzinfo is None or not dt.timedelta(seconds=-30) <= now - signed_at <= LINK_VALID:
         raise NotSignedIn(t("dashboard_link_refused"))
-    if not officer.isdigit() or not 16 <= len(nonce) <= 48:
+    if not officer.isdigit() or len(officer) > OFFICER_ID_DIGITS or not 16 <= len(nonce) <= 48:
         raise NotSignedIn(t("dashboard_link_refused"))
     actor = officer_who_signed(ctx, int(officer), dashboard_link_message(officer, at, nonce), sig, "dash:" + nonce)
     token = secrets.token_urlsafe(32)
@@ -82,14 +82,28 @@ def dashboard_actor(request: Request, ctx: Ctx) -> Actor:
     row, officer = found
     if row.ended_at is not None or row.expires_at < now or officer.revoked_at is not None or not officer.public_key:
         raise NotSignedIn(t("dashboard_signed_out"))
+    if officer.enrolled_at is not None and row.created_at < officer.enrolled_at:
+        raise NotSignedIn(t("dashboard_signed_out"))  # opened with a key since replaced
     return Actor(id=officer.id, name=officer.name, role=Role(officer.role), township=officer.township)
 
 
 DashboardActor = Annotated[Actor, Depends(dashboard_actor)]
 
 
+def same_origin(request: Request) -> None:
+    """A dashboard form may be posted only from the dashboard's own pages: its Origin (or, without
+    one, its Referer) is this server's."""
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer", "")
+        origin = referer[: len(own)] if referer.startswith(own + "/") or referer == own else None
+    if origin != own:
+        raise Refused(t("dashboard_foreign_origin"))
+
+
 @router.post("/api/dashboard/logout-all")
-async def logout_all(ctx: Ctx, actor: Annotated[Actor, Depends(signed_in)]) -> dict[str, Any]:
+def logout_all(ctx: Ctx, actor: Annotated[Actor, Depends(signed_in)]) -> dict[str, Any]:
     """End every dashboard session of the signed-in officer."""
     with ctx.sessions.begin() as session:
         ended = session.execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Ctx, signed_in
@@ -40,7 +40,7 @@ def listed(row: EvidenceFile, n: int) -> dict[str, Any]:
 @router.post("/cases/{ref}/evidence")
 async def upload(ref: str, request: Request, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """The file is the request body (signed with it); JPEG, PNG or PDF by content, ≤ 10 MB."""
-    case = case_for(ctx, actor, ref, "evidence_upload", acting=True)
+    case = await run_in_threadpool(case_for, ctx, actor, ref, "evidence_upload", acting=True)
     data = await request.body()
     if not data or len(data) > MAX_EVIDENCE_BYTES:
         raise BadInput(t("evidence_too_large", size=len(data), limit=MAX_EVIDENCE_BYTES // (1024 * 1024)))
@@ -58,12 +58,12 @@ async def upload(ref: str, request: Request, ctx: Ctx, actor: SignedIn) -> dict[
             return row, n
 
     row, n = await run_in_threadpool(stored)
-    audit(ctx, actor, "evidence_upload", "ok", case, detail=f"{row.sha256} {row.size}")
+    await run_in_threadpool(audit, ctx, actor, "evidence_upload", "ok", case, detail=f"{row.sha256} {row.size}")
     return listed(row, n)
 
 
 @router.get("/cases/{ref}/evidence")
-async def list_evidence(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
+def list_evidence(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     case = case_for(ctx, actor, ref, "evidence")
     with ctx.sessions() as session:
         rows = evidence_of(session, case_id=case.id)
@@ -72,7 +72,7 @@ async def list_evidence(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, A
 
 
 @router.get("/cases/{ref}/evidence/{n}")
-async def fetch(ref: str, n: int, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+def fetch(ref: str, n: Annotated[int, Path(ge=1, le=1_000_000)], ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     case = case_for(ctx, actor, ref, "evidence_get")
     with ctx.sessions() as session:
         rows = evidence_of(session, case_id=case.id)

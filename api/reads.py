@@ -29,7 +29,7 @@ def _since(value: str | None) -> dt.datetime | None:
 
 
 @router.get("/escalations")
-async def escalations(
+def escalations(
     ctx: Ctx,
     actor: SignedIn,
     level: int | None = None,
@@ -50,7 +50,7 @@ async def escalations(
 
 
 @router.get("/notifications")
-async def notifications(ctx: Ctx, actor: SignedIn, status: str | None = None) -> list[dict[str, Any]]:
+def notifications(ctx: Ctx, actor: SignedIn, status: str | None = None) -> list[dict[str, Any]]:
     if status is not None and status not in STATUSES:
         raise BadInput(t("bad_value", option="--status", value=f"{status} ({'|'.join(STATUSES)})"))
     with ctx.sessions() as session:
@@ -58,7 +58,7 @@ async def notifications(ctx: Ctx, actor: SignedIn, status: str | None = None) ->
 
 
 @router.get("/audit")
-async def audit_log(
+def audit_log(
     ctx: Ctx,
     actor: SignedIn,
     case: str | None = None,

@@ -54,11 +54,16 @@ def report_scope(
 
 
 async def _report(ctx: Context, actor: Actor, query: ReportQuery) -> dict[str, Any]:
+    return await run_in_threadpool(_built_report, ctx, actor, query)
+
+
+def _built_report(ctx: Context, actor: Actor, query: ReportQuery) -> dict[str, Any]:
+    """Scope, the campaign, the figures and the audit entry: all database work, off the event loop."""
     canonical, day = report_scope(
         ctx, actor, township=query.township, group=query.group, as_of=query.as_of, asked="report", day_name="--as-of"
     )
     spec = resolve_campaign(ctx, query.campaign)
-    report = await run_in_threadpool(build_report, ctx, actor, spec, group=query.group, township=canonical, as_of=day)
+    report = build_report(ctx, actor, spec, group=query.group, township=canonical, as_of=day)
     audit(ctx, actor, "report", "ok", detail=f"{spec.name} as_of={query.as_of or 'now'}")
     return report
 
@@ -96,17 +101,20 @@ async def ledger(
 
     if book not in BOOKS:
         raise BadInput(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
-    canonical, day = report_scope(
-        ctx, actor, township=township, group=None, as_of=as_of, asked="ledger", day_name="--as-of"
-    )
-    spec = resolve_campaign(ctx, campaign)
     why = check_purpose(purpose) if reveal else None
-    built = await run_in_threadpool(
-        ledger_book, ctx, actor, spec, book, township=canonical, school=school, as_of=day, reveal=reveal
-    )
-    shown = sum(1 for row in built["rows"] if "id_number" in row)
-    detail = f"{book} {spec.name} as_of={as_of or 'now'} rows={len(built['rows'])} revealed={shown}"
-    audit(ctx, actor, "reveal" if reveal else "ledger", "ok", detail=detail, purpose=why)
+
+    def read() -> dict[str, Any]:
+        canonical, day = report_scope(
+            ctx, actor, township=township, group=None, as_of=as_of, asked="ledger", day_name="--as-of"
+        )
+        spec = resolve_campaign(ctx, campaign)
+        rows = ledger_book(ctx, actor, spec, book, township=canonical, school=school, as_of=day, reveal=reveal)
+        shown = sum(1 for row in rows["rows"] if "id_number" in row)
+        detail = f"{book} {spec.name} as_of={as_of or 'now'} rows={len(rows['rows'])} revealed={shown}"
+        audit(ctx, actor, "reveal" if reveal else "ledger", "ok", detail=detail, purpose=why)
+        return rows
+
+    built = await run_in_threadpool(read)
     if xlsx:
         workbook = await run_in_threadpool(book_workbook, book, built["rows"])
         built = {**built, "xlsx_base64": base64.b64encode(workbook).decode()}

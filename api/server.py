@@ -6,6 +6,7 @@ import gc
 import sys
 
 from config.logging import configure_logging
+from config.preflight import unusable_setting
 from config.required_keys import EXIT_MISSING_KEY, missing_key
 from config.settings import Settings
 from domain.messages import set_lang
@@ -19,7 +20,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 
     set_lang(settings.lang)
     configure_logging(settings.log_format, settings.log_level)
-    problem = missing_key(settings, service_key=True)
+    problem = missing_key(settings, service_key=True) or unusable_setting(settings)
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_MISSING_KEY

@@ -9,6 +9,7 @@ import typer
 
 from cli.case_commands import AsOption, JsonOption, WideOption, invocation
 from cli.errors import bad_input
+from cli.http import LONG_SECONDS
 from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import signed_server
 from domain.beijing import shown
@@ -79,6 +80,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help=_("xlsx，或 UTF-8 / GB18030 编码的 csv"))],
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help=_("工作表名（默认第一个）"))] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help=_("即使没有有效行、或有效行远少于现用版本，也以此替换"))
+    ] = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -87,14 +91,14 @@ def import_(
         raise bad_input(t("bad_value", option="REGISTER", value=f"{register} ({'|'.join(REGISTER_KINDS)})"))
     if not file.is_file():
         raise bad_input(t("file_missing", path=file))
-    query = {"file_name": file.name, "campaign": campaign, "sheet": sheet}
+    query = {"file_name": file.name, "campaign": campaign, "sheet": sheet, "replace": "true" if replace else None}
     summary = signed_server(invocation(typer_ctx, actor)).request(
-        "POST", f"/api/registers/{register}", query=query, raw=file.read_bytes()
+        "POST", f"/api/registers/{register}", query=query, raw=file.read_bytes(), timeout=LONG_SECONDS
     )
     rejects_csv = summary.pop("rejects_csv", None)
     summary["file"] = str(file)
     if rejects_csv is not None:
-        local = file.with_name(f"{file.stem}.rejects.csv")
+        local = file.with_name(f"{file.name}.rejects.csv")
         local.write_text(rejects_csv, encoding="utf-8-sig")
         summary["rejects_file"] = str(local)
     if as_json:
@@ -104,6 +108,8 @@ def import_(
     if summary["unchanged"]:
         echo(t("import_unchanged", file=file.name, register=register_name, campaign=summary["campaign"]))
         return
+    if summary.get("reinstated"):
+        echo(t("import_reinstated", file=file.name, register=register_name, campaign=summary["campaign"]))
     echo(
         t(
             "import_done",
@@ -129,7 +135,9 @@ def discover_(
 ) -> None:
     """比对登记表找出疑似对象；--apply 立案（重复执行不会重复立案）。疑似名单存入当前目录。"""
     body = {"campaign": campaign, "township": township, "apply": apply, "concurrency": concurrency}
-    result = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/discover", body=body)
+    result = signed_server(invocation(typer_ctx, actor)).request(
+        "POST", "/api/discover", body=body, timeout=LONG_SECONDS
+    )
     report_csv = result.pop("report_csv", None)
     if report_csv is not None:
         local = Path.cwd() / Path(result["report_file"]).name
@@ -168,7 +176,7 @@ def verify(
 ) -> None:
     """核对每件案件的工作流与台账（系统管理员）；列出每处差异，有未修复的差异时退出码为 1。"""
     body = {"repair": repair, "cases": [c.strip() for c in cases or []]}
-    result = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/verify", body=body)
+    result = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/verify", body=body, timeout=LONG_SECONDS)
     unrepaired = [d for d in result["differences"] if not d["repaired"]]
     if as_json:
         print_json(result)
@@ -197,7 +205,9 @@ def retention_run(
 ) -> None:
     """匿名化销号超过保存期限的案件（系统管理员；默认 BAOXUE_RETENTION_DAYS）。"""
     body = {"older_than": older_than, "dry_run": dry_run}
-    result = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/retention", body=body)
+    result = signed_server(invocation(typer_ctx, actor)).request(
+        "POST", "/api/retention", body=body, timeout=LONG_SECONDS
+    )
     if as_json:
         print_json(result)
         return
@@ -246,5 +256,5 @@ def roster_show(
 @roster_app.command("reload")
 def roster_reload(typer_ctx: typer.Context, actor: AsOption = None) -> None:
     """把服务器上变更后的花名册发给每件在办案件（系统管理员）：此后的督办按新责任链。"""
-    done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/roster/reload")
+    done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/roster/reload", timeout=LONG_SECONDS)
     echo(t("roster_reloaded", version=done["version"], signalled=done["signalled"], unchanged=done["unchanged"]))

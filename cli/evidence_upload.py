@@ -10,6 +10,7 @@ from urllib.parse import quote
 import typer
 
 from cli.errors import bad_input
+from cli.http import LONG_SECONDS
 from cli.session import Invocation, signed_server
 from domain.evidence import MAX_EVIDENCE_BYTES, media_type_of
 from domain.i18n import _
@@ -47,5 +48,5 @@ def upload_evidence(inv: Invocation, case_ref: str, paths: list[Path] | None) ->
         return []
     contents = read_evidence(paths)
     server = signed_server(inv)
-    stored = [server.request("POST", evidence_path(case_ref), raw=data) for data in contents]
+    stored = [server.request("POST", evidence_path(case_ref), raw=data, timeout=LONG_SECONDS) for data in contents]
     return [{"id": row["id"], "sha256": row["sha256"]} for row in stored]

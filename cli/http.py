@@ -15,7 +15,12 @@ from domain.messages import current_lang, t
 from domain.profile import Identity
 from domain.wire import HEADER_LANG, HEADER_NONCE, HEADER_OFFICER, HEADER_SIGNATURE, HEADER_TIME, request_message
 
-TIMEOUT_SECONDS = 600.0
+TIMEOUT_SECONDS = 60.0
+"""How long a command waits for the server's answer: a step is answered within 15 seconds, a read
+within a few (docs/cli.md, "Exit codes")."""
+LONG_SECONDS = 900.0
+"""For the administrator's whole-county work (import, discovery, verify, retention, a roster
+reload) and uploads."""
 
 
 class Server:
@@ -48,6 +53,7 @@ class Server:
         body: Any = None,
         raw: bytes | None = None,
         signed: bool = True,
+        timeout: float = TIMEOUT_SECONDS,
     ) -> Any:
         """Send one request; the answer's JSON, or a ClientError with the server's line and exit code."""
         clean = {k: v for k, v in (query or {}).items() if v is not None and v is not False}
@@ -56,14 +62,21 @@ class Server:
         headers = {HEADER_LANG: current_lang(), "Content-Type": "application/json"}
         if raw is not None:
             headers["Content-Type"] = "application/octet-stream"
-        if signed:
-            headers.update(self._signature(method, target, payload))
+        reused = self._conn is not None
         try:
-            conn = self._connection()
-            conn.request(method, target, body=payload, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-            self.server_timing = response.getheader("server-timing")
+            response, data = self._exchange(method, target, payload, headers, signed, timeout)
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as error:
+            # A kept-alive connection the server closed while idle: once more on a fresh one. A
+            # retried step is signed anew and bound to the case's sequence number, so a step that
+            # did arrive the first time is recognised as done.
+            self.close()
+            if not reused:
+                raise ClientError(t("server_unreachable", url=self.url, reason=type(error).__name__)) from None
+            try:
+                response, data = self._exchange(method, target, payload, headers, signed, timeout)
+            except (OSError, http.client.HTTPException) as again:
+                self.close()
+                raise ClientError(t("server_unreachable", url=self.url, reason=type(again).__name__)) from None
         except (OSError, http.client.HTTPException) as error:
             self.close()
             raise ClientError(t("server_unreachable", url=self.url, reason=type(error).__name__)) from None
@@ -76,6 +89,22 @@ class Server:
                 raise ClientError(str(answer["message"]), int(answer.get("exit", EXIT_FAILED)), answer.get("code"))
             raise ClientError(t("server_unreachable", url=self.url, reason=f"HTTP {response.status}"))
         return answer
+
+    def _exchange(
+        self, method: str, target: str, payload: bytes, headers: dict[str, str], signed: bool, timeout: float
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """One request and its answer, signed afresh (a nonce is good once)."""
+        if signed:
+            headers = {**headers, **self._signature(method, target, payload)}
+        conn = self._connection()
+        conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        conn.request(method, target, body=payload, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        self.server_timing = response.getheader("server-timing")
+        return response, data
 
     def _signature(self, method: str, target: str, payload: bytes) -> dict[str, str]:
         from cli.errors import not_signed_in

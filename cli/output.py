@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.terminal import echo, print_json
+from domain.text import visible
 
 __all__ = ["Col", "echo", "print_fields", "print_json", "print_table"]
 
@@ -29,7 +30,7 @@ def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, wide: 
     from rich.table import Table
 
     shown = [i for i, col in enumerate(columns) if wide or not col.wide]
-    cells = [["" if row[i] is None else str(row[i]) for i in shown] for row in rows]
+    cells = [["" if row[i] is None else visible(str(row[i])) for i in shown] for row in rows]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
     for position, i in enumerate(shown):
         col = columns[i]
@@ -52,5 +53,5 @@ def print_fields(rows: Sequence[tuple[str, Any]]) -> None:
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
     for key, value in rows:
-        table.add_row(key, "" if value is None else str(value))
+        table.add_row(key, "" if value is None else visible(str(value)))
     Console(soft_wrap=False).print(table)

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     """Run workflows in Temporal's sandbox (slower; the tests always do, see workflows/registry.py)."""
     continue_after_events: int = Field(default=2000, ge=20)
     """History events of one run of a case before it continues as new (new cases take it)."""
+    request_seconds: float = Field(default=20.0, ge=1.0, le=600.0)
+    """How long an officer's request may take before the answer is that the ledger (or Temporal)
+    is not answering; the administrator's whole-county work is exempt."""
+    register_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024 * 1024, le=2 * 1024**3)
+    """The largest register file `import` takes (bytes): refused before it is read."""
+    repeatable_steps_per_hour: int = Field(default=30, ge=1, le=10_000)
+    """Notes, persuasion attempts and other repeatable steps one officer may record on one case
+    in an hour (docs/security.md, "Limits"): a flood cannot bury a case's history."""
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None

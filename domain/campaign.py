@@ -25,8 +25,9 @@ class EscalationPolicy(BaseModel):
     level1_after: dt.timedelta = dt.timedelta(days=2)
     level2_after: dt.timedelta = dt.timedelta(days=5)
     repeat_every: dt.timedelta = dt.timedelta(days=1)
-    repeat_max: int = Field(default=5, ge=0)
-    """Top-level reminders after the first; then the case is marked stalled and left quiet."""
+    repeat_max: int = Field(default=5, ge=0, le=100)
+    """Top-level reminders after the first; then the case is marked stalled and left quiet. At
+    most 100, so a stage's whole ladder is at most 102 reminders."""
 
 
 class Recheck(BaseModel):

@@ -32,6 +32,7 @@ RULE_MESSAGES: dict[str, str] = {
     "repeated_note": N_("{actor} 刚刚已添加过同样的备注"),
     "not_watched": N_("该案件没有待做的跟踪回访"),
     "not_home_delivery": N_("该案件的安置方式不是送教上门"),
+    "date_too_early": N_("{field} 不能早于 {earliest}（立案前最多 90 天）"),
 }
 
 

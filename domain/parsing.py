@@ -16,6 +16,8 @@ from domain.failure import EXIT_BAD_INPUT, Failure
 from domain.i18n import N_, Lang, current_lang, translate
 from domain.id_number import IdNumberError, age_on, birth_date_of, mask_id_number, normalise_id_number
 from domain.messages import t
+from domain.text import CONTROL_CHARACTERS
+from domain.wire import canonical_json
 
 
 class InputError(Failure, ValueError):
@@ -46,13 +48,21 @@ def parse_id_number(raw: str) -> str:
         ) from None
 
 
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2099, 12, 31)
+"""The days a person may type (a visit, a plan's target, a report's day): anything outside is a slip."""
+
+
 def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InputError(t("bad_date", option=option, value=value)) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InputError(t("date_out_of_range", option=option, value=value, earliest=EARLIEST_DAY, latest=LATEST_DAY))
+    return day
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -116,11 +126,24 @@ AGE_LIMITS: dict[str, tuple[int, int]] = {"dropout": (6, 16), "disability": (6, 
 students of formerly poor households from preschool to higher education."""
 
 
+MAX_ITEMS = 50
+"""Entries in any one list of a step (measures, responsible persons, aid items, evidence)."""
+MAX_STEP_BYTES = 64 * 1024
+"""A step's fields as signed (canonical JSON, UTF-8): far above any real step, far below what a
+workflow's history can carry (docs/security.md, "Limits")."""
+
+
 def check_text(value: object, option: str, limit: int = MAX_TEXT) -> None:
-    """Free text (a note, a reason, evidence…) of at most `limit` characters, also inside lists."""
-    if isinstance(value, str) and len(value) > limit:
-        raise InputError(t("text_too_long", option=option, limit=limit, length=len(value)))
+    """Free text (a note, a reason, evidence…) of at most `limit` characters and no control
+    characters, also inside lists (of at most MAX_ITEMS entries)."""
+    if isinstance(value, str):
+        if len(value) > limit:
+            raise InputError(t("text_too_long", option=option, limit=limit, length=len(value)))
+        if CONTROL_CHARACTERS.search(value):
+            raise InputError(t("text_control_characters", option=option))
     if isinstance(value, (list, tuple)):
+        if len(value) > MAX_ITEMS:
+            raise InputError(t("too_many_items", option=option, limit=MAX_ITEMS, count=len(value)))
         for item in value:
             check_text(item, option, limit)
     if isinstance(value, dict):
@@ -129,8 +152,12 @@ def check_text(value: object, option: str, limit: int = MAX_TEXT) -> None:
 
 
 def check_fields(fields: dict[str, object]) -> None:
+    """What an officer typed for a step or an opening: each field, and the whole as signed."""
     for key, value in fields.items():
         check_text(value, option_for(key))
+    size = len(canonical_json(fields).encode())
+    if size > MAX_STEP_BYTES:
+        raise InputError(t("step_too_large", size=size // 1024, limit=MAX_STEP_BYTES // 1024))
 
 
 def check_purpose(purpose: str | None) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import compress
 from operator import itemgetter
 
 
@@ -211,6 +212,19 @@ class ParsedRegister:
     @property
     def valid_rows(self) -> int:
         return len(self.row_nos)
+
+    def drop(self, rejected: dict[int, Rejection]) -> None:
+        """Valid rows found bad afterwards (a birth the campaign's reference date cannot hold)
+        leave the valid rows, each listed with its reason."""
+        if not rejected:
+            return
+        keep = [i not in rejected for i in range(len(self.row_nos))]
+        self.row_nos = list(compress(self.row_nos, keep))
+        self.id_numbers = list(compress(self.id_numbers, keep))
+        self.townships = list(compress(self.townships, keep))
+        self.raw_rows = list(compress(self.raw_rows, keep))
+        self.rejections = sorted([*self.rejections, *rejected.values()], key=lambda r: r.row_no)
+        self.rejected_rows += len(rejected)
 
     def cells(self, index: int) -> dict[str, str]:
         """The valid row's non-empty cells under their normalised headers."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.actors import Actor
+from domain.beijing import china_today
 from domain.case import CaseEvent, CaseState
 from domain.enums import (
     REVIEWER_ROLES,
@@ -67,6 +68,20 @@ def check_signature(
         raise CaseRuleViolation("bad_signature")
     if abs(now - at) > MAX_CLOCK_SKEW or at != step.signed_at:
         raise CaseRuleViolation("stale_signature")
+
+
+STEP_DATE_MARGIN = dt.timedelta(days=90)
+"""How long before its case was opened a step may be dated: a visit made while the child was
+being found, recorded once the case exists (docs/security.md, "Limits")."""
+
+
+def check_step_dates(state: CaseState, step: StepInput) -> None:
+    """The day a step says it happened is not before the case was opened, less the margin."""
+    earliest = china_today(state.opened_at) - STEP_DATE_MARGIN
+    for name in ("visited_on", "on"):
+        day = getattr(step, name, None)
+        if isinstance(day, dt.date) and day < earliest:
+            raise CaseRuleViolation("date_too_early", field=name, earliest=earliest.isoformat())
 
 
 def check_sequence(state: CaseState, step: StepInput) -> None:

@@ -263,5 +263,16 @@ def case_listings(session: Session, ids: Collection[str]) -> list[tuple[str, int
     return [(str(row[0]), row[1], CaseListing(row[2:])) for row in session.connection().execute(query)]
 
 
+def recent_steps(session: Session, *, case_id: uuid.UUID, actor: str, event: str, since: dt.datetime) -> int:
+    """How many `event`s `actor` recorded on the case since `since`."""
+    query = select(func.count()).where(
+        CaseEventRow.case_id == case_id,
+        CaseEventRow.actor == actor,
+        CaseEventRow.type == event,
+        CaseEventRow.at >= since,
+    )
+    return session.execute(query).scalar_one()
+
+
 def case_events(session: Session, *, case_id: uuid.UUID) -> list[CaseEventRow]:
     return list(session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.seq)))

@@ -37,6 +37,15 @@ class StoredImport:
     replaced: int
 
 
+def current_file(session: Session, *, campaign: str, kind: RegisterKind) -> RegisterFile | None:
+    """The version of a register the campaign works from now."""
+    return session.scalars(
+        select(RegisterFile).where(
+            RegisterFile.campaign == campaign, RegisterFile.register == kind.value, RegisterFile.current
+        )
+    ).first()
+
+
 def previous_import(session: Session, *, campaign: str, kind: RegisterKind, digest: str) -> RegisterFile | None:
     return session.scalars(
         select(RegisterFile).where(
@@ -122,6 +131,7 @@ def store_register(
     digest: str,
     imported_by: str | None,
     ages: list[int],
+    reinstating: int | None = None,
 ) -> StoredImport:
     """Store a new version of a register for the campaign; older versions stop being current and
     their rows are deleted (data minimisation), their file records kept for the record. `ages`:
@@ -135,6 +145,10 @@ def store_register(
             )
         )
     )
+    if reinstating is not None:
+        # An earlier version imported again: its record (its rows went when it was replaced) gives
+        # way to this import of the same content, which is current from now.
+        session.execute(delete(RegisterFile).where(RegisterFile.id == reinstating, RegisterFile.current.is_(False)))
     if older:
         session.execute(update(RegisterFile).where(RegisterFile.id.in_(older)).values(current=False))
         session.execute(delete(RegisterRow).where(RegisterRow.file_id.in_(older)))

@@ -25,10 +25,12 @@ from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.exports import safe_row
 from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
 from domain.labels import label
-from domain.registers import Column, ParsedRegister, RegisterKind, column_for
+from domain.messages import t
+from domain.registers import HEADER_LABELS, Column, ParsedRegister, RegisterKind, Rejection, column_for
 from domain.signing import ReopenRequest
-from ledger.models import Case
+from ledger.models import Case, RegisterFile
 from ledger.registers import (
+    current_file,
     current_rows,
     link_sources,
     previous_import,
@@ -46,6 +48,7 @@ from starter.case_service import (
     restart_from_ledger,
 )
 from starter.context import Context
+from starter.errors import BadInput, CliError
 from starter.id_batch import ages_on
 from starter.register_files import file_digest, parse_register, read_table
 from workflows.case import CaseWorkflow
@@ -59,7 +62,11 @@ REJECT_REASONS = {
     "birth_date": "出生日期不存在",
     "missing": "缺少必填项",
     "unknown_township": "未知乡镇（街道）",
+    "birth_date_range": "出生日期不合理（晚于基准日，或早于基准日40年以上）",
+    "control_characters": "含有控制字符",
 }
+OLDEST_IN_A_REGISTER = 40
+"""Years on the reference date beyond which a register's row is a slip, not a student."""
 
 Progress = Callable[[int, int], None]
 
@@ -79,16 +86,27 @@ class ImportSummary:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     rejects_file: str | None = None
     report_file: str | None = None
+    reinstated: bool = False
+    """The file had been imported before and replaced since: it is the current version again."""
+
+
+SHRINK_GUARD = 0.5
+"""A new version with fewer than half the valid rows of the current one is refused without
+`--replace`: more likely a partial export than half the county's children gone."""
 
 
 def reports_dir(ctx: Context) -> Path:
     folder = ctx.settings.data_dir.expanduser().resolve() / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CliError(t("io_error", path=folder, error=error.strerror or type(error).__name__)) from None
     return folder
 
 
 def _stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    """A report's name part: the time to the microsecond and a random tail, so no two collide."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def write_rejects(path: Path, parsed: ParsedRegister) -> None:
@@ -108,13 +126,17 @@ def import_register(
     campaign: CampaignSpec,
     sheet: str | None,
     imported_by: str | None,
+    replace: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Read, validate and store one register file; the same content twice is a no-op."""
+    """Read, validate and store one register file, all or nothing. The current version again is a
+    no-op; an earlier version again becomes current. A file with no valid rows, or with far fewer
+    than the current version, is refused unless `replace`."""
     digest = file_digest(path)
     with ctx.sessions() as session:
         earlier = previous_import(session, campaign=campaign.name, kind=kind, digest=digest)
-    if earlier is not None:
+        current = current_file(session, campaign=campaign.name, kind=kind)
+    if earlier is not None and earlier.current:
         return ImportSummary(
             kind.value,
             campaign.name,
@@ -130,19 +152,57 @@ def import_register(
         total = max(1, len(table))
         parsed = parse_register(table, kind, ctx.roster, (lambda done: progress(done, total)) if progress else None)
         del table
-        with ctx.sessions.begin() as session:
-            stored = store_register(
-                session,
-                cipher=ctx.cipher,
-                campaign=campaign,
-                parsed=parsed,
-                file_name=path.name,
-                sheet=sheet,
-                digest=digest,
-                imported_by=imported_by,
-                ages=ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3]),
-            )
-    summary = ImportSummary(
+        ages = ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3])
+        parsed.drop(implausible_births(parsed, ages))
+        ages = [age for age in ages if 0 <= age <= OLDEST_IN_A_REGISTER]
+        if not replace:
+            refuse_shrinking(parsed, current, file_name=path.name)
+        summary = _summary(kind, campaign, path, parsed)
+        summary.replaced, summary.reinstated = int(current is not None), earlier is not None
+        written = write_reports(ctx, summary, parsed)
+        try:
+            with ctx.sessions.begin() as session:
+                stored = store_register(
+                    session,
+                    cipher=ctx.cipher,
+                    campaign=campaign,
+                    parsed=parsed,
+                    file_name=path.name,
+                    sheet=sheet,
+                    digest=digest,
+                    imported_by=imported_by,
+                    ages=ages,
+                    reinstating=earlier.id if earlier is not None else None,
+                )
+        except BaseException:
+            for report in written:
+                report.unlink(missing_ok=True)
+            raise
+    summary.replaced = stored.replaced
+    return summary
+
+
+def implausible_births(parsed: ParsedRegister, ages: list[int]) -> dict[int, Rejection]:
+    """Rows whose ID number says the child was born after the reference date, or more than
+    OLDEST_IN_A_REGISTER years before it."""
+    column = HEADER_LABELS[Column.id_number]
+    return {
+        i: Rejection(parsed.row_nos[i], column, "birth_date_range", mask_id_number(parsed.id_numbers[i]))
+        for i, age in enumerate(ages)
+        if not 0 <= age <= OLDEST_IN_A_REGISTER
+    }
+
+
+def refuse_shrinking(parsed: ParsedRegister, current: RegisterFile | None, *, file_name: str) -> None:
+    """No valid row at all, or far fewer than the version in use: refused (exit 2) unless replaced."""
+    if parsed.valid_rows == 0:
+        raise BadInput(t("register_no_valid_rows", file=file_name, rows=parsed.data_rows))
+    if current is not None and parsed.valid_rows < current.valid_rows * SHRINK_GUARD:
+        raise BadInput(t("register_shrinks", file=file_name, valid=parsed.valid_rows, current=current.valid_rows))
+
+
+def _summary(kind: RegisterKind, campaign: CampaignSpec, path: Path, parsed: ParsedRegister) -> ImportSummary:
+    return ImportSummary(
         kind.value,
         campaign.name,
         str(path),
@@ -151,24 +211,35 @@ def import_register(
         valid=parsed.valid_rows,
         rejected_rows=parsed.rejected_rows,
         blank_rows=parsed.blank_rows,
-        replaced=stored.replaced,
         header_row=parsed.header_row_no,
         rejected=[
             {"row": r.row_no, "column": r.column, "reason": r.reason, "value": r.value} for r in parsed.rejections
         ],
     )
-    base = reports_dir(ctx) / f"import-{campaign.name}-{kind.value}-{_stamp()}"
-    if parsed.rejected_rows:
-        rejects = base.with_name(base.name + ".rejects.csv")
-        write_rejects(rejects, parsed)
-        summary.rejects_file = str(rejects)
-    report = base.with_name(base.name + ".report.json")
-    report.write_text(
-        json.dumps({k: v for k, v in summary.__dict__.items() if k != "rejected"}, ensure_ascii=False, indent=2),
-        encoding="utf-8",
-    )
-    summary.report_file = str(report)
-    return summary
+
+
+def write_reports(ctx: Context, summary: ImportSummary, parsed: ParsedRegister) -> list[Path]:
+    """The rejects file and the report, before anything is stored: a folder that cannot be written
+    stops the import with the path named, and nothing is committed."""
+    base = reports_dir(ctx) / f"import-{summary.campaign}-{summary.register}-{_stamp()}"
+    written: list[Path] = []
+    try:
+        if parsed.rejected_rows:
+            rejects = base.with_name(base.name + ".rejects.csv")
+            write_rejects(rejects, parsed)
+            written.append(rejects)
+            summary.rejects_file = str(rejects)
+        report = base.with_name(base.name + ".report.json")
+        summary.report_file = str(report)
+        shown = {k: v for k, v in summary.__dict__.items() if k != "rejected"}
+        report.write_text(json.dumps(shown, ensure_ascii=False, indent=2), encoding="utf-8")
+        written.append(report)
+    except OSError as error:
+        for done in written:
+            done.unlink(missing_ok=True)
+        where = error.filename or base.parent
+        raise CliError(t("io_error", path=where, error=error.strerror or type(error).__name__)) from None
+    return written
 
 
 @dataclass

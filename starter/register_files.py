@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import zipfile
 from collections.abc import Callable
 from itertools import compress, count, repeat
 from operator import is_, is_not, not_
@@ -27,6 +29,7 @@ from domain.registers import (
     column_values,
 )
 from domain.roster import Roster, UnknownTownshipError
+from domain.text import CONTROL_CHARACTERS
 from starter.id_batch import normalise_ids
 
 HEADER_SEARCH_ROWS = 30
@@ -62,12 +65,61 @@ def decode_csv(raw: bytes) -> str:
         raise RegisterFileError("encoding", "neither UTF-8 nor GB18030") from exc
 
 
+MAX_ROWS = 1_000_000
+"""Rows a register's sheet may declare: a county's household register is a few hundred thousand."""
+MAX_COLUMNS = 256
+MAX_EXPANSION = 100
+"""How many times larger than its compressed size a part of a workbook may be (real sheets: 5–20)."""
+MAX_UNPACKED = 1024**3
+
+
+def check_workbook(path: Path) -> None:
+    """A cheap look before a workbook is read: the sizes its parts unpack to and the area each
+    sheet declares. A crafted file (a cell at XFD1048576, a part that unpacks a thousandfold) is
+    refused here rather than allowed to take the server's memory."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip (xls): the reader says what it is
+    with archive:
+        parts = archive.infolist()
+        if sum(part.file_size for part in parts) > MAX_UNPACKED:
+            raise RegisterFileError("too_large", f"{path.name}: unpacks to more than {MAX_UNPACKED // 1024**2} MB")
+        for part in parts:
+            if part.file_size > 1024**2 and part.file_size > MAX_EXPANSION * max(1, part.compress_size):
+                raise RegisterFileError(
+                    "too_large", f"{path.name}: {part.filename} unpacks {part.file_size // part.compress_size}-fold"
+                )
+            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                with archive.open(part) as sheet_xml:
+                    head = sheet_xml.read(4096).decode("utf-8", "replace")
+                _check_dimension(path.name, head)
+
+
+_DIMENSION = re.compile(r'<dimension ref="(?:[A-Z]+[0-9]+:)?([A-Z]+)([0-9]+)"')
+
+
+def _check_dimension(name: str, head: str) -> None:
+    found = _DIMENSION.search(head)
+    if found is None:
+        return
+    letters, rows = found.groups()
+    columns = 0
+    for letter in letters:
+        columns = columns * 26 + ord(letter) - ord("A") + 1
+    if int(rows) > MAX_ROWS or columns > MAX_COLUMNS:
+        raise RegisterFileError(
+            "too_large", f"{name}: a sheet reaches {letters}{rows} ({MAX_ROWS} rows, {MAX_COLUMNS} columns at most)"
+        )
+
+
 def read_table(path: Path, sheet: str | None = None) -> list[list[Any]]:
     suffix = path.suffix.lower()
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             from python_calamine import CalamineWorkbook
 
+            check_workbook(path)
             workbook = CalamineWorkbook.from_path(str(path))
             try:
                 chosen = workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
@@ -118,6 +170,12 @@ def _texts(values: list[object]) -> list[str]:
     return [v if type(v) is str else cell_text(v) for v in values]
 
 
+def _no_name(value: object) -> bool:
+    """What `parse_register` rejects as a missing name: an empty or blank cell, or one that reads
+    as nothing (a 0 a spreadsheet put there)."""
+    return not value or (type(value) is str and value.isspace())
+
+
 def _blank(value: object) -> bool:
     return value is None or (value.isspace() or not value if type(value) is str else not cell_text(value))
 
@@ -158,11 +216,16 @@ def parse_register(
                 known[raw] = None
         townships = [known[raw] for raw in raw_townships]
     bad = set(compress(count(), map(is_not, id_errors, repeat(None))))
+    controlled: set[int] = set()
     if names is not None:
         if _all_text(names):
             bad.update(compress(count(), map(not_, map(str.strip, cast(list[str], names)))))
         else:
-            bad.update(i for i, name in enumerate(names) if not name or (type(name) is str and name.isspace()))
+            bad.update(i for i, name in enumerate(names) if _no_name(name))
+        texts = [name for name in names if type(name) is str]
+        if CONTROL_CHARACTERS.search("\n".join(texts)):  # one pass over the column; rows only when it finds one
+            controlled = {i for i, name in enumerate(names) if type(name) is str and CONTROL_CHARACTERS.search(name)}
+            bad.update(controlled)
     if raw_townships is not None and township_required:
         bad.update(compress(count(), map(is_, townships, repeat(None))))
     ok = [True] * len(body)
@@ -181,8 +244,10 @@ def parse_register(
         row_no = row_nos[i]
         if id_errors[i] is not None:
             parsed.rejections.append(Rejection(row_no, id_label, id_errors[i] or "", _masked(raw_ids[i])))
-        if names is not None and _blank(names[i]):
+        if names is not None and _no_name(names[i]):
             parsed.rejections.append(Rejection(row_no, name_label, "missing", ""))
+        if i in controlled:
+            parsed.rejections.append(Rejection(row_no, name_label, "control_characters", ""))
         if raw_townships is not None and township_required and townships[i] is None:
             raw = cell_text(raw_townships[i])
             reason = "unknown_township" if raw else "missing"

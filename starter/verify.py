@@ -9,10 +9,12 @@ the case records as an event.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.client import WorkflowQueryFailedError, WorkflowQueryRejectedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -26,6 +28,8 @@ from starter.case_service import restart_from_ledger
 from starter.context import Context
 from workflows.case import CaseWorkflow
 
+QUERY_TIMEOUT = dt.timedelta(seconds=10)
+"""How long a case's workflow has to answer `verify` before it is listed as not answering."""
 ENDED: dict[int, str] = {
     WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED: "terminated",
     WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED: "failed",
@@ -39,7 +43,7 @@ class Difference:
     case_no: str
     workflow_id: str
     problem: str
-    """ledger_behind, workflow_ended, workflow_missing, completed_but_open"""
+    """ledger_behind, workflow_ended, workflow_missing, completed_but_open, workflow_task_failing"""
     detail: str
     repaired: bool = False
 
@@ -54,8 +58,29 @@ async def verify_cases(
         cases = [case for case in cases if case.case_no in only or case.workflow_id in only]
     found: list[Difference] = []
     for case in cases:
-        found.extend(await _verify_one(ctx, case, repair=repair, actor=actor))
+        try:
+            found.extend(await _verify_one(ctx, case, repair=repair, actor=actor))
+        except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError, TimeoutError) as error:
+            found.append(await _unanswered(ctx, case, error, repair=repair, actor=actor))
     return len(cases), found
+
+
+async def _unanswered(ctx: Context, case: Case, error: Exception, *, repair: bool, actor: Actor) -> Difference:
+    """A case whose workflow cannot answer (its workflow task keeps failing, or Temporal refuses
+    the query): listed with Temporal's cause, and the rest of the county still checked. Repaired by
+    a new run from the ledger's state (its last good state), recorded as `restored`."""
+    cause = " ".join(str(getattr(error, "message", "") or error or type(error).__name__).split())[:300]
+    difference = Difference(case.case_no, case.workflow_id, "workflow_task_failing", cause)
+    if repair:
+        client = await ctx.temporal()
+        handle = client.get_workflow_handle(case.workflow_id)
+        try:
+            await handle.terminate(reason="verify --repair: workflow task failing")
+        except RPCError as refused:
+            difference.detail += f" (repair: {refused.message})"
+            return difference
+        difference.repaired = await _restart(ctx, case, reason="task_failing", actor=actor)
+    return difference
 
 
 async def _verify_one(ctx: Context, case: Case, *, repair: bool, actor: Actor) -> list[Difference]:
@@ -80,7 +105,7 @@ async def _verify_one(ctx: Context, case: Case, *, repair: bool, actor: Actor) -
         if repair:
             difference.repaired = await _restart(ctx, case, reason=ENDED[status], actor=actor)
         return [difference]
-    state = await handle.query(CaseWorkflow.current)
+    state = await handle.query(CaseWorkflow.current, rpc_timeout=QUERY_TIMEOUT)
     differences = []
     if state.last_seq > case.last_seq:
         difference = Difference(

@@ -147,3 +147,56 @@ def test_the_ledger_catches_up_after_postgresql_was_down(tmp_path: Path) -> None
         assert levels() == [0, 1, 2, 2, 2, 2, 2, 2]
         assert wait_until(lambda: stack.baoxue("verify", case_no).code == 0, 60, step=3)
         assert stack.baoxue("case", "note", case_no, "库回来了", actor=officer).code == 0
+
+
+def test_a_frozen_postgresql_never_freezes_the_api(tmp_path: Path) -> None:
+    """PostgreSQL frozen (SIGSTOP, every process of the cluster) for 30 s while an officer steps
+    and reads: `/api/health` answers every second and says the ledger is unavailable, each command
+    ends within 20 s with one line, and after SIGCONT no step is lost or doubled and `verify` is
+    clean."""
+    import json
+    import urllib.request
+
+    import psutil
+
+    from domain.id_number import make_id_number
+
+    with running_stack(tmp_path / "data", workflow_cache=True) as stack:
+        officer = "梅子垭冻库测试员"
+        stack.add_here(officer, "case_officer", "--township", "梅子垭镇")
+        child = make_id_number("500243", dt.date(2013, 3, 5), 406)
+        opened = stack.baoxue(
+            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--json",
+            actor=officer, stdin=f"{child}\n某某\n",
+        )  # fmt: skip
+        assert opened.code == 0, opened.stderr
+        case_no = opened.json()["case_no"]
+        health_url = stack.state()["api"]["url"] + "/api/health"
+        cluster = psutil.Process(stack.state()["database"]["pid"])
+        frozen = [cluster, *cluster.children(recursive=True)]
+        for process in frozen:
+            process.suspend()
+        try:
+            answers = []
+            for _ in range(6):
+                started = time.monotonic()
+                with urllib.request.urlopen(health_url, timeout=5) as response:
+                    answers.append((time.monotonic() - started, json.loads(response.read())["ledger"]))
+                time.sleep(1)
+            assert all(spent < 1.0 for spent, _ in answers), answers
+            assert answers[-1][1] == "unavailable", answers
+            for command in (("case", "note", case_no, "库冻住时的备注"), ("case", "show", case_no), ("cases",)):
+                started = time.monotonic()
+                done = stack.baoxue(*command, actor=officer, timeout=60)
+                assert time.monotonic() - started < 25, command
+                assert done.code == 1 and len(done.stderr.strip().splitlines()) == 1, (command, done.stderr)
+                assert "台账数据库暂时不可用" in done.stderr or "未能在" in done.stderr, done.stderr
+        finally:
+            for process in frozen:
+                process.resume()
+        assert wait_healthy(stack, 90)["healthy"]
+        again = stack.baoxue("case", "note", case_no, "库冻住时的备注", actor=officer)
+        assert again.code == 0, again.stderr
+        assert wait_until(lambda: stack.baoxue("verify", case_no).code == 0, 60, step=3)
+        history = stack.baoxue("case", "history", case_no, "--json", actor=officer).json()
+        assert sum(1 for e in history if e["details"].get("text") == "库冻住时的备注") == 1

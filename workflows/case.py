@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         check_place,
         check_sequence,
         check_signature,
+        check_step_dates,
     )
     from domain.signing import ChainUpdate, RegistryUpdate, ReopenRequest
     from domain.stage_machine import Move, move_after, stage_due
@@ -74,6 +75,19 @@ MONITORING_PATCH = "monitoring-1"
 LOCAL_ACTIVITIES_PATCH = "local-activities-1"
 """Projection and delivery run as local activities: in the workflow task that decided them, with
 no task of their own on the server (docs/architecture.md, "The worker")."""
+WAKE_WHEN_LONG_PATCH = "wake-when-long-1"
+"""A run whose history grows long continues as new at once, whatever woke it: a flood of notes
+wakes no timer, and Temporal refuses updates past 2,000 a run (each step adds some six events to
+a history that continues as new after `continue_after_events`, 2,000 by default)."""
+PATCH_GENERATIONS = {
+    BOUNDED_LADDER_PATCH: 1,
+    DEADLINE_SPREAD_PATCH: 1,
+    DEADLINE_CAP_PATCH: 1,
+    MONITORING_PATCH: 1,
+    LOCAL_ACTIVITIES_PATCH: 1,
+    WAKE_WHEN_LONG_PATCH: 2,
+}
+"""The generation from which a run has each patched behaviour without asking (domain/case.py)."""
 PROJECTION_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
@@ -135,10 +149,10 @@ class CaseWorkflow:
             self._run = RunProgress()
 
     def _since(self, patch: str) -> bool:
-        """Whether this run has the behaviour added behind `patch`: every run of generation 1 or
-        later has it (domain/case.py, CASE_GENERATION); an older run asks Temporal, so its
-        recorded history replays as it was written."""
-        return self._start.generation >= 1 or workflow.patched(patch)
+        """Whether this run has the behaviour added behind `patch`: every run of the patch's
+        generation or later has it (domain/case.py, CASE_GENERATION); an older run asks Temporal,
+        so its recorded history replays as it was written."""
+        return self._start.generation >= PATCH_GENERATIONS[patch] or workflow.patched(patch)
 
     @property
     def state(self) -> CaseState:
@@ -218,18 +232,23 @@ class CaseWorkflow:
 
     async def _wait_and_escalate(self) -> None:
         version = self._run.stage_version
+        watch_length = self._since(WAKE_WHEN_LONG_PATCH)
+
+        def woken() -> bool:
+            return self._run.stage_version != version or (watch_length and self._history_is_long(self._start))
+
         wake = self._next_wake()
         if wake is None:
-            await workflow.wait_condition(lambda: self._run.stage_version != version)
+            await workflow.wait_condition(woken)
             return
         delay = wake[0] - workflow.now()
         if delay > timedelta(0):
             try:
-                await workflow.wait_condition(lambda: self._run.stage_version != version, timeout=delay)
+                await workflow.wait_condition(woken, timeout=delay)
                 return
             except TimeoutError:
                 pass
-        if self._run.stage_version != version or not self._active():
+        if woken() or not self._active():
             return
         if wake[1] == "arrangement_expired":
             await self._project(self._reopen("arrangement_expired", SYSTEM_ACTOR))
@@ -455,6 +474,8 @@ class CaseWorkflow:
             rule = STEP_RULES.get(spec.name)
             if rule is not None:
                 rule(self.state, step, self._today())
+            if signed:
+                check_step_dates(self.state, step)
             if signed and spec.retry == Retry.repeatable:
                 check_not_repeated(self._last_step(), step, workflow.now())
 

@@ -1,0 +1,134 @@
+"""Bad input gets a 4xx in the project's one error shape, never a 500; dates have bounds; the
+dashboard's forms and sessions keep to their own origin and their officer's current key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from domain.actors import Actor
+from domain.enums import Role
+from domain.wire import HEADER_NONCE, HEADER_OFFICER, HEADER_SIGNATURE, HEADER_TIME
+from tests.support.api import ADMIN, InProcessApi, open_case
+from tests.support.cases import CHIEF, OFFICER, register_officer
+
+ONE_SHAPE = {"exit", "message", "code"}
+
+
+async def test_a_long_officer_number_is_not_signed_in_not_a_server_error(api: InProcessApi) -> None:
+    headers = {
+        HEADER_OFFICER: "9" * 40,
+        HEADER_TIME: dt.datetime.now(dt.UTC).isoformat(),
+        HEADER_NONCE: "a" * 32,
+        HEADER_SIGNATURE: "x",
+    }
+    answer = await api.http.get("/api/whoami", headers=headers)
+    assert answer.status_code == 401 and set(answer.json()) == ONE_SHAPE
+
+
+async def test_out_of_range_numbers_and_days_are_bad_input(api: InProcessApi) -> None:
+    for params in ({"limit": -1}, {"limit": 10**30}, {"group": 10**30}):
+        answer = await api.call(OFFICER, "GET", "/api/cases", params=params)
+        assert answer.status_code == 400 and set(answer.json()) == ONE_SHAPE, (params, answer.text)
+    for day in ("0001-01-01", "9999-12-31"):
+        answer = await api.call(CHIEF, "GET", "/api/report", params={"as_of": day})
+        assert answer.status_code == 400 and answer.json()["exit"] == 2, (day, answer.text)
+
+
+async def test_a_deeply_nested_body_is_bad_input_in_the_one_shape(api: InProcessApi) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    answer = await api.call(OFFICER, "POST", "/api/cases", raw=deep)
+    assert answer.status_code == 400 and set(answer.json()) == ONE_SHAPE
+
+
+async def test_a_step_dated_long_before_its_case_is_refused(api: InProcessApi) -> None:
+    case_no, _ = await open_case(api)
+    early = (dt.date.today() - dt.timedelta(days=400)).isoformat()
+    answer = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "visited_on": early})
+    assert answer.status_code == 403 and answer.json()["code"] == "date_too_early"
+    recent = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    answer = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "visited_on": recent})
+    assert answer.status_code == 200, answer.text
+
+
+async def test_a_dashboard_form_posted_from_elsewhere_is_refused(api: InProcessApi) -> None:
+    case_no, _ = await open_case(api)
+    browser = await api.dashboard(CHIEF)
+    try:
+        form = {"purpose": "核对学籍信息"}
+        path = f"/dashboard/case/{case_no}/reveal"
+        foreign = await browser.post(path, data=form, headers={"Origin": "http://evil.example"})
+        assert foreign.status_code == 403
+        bare = await browser.post(path, data=form)
+        assert bare.status_code == 403
+        own = await browser.post(path, data=form, headers={"Origin": "http://baoxue.test"})
+        assert own.status_code == 200, own.text
+    finally:
+        await browser.aclose()
+
+
+async def test_a_new_key_ends_the_old_keys_dashboard_sessions(api: InProcessApi) -> None:
+    viewer = register_officer(api.ctx, Actor(name="看板查看员", role=Role.county))
+    browser = await api.dashboard(viewer)
+    try:
+        assert (await browser.get("/dashboard/")).status_code == 200
+        register_officer(api.ctx, viewer)  # enrolled again: a new key replaces the old
+        assert (await browser.get("/dashboard/")).status_code == 401
+    finally:
+        await browser.aclose()
+
+
+async def test_a_body_over_its_limit_is_refused_before_it_is_read(api: InProcessApi) -> None:
+    big = {"kind": "dropout", "id_number": "x", "name": "名" * 200_000, "township": "梅子垭镇"}
+    answer = await api.call(OFFICER, "POST", "/api/cases", body=big)
+    assert answer.status_code == 413 and answer.json()["exit"] == 2 and "256 KB" in answer.json()["message"]
+    forged = await api.http.post("/api/cases", content=b"0" * 20_000_000, headers={HEADER_OFFICER: "1"})
+    assert forged.status_code == 413
+    case_no, _ = await open_case(api)
+    upload = await api.call(OFFICER, "POST", f"/api/cases/{case_no}/evidence", raw=b"%PDF-1.4" + b"0" * 11_000_000)
+    assert upload.status_code == 413 and "10 MB" in upload.json()["message"]
+
+
+async def test_an_unknown_path_is_answered_in_the_one_shape(api: InProcessApi) -> None:
+    answer = await api.call(OFFICER, "GET", "/api/no-such-thing")
+    assert answer.status_code == 404 and set(answer.json()) == ONE_SHAPE and answer.json()["exit"] == 4
+
+
+async def test_verify_lists_a_case_whose_workflow_cannot_run_and_checks_the_rest(api: InProcessApi) -> None:
+    broken, _ = await open_case(api)
+    fine, _ = await open_case(api)
+    workflow_id = (await api.call(OFFICER, "GET", f"/api/cases/{broken}")).json()["workflow_id"]
+    client = await api.ctx.temporal()
+    await client.get_workflow_handle(workflow_id).terminate(reason="test: made to fail")
+    await client.start_workflow("NotACaseWorkflow", id=workflow_id, task_queue=api.ctx.settings.task_queue)
+
+    async def verify(repair: bool) -> dict[str, Any]:
+        answer = await api.call(ADMIN, "POST", "/api/verify", body={"repair": repair, "cases": [broken, fine]})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    found = await verify(False)
+    assert found["cases"] == 2
+    assert [(d["case_no"], d["problem"]) for d in found["differences"]] == [(broken, "workflow_task_failing")]
+    repaired = await verify(True)
+    assert [d["repaired"] for d in repaired["differences"]] == [True]
+    assert (await verify(False))["differences"] == []
+    history = (await api.call(OFFICER, "GET", f"/api/cases/{broken}/history")).json()
+    assert history[-1]["type"] == "restored" and history[-1]["details"]["from"] == "task_failing"
+
+
+def test_a_worker_pointed_at_no_database_or_a_wrong_namespace_exits_2_naming_it(
+    case_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pydantic import SecretStr
+
+    from worker import start_worker
+
+    nowhere = case_settings.model_copy(update={"database_url": SecretStr("postgresql://baoxue@127.0.0.1:1/none")})
+    assert start_worker(nowhere) == 2
+    assert "BAOXUE_DATABASE_URL" in capsys.readouterr().err
+    elsewhere = case_settings.model_copy(update={"temporal_namespace": "no-such-namespace"})
+    assert start_worker(elsewhere) == 2
+    assert "BAOXUE_TEMPORAL_NAMESPACE" in capsys.readouterr().err

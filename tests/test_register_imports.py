@@ -1,0 +1,179 @@
+"""The current register is the one the administrator meant: an import is all or nothing, an
+earlier file imported again is current again, a file with no valid rows or far fewer than the
+current one is refused unless `replace`, and every rejected row is listed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from domain.campaign import CampaignSpec
+from domain.id_number import make_id_number
+from ledger.campaigns import upsert_campaign
+from ledger.models import RegisterFile
+from starter.context import Context
+from tests.support.api import ADMIN, InProcessApi
+from tests.support.cases import context_for, register_officer
+
+HEADER = ["姓名", "身份证号", "乡镇（街道）", "村（社区）"]
+
+
+@pytest.fixture
+def campaign(api: InProcessApi) -> str:
+    spec = CampaignSpec(
+        name=f"imports-{uuid.uuid4().hex[:8]}",
+        reference_date=dt.date(2026, 9, 1),
+        clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC),
+    )
+    with api.ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+    return spec.name
+
+
+def household(path: Path, children: int, *, first: int = 0, names: list[Any] | None = None) -> bytes:
+    rows = [
+        [
+            names[i] if names else f"户籍儿童{first + i}",
+            make_id_number("500243", dt.date(2014, 1, 1), first + i),
+            "梅子垭镇",
+            "某村",
+        ]
+        for i in range(children)
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    return path.read_bytes()
+
+
+async def send(api: InProcessApi, campaign: str, body: bytes, name: str = "户籍.csv", **query: Any) -> Any:
+    params = {"file_name": name, "campaign": campaign, **{k: str(v).lower() for k, v in query.items()}}
+    return await api.call(ADMIN, "POST", "/api/registers/household", raw=body, params=params)
+
+
+def current(ctx: Context, campaign: str) -> list[tuple[str, int]]:
+    with ctx.sessions() as session:
+        files = session.scalars(select(RegisterFile).where(RegisterFile.campaign == campaign, RegisterFile.current))
+        return [(f.content_hash[:8], f.valid_rows) for f in files]
+
+
+async def test_no_valid_rows_or_far_fewer_is_refused_unless_replace(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    full = household(tmp_path / "full.csv", 10)
+    assert (await send(api, campaign, full)).status_code == 200
+    before = current(api.ctx, campaign)
+    empty = household(tmp_path / "empty.csv", 3, names=["", " ", ""])
+    refused = await send(api, campaign, empty)
+    assert refused.status_code == 400 and refused.json()["exit"] == 2 and "--replace" in refused.json()["message"]
+    part = household(tmp_path / "part.csv", 3)
+    shrinking = await send(api, campaign, part)
+    assert shrinking.status_code == 400 and "3" in shrinking.json()["message"] and "10" in shrinking.json()["message"]
+    assert current(api.ctx, campaign) == before
+    taken = await send(api, campaign, part, replace=True)
+    assert taken.status_code == 200 and current(api.ctx, campaign)[0][1] == 3
+
+
+async def test_an_earlier_file_imported_again_is_current_again(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    first = household(tmp_path / "v1.csv", 6)
+    second = household(tmp_path / "v2.csv", 6, first=100)
+    assert (await send(api, campaign, first)).status_code == 200
+    assert (await send(api, campaign, second)).status_code == 200
+    again = await send(api, campaign, first)
+    assert again.status_code == 200 and again.json()["reinstated"] is True and again.json()["unchanged"] is False
+    assert current(api.ctx, campaign) == [(hashlib.sha256(first).hexdigest()[:8], 6)]
+    same = await send(api, campaign, first)
+    assert same.json()["unchanged"] is True
+
+
+async def test_every_rejected_row_is_listed_even_a_name_that_reads_as_zero(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "zero.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    for i, name in enumerate(["甲", 0, "乙", "丙"], start=1):
+        sheet.write_row(i, 0, [name, make_id_number("500243", dt.date(2014, 2, 1), 200 + i), "梅子垭镇", "某村"])
+    book.close()
+    done = (await send(api, campaign, path.read_bytes(), name="zero.xlsx")).json()
+    assert done["rejected_rows"] == len(done["rejected"]) == 1
+    assert done["rejected"][0]["row"] == 3 and done["rejected"][0]["reason"] == "missing"
+
+
+async def test_an_import_that_cannot_write_its_report_commits_nothing(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "reports").write_text("not a folder")
+    ctx = context_for(api.ctx.settings.model_copy(update={"data_dir": data_dir}))
+    register_officer(ctx, ADMIN)
+    blocked = InProcessApi(ctx)
+    try:
+        answer = await send(blocked, campaign, household(tmp_path / "blocked.csv", 5))
+        assert answer.status_code == 500 and answer.json()["exit"] == 1
+        assert str(data_dir / "reports") in answer.json()["message"]
+        assert current(api.ctx, campaign) == []
+    finally:
+        await blocked.close()
+        ctx.close()
+
+
+async def test_crafted_workbooks_are_refused_with_one_line_and_the_register_stays(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    import zipfile
+
+    import xlsxwriter
+
+    assert (await send(api, campaign, household(tmp_path / "full.csv", 4))).status_code == 200
+    before = current(api.ctx, campaign)
+    far = tmp_path / "far.xlsx"
+    book = xlsxwriter.Workbook(str(far))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    sheet.write(1048575, 16383, "x")
+    book.close()
+    expanding = tmp_path / "expanding.xlsx"
+    with zipfile.ZipFile(expanding, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet>" + " " * 60_000_000 + "</worksheet>")
+    for crafted in (far, expanding):
+        answer = await send(api, campaign, crafted.read_bytes(), name=crafted.name)
+        assert answer.status_code == 400 and answer.json()["exit"] == 2, (crafted.name, answer.text)
+        assert len(answer.json()["message"].splitlines()) == 1
+    assert current(api.ctx, campaign) == before
+
+
+async def test_impossible_births_and_control_characters_are_rejected_rows(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "odd.csv"
+    rows = [
+        ["正常儿童", make_id_number("500243", dt.date(2014, 5, 1), 301), "梅子垭镇", "某村"],
+        ["未来儿童", make_id_number("500243", dt.date(2030, 5, 1), 302), "梅子垭镇", "某村"],
+        ["古人", make_id_number("500243", dt.date(1950, 5, 1), 303), "梅子垭镇", "某村"],
+        ["王\x1b[2J明", make_id_number("500243", dt.date(2014, 6, 1), 304), "梅子垭镇", "某村"],
+        ["李\u202e四", make_id_number("500243", dt.date(2014, 7, 1), 305), "梅子垭镇", "某村"],
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    done = (await send(api, campaign, path.read_bytes())).json()
+    assert done["valid"] == 1 and done["rejected_rows"] == 4
+    assert sorted((r["row"], r["reason"]) for r in done["rejected"]) == [
+        (3, "birth_date_range"),
+        (4, "birth_date_range"),
+        (5, "control_characters"),
+        (6, "control_characters"),
+    ]
