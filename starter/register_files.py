@@ -71,6 +71,8 @@ MAX_COLUMNS = 256
 MAX_EXPANSION = 100
 """How many times larger than its compressed size a part of a workbook may be (real sheets: 5–20)."""
 MAX_UNPACKED = 1024**3
+SPARSE_CELLS = 2_000_000
+"""Cells a sheet may declare whatever its size (a sparse sheet with blank areas)."""
 
 
 def check_workbook(path: Path) -> None:
@@ -93,13 +95,15 @@ def check_workbook(path: Path) -> None:
             if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
                 with archive.open(part) as sheet_xml:
                     head = sheet_xml.read(4096).decode("utf-8", "replace")
-                _check_dimension(path.name, head)
+                _check_dimension(path.name, head, part.file_size)
 
 
 _DIMENSION = re.compile(r'<dimension ref="(?:[A-Z]+[0-9]+:)?([A-Z]+)([0-9]+)"')
 
 
-def _check_dimension(name: str, head: str) -> None:
+def _check_dimension(name: str, head: str, xml_bytes: int) -> None:
+    """The area a sheet declares: within the caps, and not far beyond what its XML could hold (a
+    reader lays out every declared cell; a real cell takes some twenty bytes of XML)."""
     found = _DIMENSION.search(head)
     if found is None:
         return
@@ -107,10 +111,10 @@ def _check_dimension(name: str, head: str) -> None:
     columns = 0
     for letter in letters:
         columns = columns * 26 + ord(letter) - ord("A") + 1
-    if int(rows) > MAX_ROWS or columns > MAX_COLUMNS:
-        raise RegisterFileError(
-            "too_large", f"{name}: a sheet reaches {letters}{rows} ({MAX_ROWS} rows, {MAX_COLUMNS} columns at most)"
-        )
+    declared = int(rows) * columns
+    if int(rows) > MAX_ROWS or columns > MAX_COLUMNS or declared > max(SPARSE_CELLS, xml_bytes):
+        caps = f"{MAX_ROWS} rows, {MAX_COLUMNS} columns at most"
+        raise RegisterFileError("too_large", f"{name}: a sheet reaches {letters}{rows} ({caps})")
 
 
 def read_table(path: Path, sheet: str | None = None) -> list[list[Any]]:

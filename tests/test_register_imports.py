@@ -177,3 +177,19 @@ async def test_impossible_births_and_control_characters_are_rejected_rows(
         (5, "control_characters"),
         (6, "control_characters"),
     ]
+
+
+def test_a_sheet_declaring_far_more_than_it_holds_is_refused(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from starter.register_files import RegisterFileError, read_table
+
+    sparse = tmp_path / "sparse.xlsx"
+    book = xlsxwriter.Workbook(str(sparse))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    sheet.write(199_999, 99, "x")  # CV200000: twenty million cells declared, a few bytes written
+    book.close()
+    with pytest.raises(RegisterFileError) as refused:
+        read_table(sparse)
+    assert refused.value.code == "too_large" and "CV200000" in refused.value.detail
