@@ -11,13 +11,14 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import admin, cases, dashboard, dashboard_auth, evidence, officers, reads, report
 from api.auth import language
 from api.body_limits import BodyLimits, BodyTooLarge
+from api.errors import ERRORS, PAGE_ERRORS
 from api.ledger_probe import LedgerProbe
 from api.request_deadline import RequestDeadline
 from api.timing import ServerTiming
@@ -29,6 +30,8 @@ from starter.errors import EXIT_FAILED, CliError
 log = structlog.get_logger("baoxue.api")
 
 HTTP_STATUS = {1: 500, 2: 400, 3: 403, 4: 404, 5: 401}
+
+
 STATUS_EXIT = {400: 2, 401: 5, 403: 3, 404: 4, 405: 2, 413: 2, 415: 2, 422: 2}
 
 
@@ -69,8 +72,9 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_middleware(BodyLimits, register_bytes=ctx.settings.register_max_bytes)
     app.add_middleware(RequestDeadline, seconds=ctx.settings.request_seconds, probe=app.state.ledger_probe)
     app.add_middleware(ServerTiming)
-    for module in (officers, cases, evidence, reads, report, admin, dashboard_auth, dashboard):
-        app.include_router(module.router)
+    for module in (officers, cases, evidence, reads, report, admin, dashboard_auth):
+        app.include_router(module.router, responses=ERRORS)
+    app.include_router(dashboard.router, responses=PAGE_ERRORS)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, error: BodyTooLarge) -> Response:
@@ -102,6 +106,13 @@ def create_app(ctx: Context) -> FastAPI:
     async def database_down(_request: Request, error: OperationalError) -> Response:
         log.warning("database_unavailable", error_type=type(error.orig).__name__)
         return error_response(EXIT_FAILED, t("database_unavailable"))
+
+    @app.exception_handler(DataError)
+    async def unstorable(_request: Request, error: DataError) -> Response:
+        """A value the database cannot hold (a NUL character, a number or date out of its range):
+        the reader's input, refused as such."""
+        log.info("bad_input_value", error_type=type(error.orig).__name__)
+        return error_response(2, t("bad_input", detail=t("unstorable_value")))
 
     @app.exception_handler(PoolTimeout)
     async def database_busy(_request: Request, _error: PoolTimeout) -> Response:

@@ -182,7 +182,11 @@ async def reveal(request: Request, ctx: Ctx, actor: DashboardActor, case_no: str
     return await run_in_threadpool(page)
 
 
-@router.get("/report.xlsx")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WORKBOOK: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX: {}}, "description": "the workbook"}}
+
+
+@router.get("/report.xlsx", response_class=Response, responses=WORKBOOK)
 async def report_xlsx(ctx: Ctx, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
     report, _filters_shown = await _report(ctx, actor, as_of=as_of, group=group)
     workbook = await run_in_threadpool(report_workbook, report)
@@ -190,12 +194,12 @@ async def report_xlsx(ctx: Ctx, actor: DashboardActor, as_of: str | None = None,
     name = f"qingling-{report['campaign']}-{report['as_of'][:10]}.xlsx"
     return Response(
         workbook,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
 
 
-@router.get("/ledger/{book}.xlsx")
+@router.get("/ledger/{book}.xlsx", response_class=Response, responses=WORKBOOK)
 async def ledger_xlsx(ctx: Ctx, actor: DashboardActor, book: str, as_of: str | None = None):
     """The three ledgers (适龄儿童, 疑似辍学学生, 辍学学生台账) as `baoxue ledger` writes them."""
     from starter.ledger_books import BOOKS, ledger_book
@@ -209,11 +213,11 @@ async def ledger_xlsx(ctx: Ctx, actor: DashboardActor, book: str, as_of: str | N
     await run_in_threadpool(audit, ctx, actor, "ledger", "ok", detail=detail)
     return Response(
         workbook,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{book}.xlsx"', "Cache-Control": "no-store"},
     )
 
 
-@router.get("/static/dashboard.css")
+@router.get("/static/dashboard.css", include_in_schema=False)
 async def stylesheet() -> FileResponse:
     return FileResponse(HERE / "static" / "dashboard.css", media_type="text/css")

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select, update
 
 from api.auth import OFFICER_ID_DIGITS, Ctx, officer_who_signed, signed_in
+from api.errors import PAGE_ERRORS
 from domain.actors import Actor
 from domain.enums import Role
 from domain.messages import t
@@ -32,7 +33,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@router.get("/dashboard/enter")
+@router.get("/dashboard/enter", responses=PAGE_ERRORS)
 def enter(request: Request, ctx: Ctx, officer: str, at: str, nonce: str, sig: str) -> RedirectResponse:
     """A link used twice, signed by another key, or older than two minutes is refused."""
     try:

@@ -131,6 +131,7 @@ MESSAGES: dict[str, str] = {
     "text_control_characters": N_("{option} 含有控制字符（不可见字符或文字方向控制符），请删去后重试"),
     "too_many_items": N_("{option} 太多：{count} 项，最多 {limit} 项"),
     "step_too_large": N_("所填内容太大：{size} KB，最多 {limit} KB"),
+    "unstorable_value": N_("含有无法保存的字符或数值（如不可见的控制字符）"),
     "server_slow": N_("服务器未能在 {seconds} 秒内作答（Temporal 或台账数据库繁忙）：请稍后重试"),
     "setting_unusable": N_("{setting} 无法使用：{detail}"),
     "body_too_large": N_("请求内容太大：最多 {limit}"),

@@ -1,21 +1,23 @@
 """Record the histories the replay test replays (tests/histories/), one a path through a case:
 
-- `dropout-full-v4`: every step, a refusal, a note and a reassignment, then the four follow-up
+- `dropout-full-v5`: every step, a refusal, a note and a reassignment, then the four follow-up
   checks after closure, on the dev server (`dropout-full-v2`, kept, is the same path recorded
-  before monitoring: it must still end at closure; `-v3` before local activities);
-- `after-closure-v4`: on the time-skipping server, a 送教上门 case closed and watched — a missed
+  before monitoring: it must still end at closure; `-v3` before local activities; `-v4` of
+  generation 1);
+- `after-closure-v5`: on the time-skipping server, a 送教上门 case closed and watched — a missed
   session escalates, a session, a check, a relapse (episode 2); a deferral that ends and reopens
   the case (episode 3); closed again and reopened by discovery's signed signal (episode 4);
   excluded and closed;
-- `disability-excluded-v2`: excluded at the home visit, closed by a reviewer;
-- `funding-ladder-v3`: left alone on the time-skipping server — every rung fires, reminders are
+- `disability-excluded-v3`: excluded at the home visit, closed by a reviewer;
+- `funding-ladder-v4`: left alone on the time-skipping server — every rung fires, reminders are
   delivered, the ladder ends (stalled); signed registry and chain changes arrive by signal; then
   the steps to closure;
-- `restored-v2`: a terminated case restarted from its ledger by `verify --repair`, then closed;
-- `continued-v3`: the first run of a case whose history grew long: it ends continuing as new.
+- `restored-v3`: a terminated case restarted from its ledger by `verify --repair`, then closed;
+- `continued-v4`: the first run of a case whose history grew long: it ends continuing as new.
 
-The newest of each path is a case of generation 1 (domain/case.py, `CASE_GENERATION`): local
-activities, no patch markers. Older recordings are kept and replay as generation 0.
+The newest of each path is a case of generation 2 (domain/case.py, `CASE_GENERATION`): local
+activities, no patch markers, a run that continues as new as soon as its history is long.
+Older recordings are kept and replay as the generation they were recorded under (0 or 1).
 
 Run: python -m tests.support.record_history [NAME ...]   (default: all of them)
 """
@@ -245,12 +247,12 @@ async def continued(ctx: Context, client: Client, env: WorkflowEnvironment) -> s
 
 
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
-    "dropout-full-v4": (dropout_full, False),
-    "after-closure-v4": (after_closure, True),
-    "disability-excluded-v2": (disability_excluded, False),
-    "funding-ladder-v3": (funding_ladder, True),
-    "restored-v2": (restored, False),
-    "continued-v3": (continued, True),
+    "dropout-full-v5": (dropout_full, False),
+    "after-closure-v5": (after_closure, True),
+    "disability-excluded-v3": (disability_excluded, False),
+    "funding-ladder-v4": (funding_ladder, True),
+    "restored-v3": (restored, False),
+    "continued-v4": (continued, True),
 }
 """name → (scenario, runs on the time-skipping server)"""
 
