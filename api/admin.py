@@ -23,7 +23,8 @@ from ledger.campaigns import add_missing_campaigns, current_campaign, list_campa
 from ledger.retention import anonymise
 from starter.access import audit, require_role, require_township_access, scope_of
 from starter.case_service import reload_roster, resolve_campaign
-from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, import_register, write_suspect_list
+from starter.contained_import import contained_import
+from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, write_suspect_list
 from starter.errors import BadInput
 from starter.rechecks import start_rechecks
 from starter.register_files import RegisterFileError
@@ -122,8 +123,8 @@ async def import_(
         path.write_bytes(body)
         try:
             summary = await run_in_threadpool(
-                import_register,
-                ctx,
+                contained_import,
+                ctx.settings,
                 kind=kind,
                 path=path,
                 campaign=spec,

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     is not answering; the administrator's whole-county work is exempt."""
     register_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024 * 1024, le=2 * 1024**3)
     """The largest register file `import` takes (bytes): refused before it is read."""
+    register_memory_bytes: int = Field(default=4 * 1024**3, ge=256 * 1024**2)
+    """The memory (address space) the process that reads one register may take."""
+    register_seconds: float = Field(default=600.0, ge=10.0)
+    """How long reading, checking and storing one register may take."""
     repeatable_steps_per_hour: int = Field(default=30, ge=1, le=10_000)
     """Notes, persuasion attempts and other repeatable steps one officer may record on one case
     in an hour (docs/security.md, "Limits"): a flood cannot bury a case's history."""

@@ -193,3 +193,40 @@ def test_a_sheet_declaring_far_more_than_it_holds_is_refused(tmp_path: Path) -> 
     with pytest.raises(RegisterFileError) as refused:
         read_table(sparse)
     assert refused.value.code == "too_large" and "CV200000" in refused.value.detail
+
+
+async def test_a_file_that_runs_its_reader_out_of_memory_is_refused_and_the_server_stays(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    """A sheet that hides how far it reaches (no dimension) makes the reader lay out twenty million
+    cells: the process that reads it meets its memory limit, the server answers one line."""
+    import re as regex
+    import zipfile
+
+    import xlsxwriter
+
+    plain = tmp_path / "plain.xlsx"
+    book = xlsxwriter.Workbook(str(plain))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    sheet.write(199_999, 99, "x")
+    book.close()
+    hidden = tmp_path / "hidden.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hidden, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename.startswith("xl/worksheets/"):
+                data = regex.sub(rb"<dimension [^>]*/>", b"", data)
+            target.writestr(part, data)
+    tight = api.ctx.settings.model_copy(update={"register_memory_bytes": 700 * 1024**2})
+    ctx = context_for(tight)
+    register_officer(ctx, ADMIN)
+    limited = InProcessApi(ctx)
+    try:
+        answer = await send(limited, campaign, hidden.read_bytes(), name="hidden.xlsx")
+        assert answer.status_code == 400 and answer.json()["exit"] == 2, answer.text
+        assert "hidden.xlsx" in answer.json()["message"] and "memory" in answer.json()["message"], answer.text
+        assert (await limited.call(ADMIN, "GET", "/api/whoami")).status_code == 200
+    finally:
+        await limited.close()
+        ctx.close()
