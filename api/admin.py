@@ -15,6 +15,7 @@ from api.auth import Ctx, signed_in
 from config.campaign_files import CampaignFileError, builtin_campaigns, load_campaign_file
 from domain.actors import Actor
 from domain.beijing import beijing_json
+from domain.campaign import CampaignSpec
 from domain.enums import Role
 from domain.messages import t
 from domain.parsing import parse_choice
@@ -69,7 +70,7 @@ def campaigns(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
 
 @router.post("/campaigns")
 async def add_campaign(body: CampaignBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
-    require_role(ctx, actor, "campaign_add", Role.admin)
+    await run_in_threadpool(require_role, ctx, actor, "campaign_add", Role.admin)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(body.file_name).name
         path.write_text(body.text, encoding="utf-8")
@@ -77,10 +78,14 @@ async def add_campaign(body: CampaignBody, ctx: Ctx, actor: SignedIn) -> dict[st
             spec = load_campaign_file(path)
         except CampaignFileError as error:
             raise BadInput(t("campaign_file_bad", detail=error)) from None
-    with ctx.sessions.begin() as session:
-        upsert_campaign(session, spec=spec)
+
+    def stored() -> None:
+        with ctx.sessions.begin() as session:
+            upsert_campaign(session, spec=spec)
+
+    await run_in_threadpool(stored)
     rechecks = await start_rechecks(ctx, spec, replace=True)
-    audit(ctx, actor, "campaign_add", "ok", detail=spec.name)
+    await run_in_threadpool(audit, ctx, actor, "campaign_add", "ok", detail=spec.name)
     return {"name": spec.name, "rechecks": rechecks}
 
 
@@ -93,10 +98,11 @@ def roster(ctx: Ctx, actor: SignedIn, township: str | None = None) -> Any:
 
 @router.post("/roster/reload")
 async def roster_reload(ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
-    require_role(ctx, actor, "roster_reload", Role.admin)
+    await run_in_threadpool(require_role, ctx, actor, "roster_reload", Role.admin)
     ctx.reload_roster()
     signalled, unchanged = await reload_roster(ctx)
-    audit(ctx, actor, "roster_reload", "ok", detail=f"version={ctx.roster.version} signalled={signalled}")
+    detail = f"version={ctx.roster.version} signalled={signalled}"
+    await run_in_threadpool(audit, ctx, actor, "roster_reload", "ok", detail=detail)
     return {"version": ctx.roster.version, "signalled": signalled, "unchanged": unchanged}
 
 
@@ -113,10 +119,10 @@ async def import_(
 ) -> dict[str, Any]:
     """The register file is the request body; every bad row is kept with its row number and reason.
     `replace`: take it even with no valid rows, or far fewer than the version in use."""
-    require_role(ctx, actor, "import", Role.admin)
+    await run_in_threadpool(require_role, ctx, actor, "import", Role.admin)
     kind = parse_choice(RegisterKind, register, "REGISTER")
     assert kind is not None
-    spec = resolve_campaign(ctx, campaign)
+    spec = await run_in_threadpool(resolve_campaign, ctx, campaign)
     body = await request.body()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(file_name).name
@@ -135,7 +141,7 @@ async def import_(
         except RegisterFileError as error:
             key = "register_missing_columns" if error.code == "missing_columns" else "register_unreadable"
             raise BadInput(t(key, file=path.name, detail=error.detail)) from None
-    audit(ctx, actor, "import", "ok", detail=f"{kind.value} {spec.name} rows={summary.rows}")
+    await run_in_threadpool(audit, ctx, actor, "import", "ok", detail=f"{kind.value} {spec.name} rows={summary.rows}")
     result = dict(summary.__dict__)
     result["file"] = Path(file_name).name
     if summary.rejects_file and summary.rejected_rows:
@@ -147,12 +153,17 @@ async def import_(
 async def discover_(body: DiscoverBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Reconcile the campaign's registers into suspects (anyone, within their scope; an admin sees
     the county); `apply` opens them (admin; twice opens nothing new)."""
-    if body.apply:
-        require_role(ctx, actor, "discover_apply", Role.admin)
-    spec = resolve_campaign(ctx, body.campaign)
-    canonical = ctx.chain(body.township).township if body.township else None
-    if canonical and actor.role != Role.admin:
-        require_township_access(ctx, actor, canonical, "discover")
+
+    def scoped() -> tuple[CampaignSpec, str | None]:
+        if body.apply:
+            require_role(ctx, actor, "discover_apply", Role.admin)
+        spec = resolve_campaign(ctx, body.campaign)
+        canonical = ctx.chain(body.township).township if body.township else None
+        if canonical and actor.role != Role.admin:
+            require_township_access(ctx, actor, canonical, "discover")
+        return spec, canonical
+
+    spec, canonical = await run_in_threadpool(scoped)
     result = await run_in_threadpool(discover, ctx, campaign=spec, township=canonical)
     scope = None if actor.role == Role.admin else scope_of(ctx, actor)
     if scope is not None:
@@ -162,7 +173,8 @@ async def discover_(body: DiscoverBody, ctx: Ctx, actor: SignedIn) -> dict[str, 
     if body.apply:
         concurrency = min(max(body.concurrency, 1), 64)
         await apply_discovery(ctx, result, actor=DISCOVERY_ACTOR, concurrency=concurrency)
-        audit(ctx, actor, "discover_apply", "ok", detail=f"{spec.name} opened={result.opened}")
+        detail = f"{spec.name} opened={result.opened}"
+        await run_in_threadpool(audit, ctx, actor, "discover_apply", "ok", detail=detail)
     return {
         "suspected": result.counts(),
         "reasons": result.reasons(),
@@ -184,15 +196,20 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     from ledger.audit import broken_links
     from starter.verify import Difference, as_json, verify_cases
 
-    require_role(ctx, actor, "verify", Role.admin)
+    await run_in_threadpool(require_role, ctx, actor, "verify", Role.admin)
     checked, differences = await verify_cases(ctx, repair=body.repair, actor=actor, only=body.cases or None)
-    with ctx.sessions() as session:
-        broken = broken_links(session)
+
+    def chain_breaks() -> list[int]:
+        with ctx.sessions() as session:
+            return broken_links(session)
+
+    broken = await run_in_threadpool(chain_breaks)
     if broken:
         shown_ids = ", ".join(str(i) for i in broken[:20])
         differences.append(Difference("", "", "audit_chain_broken", f"audit_log id {shown_ids}"))
     repaired = sum(1 for d in differences if d.repaired)
-    audit(ctx, actor, "verify", "ok", detail=f"cases={checked} differences={len(differences)} repaired={repaired}")
+    detail = f"cases={checked} differences={len(differences)} repaired={repaired}"
+    await run_in_threadpool(audit, ctx, actor, "verify", "ok", detail=detail)
     return {"cases": checked, "differences": [as_json(d) for d in differences], "repaired": repaired}
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.auth import Ctx, signed_in
@@ -84,16 +85,20 @@ async def enrol_(body: EnrolBody, ctx: Ctx) -> dict[str, Any]:
             raise ValueError
     except (ValueError, binascii.Error):
         raise BadInput(t("bad_value", option="public_key", value="…")) from None
-    with ctx.sessions.begin() as session:
-        now = dt.datetime.now(dt.UTC)
-        officer = enrol(session, code_hash=code_hash(body.code), public_key=body.public_key, now=now)
-        if officer is None:
-            raise NotSignedIn(t("code_invalid"))
-        enrolled = identity(officer)
-        session.flush()
-        session.expunge(officer)
+
+    def taken() -> Officer:
+        with ctx.sessions.begin() as session:
+            now = dt.datetime.now(dt.UTC)
+            officer = enrol(session, code_hash=code_hash(body.code), public_key=body.public_key, now=now)
+            if officer is None:
+                raise NotSignedIn(t("code_invalid"))
+            session.flush()
+            session.expunge(officer)
+            return officer
+
+    officer = await run_in_threadpool(taken)
     await tell_open_cases(ctx, officer)
-    return enrolled
+    return identity(officer)
 
 
 @router.get("/whoami")
@@ -178,15 +183,20 @@ def resolve(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
 async def revoke_(body: RevokeBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """From this moment the officer's key is refused: by the server at once, by every open case
     once its registry is told (here, before answering)."""
-    require_role(ctx, actor, "officer_revoke", Role.admin)
-    target = resolve_one(ctx, body.ref)
-    with ctx.sessions.begin() as session:
-        officer = session.get(Officer, target.id)
-        if officer is None:
-            raise NotFound(t("unknown_officer", name=body.ref))
-        revoke(session, officer=officer, now=dt.datetime.now(dt.UTC))
-        session.flush()
-        session.expunge(officer)
+
+    def revoked() -> Officer:
+        require_role(ctx, actor, "officer_revoke", Role.admin)
+        target = resolve_one(ctx, body.ref)
+        with ctx.sessions.begin() as session:
+            officer = session.get(Officer, target.id)
+            if officer is None:
+                raise NotFound(t("unknown_officer", name=body.ref))
+            revoke(session, officer=officer, now=dt.datetime.now(dt.UTC))
+            session.flush()
+            session.expunge(officer)
+            return officer
+
+    officer = await run_in_threadpool(revoked)
     told = await tell_open_cases(ctx, officer, revoked=True)
     return {**identity(officer), "revoked": True, "cases_told": told}
 
@@ -195,23 +205,28 @@ async def revoke_(body: RevokeBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]
 async def rename(body: RenameBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """A new name for the same person: the id, the key and the role stay; the history keeps the
     name each step was taken under."""
-    require_role(ctx, actor, "officer_rename", Role.admin)
     new_name = body.name.strip()
     if not new_name:
         raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
-    target = resolve_one(ctx, body.ref)
-    with ctx.sessions.begin() as session:
-        taken = [o for o in find_officers(session, ref=new_name) if o.township == target.township]
-        if any(o.id != target.id for o in taken):
-            raise BadInput(t("bad_value", option="--name", value=f"{new_name}（已有同名人员）"))
-        officer = session.get(Officer, target.id)
-        if officer is None:
-            raise NotFound(t("unknown_officer", name=body.ref))
-        officer.name = new_name
-        session.flush()
-        session.expunge(officer)
+
+    def renamed() -> tuple[Officer, str]:
+        require_role(ctx, actor, "officer_rename", Role.admin)
+        target = resolve_one(ctx, body.ref)
+        with ctx.sessions.begin() as session:
+            taken = [o for o in find_officers(session, ref=new_name) if o.township == target.township]
+            if any(o.id != target.id for o in taken):
+                raise BadInput(t("bad_value", option="--name", value=f"{new_name}（已有同名人员）"))
+            officer = session.get(Officer, target.id)
+            if officer is None:
+                raise NotFound(t("unknown_officer", name=body.ref))
+            officer.name = new_name
+            session.flush()
+            session.expunge(officer)
+            return officer, target.name
+
+    officer, old_name = await run_in_threadpool(renamed)
     await tell_open_cases(ctx, officer)
-    audit(ctx, actor, "officer_rename", "ok", detail=f"#{officer.id} {target.name} → {new_name}")
+    await run_in_threadpool(audit, ctx, actor, "officer_rename", "ok", detail=f"#{officer.id} {old_name} → {new_name}")
     return identity(officer)
 
 

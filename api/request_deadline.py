@@ -1,7 +1,8 @@
 """An officer's request is answered within `BAOXUE_REQUEST_SECONDS` (20 s): past it, one line
 saying what is not answering — the ledger, when its probe says so — and exit 1, not a hang.
-The administrator's whole-county work (imports, discovery, verify, retention, a roster reload)
-and uploads are exempt: they take as long as they take (docs/security.md, "Limits")."""
+The administrator's whole-county work (imports, discovery, verify, retention, a roster reload,
+an enrolment or revocation that every open case is told of) and uploads are exempt: they take as
+long as they take (docs/security.md, "Limits")."""
 
 from __future__ import annotations
 
@@ -13,7 +14,18 @@ from api.ledger_probe import LedgerProbe
 from domain.messages import t
 
 Scope = dict[str, Any]
-LONG_WORK = ("/api/registers/", "/api/discover", "/api/verify", "/api/retention", "/api/roster/reload")
+LONG_WORK = (
+    "/api/registers/",
+    "/api/discover",
+    "/api/verify",
+    "/api/retention",
+    "/api/roster/reload",
+    "/api/enrol",
+    "/api/officers/revoke",
+    "/api/officers/rename",
+)
+"""Whole-county work: an import, discovery, verify, retention, and what tells every open case an
+officer may act on of a new, revoked or renamed key (thousands of signed signals in a county)."""
 
 
 class RequestDeadline:

@@ -9,6 +9,7 @@ import typer
 
 from cli.case_commands import AsOption, JsonOption, WideOption, invocation
 from cli.errors import bad_input
+from cli.http import LONG_SECONDS
 from cli.output import Col, echo, print_json, print_table
 from cli.session import Invocation, signed_server, unsigned_server
 from domain.enums import Role
@@ -25,7 +26,9 @@ def enrol_here(inv: Invocation, server_url: str | None, code: str, *, make_defau
     """Make a key pair on this machine, send only the public key with the code, keep the private key."""
     server = unsigned_server(inv, server_url)
     private, public = new_private_key()
-    who = server.request("POST", "/api/enrol", body={"code": code.strip(), "public_key": public}, signed=False)
+    who = server.request(
+        "POST", "/api/enrol", body={"code": code.strip(), "public_key": public}, signed=False, timeout=LONG_SECONDS
+    )
     identity = Identity(
         id=who["id"],
         name=who["name"],
@@ -119,7 +122,9 @@ def revoke(
     as_json: JsonOption = False,
 ) -> None:
     """吊销人员的密钥（系统管理员）：从此刻起服务器与所有在办案件都拒绝该密钥。"""
-    done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/officers/revoke", body={"ref": officer})
+    done = signed_server(invocation(typer_ctx, actor)).request(
+        "POST", "/api/officers/revoke", body={"ref": officer}, timeout=LONG_SECONDS
+    )
     if as_json:
         print_json(done)
     else:
@@ -136,7 +141,9 @@ def rename(
 ) -> None:
     """人员改名（系统管理员）：编号、密钥、角色不变，历史记录保留当时的姓名。"""
     body = {"ref": officer, "name": new_name}
-    done = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/officers/rename", body=body)
+    done = signed_server(invocation(typer_ctx, actor)).request(
+        "POST", "/api/officers/rename", body=body, timeout=LONG_SECONDS
+    )
     if as_json:
         print_json(done)
     else:

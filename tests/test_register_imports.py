@@ -230,3 +230,24 @@ async def test_a_file_that_runs_its_reader_out_of_memory_is_refused_and_the_serv
     finally:
         await limited.close()
         ctx.close()
+
+
+async def test_formula_cells_are_read_as_their_values_and_bad_ones_rejected(
+    api: InProcessApi, campaign: str, tmp_path: Path
+) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "formulas.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(1, 0, ["张三", make_id_number("500243", dt.date(2014, 8, 1), 401), "梅子垭镇", "某村"])
+    sheet.write_formula(2, 0, '=HYPERLINK("http://evil.example","点我")', None, "点我")
+    sheet.write_row(2, 1, [make_id_number("500243", dt.date(2014, 8, 2), 402), "梅子垭镇", "某村"])
+    sheet.write_formula(3, 0, "=1+1", None, 2)
+    sheet.write_formula(3, 1, '=CONCAT("5002","43")', None, "500243")
+    sheet.write_row(3, 2, ["梅子垭镇", "某村"])
+    book.close()
+    done = (await send(api, campaign, path.read_bytes(), name="formulas.xlsx")).json()
+    assert done["rows"] == 3 and done["valid"] == 2
+    assert [(r["row"], r["reason"]) for r in done["rejected"]] == [(4, "length")]
