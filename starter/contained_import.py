@@ -1,17 +1,21 @@
 """A register is read, checked and stored in a process of its own, with a memory and a time limit:
 a crafted or runaway file takes down that process, never the server (docs/security.md, "Limits").
 
-The process is forked from a fork server started with the import's modules already loaded, so it
-costs milliseconds, not an interpreter's start; it opens its own database connection and reads the
-keys from the settings it is handed. It answers with the import's summary or the one refusal the
-import made; a process killed by its limits is answered as a file too large to read."""
+The process is started once, from a fork server that has the import's modules loaded, and kept
+for the next import (its connection, its compiled statements and its imports stay warm); imports
+go to it one at a time. Its address space is capped for its whole life. It answers each import
+with the summary or the one refusal the import made; a process that dies on a file (its memory
+ran out) or overruns the time limit is answered as that file's refusal, and the next import starts
+a fresh one."""
 
 from __future__ import annotations
 
 import multiprocessing
 import resource
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,17 @@ from starter.errors import BadInput, CliError
 from starter.register_files import RegisterFileError
 
 _FORK_SERVER = multiprocessing.get_context("forkserver")
-_FORK_SERVER.set_forkserver_preload(["starter.discovery_service", "starter.context", "python_calamine", "numpy"])
+_FORK_SERVER.set_forkserver_preload(
+    [
+        "starter.discovery_service",
+        "starter.context",
+        "config.secrets",
+        "ledger.personal",
+        "sqlalchemy.dialects.postgresql.psycopg",
+        "python_calamine",
+        "numpy",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -40,25 +54,61 @@ class ImportJob:
     lang: str
 
 
+class RegisterReader:
+    """The one child process that imports registers, and the lock that takes them in turn."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._child: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._memory = 0
+
+    def _started(self, memory: int) -> Connection:
+        if self._child is not None and self._child.is_alive() and self._memory == memory and self._conn is not None:
+            return self._conn
+        self._stop()
+        parent_end, child_end = _FORK_SERVER.Pipe()
+        self._child = _FORK_SERVER.Process(target=_serve, args=(child_end, memory), daemon=True)
+        self._child.start()
+        child_end.close()
+        self._conn, self._memory = parent_end, memory
+        return parent_end
+
+    def _stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._child is not None:
+            if self._child.is_alive():
+                self._child.kill()
+            self._child.join(5)
+        self._child, self._conn = None, None
+
+    def run(self, work: ImportJob) -> tuple[str, Any]:
+        settings = work.settings
+        with self._lock:
+            conn = self._started(settings.register_memory_bytes)
+            conn.send(work)
+            if not conn.poll(settings.register_seconds):
+                self._stop()
+                return "refused", (
+                    "file",
+                    "too_slow",
+                    f"{work.path.name}: not read within {settings.register_seconds:.0f} s",
+                    2,
+                )
+            try:
+                return conn.recv()
+            except (EOFError, OSError):
+                self._stop()
+                return "refused", ("file", "too_large", f"{work.path.name}: its reading ran out of memory", 2)
+
+
+_READER = RegisterReader()
+
+
 def contained_import(job_settings: Settings, **job: Any) -> ImportSummary:
-    """Run `import_register` in a child process within the settings' memory and time limits."""
-    work = ImportJob(settings=job_settings, lang=current_lang(), **job)
-    receiver, sender = _FORK_SERVER.Pipe(duplex=False)
-    child = _FORK_SERVER.Process(target=_run, args=(work, sender), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(job_settings.register_seconds):
-            raise RegisterFileError("too_slow", f"{work.path.name}: not read within {job_settings.register_seconds} s")
-        try:
-            outcome, value = receiver.recv()
-        except EOFError:
-            raise RegisterFileError("too_large", f"{work.path.name}: its reading ran out of memory") from None
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join(5)
+    """Run `import_register` in the reader process, within the settings' memory and time limits."""
+    outcome, value = _READER.run(ImportJob(settings=job_settings, lang=current_lang(), **job))
     if outcome == "done":
         return value
     kind, code, detail, exit_code = value
@@ -69,15 +119,28 @@ def contained_import(job_settings: Settings, **job: Any) -> ImportSummary:
     raise error
 
 
-def _run(work: ImportJob, sender: Connection) -> None:
-    """In the child: the limits first, then the import; what comes back is plain data."""
+def _serve(conn: Connection, memory: int) -> None:
+    """In the child: the memory cap for its life, then one import after another."""
     from starter.context import Context
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    contexts: dict[str, Context] = {}
+    while True:
+        try:
+            work: ImportJob = conn.recv()
+        except EOFError:
+            return
+        database = work.settings.database_url.get_secret_value() if work.settings.database_url else ""
+        key = work.settings.model_dump_json() + database
+        ctx = contexts.get(key) or contexts.setdefault(key, Context(work.settings, pool_size=1))
+        conn.send(_one(ctx, work))
+
+
+def _one(ctx: Any, work: ImportJob) -> tuple[str, Any]:
+    """One import, answered as plain data (exceptions do not cross processes whole)."""
     from starter.discovery_service import import_register
 
-    cap = work.settings.register_memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     set_lang("en" if work.lang == "en" else "zh")
-    ctx = Context(work.settings, pool_size=1)
     try:
         summary = import_register(
             ctx,
@@ -88,15 +151,12 @@ def _run(work: ImportJob, sender: Connection) -> None:
             imported_by=work.imported_by,
             replace=work.replace,
         )
-        sender.send(("done", summary))
+        return "done", summary
     except RegisterFileError as error:
-        sender.send(("refused", ("file", error.code, error.detail, 2)))
+        return "refused", ("file", error.code, error.detail, 2)
     except MemoryError:
-        sender.send(("refused", ("file", "too_large", f"{work.path.name}: its reading ran out of memory", 2)))
+        return "refused", ("file", "too_large", f"{work.path.name}: its reading ran out of memory", 2)
     except Failure as failure:
-        sender.send(("refused", ("failure", failure.code, failure.message, failure.exit_code)))
+        return "refused", ("failure", failure.code, failure.message, failure.exit_code)
     except Exception as error:  # anything else: one line, as the server answers any failure
-        sender.send(("refused", ("failure", None, t("unexpected", error=type(error).__name__), 1)))
-    finally:
-        sender.close()
-        ctx.close()
+        return "refused", ("failure", None, t("unexpected", error=type(error).__name__), 1)
