@@ -102,7 +102,7 @@ class Opener:
 
 
 async def prepare_opener(ctx: Context, campaign: str | None) -> Opener:
-    spec = resolve_campaign(ctx, campaign)
+    spec = await asyncio.to_thread(resolve_campaign, ctx, campaign)
     return Opener(spec, calendar_for(spec, dt.datetime.now(dt.UTC)), await ctx.temporal())
 
 
@@ -422,16 +422,14 @@ def chain_from_roster(ctx: Context, township: str) -> Chain:
 async def reload_roster(ctx: Context) -> tuple[int, int]:
     """Signal every open case whose chain differs from the roster file's; (signalled, unchanged).
     Both signals are signed by the server's service key: the case accepts nothing else."""
-    with ctx.sessions() as session:
-        open_cases = list_cases(session, where=CaseFilter(open_only=True))
+    open_cases = await asyncio.to_thread(_open_cases, ctx, CaseFilter(open_only=True))
     client = await ctx.temporal()
     signalled = 0
     for case in open_cases:
         chain = chain_from_roster(ctx, case.township)
         if chain.model_dump(mode="json") == case.chain:
             continue
-        with ctx.sessions() as session:
-            officers = officer_snapshot(session, township=case.township, chain=chain)
+        officers = await asyncio.to_thread(_snapshot, ctx, case.township, chain)
         now = dt.datetime.now(dt.UTC)
         try:
             handle = client.get_workflow_handle(case.workflow_id)
@@ -444,6 +442,17 @@ async def reload_roster(ctx: Context) -> tuple[int, int]:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
     return signalled, len(open_cases) - signalled
+
+
+def _open_cases(ctx: Context, where: CaseFilter) -> list[Case]:
+    """The database's part of telling open cases, run off the event loop."""
+    with ctx.sessions() as session:
+        return list_cases(session, where=where)
+
+
+def _snapshot(ctx: Context, township: str, chain: Chain) -> dict[str, OfficerKey]:
+    with ctx.sessions() as session:
+        return officer_snapshot(session, township=township, chain=chain)
 
 
 async def tell_open_cases(ctx: Context, officer: Officer, *, revoked: bool = False) -> int:
@@ -459,8 +468,7 @@ async def tell_open_cases(ctx: Context, officer: Officer, *, revoked: bool = Fal
     scope = townships_in_scope(actor, ctx.roster)
     if scope is not None and not scope:
         return 0
-    with ctx.sessions() as session:
-        cases = list_cases(session, where=CaseFilter(open_only=True, townships=scope))
+    cases = await asyncio.to_thread(_open_cases, ctx, CaseFilter(open_only=True, townships=scope))
     if not cases:
         return 0
     client = await ctx.temporal()

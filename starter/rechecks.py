@@ -4,6 +4,7 @@ finds the running one; a changed campaign's dates take effect through a new run.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import structlog
@@ -49,8 +50,12 @@ async def start_rechecks(ctx: Context, campaign: CampaignSpec, *, replace: bool 
 async def start_open_rechecks(ctx: Context) -> int:
     """At the server's start: every campaign whose deadline is ahead and which has re-checks."""
     now = dt.datetime.now(dt.UTC)
-    with ctx.sessions() as session:
-        campaigns = [c for c in list_campaigns(session) if c.rechecks and c.clearance_deadline > now]
+
+    def ahead() -> list[CampaignSpec]:
+        with ctx.sessions() as session:
+            return [c for c in list_campaigns(session) if c.rechecks and c.clearance_deadline > now]
+
+    campaigns = await asyncio.to_thread(ahead)
     started = 0
     for campaign in campaigns:
         try:

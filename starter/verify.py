@@ -9,6 +9,7 @@ the case records as an event.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -52,8 +53,12 @@ async def verify_cases(
     ctx: Context, *, repair: bool, actor: Actor, only: list[str] | None = None
 ) -> tuple[int, list[Difference]]:
     """(cases checked, differences); `only` limits the check to these case numbers."""
-    with ctx.sessions() as session:
-        cases = list_cases(session, where=CaseFilter())
+
+    def every_case() -> list[Case]:
+        with ctx.sessions() as session:
+            return list_cases(session, where=CaseFilter())
+
+    cases = await asyncio.to_thread(every_case)
     if only:
         cases = [case for case in cases if case.case_no in only or case.workflow_id in only]
     found: list[Difference] = []
