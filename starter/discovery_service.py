@@ -162,7 +162,7 @@ def import_register(
         written = write_reports(ctx, summary, parsed)
         try:
             with ctx.sessions.begin() as session:
-                stored = store_register(
+                store_register(
                     session,
                     cipher=ctx.cipher,
                     campaign=campaign,
@@ -178,7 +178,6 @@ def import_register(
             for report in written:
                 report.unlink(missing_ok=True)
             raise
-    summary.replaced = stored.replaced
     return summary
 
 

@@ -4,10 +4,12 @@ current one is refused unless `replace`, and every rejected row is listed."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,19 @@ def household(path: Path, children: int, *, first: int = 0, names: list[Any] | N
 async def send(api: InProcessApi, campaign: str, body: bytes, name: str = "户籍.csv", **query: Any) -> Any:
     params = {"file_name": name, "campaign": campaign, **{k: str(v).lower() for k, v in query.items()}}
     return await api.call(ADMIN, "POST", "/api/registers/household", raw=body, params=params)
+
+
+@contextlib.asynccontextmanager
+async def served_with(api: InProcessApi, **settings: Any) -> AsyncIterator[InProcessApi]:
+    """A second server on the same database, with some settings changed, the administrator enrolled."""
+    ctx = context_for(api.ctx.settings.model_copy(update=settings))
+    register_officer(ctx, ADMIN)
+    served = InProcessApi(ctx)
+    try:
+        yield served
+    finally:
+        await served.close()
+        ctx.close()
 
 
 def current(ctx: Context, campaign: str) -> list[tuple[str, int]]:
@@ -117,17 +132,11 @@ async def test_an_import_that_cannot_write_its_report_commits_nothing(
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "reports").write_text("not a folder")
-    ctx = context_for(api.ctx.settings.model_copy(update={"data_dir": data_dir}))
-    register_officer(ctx, ADMIN)
-    blocked = InProcessApi(ctx)
-    try:
+    async with served_with(api, data_dir=data_dir) as blocked:
         answer = await send(blocked, campaign, household(tmp_path / "blocked.csv", 5))
         assert answer.status_code == 500 and answer.json()["exit"] == 1
         assert str(data_dir / "reports") in answer.json()["message"]
         assert current(api.ctx, campaign) == []
-    finally:
-        await blocked.close()
-        ctx.close()
 
 
 async def test_crafted_workbooks_are_refused_with_one_line_and_the_register_stays(
@@ -218,18 +227,11 @@ async def test_a_file_that_runs_its_reader_out_of_memory_is_refused_and_the_serv
             if part.filename.startswith("xl/worksheets/"):
                 data = regex.sub(rb"<dimension [^>]*/>", b"", data)
             target.writestr(part, data)
-    tight = api.ctx.settings.model_copy(update={"register_memory_bytes": 700 * 1024**2})
-    ctx = context_for(tight)
-    register_officer(ctx, ADMIN)
-    limited = InProcessApi(ctx)
-    try:
+    async with served_with(api, register_memory_bytes=700 * 1024**2) as limited:
         answer = await send(limited, campaign, hidden.read_bytes(), name="hidden.xlsx")
         assert answer.status_code == 400 and answer.json()["exit"] == 2, answer.text
         assert "hidden.xlsx" in answer.json()["message"] and "memory" in answer.json()["message"], answer.text
         assert (await limited.call(ADMIN, "GET", "/api/whoami")).status_code == 200
-    finally:
-        await limited.close()
-        ctx.close()
 
 
 async def test_formula_cells_are_read_as_their_values_and_bad_ones_rejected(
