@@ -32,6 +32,7 @@ def activities_for(settings: Settings, *, url: str | None = None) -> ActivitySet
         database_url=url or database_url(settings),
         data_keys=load_data_keys(settings),
         slots=settings.worker_activity_slots,
+        timeouts=settings.database_timeouts,
     )
 
 

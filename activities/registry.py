@@ -12,6 +12,7 @@ from typing import Any
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
 from activities.rechecks import RecheckActivities
+from domain.database_timeouts import DatabaseTimeouts
 from ledger.db import make_engine, make_sessionmaker
 from ledger.personal import PersonalDataCipher
 
@@ -23,10 +24,12 @@ class ActivitySet:
     close: Callable[[], None]
 
 
-def build_activities(*, database_url: str, data_keys: list[bytes], slots: int) -> ActivitySet:
+def build_activities(
+    *, database_url: str, data_keys: list[bytes], slots: int, timeouts: DatabaseTimeouts | None = None
+) -> ActivitySet:
     """Sized together: one thread and one database connection for each activity slot the worker
     takes (`BAOXUE_WORKER_ACTIVITY_SLOTS`), so a burst waits in Temporal's queue, not on a pool."""
-    engine = make_engine(database_url, pool_size=slots, max_overflow=2, pool_timeout=30)
+    engine = make_engine(database_url, timeouts, pool_size=slots, max_overflow=2, pool_timeout=30)
     sessions = make_sessionmaker(engine)
     ledger = LedgerActivities(sessions, PersonalDataCipher(data_keys))
     notify = NotifyActivities(sessions)

@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from config import DEFAULT_CAMPAIGNS_DIR, DEFAULT_ROSTER_FILE
+from domain.database_timeouts import DatabaseTimeouts
 
 CONFIG_FILE_ENV = "BAOXUE_CONFIG_FILE"
 DEFAULT_CONFIG_FILE = Path("baoxue.toml")
@@ -54,12 +55,21 @@ class Settings(BaseSettings):
     """The largest register file `import` takes (bytes): refused before it is read."""
     register_memory_bytes: int = Field(default=4 * 1024**3, ge=256 * 1024**2)
     """The memory (address space) the process that reads one register may take."""
+    register_max_rows: int = Field(default=1_000_000, ge=1000)
+    """Rows a register's sheet may reach (declared or read): refused before or as it is read."""
+    register_max_columns: int = Field(default=256, ge=16, le=16384)
     register_seconds: float = Field(default=600.0, ge=10.0)
     """How long reading, checking and storing one register may take."""
     repeatable_steps_per_hour: int = Field(default=30, ge=1, le=10_000)
     """Notes, persuasion attempts and other repeatable steps one officer may record on one case
     in an hour (docs/security.md, "Limits"): a flood cannot bury a case's history."""
     database_url: SecretStr | None = None
+    database_connect_seconds: float = Field(default=5.0, ge=1.0, le=120.0)
+    """How long opening a connection to PostgreSQL may take before the caller gets its answer."""
+    database_statement_seconds: float = Field(default=120.0, ge=0.0)
+    """The longest one statement may run (PostgreSQL's `statement_timeout`; 0: no limit)."""
+    database_pool_seconds: float = Field(default=10.0, ge=1.0, le=600.0)
+    """How long a request waits for a free connection of its process's pool."""
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None
     service_key: SecretStr | None = None
@@ -102,6 +112,14 @@ class Settings(BaseSettings):
     @property
     def data_key_file(self) -> Path:
         return self.secret_key_file or self.data_dir / "secret.key"
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        return DatabaseTimeouts(
+            connect_seconds=self.database_connect_seconds,
+            statement_seconds=self.database_statement_seconds,
+            pool_seconds=self.database_pool_seconds,
+        )
 
     @property
     def uses_tls(self) -> bool:

@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from domain.database_timeouts import DatabaseTimeouts
+
 
 def sqlalchemy_url(url: str) -> str:
     """Accept plain `postgresql://` URLs (as psql takes them) and use psycopg 3 for them."""
@@ -21,14 +23,13 @@ def masked_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-CONNECT_SECONDS = 5
-"""How long opening a connection to PostgreSQL may take before it fails (a host gone, a server
-frozen): an answer, not a hang."""
-
-
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    kwargs.setdefault("pool_timeout", 10)
-    connect_args = {"connect_timeout": CONNECT_SECONDS, **kwargs.pop("connect_args", {})}
+def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: Any) -> Engine:
+    timeouts = timeouts or DatabaseTimeouts()
+    kwargs.setdefault("pool_timeout", timeouts.pool_seconds)
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(timeouts.connect_seconds))}
+    if timeouts.statement_seconds:
+        connect_args["options"] = f"-c statement_timeout={round(timeouts.statement_seconds * 1000)}"
+    connect_args.update(kwargs.pop("connect_args", {}))
     return create_engine(sqlalchemy_url(url), pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from domain.database_timeouts import DatabaseTimeouts
 from ledger.db import make_engine, sqlalchemy_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -29,7 +30,7 @@ def upgrade_to_head(url: str) -> str:
 
 
 def current_revision(url: str) -> str | None:
-    engine = make_engine(url)
+    engine = make_engine(url, DatabaseTimeouts(statement_seconds=0))
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()

@@ -256,23 +256,28 @@ async def restart_from_ledger(
     ctx: Context, case: Case, *, actor: Actor, reuse: WorkflowIDReusePolicy, **extra: Any
 ) -> None:
     """Start a new run of the case's workflow (same id) from its ledger state: `verify --repair`
-    after a run that did not complete, or a closed case opened again after one that did."""
-    campaign = resolve_campaign(ctx, case.campaign)
-    resume = ledger_state(case)
-    with ctx.sessions() as session:
-        officers = officer_snapshot(session, township=case.township, chain=resume.chain)
-    start = case_start(
-        ctx,
-        case,
-        campaign,
-        chain=resume.chain,
-        opened_by=actor,
-        assigned_officer=case.assigned_officer,
-        officers=officers,
-        work_calendar=calendar_for(campaign, dt.datetime.now(dt.UTC)),
-        resume=resume,
-        **extra,
-    )
+    after a run that did not complete, or a closed case opened again after one that did. What it
+    reads of the ledger is read off the event loop."""
+
+    def restarted() -> CaseStart:
+        campaign = resolve_campaign(ctx, case.campaign)
+        resume = ledger_state(case)
+        with ctx.sessions() as session:
+            officers = officer_snapshot(session, township=case.township, chain=resume.chain)
+        return case_start(
+            ctx,
+            case,
+            campaign,
+            chain=resume.chain,
+            opened_by=actor,
+            assigned_officer=case.assigned_officer,
+            officers=officers,
+            work_calendar=calendar_for(campaign, dt.datetime.now(dt.UTC)),
+            resume=resume,
+            **extra,
+        )
+
+    start = await asyncio.to_thread(restarted)
     client = await ctx.temporal()
     await client.start_workflow(
         CaseWorkflow.run,

@@ -11,6 +11,7 @@ a fresh one."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import threading
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ _FORK_SERVER.set_forkserver_preload(
         "numpy",
     ]
 )
+
+OUT_OF_MEMORY = "out_of_memory"
+"""The refusal of a file whose reading met the memory cap: the process that read it ends."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,13 @@ class RegisterReader:
                     2,
                 )
             try:
-                return conn.recv()
+                answer: tuple[str, Any] = conn.recv()
             except (EOFError, OSError):
                 self._stop()
-                return "refused", ("file", "too_large", f"{work.path.name}: its reading ran out of memory", 2)
+                return "refused", ("file", OUT_OF_MEMORY, f"{work.path.name}: its reading ran out of memory", 2)
+            if answer[0] == "refused" and answer[1][1] == OUT_OF_MEMORY:
+                self._stop()
+            return answer
 
 
 _READER = RegisterReader()
@@ -133,7 +140,10 @@ def _serve(conn: Connection, memory: int) -> None:
         database = work.settings.database_url.get_secret_value() if work.settings.database_url else ""
         key = work.settings.model_dump_json() + database
         ctx = contexts.get(key) or contexts.setdefault(key, Context(work.settings, pool_size=1))
-        conn.send(_one(ctx, work))
+        answer = _one(ctx, work)
+        conn.send(answer)
+        if answer[0] == "refused" and answer[1][1] == OUT_OF_MEMORY:
+            os._exit(0)  # a process that met its memory cap is not trusted with the next file
 
 
 def _one(ctx: Any, work: ImportJob) -> tuple[str, Any]:
@@ -155,7 +165,7 @@ def _one(ctx: Any, work: ImportJob) -> tuple[str, Any]:
     except RegisterFileError as error:
         return "refused", ("file", error.code, error.detail, 2)
     except MemoryError:
-        return "refused", ("file", "too_large", f"{work.path.name}: its reading ran out of memory", 2)
+        return "refused", ("file", OUT_OF_MEMORY, f"{work.path.name}: its reading ran out of memory", 2)
     except Failure as failure:
         return "refused", ("failure", failure.code, failure.message, failure.exit_code)
     except Exception as error:  # anything else: one line, as the server answers any failure

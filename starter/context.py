@@ -69,7 +69,7 @@ class Context:
 
     @cached_property
     def sessions(self) -> sessionmaker:
-        self._engine = make_engine(self.database_url(), pool_size=self.pool_size)
+        self._engine = make_engine(self.database_url(), self.settings.database_timeouts, pool_size=self.pool_size)
         return make_sessionmaker(self._engine)
 
     @cached_property

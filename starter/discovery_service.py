@@ -50,7 +50,7 @@ from starter.case_service import (
 from starter.context import Context
 from starter.errors import BadInput, CliError
 from starter.id_batch import ages_on
-from starter.register_files import file_digest, parse_register, read_table
+from starter.register_files import TableCaps, file_digest, parse_register, read_table
 from workflows.case import CaseWorkflow
 
 DISCOVERY_ACTOR = Actor(name="县教委（排查比对）", role=Role.county)
@@ -148,7 +148,8 @@ def import_register(
             blank_rows=earlier.blank_rows,
         )
     with collector_paused():
-        table = read_table(path, sheet)
+        caps = TableCaps(rows=ctx.settings.register_max_rows, columns=ctx.settings.register_max_columns)
+        table = read_table(path, sheet, caps)
         total = max(1, len(table))
         parsed = parse_register(table, kind, ctx.roster, (lambda done: progress(done, total)) if progress else None)
         del table
@@ -333,14 +334,18 @@ async def reopen_if_found_again(ctx: Context, case_id: uuid.UUID, *, actor: Acto
     """A suspect whose case was closed (returned, arranged or aid delivered) is a relapse when a
     register that raises it was imported after the closure: the case opens again as its next
     episode. Registers older than the closure say nothing new; an excluded case stays closed."""
-    with ctx.sessions() as session:
-        case = session.get_one(Case, case_id)
-        if case.stage != Stage.closed.value or case.outcome in (None, Outcome.excluded.value) or not case.closed_at:
-            return False
-        newer = registers_imported_since(
-            session, campaign=case.campaign, kinds=REGISTERS_OF_KIND[CaseKind(case.kind)], since=case.closed_at
-        )
-    if not newer:
+
+    def relapsed() -> Case | None:
+        with ctx.sessions() as session:
+            case = session.get_one(Case, case_id)
+            if case.stage != Stage.closed.value or case.outcome in (None, Outcome.excluded.value) or not case.closed_at:
+                return None
+            kinds = REGISTERS_OF_KIND[CaseKind(case.kind)]
+            newer = registers_imported_since(session, campaign=case.campaign, kinds=kinds, since=case.closed_at)
+        return case if newer else None
+
+    case = await asyncio.to_thread(relapsed)
+    if case is None:
         return False
     client = await ctx.temporal()
     handle = client.get_workflow_handle(case.workflow_id)

@@ -10,6 +10,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import is_, is_not, not_
 from pathlib import Path
@@ -65,9 +66,15 @@ def decode_csv(raw: bytes) -> str:
         raise RegisterFileError("encoding", "neither UTF-8 nor GB18030") from exc
 
 
-MAX_ROWS = 1_000_000
-"""Rows a register's sheet may declare: a county's household register is a few hundred thousand."""
-MAX_COLUMNS = 256
+@dataclass(frozen=True)
+class TableCaps:
+    """How far a register's table may reach (`BAOXUE_REGISTER_MAX_ROWS`, `…_MAX_COLUMNS`): a
+    county's household register is a few hundred thousand rows of a dozen columns."""
+
+    rows: int = 1_000_000
+    columns: int = 256
+
+
 MAX_EXPANSION = 100
 """How many times larger than its compressed size a part of a workbook may be (real sheets: 5–20)."""
 MAX_UNPACKED = 1024**3
@@ -75,7 +82,7 @@ SPARSE_CELLS = 2_000_000
 """Cells a sheet may declare whatever its size (a sparse sheet with blank areas)."""
 
 
-def check_workbook(path: Path) -> None:
+def check_workbook(path: Path, caps: TableCaps = TableCaps()) -> None:
     """A cheap look before a workbook is read: the sizes its parts unpack to and the area each
     sheet declares. A crafted file (a cell at XFD1048576, a part that unpacks a thousandfold) is
     refused here rather than allowed to take the server's memory."""
@@ -95,13 +102,38 @@ def check_workbook(path: Path) -> None:
             if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
                 with archive.open(part) as sheet_xml:
                     head = sheet_xml.read(4096).decode("utf-8", "replace")
-                _check_dimension(path.name, head, part.file_size)
+                    if _DIMENSION.search(head) is None:
+                        head = _farthest_cell(head.encode(), sheet_xml)
+                _check_dimension(path.name, head, part.file_size, caps)
 
 
 _DIMENSION = re.compile(r'<dimension ref="(?:[A-Z]+[0-9]+:)?([A-Z]+)([0-9]+)"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 
 
-def _check_dimension(name: str, head: str, xml_bytes: int) -> None:
+def _farthest_cell(start: bytes, rest: Any) -> str:
+    """A sheet that declares no area (Excel always does; a crafted file may not) is scanned for
+    the farthest cell it names, in 1 MB pieces, and that area is checked as if declared: the
+    reader would lay out every cell up to it."""
+    rows, columns, letters = 0, 0, "A"
+    carry = start
+    while True:
+        for found in _CELL_REF.finditer(carry):
+            column_letters, row = found.group(1).decode(), int(found.group(2))
+            width = 0
+            for letter in column_letters:
+                width = width * 26 + ord(letter) - ord("A") + 1
+            rows = max(rows, row)
+            if width > columns:
+                columns, letters = width, column_letters
+        piece = rest.read(1 << 20)
+        if not piece:
+            break
+        carry = carry[-32:] + piece
+    return f'<dimension ref="{letters}{max(rows, 1)}"'
+
+
+def _check_dimension(name: str, head: str, xml_bytes: int, caps: TableCaps) -> None:
     """The area a sheet declares: within the caps, and not far beyond what its XML could hold (a
     reader lays out every declared cell; a real cell takes some twenty bytes of XML)."""
     found = _DIMENSION.search(head)
@@ -112,28 +144,37 @@ def _check_dimension(name: str, head: str, xml_bytes: int) -> None:
     for letter in letters:
         columns = columns * 26 + ord(letter) - ord("A") + 1
     declared = int(rows) * columns
-    if int(rows) > MAX_ROWS or columns > MAX_COLUMNS or declared > max(SPARSE_CELLS, xml_bytes):
-        caps = f"{MAX_ROWS} rows, {MAX_COLUMNS} columns at most"
-        raise RegisterFileError("too_large", f"{name}: a sheet reaches {letters}{rows} ({caps})")
+    if int(rows) > caps.rows or columns > caps.columns or declared > max(SPARSE_CELLS, xml_bytes):
+        at_most = f"{caps.rows} rows, {caps.columns} columns at most"
+        raise RegisterFileError("too_large", f"{name}: a sheet reaches {letters}{rows} ({at_most})")
 
 
-def read_table(path: Path, sheet: str | None = None) -> list[list[Any]]:
+def _check_table(name: str, table: list[list[Any]], caps: TableCaps) -> list[list[Any]]:
+    """What was read stays within the caps too (a csv declares nothing; a sheet may hide its area)."""
+    if len(table) > caps.rows or max(map(len, table), default=0) > caps.columns:
+        widest = max(map(len, table), default=0)
+        at_most = f"{caps.rows} rows, {caps.columns} columns at most"
+        raise RegisterFileError("too_large", f"{name}: {len(table)} rows, {widest} columns ({at_most})")
+    return table
+
+
+def read_table(path: Path, sheet: str | None = None, caps: TableCaps = TableCaps()) -> list[list[Any]]:
     suffix = path.suffix.lower()
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             from python_calamine import CalamineWorkbook
 
-            check_workbook(path)
+            check_workbook(path, caps)
             workbook = CalamineWorkbook.from_path(str(path))
             try:
                 chosen = workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
             except Exception as exc:
                 raise RegisterFileError("sheet", f"{sheet} ({'、'.join(workbook.sheet_names)})") from exc
-            return chosen.to_python(skip_empty_area=False)
+            return _check_table(path.name, chosen.to_python(skip_empty_area=False), caps)
         if suffix in {".csv", ".txt"}:
             text = decode_csv(path.read_bytes())
-            return [list(row) for row in csv.reader(io.StringIO(text))]
-    except RegisterFileError:
+            return _check_table(path.name, [list(row) for row in csv.reader(io.StringIO(text))], caps)
+    except (RegisterFileError, MemoryError):
         raise
     except Exception as exc:
         raise RegisterFileError("unreadable", f"{path.name}: {exc}") from exc
@@ -184,6 +225,21 @@ def _blank(value: object) -> bool:
     return value is None or (value.isspace() or not value if type(value) is str else not cell_text(value))
 
 
+def _controlled_cells(body: list[list[object]], headers: list[str]) -> dict[int, str]:
+    """Rows with a control character in any text cell, each with the first such cell's header (a
+    line break a spreadsheet wrote as CR LF is a line break, not a control). One search over each
+    column's text; the rows are looked at only in a column where it finds one."""
+    found: dict[int, str] = {}
+    for at, header in enumerate(headers):
+        texts = [value for value in column_values(body, at) if type(value) is str]
+        if not CONTROL_CHARACTERS.search("\n".join(texts)):
+            continue
+        for i, value in enumerate(column_values(body, at)):
+            if type(value) is str and CONTROL_CHARACTERS.search(value.replace("\r\n", "\n")):
+                found.setdefault(i, header or f"col{at + 1}")
+    return found
+
+
 def parse_register(
     table: list[list[object]],
     kind: RegisterKind,
@@ -220,16 +276,13 @@ def parse_register(
                 known[raw] = None
         townships = [known[raw] for raw in raw_townships]
     bad = set(compress(count(), map(is_not, id_errors, repeat(None))))
-    controlled: set[int] = set()
     if names is not None:
         if _all_text(names):
             bad.update(compress(count(), map(not_, map(str.strip, cast(list[str], names)))))
         else:
             bad.update(i for i, name in enumerate(names) if _no_name(name))
-        texts = [name for name in names if type(name) is str]
-        if CONTROL_CHARACTERS.search("\n".join(texts)):  # one pass over the column; rows only when it finds one
-            controlled = {i for i, name in enumerate(names) if type(name) is str and CONTROL_CHARACTERS.search(name)}
-            bad.update(controlled)
+    controlled = _controlled_cells(body, headers)
+    bad.update(controlled)
     if raw_townships is not None and township_required:
         bad.update(compress(count(), map(is_, townships, repeat(None))))
     ok = [True] * len(body)
@@ -251,7 +304,7 @@ def parse_register(
         if names is not None and _no_name(names[i]):
             parsed.rejections.append(Rejection(row_no, name_label, "missing", ""))
         if i in controlled:
-            parsed.rejections.append(Rejection(row_no, name_label, "control_characters", ""))
+            parsed.rejections.append(Rejection(row_no, controlled[i], "control_characters", ""))
         if raw_townships is not None and township_required and townships[i] is None:
             raw = cell_text(raw_townships[i])
             reason = "unknown_township" if raw else "missing"

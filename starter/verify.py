@@ -129,7 +129,8 @@ async def _reproject(ctx: Context, handle: Any, case: Case, state: CaseState) ->
     for event in await handle.query(CaseWorkflow.timeline):
         if event.seq > case.last_seq:
             key = f"{state.case_id}:{event.type}:{event.seq}"
-            write_projection(ctx.sessions, Projection(business_key=key, event=event, state=state), ctx.cipher)
+            projection = Projection(business_key=key, event=event, state=state)
+            await asyncio.to_thread(write_projection, ctx.sessions, projection, ctx.cipher)
     return True
 
 

@@ -98,3 +98,24 @@ async def test_a_run_long_with_steps_continues_as_new_without_waiting_for_a_time
     seqs = [e.seq for e in ledger_events(short, opened.case_no)]
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == 14
     short.close()
+
+
+def test_a_statement_past_its_timeout_is_cancelled_by_postgresql(database_url: str) -> None:
+    """`BAOXUE_DATABASE_STATEMENT_SECONDS` reaches PostgreSQL: a statement stuck longer is
+    cancelled there, and the engine's connection is still usable afterwards."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from config.settings import load_settings
+    from ledger.db import make_engine
+
+    engine = make_engine(database_url, load_settings(database_statement_seconds=1).database_timeouts)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar() == "1s"
+            with pytest.raises(OperationalError, match="statement timeout"):
+                connection.execute(text("SELECT pg_sleep(5)"))
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()

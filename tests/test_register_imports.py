@@ -23,6 +23,7 @@ from ledger.models import RegisterFile
 from starter.context import Context
 from tests.support.api import ADMIN, InProcessApi
 from tests.support.cases import context_for, register_officer
+from tests.support.workbooks import without_dimension
 
 HEADER = ["姓名", "身份证号", "乡镇（街道）", "村（社区）"]
 
@@ -175,16 +176,21 @@ async def test_impossible_births_and_control_characters_are_rejected_rows(
         ["古人", make_id_number("500243", dt.date(1950, 5, 1), 303), "梅子垭镇", "某村"],
         ["王\x1b[2J明", make_id_number("500243", dt.date(2014, 6, 1), 304), "梅子垭镇", "某村"],
         ["李\u202e四", make_id_number("500243", dt.date(2014, 7, 1), 305), "梅子垭镇", "某村"],
+        ["赵五", make_id_number("500243", dt.date(2014, 7, 2), 306), "梅子垭镇", "某\x07村"],
+        ["钱六", make_id_number("500243", dt.date(2014, 7, 3), 307), "梅子垭镇", "某村\x00"],
+        ["孙七", make_id_number("500243", dt.date(2014, 7, 4), 308), "梅子垭镇", "某村\r\n三组"],
     ]
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([HEADER, *rows])
     done = (await send(api, campaign, path.read_bytes())).json()
-    assert done["valid"] == 1 and done["rejected_rows"] == 4
-    assert sorted((r["row"], r["reason"]) for r in done["rejected"]) == [
-        (3, "birth_date_range"),
-        (4, "birth_date_range"),
-        (5, "control_characters"),
-        (6, "control_characters"),
+    assert done["valid"] == 2 and done["rejected_rows"] == 6
+    assert sorted((r["row"], r["column"], r["reason"]) for r in done["rejected"]) == [
+        (3, "身份证号", "birth_date_range"),
+        (4, "身份证号", "birth_date_range"),
+        (5, "姓名", "control_characters"),
+        (6, "姓名", "control_characters"),
+        (7, "村（社区）", "control_characters"),
+        (8, "村（社区）", "control_characters"),
     ]
 
 
@@ -202,36 +208,43 @@ def test_a_sheet_declaring_far_more_than_it_holds_is_refused(tmp_path: Path) -> 
     with pytest.raises(RegisterFileError) as refused:
         read_table(sparse)
     assert refused.value.code == "too_large" and "CV200000" in refused.value.detail
+    with pytest.raises(RegisterFileError) as refused:
+        read_table(without_dimension(sparse, tmp_path / "hidden.xlsx"))
+    assert refused.value.code == "too_large" and "CV200000" in refused.value.detail
+
+
+def test_a_table_read_beyond_the_row_or_column_caps_is_refused(tmp_path: Path) -> None:
+    from starter.register_files import RegisterFileError, TableCaps, read_table
+
+    long = tmp_path / "long.csv"
+    household(long, 5)
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(HEADER + ["备注"] * 20) + "\n", encoding="utf-8")
+    assert len(read_table(long, caps=TableCaps(rows=6))) == 6
+    for path in (long, wide):
+        with pytest.raises(RegisterFileError) as refused:
+            read_table(path, caps=TableCaps(rows=5, columns=16))
+        assert refused.value.code == "too_large" and path.name in refused.value.detail
 
 
 async def test_a_file_that_runs_its_reader_out_of_memory_is_refused_and_the_server_stays(
     api: InProcessApi, campaign: str, tmp_path: Path
 ) -> None:
-    """A sheet that hides how far it reaches (no dimension) makes the reader lay out twenty million
-    cells: the process that reads it meets its memory limit, the server answers one line."""
-    import re as regex
-    import zipfile
-
-    import xlsxwriter
-
-    plain = tmp_path / "plain.xlsx"
-    book = xlsxwriter.Workbook(str(plain))
-    sheet = book.add_worksheet()
-    sheet.write_row(0, 0, HEADER)
-    sheet.write(199_999, 99, "x")
-    book.close()
-    hidden = tmp_path / "hidden.xlsx"
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hidden, "w", zipfile.ZIP_DEFLATED) as target:
-        for part in source.infolist():
-            data = source.read(part)
-            if part.filename.startswith("xl/worksheets/"):
-                data = regex.sub(rb"<dimension [^>]*/>", b"", data)
-            target.writestr(part, data)
+    """A file within every cap whose rows take more memory than the reader may have: the process
+    that reads it meets its limit and ends, the server answers one line, the next import works."""
+    wide = tmp_path / "wide.csv"
+    with wide.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER + [f"备注{i}" for i in range(40)])
+        for n in range(120_000):
+            writer.writerow([f"儿童{n}", "x", "梅子垭镇", "某村"] + [f"{n}-{i}" for i in range(40)])
     async with served_with(api, register_memory_bytes=700 * 1024**2) as limited:
-        answer = await send(limited, campaign, hidden.read_bytes(), name="hidden.xlsx")
+        answer = await send(limited, campaign, wide.read_bytes(), name="wide.csv")
         assert answer.status_code == 400 and answer.json()["exit"] == 2, answer.text
-        assert "hidden.xlsx" in answer.json()["message"] and "memory" in answer.json()["message"], answer.text
+        assert "wide.csv" in answer.json()["message"] and "memory" in answer.json()["message"], answer.text
         assert (await limited.call(ADMIN, "GET", "/api/whoami")).status_code == 200
+        after = await send(limited, campaign, household(tmp_path / "after.csv", 3), name="after.csv")
+        assert after.status_code == 200, after.text
 
 
 async def test_formula_cells_are_read_as_their_values_and_bad_ones_rejected(

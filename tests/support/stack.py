@@ -107,7 +107,9 @@ def stack_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_stack(data_dir: Path, port: int | None = None, *, workflow_cache: bool = False) -> RunningStack:
+def start_stack(
+    data_dir: Path, port: int | None = None, *, workflow_cache: bool = False, settings: dict[str, str] | None = None
+) -> RunningStack:
     """`workflow_cache=False` (the tests' default) runs the worker with no sticky cache, so every
     workflow task replays the case's history from the start: the integration suite doubles as a
     determinism check. The fault tests keep the cache, as production does."""
@@ -117,6 +119,7 @@ def start_stack(data_dir: Path, port: int | None = None, *, workflow_cache: bool
     env = stack_env(data_dir)
     if not workflow_cache:
         env["BAOXUE_WORKER_MAX_CACHED_WORKFLOWS"] = "0"
+    env.update(settings or {})
     log = (data_dir.parent / f"{data_dir.name}-up.log").open("a")
     proc = subprocess.Popen(
         [
@@ -159,9 +162,12 @@ def stop_stack(stack: RunningStack, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path, *, workflow_cache: bool = False) -> Iterator[RunningStack]:
+def running_stack(
+    data_dir: Path, *, workflow_cache: bool = False, settings: dict[str, str] | None = None
+) -> Iterator[RunningStack]:
+    """`settings`: BAOXUE_ variables the stack's services start with."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    stack = start_stack(data_dir, workflow_cache=workflow_cache)
+    stack = start_stack(data_dir, workflow_cache=workflow_cache, settings=settings)
     try:
         status = wait_healthy(stack)
         assert status["healthy"], status
