@@ -49,6 +49,9 @@ class CaseStart(BaseModel):
     resume: CaseState | None = None
     """A case restored by `verify --repair`: the state its ledger holds, carried on from there."""
     resume_reason: str | None = None
+    withdrawn: list[int] = Field(default_factory=list)
+    """Ledger events (their sequence numbers) of steps the earlier run never committed: the restored
+    run says so in its `restored` event and numbers on after them."""
     carry: CaseCarry | None = None
     """A run continued as new: everything the case had in memory, in one model."""
     continue_after_events: int = 2000

@@ -149,6 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
     "verify_problem": {
         "ledger_behind": N_("台账落后于案件"),
+        "ledger_ahead": N_("台账记有案件未提交的步骤"),
         "workflow_ended": N_("工作流已中止"),
         "workflow_missing": N_("工作流缺失"),
         "completed_but_open": N_("工作流已结束而台账未销号"),

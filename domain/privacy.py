@@ -13,6 +13,7 @@ CASE_EVENT_KEYS = frozenset(
         # opening, reassignment and roster changes (officers, not children)
         "assigned_officer",
         "from",
+        "withdrawn",
         "to",
         # escalation
         "level",

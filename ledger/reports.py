@@ -90,7 +90,8 @@ def report_cases(
 
 
 def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uuid.UUID, list[ReportEvent]]:
-    """The events of these cases up to each one's sequence number, in order."""
+    """The events of these cases up to each one's sequence number, in order; events a repair
+    withdrew (steps the case never committed, listed by its `restored` event) left out."""
     payload = CaseEventRow.payload
     recipients = func.array(select(func.jsonb_array_elements_text(payload["recipients"])).scalar_subquery())
     query = (
@@ -107,12 +108,18 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
             case((CaseEventRow.type == "escalated", cast(recipients, ARRAY(String)))),
             payload["placement"].as_string(),
             payload["on"].as_string(),
+            case((CaseEventRow.type == "restored", payload["withdrawn"])),
         )
         .where(CaseEventRow.case_id == any_(bindparam("case_ids", list(last_seqs), type_=ARRAY(Uuid))))
         .order_by(CaseEventRow.case_id, CaseEventRow.seq)
     )
     events: dict[uuid.UUID, list[ReportEvent]] = {case_id: [] for case_id in last_seqs}
-    for case_id, seq, *fields in session.connection().execute(query).all():
+    withdrawn: dict[uuid.UUID, set[int]] = {}
+    for case_id, seq, *fields, withdrew in session.connection().execute(query).all():
         if seq <= last_seqs[case_id]:
             events[case_id].append(ReportEvent(seq, *fields))
+            if withdrew:
+                withdrawn.setdefault(case_id, set()).update(withdrew)
+    for case_id, seqs in withdrawn.items():
+        events[case_id] = [event for event in events[case_id] if event.seq not in seqs]
     return events

@@ -253,15 +253,27 @@ def _ledger_watch(case: Case) -> Watch | None:
 
 
 async def restart_from_ledger(
-    ctx: Context, case: Case, *, actor: Actor, reuse: WorkflowIDReusePolicy, **extra: Any
+    ctx: Context,
+    case: Case,
+    *,
+    actor: Actor,
+    reuse: WorkflowIDReusePolicy,
+    committed: CaseState | None = None,
+    **extra: Any,
 ) -> None:
     """Start a new run of the case's workflow (same id) from its ledger state: `verify --repair`
     after a run that did not complete, or a closed case opened again after one that did. What it
-    reads of the ledger is read off the event loop."""
+    reads of the ledger is read off the event loop. `committed`: the state the earlier run had
+    committed when the ledger holds more (steps it never committed), carried on from instead, its
+    numbering after the ledger's last event."""
 
     def restarted() -> CaseStart:
         campaign = resolve_campaign(ctx, case.campaign)
         resume = ledger_state(case)
+        withdrawn: list[int] = []
+        if committed is not None and committed.last_seq < case.last_seq:
+            resume = committed.model_copy(update={"last_seq": case.last_seq})
+            withdrawn = list(range(committed.last_seq + 1, case.last_seq + 1))
         with ctx.sessions() as session:
             officers = officer_snapshot(session, township=case.township, chain=resume.chain)
         return case_start(
@@ -274,6 +286,7 @@ async def restart_from_ledger(
             officers=officers,
             work_calendar=calendar_for(campaign, dt.datetime.now(dt.UTC)),
             resume=resume,
+            withdrawn=withdrawn,
             **extra,
         )
 

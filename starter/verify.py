@@ -5,6 +5,12 @@ difference is listed, never fixed silently: `--repair` re-projects the events a 
 missed (from the workflow's own timeline) and restarts a case whose workflow was terminated,
 failed or lost, from the ledger's state (same workflow id; never after a completed run), which
 the case records as an event.
+
+The ledger is written while the workflow takes a step, before Temporal has committed it; a step
+whose workflow task then failed stands in the ledger although the case never took it
+(`ledger_ahead`, or `workflow_task_failing`). Repair ends that run and starts one from the state
+the workflow had committed (its history replayed without the failed task), its `restored` event
+listing the ledger events it withdraws; the ledger keeps them (it is append-only) and numbers on.
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ class Difference:
     case_no: str
     workflow_id: str
     problem: str
-    """ledger_behind, workflow_ended, workflow_missing, completed_but_open, workflow_task_failing"""
+    """ledger_behind, ledger_ahead, workflow_ended, workflow_missing, completed_but_open,
+    workflow_task_failing"""
     detail: str
     repaired: bool = False
 
@@ -84,8 +91,18 @@ async def _unanswered(ctx: Context, case: Case, error: Exception, *, repair: boo
         except RPCError as refused:
             difference.detail += f" (repair: {refused.message})"
             return difference
-        difference.repaired = await _restart(ctx, case, reason="task_failing", actor=actor)
+        committed = await _committed_state(handle)
+        difference.repaired = await _restart(ctx, case, reason="task_failing", actor=actor, committed=committed)
     return difference
+
+
+async def _committed_state(handle: Any) -> CaseState | None:
+    """What an ended run had committed: its history replayed by a worker (a failed workflow task
+    is not in it); None when even that cannot be answered (the ledger's state is used)."""
+    try:
+        return await handle.query(CaseWorkflow.current, rpc_timeout=QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError, TimeoutError):
+        return None
 
 
 async def _verify_one(ctx: Context, case: Case, *, repair: bool, actor: Actor) -> list[Difference]:
@@ -119,6 +136,14 @@ async def _verify_one(ctx: Context, case: Case, *, repair: bool, actor: Actor) -
         if repair:
             difference.repaired = await _reproject(ctx, handle, case, state)
         differences.append(difference)
+    elif state.last_seq < case.last_seq:
+        difference = Difference(
+            case.case_no, case.workflow_id, "ledger_ahead", f"ledger {case.last_seq}, case {state.last_seq}"
+        )
+        if repair:
+            await handle.terminate(reason="verify --repair: the ledger holds steps the case never committed")
+            difference.repaired = await _restart(ctx, case, reason="ledger_ahead", actor=actor, committed=state)
+        differences.append(difference)
     elif state.stage == Stage.closed and case.stage != Stage.closed.value:
         differences.append(Difference(case.case_no, case.workflow_id, "completed_but_open", state.stage.value))
     return differences
@@ -134,11 +159,17 @@ async def _reproject(ctx: Context, handle: Any, case: Case, state: CaseState) ->
     return True
 
 
-async def _restart(ctx: Context, case: Case, *, reason: str, actor: Actor) -> bool:
-    """A new run of the same workflow id, from the ledger's state; allowed only after a run that
-    did not complete (terminated, failed, timed out, cancelled) or none at all."""
+async def _restart(ctx: Context, case: Case, *, reason: str, actor: Actor, committed: CaseState | None = None) -> bool:
+    """A new run of the same workflow id, from the ledger's state (or what the ended run had
+    committed, when the ledger holds more); allowed only after a run that did not complete
+    (terminated, failed, timed out, cancelled) or none at all."""
     await restart_from_ledger(
-        ctx, case, actor=actor, reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, resume_reason=reason
+        ctx,
+        case,
+        actor=actor,
+        reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        committed=committed,
+        resume_reason=reason,
     )
     return True
 

@@ -105,9 +105,7 @@ async def test_verify_lists_a_case_whose_workflow_cannot_run_and_checks_the_rest
     await client.start_workflow("NotACaseWorkflow", id=workflow_id, task_queue=api.ctx.settings.task_queue)
 
     async def verify(repair: bool) -> dict[str, Any]:
-        answer = await api.call(ADMIN, "POST", "/api/verify", body={"repair": repair, "cases": [broken, fine]})
-        assert answer.status_code == 200, answer.text
-        return answer.json()
+        return await verified(api, repair, [broken, fine])
 
     found = await verify(False)
     assert found["cases"] == 2
@@ -117,6 +115,59 @@ async def test_verify_lists_a_case_whose_workflow_cannot_run_and_checks_the_rest
     assert (await verify(False))["differences"] == []
     history = (await api.call(OFFICER, "GET", f"/api/cases/{broken}/history")).json()
     assert history[-1]["type"] == "restored" and history[-1]["details"]["from"] == "task_failing"
+
+
+async def verified(api: InProcessApi, repair: bool, cases: list[str]) -> dict[str, Any]:
+    answer = await api.call(ADMIN, "POST", "/api/verify", body={"repair": repair, "cases": cases})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InProcessApi) -> None:
+    """The ledger is written while a step is taken, before Temporal commits it: a step whose
+    workflow task then failed stands in the ledger though the case never took it. `verify` lists
+    it; repair carries on from what the case had committed, says which events it withdraws, and
+    the next step is numbered after them."""
+    from domain.case import CaseEvent, Projection
+    from domain.enums import Stage
+    from ledger.projection import write_projection
+    from workflows.case import CaseWorkflow
+
+    case_no, _ = await open_case(api)
+    workflow_id = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["workflow_id"]
+    client = await api.ctx.temporal()
+    state = await client.get_workflow_handle(workflow_id).query(CaseWorkflow.current)
+    ghost = CaseEvent(
+        seq=state.last_seq + 1,
+        type="visited",
+        stage=Stage.home_visit,
+        actor=OFFICER.name,
+        at=dt.datetime.now(dt.UTC),
+        details={"finding": "confirmed"},
+    )
+    ahead = state.model_copy(update={"stage": Stage.return_plan, "last_seq": ghost.seq})
+    key = f"{state.case_id}:visited:{ghost.seq}"
+    write_projection(api.ctx.sessions, Projection(business_key=key, event=ghost, state=ahead), api.ctx.cipher)
+    assert (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["stage"] == "return_plan"
+
+    found = await verified(api, False, [case_no])
+    assert [(d["case_no"], d["problem"]) for d in found["differences"]] == [(case_no, "ledger_ahead")]
+    assert [d["repaired"] for d in (await verified(api, True, [case_no]))["differences"]] == [True]
+    assert (await verified(api, False, [case_no]))["differences"] == []
+    history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
+    assert history[-1]["type"] == "restored" and history[-1]["details"]["withdrawn"] == [ghost.seq]
+    assert (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["stage"] == "home_visit"
+    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed"})
+    assert visited.status_code == 200 and visited.json()["stage"] == "return_plan", visited.text
+    assert visited.json()["last_seq"] == ghost.seq + 2
+    import uuid
+
+    from ledger.reports import report_events
+
+    case_id = uuid.UUID(state.case_id)
+    with api.ctx.sessions() as session:
+        counted = [e.seq for e in report_events(session, {case_id: ghost.seq + 2})[case_id]]
+    assert ghost.seq not in counted and ghost.seq + 2 in counted  # the report folds what the case took
 
 
 def test_a_worker_pointed_at_no_database_or_a_wrong_namespace_exits_2_naming_it(

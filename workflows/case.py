@@ -168,7 +168,10 @@ class CaseWorkflow:
         elif start.resume is not None:
             # Restored by `verify --repair` after its earlier run was terminated or failed: it
             # carries on from the ledger's state at the stage it had reached, due afresh.
-            event = self._record(EventType.restored, start.opened_by.name, {"from": start.resume_reason})
+            restored: dict[str, Any] = {"from": start.resume_reason}
+            if start.withdrawn:
+                restored["withdrawn"] = start.withdrawn
+            event = self._record(EventType.restored, start.opened_by.name, restored)
             self._enter(start.resume.stage)
             self._resume_watch()
         else:
