@@ -19,8 +19,10 @@ from config.logging import configure_logging
 from config.preflight import unusable_setting
 from config.required_keys import EXIT_MISSING_KEY, missing_key
 from config.secrets import load_data_keys
+from config.service_key import trusted_service_keys
 from config.settings import Settings, load_settings
 from config.temporal_client import connect_temporal
+from workflows.case import trust_service_keys
 from workflows.registry import ALL_WORKFLOWS, workflow_runner
 
 log = structlog.get_logger("baoxue.worker")
@@ -37,6 +39,7 @@ def activities_for(settings: Settings, *, url: str | None = None) -> ActivitySet
 
 
 async def run_worker(settings: Settings) -> None:
+    trust_service_keys(trusted_service_keys(settings))
     client = await connect_temporal(settings)
     built = activities_for(settings)
     worker = Worker(

@@ -45,14 +45,9 @@ def apprise_send(urls: list[str], title: str, body: str) -> tuple[bool, str | No
 
 _OUTBOX = cast(Table, Notification.__table__)
 _OFFICERS = Officer.__table__
-_URLS = (
-    select(_OFFICERS.c.notify_urls)
-    .where(_OFFICERS.c.name == _OUTBOX.c.recipient)
-    .order_by(_OFFICERS.c.id)
-    .limit(1)
-    .scalar_subquery()
-)
-"""The recipient's URLs (a name may stand in two townships: the first officer's, never twice)."""
+_URLS = select(_OFFICERS.c.notify_urls).where(_OFFICERS.c.id == _OUTBOX.c.recipient_id).scalar_subquery()
+"""The recipient's URLs, by the officer the row was written for: never whoever else bears the
+name (a row whose name stood for two officers has none, and stays in the outbox)."""
 _UNSENT = (
     select(_OUTBOX.c.id, _OUTBOX.c.level, _OUTBOX.c.case_id, _OUTBOX.c.message, _URLS)
     .where(_OUTBOX.c.status != "sent")

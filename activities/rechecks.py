@@ -29,25 +29,28 @@ def attendance_imported_since(session: Session, *, campaign: str, since: dt.date
     return newest is not None and newest >= since
 
 
-def recheck_recipients(session: Session, level: int) -> list[str]:
+def recheck_recipients(session: Session, level: int) -> list[tuple[str, int]]:
     """The day's reminder and level 0: every township's lead (its case officers where it has no
     lead) and the administrators who import; level 1 the section chiefs and office heads; level 2
-    the group leaders. Revoked officers are not told."""
+    the group leaders. Revoked officers are not told. (name, officer id), by officer."""
     officers = list(
-        session.execute(select(Officer.name, Officer.role, Officer.township).where(Officer.revoked_at.is_(None)))
+        session.execute(
+            select(Officer.name, Officer.role, Officer.township, Officer.id).where(Officer.revoked_at.is_(None))
+        )
     )
     if level <= 0:
-        led = {township for _n, role, township in officers if role == Role.township_lead.value}
+        led = {township for _n, role, township, _i in officers if role == Role.township_lead.value}
         told = [
-            name
-            for name, role, township in officers
+            (name, officer_id)
+            for name, role, township, officer_id in officers
             if role in (Role.township_lead.value, Role.admin.value)
             or (role == Role.case_officer.value and township not in led)
         ]
     elif level == 1:
-        told = [name for name, role, _t in officers if role in (Role.section_chief.value, Role.office_head.value)]
+        chiefs = (Role.section_chief.value, Role.office_head.value)
+        told = [(name, officer_id) for name, role, _t, officer_id in officers if role in chiefs]
     else:
-        told = [name for name, role, _t in officers if role == Role.group_leader.value]
+        told = [(name, officer_id) for name, role, _t, officer_id in officers if role == Role.group_leader.value]
     return sorted(set(told))
 
 
@@ -65,16 +68,17 @@ class RecheckActivities:
     def recheck_remind(self, notice: RecheckNotice) -> dict[str, int]:
         prefix = f"recheck:{notice.campaign}:{notice.at.isoformat()}:{notice.name}:{notice.level}:"
         with self._sessions.begin() as session:
-            for recipient in recheck_recipients(session, notice.level):
+            for recipient, officer_id in recheck_recipients(session, notice.level):
                 session.execute(
                     insert(Notification)
                     .values(
-                        business_key=(prefix + recipient)[:160],
+                        business_key=(prefix + f"{recipient}#{officer_id}")[:160],
                         case_id=None,
                         event_seq=0,
                         level=notice.level,
                         stage=STAGE,
                         recipient=recipient,
+                        recipient_id=officer_id,
                         message=recheck_text(notice),
                     )
                     .on_conflict_do_nothing(index_elements=["business_key"])

@@ -194,6 +194,7 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Every case's workflow against its ledger (docs/cli.md, `verify`); `repair` fixes what it
     can, each fix recorded."""
     from ledger.audit import broken_links
+    from ledger.officers import altered_officers
     from starter.verify import Difference, as_json, verify_cases
 
     await run_in_threadpool(require_role, ctx, actor, "verify", Role.admin)
@@ -201,12 +202,18 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
 
     def chain_breaks() -> list[int]:
         with ctx.sessions() as session:
-            return broken_links(session)
+            return broken_links(session, ctx.cipher)
+
+    def officers_altered() -> list[str]:
+        with ctx.sessions() as session:
+            return [f"#{o.id} {o.ref}" for o in altered_officers(session, ctx.cipher.seal)]
 
     broken = await run_in_threadpool(chain_breaks)
     if broken:
         shown_ids = ", ".join(str(i) for i in broken[:20])
         differences.append(Difference("", "", "audit_chain_broken", f"audit_log id {shown_ids}"))
+    for officer in await run_in_threadpool(officers_altered):
+        differences.append(Difference("", "", "officer_altered", officer))
     repaired = sum(1 for d in differences if d.repaired)
     detail = f"cases={checked} differences={len(differences)} repaired={repaired}"
     await run_in_threadpool(audit, ctx, actor, "verify", "ok", detail=detail)

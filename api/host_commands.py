@@ -14,7 +14,7 @@ import typer
 from domain.i18n import _
 from domain.messages import t
 from domain.terminal import echo, print_json
-from starter.errors import BadInput, CliError
+from starter.errors import BadInput, CliError, Refused
 
 JsonOption = Annotated[bool, typer.Option("--json", help=_("输出 JSON"))]
 DataDirOption = Annotated[
@@ -68,12 +68,15 @@ def up(
     demo: Annotated[
         bool, typer.Option("--demo", help=_("演示：花名册中每个人都登录到本机档案，一人可试用所有角色"))
     ] = False,
+    web_ui: Annotated[
+        bool, typer.Option("--ui", help=_("同时开启 Temporal Web UI（本机任何人可用它终止、重置工作流；默认关闭）"))
+    ] = False,
 ) -> None:
     """在前台运行整套本地服务：Temporal、PostgreSQL、worker、API 服务器。"""
     from starter.up import UpOptions, run_up
 
     settings = settings_for(typer_ctx, data_dir)
-    options = UpOptions(settings.data_dir, port, ui_port, db_port, api_port or settings.api_port, demo)
+    options = UpOptions(settings.data_dir, port, ui_port, db_port, api_port or settings.api_port, demo, web_ui)
     raise typer.Exit(run_up(settings, options))
 
 
@@ -132,12 +135,22 @@ def bootstrap_admin(
     """在服务器主机上为第一位系统管理员生成一次性登记码（需数据库设置；之后在其本机 baoxue login）。"""
     import datetime as dt
 
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
     from api.officers import CODE_VALID, code_hash, new_code
     from ledger.officers import save_officer
     from starter.context import Context
 
     ctx = Context(settings_for(typer_ctx, data_dir))
     code = new_code()
+    try:
+        with ctx.sessions() as probe:
+            probe.execute(text("SELECT 1"))
+    except OperationalError as refused:
+        if "password" in str(refused):
+            raise Refused(t("database_owner_needed")) from None
+        raise
     with ctx.sessions.begin() as session:
         officer, _new = save_officer(
             session,
@@ -186,7 +199,8 @@ def codec_server(
     settings = settings_for(typer_ctx, data_dir)
     secret = token or secrets.token_urlsafe(24)
     origins = set(ui_origin or ["http://127.0.0.1:8233", "http://localhost:8233"])
-    server = serve_codec(EncryptionCodec(load_keyring(settings)), port=port, token=secret, origins=origins)
+    codec = EncryptionCodec(load_keyring(settings), strict=False)
+    server = serve_codec(codec, port=port, token=secret, origins=origins)
     echo(t("codec_server", url=f"http://127.0.0.1:{port}", token=secret))
     try:
         server.serve_forever()
@@ -211,6 +225,18 @@ def secret_rotate(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> N
         echo(value)
         return
     echo(t("secret_rotated", number=number, path=settings.data_key_file))
+
+
+@secret_app.command("service-public-key")
+def secret_service_public_key(typer_ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """显示服务密钥的公钥（设为 worker 的 BAOXUE_SERVICE_PUBLIC_KEY：worker 只接受由它签名的案件启动）。"""
+    from config.service_key import ServiceKeyError, load_service_key
+    from domain.signing import public_key_of
+
+    try:
+        echo(public_key_of(load_service_key(settings_for(typer_ctx, data_dir))))
+    except ServiceKeyError as error:
+        raise BadInput(str(error)) from None
 
 
 @codec_app.command("rotate")

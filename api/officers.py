@@ -21,7 +21,7 @@ from domain.enums import TOWNSHIP_ROLES, Role
 from domain.messages import t
 from domain.parsing import parse_choice
 from ledger.models import Officer
-from ledger.officers import enrol, find_officers, list_officers, revoke, save_officer
+from ledger.officers import enrol, find_officers, list_officers, revoke, save_officer, seal_officer
 from starter.access import audit, require_role
 from starter.case_service import tell_open_cases
 from starter.context import Context
@@ -220,6 +220,7 @@ async def rename(body: RenameBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
             if officer is None:
                 raise NotFound(t("unknown_officer", name=body.ref))
             officer.name = new_name
+            seal_officer(session, officer)
             session.flush()
             session.expunge(officer)
             return officer, target.name

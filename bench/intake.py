@@ -42,7 +42,7 @@ async def floor_rate(stack: BenchStack, n: int) -> dict[str, float]:
     from temporalio.worker import Worker
 
     state = stack.state()
-    url = state["database"]["url"]
+    url = stack.owner_url()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, n int, at timestamptz)")
     local = __import__("threading").local()

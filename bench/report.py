@@ -51,7 +51,7 @@ def fill_ledger(stack: BenchStack, cases: int, seed: int = 13) -> None:
     rng = random.Random(seed)
     chains = load_roster(DEFAULT_ROSTER_FILE).chains()
     start = dt.datetime(2026, 9, 7, 1, 0, tzinfo=dt.UTC)
-    with psycopg.connect(stack.state()["database"]["url"]) as conn, conn.cursor() as cursor:
+    with psycopg.connect(stack.owner_url()) as conn, conn.cursor() as cursor:
         with cursor.copy("COPY students (id, child_key, name_enc, id_number_enc, id_masked) FROM STDIN") as copy:
             students = []
             for n in range(cases):
@@ -143,7 +143,7 @@ async def visibility_seconds(stack: BenchStack, runs: int) -> tuple[int, float, 
 
     state = stack.state()
     client = await Client.connect(state["temporal"]["address"], namespace=state["temporal"]["namespace"])
-    with psycopg.connect(state["database"]["url"]) as conn:
+    with psycopg.connect(stack.owner_url()) as conn:
         rows = conn.execute("SELECT id, kind, township, group_no, stage FROM cases ORDER BY case_no").fetchall()
     gate = asyncio.Semaphore(32)
 

@@ -41,6 +41,11 @@ class BenchStack:
     def state(self) -> dict[str, Any]:
         return json.loads((self.folder / "data" / "state.json").read_text(encoding="utf-8"))
 
+    def owner_url(self) -> str:
+        """The stack's database as its owner, with the owner's password from the data dir."""
+        password = (self.folder / "data" / "postgres-postgres.password").read_text(encoding="utf-8").strip()
+        return self.state()["database"]["url"].replace("postgresql://postgres@", f"postgresql://postgres:{password}@")
+
 
 @contextlib.contextmanager
 def scratch_folder(keep: Path | None) -> Iterator[Path]:

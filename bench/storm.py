@@ -157,7 +157,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
     level0 = escalated_s = delivered_s = None
     while True:
         elapsed = (dt.datetime.now(dt.UTC) - deadline).total_seconds()
-        level0, sent, deliverable = level0_rows(state["database"]["url"])
+        level0, sent, deliverable = level0_rows(stack.owner_url())
         if escalated_s is None and level0 >= n:
             escalated_s = elapsed
         if delivered_s is None and escalated_s is not None and sent >= deliverable:
@@ -175,7 +175,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
     server.close()
     settled_s = None
     while settled_s is None and (dt.datetime.now(dt.UTC) - deadline).total_seconds() < 1800:
-        if deadline_escalated(state["database"]["url"]) >= n:
+        if deadline_escalated(stack.owner_url()) >= n:
             settled_s = (dt.datetime.now(dt.UTC) - deadline).total_seconds()
         else:
             time.sleep(2)

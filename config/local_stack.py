@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import psutil
 from pydantic import BaseModel
@@ -71,9 +72,12 @@ def read_state(data_dir: Path) -> StackState | None:
 
 
 def write_state(data_dir: Path, state: StackState) -> None:
+    """Mode 0600; it holds no credential (the database's passwords are files of their own)."""
     path = state_path(data_dir)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state.model_dump(), ensure_ascii=False, indent=2), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(state.model_dump(), ensure_ascii=False, indent=2))
     os.replace(tmp, path)
 
 
@@ -104,10 +108,21 @@ def temporal_namespace(settings: Settings) -> str:
     return state.temporal.namespace if state else settings.temporal_namespace
 
 
+OWNER_PASSWORD_FILE = "postgres-postgres.password"
+"""The local stack's database owner's password (starter/local_postgres.py writes it, mode 0600)."""
+
+
 def database_url(settings: Settings) -> str:
+    """`BAOXUE_DATABASE_URL`, or the local stack's database as its owner, with the owner's password
+    when this user can read it (without, PostgreSQL refuses the connection)."""
     if settings.database_url:
         return settings.database_url.get_secret_value()
     state = read_state(settings.data_dir)
     if state is None:
         raise StackNotRunningError(settings.data_dir, "database")
-    return state.database.url
+    try:
+        password = (settings.data_dir / OWNER_PASSWORD_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return state.database.url
+    user, at, place = state.database.url.removeprefix("postgresql://").partition("@")
+    return f"postgresql://{user}:{quote(password, safe='')}@{place}" if at and password else state.database.url

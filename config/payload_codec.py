@@ -2,8 +2,11 @@
 
 Each encrypted payload names the key that sealed it (metadata `encryption-key-id`); a new key
 can be added and made active at any time, and payloads sealed with older keys stay readable.
-Payloads that were never encrypted pass through decode unchanged. Failure messages and stack
-traces are moved into encoded attributes, so they are encrypted too.
+Decode fails closed: a payload that is not sealed under the keyring (plain JSON a raw Temporal
+client sent, or a key the keyring does not hold) is refused with `UnsealedPayloadError`, so the
+worker's task fails and the case never sees it (docs/security.md, "Below the API"). Only the codec
+server, which shows histories to people, passes such payloads through as they are. Failure
+messages and stack traces are moved into encoded attributes, so they are encrypted too.
 
 The keyring is JSON, `{"active": "k1", "keys": {"k1": "<64 hex digits>"}}`, from
 BAOXUE_CODEC_KEYS or the file BAOXUE_CODEC_KEY_FILE (default `codec-keys.json` in the data
@@ -33,6 +36,10 @@ _NONCE = 12
 
 class KeyringError(ValueError):
     pass
+
+
+class UnsealedPayloadError(KeyringError):
+    """A payload baoxue was asked to read that its keyring did not seal."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,8 +75,11 @@ class Keyring:
 
 
 class EncryptionCodec(PayloadCodec):
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, *, strict: bool = True) -> None:
+        """`strict=False` only for showing a history (the codec server): unsealed payloads are
+        shown as they are instead of refused."""
         self._keyring = keyring
+        self._strict = strict
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -89,12 +99,15 @@ class EncryptionCodec(PayloadCodec):
         opened = []
         for payload in payloads:
             if payload.metadata.get("encoding") != ENCODING:
+                if self._strict:
+                    encoding = payload.metadata.get("encoding", b"").decode(errors="replace")[:40]
+                    raise UnsealedPayloadError(f"a payload not sealed by baoxue's keyring (encoding {encoding!r})")
                 opened.append(payload)
                 continue
-            key_id = payload.metadata.get(KEY_ID, b"").decode()
+            key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")[:40]
             cipher = self._ciphers.get(key_id)
             if cipher is None:
-                raise KeyringError(f"payload sealed with unknown key {key_id!r}")
+                raise UnsealedPayloadError(f"a payload sealed with a key the keyring does not hold ({key_id!r})")
             plain = cipher.decrypt(payload.data[:_NONCE], payload.data[_NONCE:], None)
             opened.append(Payload.FromString(plain))
         return opened
@@ -124,10 +137,10 @@ def load_keyring(settings: Settings, *, create: bool = False) -> Keyring:
     return Keyring.parse(path.read_text(encoding="utf-8"), str(path))
 
 
-def encrypted_converter(keyring: Keyring) -> DataConverter:
+def encrypted_converter(keyring: Keyring, *, strict: bool = True) -> DataConverter:
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(keyring),
+        payload_codec=EncryptionCodec(keyring, strict=strict),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 

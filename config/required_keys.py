@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from config.payload_codec import KeyringError, load_keyring
 from config.secrets import SecretKeyError, load_data_key
-from config.service_key import ServiceKeyError, load_service_key
+from config.service_key import ServiceKeyError, load_service_key, trusted_service_keys
 from config.settings import Settings
 from domain.messages import t
 
@@ -22,6 +22,9 @@ def missing_key(settings: Settings, *, service_key: bool) -> str | None:
     if service_key:
         setting = "BAOXUE_SERVICE_KEY / BAOXUE_SERVICE_KEY_FILE"
         checks.append((lambda: load_service_key(settings), ServiceKeyError, setting))
+    else:
+        setting = "BAOXUE_SERVICE_PUBLIC_KEY (or BAOXUE_SERVICE_KEY / BAOXUE_SERVICE_KEY_FILE)"
+        checks.append((lambda: trusted_service_keys(settings), ServiceKeyError, setting))
     for load, error_type, setting in checks:
         try:
             load()

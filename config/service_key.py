@@ -7,10 +7,11 @@ import base64
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from config.settings import Settings
+from domain.signing import public_key_of
 
 
 class ServiceKeyError(ValueError):
@@ -35,6 +36,23 @@ def load_service_key(settings: Settings, *, create: bool = False) -> Ed25519Priv
     with os.fdopen(fd, "w") as handle:
         handle.write(base64.b64encode(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())).decode())
     return key
+
+
+def trusted_service_keys(settings: Settings) -> list[str]:
+    """The service keys (public halves, base64) whose seals a worker's cases accept:
+    `BAOXUE_SERVICE_PUBLIC_KEY` (comma-separated, for a rotation), else the public half of the
+    service key this host holds (the local stack's workers)."""
+    if settings.service_public_key:
+        keys = [key.strip() for key in settings.service_public_key.split(",") if key.strip()]
+        for key in keys:
+            try:
+                Ed25519PublicKey.from_public_bytes(base64.b64decode(key, validate=True))
+            except ValueError:
+                raise ServiceKeyError(
+                    f"BAOXUE_SERVICE_PUBLIC_KEY: {key[:12]}… is not a base64 Ed25519 public key"
+                ) from None
+        return keys
+    return [public_key_of(load_service_key(settings))]
 
 
 def _parse(text: str, where: str) -> Ed25519PrivateKey:

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None
     service_key: SecretStr | None = None
     service_key_file: Path | None = None
+    service_public_key: str | None = None
+    """The service key's public half (base64; comma-separated during a rotation): what a worker
+    that does not hold the service key trusts to seal a case's start."""
     profile_dir: Path | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8765

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
-from domain.signing import OfficerKey
+from domain.signing import OfficerKey, sign, verify
 from domain.step_specs import STEPS
+from domain.wire import canonical_json
 from domain.work_calendar import WorkCalendar
 
 
@@ -25,6 +27,15 @@ deadline spread and cap, monitoring, local activities); generation 2 adds contin
 run's history grows long, whatever woke the case. A run that starts under a generation takes its
 behaviours from its input, so its history holds no patch marker and no `TemporalChangeVersion`
 upsert for each — four of each per case, a third of a new case's history (issue 15)."""
+
+
+def _sorted_sets(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_sets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_sorted_sets(item) for item in value]
+        return sorted(items) if all(isinstance(item, str) for item in items) else items
+    return value
 
 
 class CaseStart(BaseModel):
@@ -70,6 +81,23 @@ class CaseStart(BaseModel):
     generation: int = 0
     """The workflow code's generation this run started under (`CASE_GENERATION` for new runs; 0
     for runs started before generations existed, which ask `workflow.patched` instead)."""
+    seal: str = ""
+    """The service key's signature over everything above (but `carry`): a start, restore or
+    reopening the server made. A run continued as new carries its first run's seal along."""
+
+    def seal_message(self) -> bytes:
+        """What the seal covers, the same bytes on both sides: sets (a calendar's days) come out
+        of a model in no fixed order, so every list is sorted when it holds only plain values."""
+        body = _sorted_sets(self.model_dump(mode="json", exclude={"seal", "carry"}))
+        return f"baoxue-start/1|{self.case_id}|{canonical_json(body)}".encode()
+
+    def sealed_with(self, key: Ed25519PrivateKey) -> CaseStart:
+        return self.model_copy(update={"seal": sign(key, self.seal_message())})
+
+    def sealed_by(self, trusted: frozenset[str]) -> bool:
+        """Signed by one of the service keys the worker trusts (not merely by the key it names)."""
+        key = self.service_key
+        return bool(self.seal) and key is not None and key in trusted and verify(key, self.seal_message(), self.seal)
 
 
 class CaseEvent(BaseModel):

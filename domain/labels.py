@@ -154,6 +154,7 @@ LABELS: dict[str, dict[str, str]] = {
         "workflow_missing": N_("工作流缺失"),
         "completed_but_open": N_("工作流已结束而台账未销号"),
         "audit_chain_broken": N_("审计日志链被破坏"),
+        "officer_altered": N_("人员记录在数据库中被改动"),
         "workflow_task_failing": N_("工作流无法执行（任务反复失败）"),
     },
 }

@@ -22,6 +22,9 @@ MESSAGES: dict[str, str] = {
     "stack_not_running": N_(
         "本地服务未运行（数据目录 {data_dir}）：请先运行 baoxue up，或设置 BAOXUE_TEMPORAL_ADDRESS 和 BAOXUE_DATABASE_URL"
     ),
+    "database_owner_needed": N_(
+        "数据库拒绝连接：需要数据库所有者的凭据（本地服务的密码文件只有运行 baoxue up 的用户可读；或设置 BAOXUE_DATABASE_URL）"
+    ),
     "unknown_township": N_("未知乡镇（街道）：{name}；是否指：{suggestions}"),
     "unknown_township_plain": N_("未知乡镇（街道）：{name}"),
     "roster_ok": N_("花名册无误：{groups} 个组，{townships} 个乡镇（街道）"),

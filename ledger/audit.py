@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from typing import Any
 
@@ -48,14 +47,15 @@ def record(
         detail=(detail or "")[:200] or None,
         prev_hash=prev_hash,
     )
-    entry.row_hash = chained_hash(entry)
+    entry.row_hash = chained_hash(entry, cipher)
     session.add(entry)
 
 
 AUDIT_CHAIN_LOCK = 0x6261_6F78  # "baox"
 
 
-def chained_hash(entry: AuditEntry) -> str:
+def chained_hash(entry: AuditEntry, cipher: PersonalDataCipher) -> str:
+    """The row's link: keyed (`PersonalDataCipher.seal`), over the link before it and its fields."""
     fields = (
         entry.prev_hash or "",
         entry.at.astimezone(dt.UTC).isoformat(),
@@ -68,12 +68,13 @@ def chained_hash(entry: AuditEntry) -> str:
         (entry.purpose_enc or b"").hex(),
         entry.detail or "",
     )
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    return cipher.seal("\x1f".join(fields))
 
 
-def broken_links(session: Session) -> list[int]:
-    """Ids of audit rows whose hash does not follow from the row before: a row altered, removed
-    or inserted out of the chain. Rows written before the chain began (no hash) are skipped."""
+def broken_links(session: Session, cipher: PersonalDataCipher) -> list[int]:
+    """Ids of audit rows whose link does not follow from the row before: a row altered, removed
+    or inserted out of the chain, even with every link after it recomputed (without the key they
+    cannot be). Rows written before the chain began (no link) are skipped."""
     broken = []
     previous: str | None = None
     started = False
@@ -81,7 +82,7 @@ def broken_links(session: Session) -> list[int]:
         if entry.row_hash is None and not started:
             continue
         started = True
-        if entry.prev_hash != previous or entry.row_hash != chained_hash(entry):
+        if entry.prev_hash != previous or entry.row_hash != chained_hash(entry, cipher):
             broken.append(entry.id)
         previous = entry.row_hash
     return broken

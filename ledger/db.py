@@ -33,5 +33,6 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: An
     return create_engine(sqlalchemy_url(url), pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker:
+    """`info`: given to every session (the server's sealer, ledger/officers.py)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)

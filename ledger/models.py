@@ -51,6 +51,9 @@ class Officer(Base):
     enrolled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    seal: Mapped[str | None] = mapped_column(String(64))
+    """A keyed MAC of who the row says the officer is (ledger/officers.py, `sealed_text`), written
+    by the server with every change it makes: a change made in the database is listed by `verify`."""
 
     @property
     def ref(self) -> str:
@@ -173,6 +176,10 @@ class Notification(Base):
     level: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(24))
     recipient: Mapped[str] = mapped_column(String(64))
+    """The recipient's name as the reminder shows it."""
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    """Who receives it: the officer, resolved when the row is written (a case's own township first;
+    a name that stands for two people elsewhere is left unresolved, and such a row is not sent)."""
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,6 +4,7 @@ enrolled with a one-time code (docs/architecture.md, "Identity")."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -13,6 +14,30 @@ from domain.enums import TOWNSHIP_ROLES, Role
 from ledger.models import Officer
 
 _IDENTITY = ["name", "township"]
+SEALER = "sealer"
+"""The key of `Session.info` holding the function that seals a row (PersonalDataCipher.seal):
+set by the server's sessions (starter/context.py); a session without one writes no seal."""
+
+
+def sealed_text(officer: Officer) -> str:
+    """What an officer's seal covers: who they are, what they may do, where reminders go, their key."""
+    revoked = officer.revoked_at.isoformat() if officer.revoked_at else ""
+    urls = "\x1e".join(officer.notify_urls or [])
+    key = officer.public_key or ""
+    return "\x1f".join((str(officer.id), officer.name, officer.role, officer.township or "", key, revoked, urls))
+
+
+def seal_officer(session: Session, officer: Officer) -> None:
+    """Seal the officer's row as it now stands (after every change the server makes to it)."""
+    sealer = session.info.get(SEALER)
+    if sealer is not None:
+        session.flush()
+        officer.seal = sealer(sealed_text(officer))
+
+
+def altered_officers(session: Session, sealer: Callable[[str], str]) -> list[Officer]:
+    """Officers whose row is not as the server last wrote it: changed in the database."""
+    return [o for o in session.scalars(select(Officer).order_by(Officer.id)) if o.seal != sealer(sealed_text(o))]
 
 
 def save_officer(
@@ -41,6 +66,7 @@ def save_officer(
     session.expire_all()
     officer = _by_identity(session, name=name, township=township)
     assert officer is not None
+    seal_officer(session, officer)
     return officer, existing is None
 
 
@@ -62,6 +88,7 @@ def set_public_key(session: Session, *, name: str, role: str, township: str | No
     session.expire_all()
     officer = _by_identity(session, name=name, township=township)
     assert officer is not None
+    seal_officer(session, officer)
     return officer
 
 
@@ -77,6 +104,7 @@ def enrol(session: Session, *, code_hash: str, public_key: str, now: dt.datetime
     officer.revoked_at = None
     officer.enrol_code_hash = None
     officer.enrol_expires_at = None
+    seal_officer(session, officer)
     return officer
 
 
@@ -84,6 +112,7 @@ def revoke(session: Session, *, officer: Officer, now: dt.datetime) -> None:
     officer.public_key = None
     officer.revoked_at = now
     officer.enrol_code_hash = None
+    seal_officer(session, officer)
 
 
 def get_officer(session: Session, *, officer_id: int) -> Officer | None:

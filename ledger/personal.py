@@ -4,6 +4,7 @@ the normalised ID as the child key (a plain hash of an 18-digit ID is brute-forc
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 from typing import Any
@@ -39,6 +40,13 @@ class PersonalDataCipher:
         hmac_key = _derive(keys[0], b"child-key").ljust(_SHA256_BLOCK, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in hmac_key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in hmac_key))
+        self._seal_key = _derive(keys[0], b"ledger-seal")
+
+    def seal(self, text: str) -> str:
+        """HMAC-SHA256 under a key the database does not hold (derived from the first data key):
+        what links the audit chain and seals each officer's row, so that the database's owner
+        cannot rewrite either and recompute the links (docs/security.md, "Below the API")."""
+        return hmac.new(self._seal_key, text.encode(), hashlib.sha256).hexdigest()
 
     def child_key(self, normalised_id_number: str) -> str:
         """HMAC-SHA256 of the normalised ID (RFC 2104), from SHA-256 states keyed once: copying

@@ -31,7 +31,7 @@ _OFFICERS = cast(Table, Officer.__table__)
 _INSERT_EVENT = insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id)
 _INSERT_OUTBOX = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["business_key"])
 _TOWNSHIP_PEOPLE = (
-    select(_OFFICERS.c.name, _OFFICERS.c.role)
+    select(_OFFICERS.c.name, _OFFICERS.c.role, _OFFICERS.c.id)
     .where(
         _OFFICERS.c.role.in_([Role.case_officer.value, Role.township_lead.value]),
         _OFFICERS.c.township == bindparam("township"),
@@ -58,11 +58,30 @@ def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseStat
     if event.type != EventType.escalated or details.get("level") != 0:
         return event
     people = connection.execute(_TOWNSHIP_PEOPLE, {"township": state.township}).all()
-    told = list(details.get("recipients") or [name for name, role in people if role == Role.case_officer.value])
-    told += [name for name, role in people if role == Role.township_lead.value and name not in told]
+    told = list(details.get("recipients") or [name for name, role, _id in people if role == Role.case_officer.value])
+    told += [name for name, role, _id in people if role == Role.township_lead.value and name not in told]
     if told == details.get("recipients"):
         return event
     return event.model_copy(update={"details": {**details, "recipients": told}})
+
+
+_PEOPLE_NAMED = select(_OFFICERS.c.name, _OFFICERS.c.township, _OFFICERS.c.id).where(
+    _OFFICERS.c.name.in_(bindparam("names", expanding=True)), _OFFICERS.c.revoked_at.is_(None)
+)
+
+
+def _recipient_ids(connection: Connection, names: list[str], township: str) -> dict[str, int]:
+    """Each name as the officer it means: the one of the case's township, else the only one of
+    that name; a name that stands for two officers elsewhere is left out (never guessed)."""
+    found: dict[str, list[tuple[str | None, int]]] = {}
+    for name, where, officer_id in connection.execute(_PEOPLE_NAMED, {"names": names}).all():
+        found.setdefault(name, []).append((where, officer_id))
+    ids = {}
+    for name, people in found.items():
+        local = [officer_id for where, officer_id in people if where == township]
+        if len(local) == 1 or len(people) == 1:
+            ids[name] = local[0] if len(local) == 1 else people[0][1]
+    return ids
 
 
 def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, state: CaseState) -> None:
@@ -70,6 +89,7 @@ def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, st
     recipients = details.get("recipients", [])
     if not recipients:
         return
+    ids = _recipient_ids(connection, recipients, state.township)
     deadline = dt.datetime.fromisoformat(details["deadline"]) if details.get("deadline") else None
     message = reminder_text(
         case_no=state.case_no,
@@ -91,6 +111,7 @@ def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, st
                 "level": details["level"],
                 "stage": event.stage.value,
                 "recipient": recipient,
+                "recipient_id": ids.get(recipient),
                 "message": message,
                 "status": "pending",
                 "attempts": 0,

@@ -214,7 +214,7 @@ def case_start(
         continue_after_events=ctx.settings.continue_after_events,
         generation=CASE_GENERATION,
         **extra,
-    )
+    ).sealed_with(ctx.service_key)
 
 
 def ledger_state(case: Case) -> CaseState:

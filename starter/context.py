@@ -22,6 +22,7 @@ from config.settings import Settings
 from domain.messages import t
 from domain.roster import Roster, TownshipChain, UnknownTownshipError
 from ledger.db import make_engine, make_sessionmaker
+from ledger.officers import SEALER
 from starter.errors import BadInput, CliError
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class Context:
     @cached_property
     def sessions(self) -> sessionmaker:
         self._engine = make_engine(self.database_url(), self.settings.database_timeouts, pool_size=self.pool_size)
-        return make_sessionmaker(self._engine)
+        return make_sessionmaker(self._engine, info={SEALER: lambda text: self.cipher.seal(text)})
 
     @cached_property
     def case_list(self) -> CaseListCache:

@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Any
 
-from config.local_stack import pid_alive, read_state
+from config.local_stack import database_url, pid_alive, read_state
 from config.settings import Settings
 from config.temporal_client import connect_temporal
 from ledger.db import masked_url
@@ -36,7 +36,7 @@ def collect_status(settings: Settings) -> dict[str, Any]:
     task_queue = settings.task_queue
     local = settings.model_copy(update={"temporal_namespace": namespace})
     temporal_up, worker_up = asyncio.run(_temporal_and_worker(local, address, task_queue))
-    db_up = database_ok(url) if url else False
+    db_up = database_ok(database_url(settings)) if url else False  # with the owner's password, when readable
     from_up = state is not None
     api_url = state.api.url if state and state.api else f"http://{settings.api_host}:{settings.api_port}"
     api_up = api_ok(api_url)

@@ -33,13 +33,15 @@ from config.local_stack import (
 )
 from config.payload_codec import load_keyring
 from config.roster_file import load_roster
-from config.secrets import load_data_key
+from config.secrets import load_data_key, load_data_keys
 from config.service_key import load_service_key
 from config.settings import Settings
 from domain.messages import t
 from domain.profile import Profile
 from ledger.db import make_engine, make_sessionmaker, masked_url
 from ledger.migrate import upgrade_to_head
+from ledger.officers import SEALER
+from ledger.personal import PersonalDataCipher
 from migrations.roles import APP_ROLE
 from starter import local_postgres
 from starter.children import Child
@@ -72,6 +74,9 @@ class UpOptions:
     db_port: int | None = None
     api_port: int = 8765
     demo: bool = False
+    web_ui: bool = False
+    """Temporal's web UI: off unless asked for, since anyone on the host could terminate, reset
+    or signal a case through it (the dev server has no switch for its write actions)."""
 
 
 def say(text: str) -> None:
@@ -111,10 +116,15 @@ class Stack:
         self.ui_port = ui_port
         self.db_port = options.db_port or self._remembered_db_port()
         self.temporal_address = f"{LOOPBACK}:{options.port}"
+        # Every role has a password, in a 0600 file of the data dir; the state file names the
+        # database without one (docs/security.md, "The local stack").
+        self.owner_password = local_postgres.role_password(self.data_dir, local_postgres.SUPERUSER, create=True)
+        self.app_password = local_postgres.role_password(self.data_dir, APP_ROLE, create=True)
         self.database_url = local_postgres.server_url(self.db_port)
+        self.owner_url = local_postgres.server_url(self.db_port, password=self.owner_password)
         # The worker and the API server connect as the app role: grants only, no trigger can be
         # altered or disabled, audit_log and case_events only appended to (migration 0011).
-        self.app_database_url = local_postgres.server_url(self.db_port, user=APP_ROLE)
+        self.app_database_url = local_postgres.server_url(self.db_port, user=APP_ROLE, password=self.app_password)
         self.api_url = f"http://{LOOPBACK}:{options.api_port}"
 
     def _remembered_db_port(self) -> int:
@@ -135,6 +145,8 @@ class Stack:
             (self.db_port, "PostgreSQL", "--db-port"),
             (self.options.api_port, "API", "--api-port"),
         ):
+            if option == "--ui-port" and not self.options.web_ui:
+                continue
             if not port_free(port):
                 problems.append(t("port_taken", port=port, what=what, option=option))
         return problems
@@ -164,7 +176,7 @@ class Stack:
         say(t("starting", what="PostgreSQL"))
         account = local_postgres.service_account()
         pgdata = self.data_dir / "postgres"
-        local_postgres.init_cluster(pgdata, account)
+        local_postgres.init_cluster(pgdata, account, self.owner_password)
         child = Child(
             "PostgreSQL",
             local_postgres.server_command(pgdata, self.db_port),
@@ -176,22 +188,28 @@ class Stack:
 
         def ready() -> bool:
             try:
-                local_postgres.wait_ready(self.db_port, timeout=0.5)
+                local_postgres.wait_ready(self.db_port, timeout=0.5, password=self.owner_password)
                 return True
             except (TimeoutError, RuntimeError):
                 return False
 
         self._wait("PostgreSQL", ready, child)
-        local_postgres.ensure_database(self.db_port)
-        say(t("migrated", revision=upgrade_to_head(self.database_url)))
+        assert self.owner_password is not None and self.app_password is not None
+        if local_postgres.uses_trust(pgdata):
+            local_postgres.require_passwords(pgdata, self.db_port, self.owner_password)
+        local_postgres.ensure_database(self.db_port, password=self.owner_password)
+        say(t("migrated", revision=upgrade_to_head(self.owner_url)))
+        local_postgres.set_role_password(self.db_port, self.owner_password, APP_ROLE, self.app_password)
         self.register_local_identities()
 
     def register_local_identities(self) -> None:
-        """`admin` (and with --demo every person of the roster) in the profile of whoever runs `up`."""
-        engine = make_engine(self.database_url)
+        """`admin` (and with --demo every person of the roster) in the profile of whoever runs `up`;
+        their rows sealed as the server seals them (ledger/officers.py)."""
+        engine = make_engine(self.owner_url)
         profile = Profile(self.settings.profile_dir)
+        cipher = PersonalDataCipher(load_data_keys(self.settings.model_copy(update={"data_dir": self.data_dir})))
         try:
-            with make_sessionmaker(engine).begin() as session:
+            with make_sessionmaker(engine, info={SEALER: cipher.seal}).begin() as session:
                 enrol_local_identities(
                     profile,
                     session,
@@ -219,6 +237,7 @@ class Stack:
             "--db-filename",
             str(db_file),
             "--ui-disable-news-fetch",
+            *([] if self.options.web_ui else ["--headless"]),
             "--log-level",
             "warn",
             *dev_server_flags(),
@@ -297,7 +316,7 @@ class Stack:
             data_dir=str(self.data_dir),
             temporal=TemporalState(
                 address=self.temporal_address,
-                ui=f"http://{LOOPBACK}:{self.ui_port}",
+                ui=f"http://{LOOPBACK}:{self.ui_port}" if self.options.web_ui else None,
                 namespace=LOCAL_NAMESPACE,
                 pid=self._child("Temporal").pid,
             ),
@@ -356,7 +375,8 @@ def run_up(settings: Settings, options: UpOptions) -> int:
         stack.start_api()
         write_state(data_dir, stack.state())
         say(f"Temporal:    {stack.temporal_address} (namespace {LOCAL_NAMESPACE})")
-        say(f"Web UI:      http://{LOOPBACK}:{stack.ui_port}")
+        if options.web_ui:
+            say(f"Web UI:      http://{LOOPBACK}:{stack.ui_port}")
         say(f"PostgreSQL:  {masked_url(stack.database_url)}")
         say(f"Task queue:  {settings.task_queue}")
         say(f"API:         {stack.api_url}")

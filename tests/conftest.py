@@ -23,6 +23,23 @@ TEST_KEYRING = Keyring("test-1", {"test-1": bytes.fromhex("5a" * 32)})
 TEST_SERVICE_KEY = "NzfKpG8y0bqdH3tX2lN5cV6r1eWmZ4sQ9uJ7oAaB0Cs="
 
 
+def _trust_the_test_service_key() -> None:
+    """Every worker in this process accepts starts sealed by the tests' service key (as a real
+    worker trusts its deployment's, worker.py)."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from domain.signing import public_key_of
+    from workflows.case import trust_service_keys
+
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(TEST_SERVICE_KEY))
+    trust_service_keys([public_key_of(key)])
+
+
+_trust_the_test_service_key()
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with postgres_server(tmp_path_factory.mktemp("pg")) as url:

@@ -373,7 +373,7 @@ def test_scope_reveal_and_audit(stack: RunningStack) -> None:
     assert dry.code == 0 and dry.json()["dry_run"] is True and isinstance(dry.json()["cases"], int)
     assert stack.baoxue("retention", "run", "--dry-run", actor=OFFICER).code == 3
 
-    with psycopg.connect(stack.state()["database"]["url"]) as conn:
+    with psycopg.connect(stack.owner_url()) as conn:
         with pytest.raises(psycopg.Error):
             conn.execute("UPDATE audit_log SET actor = 'nobody'")
         conn.rollback()

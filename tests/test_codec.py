@@ -13,7 +13,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from config.payload_codec import ENCODING, KEY_ID, EncryptionCodec, Keyring
+from config.payload_codec import ENCODING, KEY_ID, EncryptionCodec, Keyring, UnsealedPayloadError
 from domain.enums import CaseKind, Finding
 from domain.steps import NoteInput, VisitInput
 from starter.codec_server import serve
@@ -40,9 +40,11 @@ async def test_round_trip_and_rotation() -> None:
     assert await newer.decode([sealed]) == [plain("秘密")]
     [resealed] = await newer.encode([plain("秘密")])
     assert resealed.metadata[KEY_ID] == rotated.active.encode() != b"k1"
-    untouched = plain("old")
-    assert await newer.decode([untouched]) == [untouched]
-    with pytest.raises(ValueError):
+    with pytest.raises(UnsealedPayloadError, match="not sealed by"):
+        await newer.decode([plain("a raw client's JSON")])
+    untouched = plain("shown as it is")
+    assert await EncryptionCodec(rotated, strict=False).decode([untouched]) == [untouched]
+    with pytest.raises(UnsealedPayloadError, match="does not hold"):
         await EncryptionCodec(Keyring.generate()).decode([resealed])
 
 

@@ -69,7 +69,7 @@ def expansion_bomb(path: Path, unpacked: int = 1024**3) -> Path:
 
 
 def current_register(stack: RunningStack) -> list[tuple[str, int]]:
-    with psycopg.connect(stack.state()["database"]["url"]) as conn:
+    with psycopg.connect(stack.owner_url()) as conn:
         rows = conn.execute(
             "SELECT file_name, valid_rows FROM register_files WHERE campaign = %s AND register = 'household'"
             " AND current",

@@ -183,3 +183,56 @@ def test_a_worker_pointed_at_no_database_or_a_wrong_namespace_exits_2_naming_it(
     elsewhere = case_settings.model_copy(update={"temporal_namespace": "no-such-namespace"})
     assert start_worker(elsewhere) == 2
     assert "BAOXUE_TEMPORAL_NAMESPACE" in capsys.readouterr().err
+
+
+async def test_a_start_not_sealed_by_the_service_key_fails_before_it_records_anything(api: InProcessApi) -> None:
+    """Someone holding the codec keyring but not the service key terminates a case and starts a
+    run claiming it closed, sealed with a key of their own: the run fails at once, the ledger
+    never shows it closed, `verify` lists the case and `--repair` restores it."""
+    import base64
+    import secrets as token
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from temporalio.client import WorkflowFailureError
+
+    from domain.actors import Actor
+    from domain.case import CaseStart
+    from domain.enums import CaseKind, Outcome, Stage
+    from domain.signing import public_key_of
+    from workflows.case import UNSIGNED_START_ERROR, CaseWorkflow
+
+    case_no, _ = await open_case(api)
+    shown = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
+    client = await api.ctx.temporal()
+    handle = client.get_workflow_handle(shown["workflow_id"])
+    state = await handle.query(CaseWorkflow.current)
+    attacker = Ed25519PrivateKey.from_private_bytes(base64.b64decode(base64.b64encode(token.token_bytes(32))))
+    forged = CaseStart(
+        case_id=state.case_id,
+        case_no=case_no,
+        campaign=state.campaign,
+        kind=CaseKind.dropout,
+        township=state.township,
+        group=state.group,
+        chain=state.chain,
+        opened_by=Actor(name="汪贤梁", role=Role.section_chief),
+        opened_at=state.opened_at,
+        service_key=public_key_of(attacker),
+        resume=state.model_copy(update={"stage": Stage.closed, "outcome": Outcome.returned}),
+        resume_reason="forged",
+    ).sealed_with(attacker)
+    await handle.terminate(reason="test: forged")
+    forged_run = await client.start_workflow(
+        CaseWorkflow.run, forged, id=shown["workflow_id"], task_queue=api.ctx.settings.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as failed:
+        await forged_run.result()
+    assert getattr(failed.value.cause, "type", None) == UNSIGNED_START_ERROR
+    after = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
+    assert (after["stage"], after["outcome"]) == (shown["stage"], None)
+    found = await verified(api, False, [case_no])
+    assert [(d["problem"], d["detail"]) for d in found["differences"]] == [("workflow_ended", "failed")]
+    assert [d["repaired"] for d in (await verified(api, True, [case_no]))["differences"]] == [True]
+    history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
+    assert history[-1]["type"] == "restored" and history[-1]["details"]["from"] == "failed"
+    assert (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["stage"] == shown["stage"]

@@ -406,7 +406,7 @@ async def test_a_deferral_reopens_the_case_at_its_end(skipping_env: WorkflowEnvi
 
     opened = await open_for(ladder_ctx, CaseKind.disability, campaign="ladder")
     handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
-    until = (await skipping_env.get_current_time()).date() + dt.timedelta(days=10)
+    until = (await skipping_env.get_current_time()).astimezone(CHINA).date() + dt.timedelta(days=10)
     await _close(
         skipping_env,
         handle,
@@ -438,7 +438,7 @@ async def test_a_missed_home_delivery_session_escalates(skipping_env: WorkflowEn
     assert closed.due_at == closed.closed_at + 15 * DAY  # a session every 15 days comes before the first check
     await skipping_env.sleep(14 * DAY)
     now = await skipping_env.get_current_time()
-    await act(handle, CaseWorkflow.session, SessionInput(actor=OFFICER, on=now.date()), at=now)
+    await act(handle, CaseWorkflow.session, SessionInput(actor=OFFICER, on=now.astimezone(CHINA).date()), at=now)
     assert escalations(ladder_ctx, opened.case_no) == []
     await skipping_env.sleep(16 * DAY)  # the next session (15 days after the last) was missed
     assert escalations(ladder_ctx, opened.case_no) == [(0, "closed", [OFFICER.name, LEAD.name])]

@@ -125,7 +125,7 @@ def test_cases_driven_through_every_stage_by_concurrent_clients(
         assert wait_until(lambda: stack.baoxue("verify", timeout=300).code == 0, 120, step=5), stack.baoxue(
             "verify", "--json", timeout=300
         ).stdout
-        with psycopg.connect(stack.state()["database"]["url"]) as conn:
+        with psycopg.connect(stack.owner_url()) as conn:
             per_type = dict(
                 conn.execute(
                     "SELECT type, count(*) FROM case_events"

@@ -67,7 +67,7 @@ def test_cases_opened_through_worker_kills_and_a_temporal_restart(tmp_path: Path
         assert wait_until(lambda: stack.baoxue("verify", timeout=300).code == 0, 120, step=5), stack.baoxue(
             "verify", "--json", timeout=300
         ).stdout
-        with psycopg.connect(stack.state()["database"]["url"]) as conn:
+        with psycopg.connect(stack.owner_url()) as conn:
             openings = conn.execute(
                 "SELECT count(*), count(DISTINCT case_id) FROM case_events WHERE type = 'opened'"
             ).fetchone()

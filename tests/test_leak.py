@@ -154,7 +154,7 @@ def test_marker_child_is_nowhere_in_plaintext(tmp_path: Path) -> None:
 
         state = stack.state()
         assert_clean("Temporal history and list", asyncio.run(temporal_views(state["temporal"]["address"])))
-        with psycopg.connect(state["database"]["url"]) as conn:
+        with psycopg.connect(stack.owner_url()) as conn:
             tables = [
                 r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
             ]

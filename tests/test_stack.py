@@ -37,7 +37,7 @@ def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
             assert pid_alive(status[service]["pid"])
         import psycopg
 
-        with psycopg.connect(status["database"]["url"]) as conn:
+        with psycopg.connect(stack.owner_url()) as conn:
             assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
 
         again = stack.baoxue("up", "--data-dir", str(data_dir), "--port", str(stack.port + 1))
@@ -54,7 +54,7 @@ def test_up_status_restart_and_clean_stop(tmp_path: Path) -> None:
             env={
                 **stack.env,
                 "BAOXUE_TEMPORAL_ADDRESS": status["temporal"]["address"],
-                "BAOXUE_DATABASE_URL": status["database"]["url"],
+                "BAOXUE_DATABASE_URL": stack.owner_url(),
             },
             stderr=subprocess.PIPE,
             text=True,

@@ -11,6 +11,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -170,6 +171,37 @@ def test_two_officers_of_the_same_name(stack: RunningStack) -> None:
     assert wrong_town.code == 3
 
 
+def test_each_namesake_gets_only_their_own_townships_reminders(stack: RunningStack) -> None:
+    """Two officers named 重名老师 (鞍子镇 registered first, then 梅子垭镇), each with a reminder
+    address: a 梅子垭镇 case's reminders reach only the 梅子垭镇 one (resolving the name would find
+    the 鞍子镇 one first), and the 鞍子镇 one cannot act on the case."""
+    from tests.support.stack import wait_until
+    from tests.support.webhook import webhook
+
+    with webhook() as (port, received):
+        for township, path in (("鞍子镇", "anzi"), ("梅子垭镇", "meiziya")):
+            url = f"json://127.0.0.1:{port}/{path}"
+            stack.add_here("重名老师", "case_officer", "--township", township, "--notify", url)
+        child = make_id_number("500243", dt.date(2013, 7, 1), 111)
+        opened = stack.baoxue(
+            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--campaign", "drill", "--json",
+            actor="陈明凡", stdin=f"{child}\n某某\n",
+        )  # fmt: skip
+        assert opened.code == 0, opened.stderr
+        case_no = opened.json()["case_no"]
+        moved = stack.baoxue("case", "reassign", case_no, "--to", "重名老师@梅子垭", actor="陈明凡")
+        assert moved.code == 0 or "已由 重名老师 负责" in moved.stderr, moved.stderr  # or it was theirs already
+        shown = stack.baoxue("case", "show", case_no, "--json", actor="陈明凡").json()
+        assert shown["assigned_officer"] == "重名老师", shown
+        assert wait_until(lambda: any(r["path"] == "/meiziya" for r in received), 90, step=1), received
+        assert all(r["path"] == "/meiziya" for r in received), [r["path"] for r in received]
+        assert all(case_no in r["message"] for r in received)
+        other = stack.baoxue("case", "note", case_no, "不是我的案件", actor="重名老师@鞍子")
+        assert other.code in (3, 4), other.stderr
+        closing = stack.baoxue("case", "close", case_no, actor="重名老师@鞍子")
+        assert closing.code in (2, 3, 4), closing.stderr
+
+
 def test_a_renamed_officer_keeps_their_key_and_their_history(stack: RunningStack, tmp_path: Path) -> None:
     sun = stack.enrol_elsewhere(tmp_path / "sun", name="孙老师", role="case_officer", township="梅子垭镇")
     case_no = open_case(stack, sun, 106)
@@ -215,8 +247,7 @@ def test_the_app_role_can_only_append_to_audit_log_and_case_events(stack: Runnin
     import psycopg
 
     open_case(stack, {**stack.env, "BAOXUE_ACTOR": "陈明凡"}, 107)
-    owner_url = stack.state()["database"]["url"]
-    app_url = owner_url.replace("postgresql://postgres@", "postgresql://baoxue_app@")
+    app_url = stack.role_url("baoxue_app")
     for statement in (
         "DELETE FROM audit_log",
         "UPDATE audit_log SET actor = 'nobody'",
@@ -233,16 +264,126 @@ def test_the_app_role_can_only_append_to_audit_log_and_case_events(stack: Runnin
         assert conn.execute("SELECT current_user").fetchone()[0] == "baoxue_app"
 
 
+def test_the_local_database_asks_every_role_for_its_password(stack: RunningStack) -> None:
+    """No local user is admin by default: PostgreSQL refuses `postgres` and `baoxue_app` without
+    their passwords, which are in 0600 files; the state file is 0600 and holds no credential;
+    `bootstrap-admin` without the owner's credentials is refused (exit 3)."""
+    import stat
+
+    import psycopg
+
+    bare = stack.state()["database"]["url"]
+    assert "@" in bare and ":" not in bare.removeprefix("postgresql://").split("@")[0]
+    for role in ("postgres", "baoxue_app"):
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(bare.replace("postgresql://postgres@", f"postgresql://{role}@"), connect_timeout=5)
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(bare.replace("postgresql://postgres@", f"postgresql://{role}:guess@"), connect_timeout=5)
+        with psycopg.connect(stack.role_url(role)) as conn:
+            assert conn.execute("SELECT current_user").fetchone()[0] == role
+    for secret in ("state.json", "postgres-postgres.password", "postgres-baoxue_app.password"):
+        assert stat.S_IMODE((stack.data_dir / secret).stat().st_mode) == 0o600, secret
+    assert "password" not in (stack.data_dir / "state.json").read_text(encoding="utf-8").lower()
+    assert stack.state()["temporal"]["ui"] is None  # the web UI (terminate, reset) only with `up --ui`
+    refused = stack.baoxue("bootstrap-admin", "--name", "不速之客", extra_env={"BAOXUE_DATABASE_URL": bare})
+    assert refused.code == 3 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "所有者的凭据" in refused.stderr
+
+
+def test_a_forged_plaintext_run_is_refused_listed_and_repaired(stack: RunningStack) -> None:
+    """Someone with raw Temporal access and no keys terminates a case and starts a run under its
+    workflow id whose plain-JSON input claims the case closed: the worker refuses the payload (the
+    codec fails closed), the ledger never shows it, `verify` names the case, `--repair` restores
+    it from the ledger with an event saying so."""
+    from temporalio.api.enums.v1 import EventType
+
+    case_no = open_case(stack, {**stack.env, "BAOXUE_ACTOR": "陈明凡"}, 109)
+    shown = stack.baoxue("case", "show", case_no, "--json", actor="陈明凡").json()
+    forged = {
+        "case_id": shown["workflow_id"].removeprefix("case-"),
+        "case_no": case_no,
+        "resume": {"stage": "closed", "outcome": "aid_delivered", "last_seq": 9},
+        "opened_by": {"name": "汪贤梁", "role": "section_chief"},
+    }
+
+    async def forge() -> list[str]:
+        raw = await Client.connect(stack.state()["temporal"]["address"])  # default converter, no codec
+        handle = raw.get_workflow_handle(shown["workflow_id"])
+        await handle.terminate(reason="forged")
+        await raw.start_workflow("CaseWorkflow", forged, id=shown["workflow_id"], task_queue="baoxue-cases")
+        for _ in range(60):
+            failures = [
+                event.workflow_task_failed_event_attributes.failure.application_failure_info.type
+                async for event in handle.fetch_history_events()
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+            ]
+            if failures:
+                return failures
+            await asyncio.sleep(0.5)
+        return []
+
+    assert asyncio.run(forge())[0] == "UnsealedPayloadError"
+    after = stack.baoxue("case", "show", case_no, "--json", actor="陈明凡").json()
+    assert (after["stage"], after["outcome"]) == (shown["stage"], shown["outcome"])
+    found = stack.baoxue("verify", case_no, "--json")
+    assert found.code == 1, found.stderr
+    assert [(d["case_no"], d["problem"]) for d in found.json()["differences"]] == [(case_no, "workflow_task_failing")]
+    assert stack.baoxue("verify", case_no, "--repair").code == 0
+    assert stack.baoxue("verify", case_no).code == 0
+    history = stack.baoxue("case", "history", case_no, "--json", actor="陈明凡").json()
+    assert history[-1]["type"] == "restored" and history[-1]["details"]["from"] == "task_failing"
+    restored = stack.baoxue("case", "show", case_no, "--json", actor="陈明凡").json()
+    assert restored["stage"] == shown["stage"] and restored["outcome"] is None
+
+
 def test_verify_checks_the_audit_chain(stack: RunningStack) -> None:
     import psycopg
 
     case_no = open_case(stack, {**stack.env, "BAOXUE_ACTOR": "陈明凡"}, 108)
     stack.baoxue("case", "show", case_no, actor="陈明凡")
     assert stack.baoxue("verify", case_no).code == 0
-    with psycopg.connect(stack.state()["database"]["url"]) as conn:  # the owner, tampering
+    with psycopg.connect(stack.owner_url()) as conn:  # the owner, tampering
         conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
         conn.execute("UPDATE audit_log SET detail = 'altered' WHERE id = (SELECT max(id) - 1 FROM audit_log)")
         conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
     found = stack.baoxue("verify", case_no, "--json")
     assert found.code == 1
     assert [d["problem"] for d in found.json()["differences"]] == ["audit_chain_broken"]
+
+
+def test_rows_deleted_and_links_recomputed_by_the_owner_are_found(stack: RunningStack) -> None:
+    """The database's owner deletes audit rows and recomputes every link as the chain was once
+    built (plain SHA-256): the links are keyed now, so `verify` still finds the break. An
+    officer's role changed in SQL is found by the row's seal."""
+    import hashlib
+
+    import psycopg
+
+    def unkeyed(row: tuple[Any, ...], prev: str | None) -> str:
+        at, actor, role, action, outcome, case_id, case_no, purpose, detail = row
+        fields = (
+            prev or "", at.astimezone(dt.UTC).isoformat(), actor, role, action, outcome,
+            str(case_id or ""), case_no or "", (purpose or b"").hex(), detail or "",
+        )  # fmt: skip
+        return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+    case_no = open_case(stack, {**stack.env, "BAOXUE_ACTOR": "陈明凡"}, 110)
+    for _ in range(3):
+        stack.baoxue("case", "show", case_no, actor="陈明凡")
+    columns = "at, actor, role, action, outcome, case_id, case_no, purpose_enc, detail"
+    with psycopg.connect(stack.owner_url()) as conn:
+        conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+        conn.execute("DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log ORDER BY id DESC LIMIT 13 OFFSET 2)")
+        previous = None
+        for row_id, *row in conn.execute(f"SELECT id, {columns} FROM audit_log ORDER BY id").fetchall():
+            link = unkeyed(tuple(row), previous)
+            conn.execute("UPDATE audit_log SET prev_hash = %s, row_hash = %s WHERE id = %s", (previous, link, row_id))
+            previous = link
+        conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+        conn.execute("UPDATE officers SET role = 'county' WHERE name = '陈明凡'")
+        officer_id = conn.execute("SELECT id FROM officers WHERE name = '陈明凡'").fetchone()[0]
+    found = stack.baoxue("verify", case_no, "--json")
+    assert found.code == 1
+    problems = {(d["problem"], d["detail"].split()[0]) for d in found.json()["differences"]}
+    assert ("audit_chain_broken", "audit_log") in problems
+    assert ("officer_altered", f"#{officer_id}") in problems

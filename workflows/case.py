@@ -79,6 +79,21 @@ WAKE_WHEN_LONG_PATCH = "wake-when-long-1"
 """A run whose history grows long continues as new at once, whatever woke it: a flood of notes
 wakes no timer, and Temporal refuses updates past 2,000 a run (each step adds some six events to
 a history that continues as new after `continue_after_events`, 2,000 by default)."""
+SIGNED_START_PATCH = "signed-start-1"
+"""A run's input must carry the service key's seal (a start, restore or reopening the server made),
+checked before anything else. Asked of `workflow.patched` in every new run, never taken from the
+input's generation: a forged input could claim an old one."""
+UNSIGNED_START_ERROR = "UnsignedCaseStart"
+_trusted_service_keys: frozenset[str] = frozenset()
+
+
+def trust_service_keys(public_keys: list[str]) -> None:
+    """The service keys (public halves) whose seals this worker's cases accept: set once, by the
+    worker, before it runs (worker.py); the same on every worker, so replays agree."""
+    global _trusted_service_keys
+    _trusted_service_keys = frozenset(public_keys)
+
+
 PATCH_GENERATIONS = {
     BOUNDED_LADDER_PATCH: 1,
     DEADLINE_SPREAD_PATCH: 1,
@@ -160,6 +175,7 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
+        self._refuse_unsealed(start)
         if start.carry is not None:
             return await self._carry_on(start)
         if start.resume is not None and start.reopen_reason is not None:
@@ -179,6 +195,19 @@ class CaseWorkflow:
             self._enter(self._move_of(EventType.opened).to)
         await self._project(event)
         return await self._carry_on(start)
+
+    def _refuse_unsealed(self, start: CaseStart) -> None:
+        """A run Temporal continued from this case's own run (its `continued_run_id` is the
+        server's, not the input's) carries on; any other run must be sealed by a trusted service
+        key, or the case fails before it records or projects anything (`verify` lists it)."""
+        if start.carry is not None and workflow.info().continued_run_id is not None:
+            return
+        if workflow.patched(SIGNED_START_PATCH) and not start.sealed_by(_trusted_service_keys):
+            raise ApplicationError(
+                f"case {start.case_id}: its start is not sealed by a trusted service key",
+                type=UNSIGNED_START_ERROR,
+                non_retryable=True,
+            )
 
     async def _carry_on(self, start: CaseStart) -> CaseState:
         """Wait, escalate, take steps until closed; continue as new when the run's history grows

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+from alembic import command
 from sqlalchemy.engine import make_url
 
 from ledger.db import sqlalchemy_url
-from ledger.migrate import upgrade_to_head
+from ledger.migrate import alembic_config, upgrade_to_head
 from starter import local_postgres
 from starter.children import Child
 from starter.ports import free_port
@@ -46,15 +47,18 @@ def embedded_server(workdir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A new, migrated database on the server; dropped afterwards."""
+def fresh_database(server_url: str, revision: str = "head") -> Iterator[str]:
+    """A new database on the server, migrated to `revision`; dropped afterwards."""
     name = f"baoxue_test_{uuid.uuid4().hex[:10]}"
     admin = _admin_conninfo(server_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(sqlalchemy_url(server_url)).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade_to_head(url)
+        if revision == "head":
+            upgrade_to_head(url)
+        else:
+            command.upgrade(alembic_config(url), revision)
         yield url
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:

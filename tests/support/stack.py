@@ -87,6 +87,15 @@ class RunningStack:
         assert done.returncode == 0, done.stderr
         return env
 
+    def owner_url(self) -> str:
+        """The stack's database as its owner, with the owner's password (as the one who ran `up`)."""
+        return self.role_url("postgres")
+
+    def role_url(self, role: str) -> str:
+        """The stack's database as `role`, with its password from the data dir."""
+        password = (self.data_dir / f"postgres-{role}.password").read_text(encoding="utf-8").strip()
+        return self.state()["database"]["url"].replace("postgresql://postgres@", f"postgresql://{role}:{password}@")
+
     def state(self) -> dict[str, Any]:
         return json.loads((self.data_dir / "state.json").read_text(encoding="utf-8"))
 
