@@ -46,13 +46,8 @@ def enter(request: Request, ctx: Ctx, officer: str, at: str, nonce: str, sig: st
     if not officer.isdigit() or len(officer) > OFFICER_ID_DIGITS or not 16 <= len(nonce) <= 48:
         raise NotSignedIn(t("dashboard_link_refused"))
     actor = officer_who_signed(ctx, int(officer), dashboard_link_message(officer, at, nonce), sig, "dash:" + nonce)
-    token = secrets.token_urlsafe(32)
-    with ctx.sessions.begin() as session:
-        session.add(
-            DashboardSession(
-                token_hash=_hash(token), officer_id=actor.id, expires_at=now + dt.timedelta(hours=SESSION_HOURS)
-            )
-        )
+    assert actor.id is not None
+    token = open_session(ctx, actor.id, now)
     response = RedirectResponse("/dashboard/", status_code=303)
     response.set_cookie(
         COOKIE,
@@ -68,7 +63,24 @@ def enter(request: Request, ctx: Ctx, officer: str, at: str, nonce: str, sig: st
 
 def dashboard_actor(request: Request, ctx: Ctx) -> Actor:
     """The officer of this browser session; no page works without one."""
-    token = request.cookies.get(COOKIE, "")
+    return session_officer(ctx, request.cookies.get(COOKIE, ""))
+
+
+def open_session(ctx: Ctx, officer_id: int, now: dt.datetime) -> str:
+    """A new session of the officer (a browser's, or a codec endpoint's): its token, kept hashed."""
+    token = secrets.token_urlsafe(32)
+    with ctx.sessions.begin() as session:
+        session.add(
+            DashboardSession(
+                token_hash=_hash(token), officer_id=officer_id, expires_at=now + dt.timedelta(hours=SESSION_HOURS)
+            )
+        )
+    return token
+
+
+def session_officer(ctx: Ctx, token: str) -> Actor:
+    """The officer whose session this token opened: refused once it expired or was ended, or its
+    officer was revoked or enrolled a new key since."""
     if not token:
         raise NotSignedIn(t("dashboard_signed_out"))
     now = dt.datetime.now(dt.UTC)

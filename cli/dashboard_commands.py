@@ -23,10 +23,17 @@ def dashboard(
     typer_ctx: typer.Context,
     print_url: Annotated[bool, typer.Option("--print-url", help=_("只打印登录链接，不打开浏览器"))] = False,
     logout_all: Annotated[bool, typer.Option("--logout-all", help=_("退出本人在所有浏览器上的看板登录"))] = False,
+    codec_endpoint: Annotated[
+        bool, typer.Option("--codec-endpoint", help=_("给 Temporal Web UI 的解码端点（县教委督查员；8 小时有效）"))
+    ] = False,
     actor: AsOption = None,
 ) -> None:
     """打开督导看板（一次性登录链接，2分钟内有效，由本机密钥签名）。"""
     server = signed_server(invocation(typer_ctx, actor))
+    if codec_endpoint:
+        answer = server.request("POST", "/api/codec-endpoint")
+        echo(t("codec_endpoint_ready", endpoint=answer["endpoint"]))
+        return
     if logout_all:
         ended = server.request("POST", "/api/dashboard/logout-all")
         echo(t("dashboard_ended", n=ended["ended"]))

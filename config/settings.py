@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     """The service key's public half (base64; comma-separated during a rotation): what a worker
     that does not hold the service key trusts to seal a case's start."""
     profile_dir: Path | None = None
+    temporal_ui_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+    """The origins of Temporal's web UI whose pages may call the API's codec endpoint (JSON list)."""
     api_host: str = "127.0.0.1"
     api_port: int = 8765
     api_tls_cert: Path | None = None

@@ -22,6 +22,10 @@ MESSAGES: dict[str, str] = {
     "stack_not_running": N_(
         "本地服务未运行（数据目录 {data_dir}）：请先运行 baoxue up，或设置 BAOXUE_TEMPORAL_ADDRESS 和 BAOXUE_DATABASE_URL"
     ),
+    "codec_foreign_origin": N_("解码请求来自未允许的来源 {origin}（BAOXUE_TEMPORAL_UI_ORIGINS）"),
+    "codec_endpoint_ready": N_(
+        "Temporal Web UI 的解码端点（8 小时内有效，请勿转给他人）：在 Web UI 的 Codec Server 设置中填入\n{endpoint}"
+    ),
     "database_owner_needed": N_(
         "数据库拒绝连接：需要数据库所有者的凭据（本地服务的密码文件只有运行 baoxue up 的用户可读；或设置 BAOXUE_DATABASE_URL）"
     ),

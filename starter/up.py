@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -274,6 +275,9 @@ class Stack:
         say(t("starting", what="API"))
         env = self.worker_env()
         env.update(BAOXUE_API_HOST=LOOPBACK, BAOXUE_API_PORT=str(self.options.api_port))
+        if self.options.web_ui:  # the UI's pages may call the API's codec endpoint
+            origins = [f"http://{host}:{self.ui_port}" for host in (LOOPBACK, "localhost")]
+            env["BAOXUE_TEMPORAL_UI_ORIGINS"] = json.dumps(origins)
         child = Child("API", [sys.executable, "-m", "api"], self.logs / "api.log", env=env)
         self._add(child)
         self._wait("API", lambda: api_ok(self.api_url), child)

@@ -9,6 +9,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from config.payload_codec import Keyring, encrypted_converter
+from tests.support.browser import browser  # noqa: F401  (the Chromium fixture, for every module)
 from tests.support.database import fresh_database, postgres_server
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 

@@ -117,7 +117,12 @@ def stack_env(data_dir: Path) -> dict[str, str]:
 
 
 def start_stack(
-    data_dir: Path, port: int | None = None, *, workflow_cache: bool = False, settings: dict[str, str] | None = None
+    data_dir: Path,
+    port: int | None = None,
+    *,
+    workflow_cache: bool = False,
+    settings: dict[str, str] | None = None,
+    web_ui: bool = False,
 ) -> RunningStack:
     """`workflow_cache=False` (the tests' default) runs the worker with no sticky cache, so every
     workflow task replays the case's history from the start: the integration suite doubles as a
@@ -143,6 +148,7 @@ def start_stack(
             str(ui_port),
             "--api-port",
             str(api_port),
+            *(["--ui"] if web_ui else []),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -172,11 +178,11 @@ def stop_stack(stack: RunningStack, timeout: float = 60) -> None:
 
 @contextlib.contextmanager
 def running_stack(
-    data_dir: Path, *, workflow_cache: bool = False, settings: dict[str, str] | None = None
+    data_dir: Path, *, workflow_cache: bool = False, settings: dict[str, str] | None = None, web_ui: bool = False
 ) -> Iterator[RunningStack]:
-    """`settings`: BAOXUE_ variables the stack's services start with."""
+    """`settings`: BAOXUE_ variables the stack's services start with; `web_ui`: `up --ui`."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    stack = start_stack(data_dir, workflow_cache=workflow_cache, settings=settings)
+    stack = start_stack(data_dir, workflow_cache=workflow_cache, settings=settings, web_ui=web_ui)
     try:
         status = wait_healthy(stack)
         assert status["healthy"], status
