@@ -153,6 +153,8 @@ class CaseState(BaseModel):
     closed_at: dt.datetime | None = None
     outcome: Outcome | None = None
     confirmed_by: str | None = None
+    confirmed_by_id: int | None = None
+    """Who confirmed (or excluded), by officer id: four eyes compares people, not names."""
     escalation_level: int | None = None
     next_escalation_at: dt.datetime | None = None
     missed_deadline: bool = False

@@ -226,7 +226,11 @@ def check_confirm(kind: CaseKind, confirm: ConfirmInput, today: dt.date) -> None
 def check_close(state: CaseState, close: CloseInput) -> None:
     if close.actor.role not in REVIEWER_ROLES:
         raise CaseRuleViolation("reviewer_role", actor=close.actor.name, role=close.actor.role.value)
-    if state.confirmed_by is not None and close.actor.name == state.confirmed_by:
+    if state.confirmed_by_id is not None and close.actor.id is not None:
+        same_person = close.actor.id == state.confirmed_by_id
+    else:  # confirmed before ids were kept: by name, as then
+        same_person = state.confirmed_by is not None and close.actor.name == state.confirmed_by
+    if same_person:
         did = "excluded" if state.outcome == Outcome.excluded else "confirmed"
         raise CaseRuleViolation("four_eyes", actor=close.actor.name, did=did)
 

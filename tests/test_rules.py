@@ -98,6 +98,15 @@ def test_four_eyes_and_reviewer_role() -> None:
     check_close(at_closure, CloseInput(actor=Actor(name="陈明凡", role=Role.office_head)))
 
 
+def test_four_eyes_compares_people_not_names() -> None:
+    """Two officers of one name are two people; one officer is one person whatever they are called."""
+    confirmed = state(Stage.closure, confirmed_by="同名老师", confirmed_by_id=41)
+    namesake = CloseInput(actor=Actor(id=42, name="同名老师", role=Role.township_lead, township="梅子垭镇"))
+    check_close(confirmed, namesake)
+    himself = CloseInput(actor=Actor(id=41, name="同名老师", role=Role.township_lead, township="梅子垭镇"))
+    assert code_of(lambda: check_close(confirmed, himself)) == "four_eyes"
+
+
 def test_messages_in_both_languages() -> None:
     params = {"step": "plan", "stage": "home_visit", "expected": "return_plan"}
     assert "入户走访" in render("wrong_stage", params, "zh")

@@ -424,7 +424,7 @@ class CaseWorkflow:
         assert move is not None, event
         return move
 
-    def _move(self, move: Move, actor: str) -> None:
+    def _move(self, move: Move, actor: str, actor_id: int | None = None) -> None:
         """The stage machine's move after a step: the outcome, who confirmed or excluded (four eyes),
         the stage; a closure starts the watching."""
         state = self.state
@@ -432,6 +432,7 @@ class CaseWorkflow:
             state.outcome = move.outcome
         if move.by_actor:
             state.confirmed_by = actor
+            state.confirmed_by_id = actor_id
         if move.to == Stage.closed:
             state.closed_at = workflow.now()
         self._enter(move.to)
@@ -483,7 +484,7 @@ class CaseWorkflow:
         step.apply(self.state)
         move = move_after(self.state.kind, spec.event, finding=events[0].details.get("finding"))
         if move is not None:
-            self._move(move, step.actor.name)
+            self._move(move, step.actor.name, step.actor.id)
         if isinstance(step, FollowUpInput):
             events += self._followed_up(step)
         elif isinstance(step, SessionInput):
@@ -579,6 +580,7 @@ class CaseWorkflow:
         state.episode += 1
         state.outcome = None
         state.confirmed_by = None
+        state.confirmed_by_id = None
         state.closed_at = None
         state.monitoring = None
         state.arrangement = None
