@@ -194,7 +194,9 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """Every case's workflow against its ledger (docs/cli.md, `verify`); `repair` fixes what it
     can, each fix recorded."""
     from ledger.audit import broken_links
+    from ledger.cases import CaseFilter, list_cases
     from ledger.officers import altered_officers
+    from ledger.step_signatures import unaccounted_steps
     from starter.verify import Difference, as_json, verify_cases
 
     await run_in_threadpool(require_role, ctx, actor, "verify", Role.admin)
@@ -204,6 +206,22 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
         with ctx.sessions() as session:
             return broken_links(session, ctx.cipher)
 
+    def steps_unaccounted() -> list[Difference]:
+        with ctx.sessions() as session:
+            cases = {c.id: c for c in list_cases(session, where=CaseFilter())}
+            if body.cases:
+                cases = {i: c for i, c in cases.items() if c.case_no in body.cases or c.workflow_id in body.cases}
+            found = unaccounted_steps(session, ctx.cipher, list(cases))
+        return [
+            Difference(
+                cases[u.case_id].case_no,
+                cases[u.case_id].workflow_id,
+                "step_unaccounted",
+                f"seq {u.seq} {u.type}: {u.why}",
+            )
+            for u in found
+        ]
+
     def officers_altered() -> list[str]:
         with ctx.sessions() as session:
             return [f"#{o.id} {o.ref}" for o in altered_officers(session, ctx.cipher.seal)]
@@ -212,6 +230,7 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     if broken:
         shown_ids = ", ".join(str(i) for i in broken[:20])
         differences.append(Difference("", "", "audit_chain_broken", f"audit_log id {shown_ids}"))
+    differences.extend(await run_in_threadpool(steps_unaccounted))
     for officer in await run_in_threadpool(officers_altered):
         differences.append(Difference("", "", "officer_altered", officer))
     repaired = sum(1 for d in differences if d.repaired)

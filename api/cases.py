@@ -26,6 +26,7 @@ from ledger.evidence import unknown_ref
 from ledger.models import Case, Officer
 from ledger.personal import event_context
 from ledger.registers import case_sources
+from ledger.step_signatures import record_signed_step
 from starter.access import audit, refuse, require_case_access, require_township_access, scope_of
 from starter.case_list import case_summary
 from starter.case_service import (
@@ -242,6 +243,12 @@ def _checked_step(ctx: Context, actor: Actor, ref: str, step_name: str, body: St
     except ValidationError as error:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise BadInput(t("bad_input", detail=detail)) from None
+    with ctx.sessions.begin() as session:  # kept before it is sent: `verify` accounts for its event by it
+        officer = session.get(Officer, actor.id) if actor.id is not None else None
+        if officer is not None and officer.public_key:
+            record_signed_step(
+                session, cipher=ctx.cipher, case_id=case.id, step=step_input, public_key=officer.public_key
+            )
     return case, step_input
 
 

@@ -319,3 +319,35 @@ class DashboardSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StepSignature(Base):
+    """An officer's signed step as the API server received it, before it was sent to the case:
+    what `verify` re-checks each step event in the ledger against (ledger/step_signatures.py)."""
+
+    __tablename__ = "step_signatures"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    """The sequence number the step's event takes (the one it was signed for, plus one)."""
+    step: Mapped[str] = mapped_column(String(24))
+    officer_id: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    fields_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    """The fields exactly as the officer's client signed them, encrypted (they may name a child)."""
+    seal: Mapped[str] = mapped_column(String(64))
+    """The server's MAC over the row: one the database's owner wrote is not accounted for."""
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", "signature", name="uq_step_signatures_once"),)
+
+
+class LedgerEpoch(Base):
+    """Where a guarantee began: events before it were written before it existed."""
+
+    __tablename__ = "ledger_epochs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger)

@@ -11,6 +11,10 @@ GRANTS = f"""
             REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {APP_ROLE};
             REVOKE DELETE, TRUNCATE ON case_events FROM {APP_ROLE};
             REVOKE ALL ON alembic_version FROM {APP_ROLE};
+            IF to_regclass('step_signatures') IS NOT NULL THEN
+                EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON step_signatures FROM {APP_ROLE}';
+                EXECUTE 'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_epochs FROM {APP_ROLE}';
+            END IF;
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
         END IF;
     END $$

@@ -261,3 +261,38 @@ def test_discovery_reads_the_campaigns_own_list_of_no_arrangement_words() -> Non
         arrangement_none=("待安置",),
     )
     assert RuleCells(parsed, campaign).columns()["has_arrangement"] == [False, True, True, False]
+
+
+async def test_verify_accounts_for_every_step_event_by_its_signature(api: InProcessApi) -> None:
+    """Guards ledger/step_signatures.py: a step's event rewritten, or one inserted, by the tables'
+    owner is listed; the officer's own signed steps are not."""
+    case_no, _ = await open_case(api)
+    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed"})
+    assert visited.status_code == 200, visited.text
+
+    async def unaccounted() -> list[str]:
+        answer = await api.call(ADMIN, "POST", "/api/verify", body={"repair": False, "cases": [case_no]})
+        assert answer.status_code == 200, answer.text
+        return [d["detail"] for d in answer.json()["differences"] if d["problem"] == "step_unaccounted"]
+
+    assert await unaccounted() == []
+    with api.ctx.sessions.begin() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+        session.execute(text("ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"))
+        session.execute(
+            text(
+                "UPDATE case_events SET payload = jsonb_set(payload, '{finding}', to_jsonb('excluded'::text))"
+                " WHERE case_id = :case AND type = 'visited'"
+            ),
+            {"case": case.id},
+        )
+        session.execute(text("ALTER TABLE case_events ENABLE TRIGGER case_events_append_only"))
+        session.execute(
+            text(
+                "INSERT INTO case_events (case_id, business_key, seq, type, stage, actor, at, payload)"
+                " VALUES (:case, :key, 99, 'noted', 'return_plan', :actor, now(), '{}')"
+            ),
+            {"case": case.id, "key": f"{case.id}:noted:99", "actor": OFFICER.name},
+        )
+    found = await unaccounted()
+    assert found == ["seq 2 visited: altered", "seq 99 noted: unsigned"], found

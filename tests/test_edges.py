@@ -123,6 +123,33 @@ async def verified(api: InProcessApi, repair: bool, cases: list[str]) -> dict[st
     return answer.json()
 
 
+def _signed_as_the_api_keeps_it(api: InProcessApi, case_id: str, expected_seq: int) -> None:
+    import uuid
+
+    from domain.enums import Finding
+    from domain.signing import public_key_of, sign
+    from domain.steps import VisitInput
+    from domain.wire import canonical_json, step_message
+    from ledger.step_signatures import record_signed_step
+    from tests.support.cases import actor_key, with_id
+
+    fields = canonical_json({"finding": "confirmed"})
+    at = dt.datetime.now(dt.UTC).isoformat()
+    key = actor_key(OFFICER.name)
+    visit = VisitInput(
+        actor=with_id(OFFICER),
+        finding=Finding.confirmed,
+        signed_fields=fields,
+        signed_at_text=at,
+        expected_seq=expected_seq,
+        signature=sign(key, step_message(case_id, "visit", expected_seq, at, fields)),
+    )
+    with api.ctx.sessions.begin() as session:
+        record_signed_step(
+            session, cipher=api.ctx.cipher, case_id=uuid.UUID(case_id), step=visit, public_key=public_key_of(key)
+        )
+
+
 async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InProcessApi) -> None:
     """The ledger is written while a step is taken, before Temporal commits it: a step whose
     workflow task then failed stands in the ledger though the case never took it. `verify` lists
@@ -148,6 +175,7 @@ async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InPro
     ahead = state.model_copy(update={"stage": Stage.return_plan, "last_seq": ghost.seq})
     key = f"{state.case_id}:visited:{ghost.seq}"
     write_projection(api.ctx.sessions, Projection(business_key=key, event=ghost, state=ahead), api.ctx.cipher)
+    _signed_as_the_api_keeps_it(api, state.case_id, state.last_seq)  # the officer did sign the visit
     assert (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["stage"] == "return_plan"
 
     found = await verified(api, False, [case_no])
