@@ -222,17 +222,20 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
             for u in found
         ]
 
-    def officers_altered() -> list[str]:
+    def officers_altered() -> list[tuple[str, str]]:
+        """A row whose seal does not match (changed in the database), or that has none (written
+        before seals were kept, or its seal removed): an administrator's `officer add` seals it."""
         with ctx.sessions() as session:
-            return [f"#{o.id} {o.ref}" for o in altered_officers(session, ctx.cipher.seal)]
+            altered = altered_officers(session, ctx.cipher.seal)
+        return [("officer_unsealed" if o.seal is None else "officer_altered", f"#{o.id} {o.ref}") for o in altered]
 
     broken = await run_in_threadpool(chain_breaks)
     if broken:
         shown_ids = ", ".join(str(i) for i in broken[:20])
         differences.append(Difference("", "", "audit_chain_broken", f"audit_log id {shown_ids}"))
     differences.extend(await run_in_threadpool(steps_unaccounted))
-    for officer in await run_in_threadpool(officers_altered):
-        differences.append(Difference("", "", "officer_altered", officer))
+    for problem, officer in await run_in_threadpool(officers_altered):
+        differences.append(Difference("", "", problem, officer))
     repaired = sum(1 for d in differences if d.repaired)
     detail = f"cases={checked} differences={len(differences)} repaired={repaired}"
     await run_in_threadpool(audit, ctx, actor, "verify", "ok", detail=detail)
