@@ -69,7 +69,7 @@ def up(
         bool, typer.Option("--demo", help=_("演示：花名册中每个人都登录到本机档案，一人可试用所有角色"))
     ] = False,
     web_ui: Annotated[
-        bool, typer.Option("--ui", help=_("同时开启 Temporal Web UI（本机任何人可用它终止、重置工作流；默认关闭）"))
+        bool, typer.Option("--ui", help=_("也开 Web UI（本机人人可借它终止案件）"))
     ] = False,
 ) -> None:
     """在前台运行整套本地服务：Temporal、PostgreSQL、worker、API 服务器。"""

@@ -24,7 +24,7 @@ def dashboard(
     print_url: Annotated[bool, typer.Option("--print-url", help=_("只打印登录链接，不打开浏览器"))] = False,
     logout_all: Annotated[bool, typer.Option("--logout-all", help=_("退出本人在所有浏览器上的看板登录"))] = False,
     codec_endpoint: Annotated[
-        bool, typer.Option("--codec-endpoint", help=_("给 Temporal Web UI 的解码端点（县教委督查员；8 小时有效）"))
+        bool, typer.Option("--codec-endpoint", help=_("Web UI 解码端点（县级，8小时）"))
     ] = False,
     actor: AsOption = None,
 ) -> None:
