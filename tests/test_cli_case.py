@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from config.payload_codec import data_converter
 from config.settings import load_settings
+from domain.beijing import BEIJING
 from domain.id_number import make_id_number
 from tests.support.stack import RunningStack, running_stack
 from workflows.case import CaseWorkflow
@@ -112,7 +113,7 @@ def test_dropout_case_through_the_cli_alone(stack: RunningStack) -> None:
     body = opened.json()
     assert set(body) == {"case_no", "workflow_id", "created"} and body["created"] is True
     case_no = body["case_no"]
-    assert case_no.startswith(f"{dt.date.today().year}-")
+    assert case_no.startswith(f"{dt.datetime.now(BEIJING).year}-")  # numbered by the Beijing year
     shown = assert_ledger_equals_workflow(stack, case_no)
     assert shown["stage"] == "home_visit" and shown["assigned_officer"] == OFFICER
     assert shown["chain"] == {"section_chief": "汪贤梁", "office_head": "陈明凡", "group_leader": "朱洪斌"}
