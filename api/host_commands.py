@@ -68,9 +68,7 @@ def up(
     demo: Annotated[
         bool, typer.Option("--demo", help=_("演示：花名册中每个人都登录到本机档案，一人可试用所有角色"))
     ] = False,
-    web_ui: Annotated[
-        bool, typer.Option("--ui", help=_("也开 Web UI（本机人人可借它终止案件）"))
-    ] = False,
+    web_ui: Annotated[bool, typer.Option("--ui", help=_("也开 Web UI（本机人人可借它终止案件）"))] = False,
 ) -> None:
     """在前台运行整套本地服务：Temporal、PostgreSQL、worker、API 服务器。"""
     from starter.up import UpOptions, run_up

@@ -43,8 +43,9 @@ class BenchStack:
 
     def owner_url(self) -> str:
         """The stack's database as its owner, with the owner's password from the data dir."""
-        password = (self.folder / "data" / "postgres-postgres.password").read_text(encoding="utf-8").strip()
-        return self.state()["database"]["url"].replace("postgresql://postgres@", f"postgresql://postgres:{password}@")
+        from config.local_stack import OWNER, read_password, url_as
+
+        return url_as(self.state()["database"]["url"], OWNER, read_password(self.folder / "data", OWNER))
 
 
 @contextlib.contextmanager

@@ -23,9 +23,7 @@ def dashboard(
     typer_ctx: typer.Context,
     print_url: Annotated[bool, typer.Option("--print-url", help=_("只打印登录链接，不打开浏览器"))] = False,
     logout_all: Annotated[bool, typer.Option("--logout-all", help=_("退出本人在所有浏览器上的看板登录"))] = False,
-    codec_endpoint: Annotated[
-        bool, typer.Option("--codec-endpoint", help=_("Web UI 解码端点（县级，8小时）"))
-    ] = False,
+    codec_endpoint: Annotated[bool, typer.Option("--codec-endpoint", help=_("Web UI 解码端点（县级，8小时）"))] = False,
     actor: AsOption = None,
 ) -> None:
     """打开督导看板（一次性登录链接，2分钟内有效，由本机密钥签名）。"""

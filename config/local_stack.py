@@ -108,8 +108,24 @@ def temporal_namespace(settings: Settings) -> str:
     return state.temporal.namespace if state else settings.temporal_namespace
 
 
-OWNER_PASSWORD_FILE = "postgres-postgres.password"
-"""The local stack's database owner's password (starter/local_postgres.py writes it, mode 0600)."""
+def password_file(data_dir: Path, role: str) -> Path:
+    """Where the local stack keeps a database role's password (mode 0600; starter/local_postgres.py)."""
+    return data_dir / f"postgres-{role}.password"
+
+
+def read_password(data_dir: Path, role: str) -> str | None:
+    """The role's password, or None when there is none or this user may not read it."""
+    try:
+        return password_file(data_dir, role).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def url_as(url: str, role: str, password: str | None) -> str:
+    """The state file's database URL (which names no password) as `role`, with its password."""
+    place = url.removeprefix("postgresql://").partition("@")[2]
+    secret = f":{quote(password, safe='')}" if password else ""
+    return f"postgresql://{role}{secret}@{place}"
 
 
 def database_url(settings: Settings) -> str:
@@ -120,9 +136,8 @@ def database_url(settings: Settings) -> str:
     state = read_state(settings.data_dir)
     if state is None:
         raise StackNotRunningError(settings.data_dir, "database")
-    try:
-        password = (settings.data_dir / OWNER_PASSWORD_FILE).read_text(encoding="utf-8").strip()
-    except OSError:
-        return state.database.url
-    user, at, place = state.database.url.removeprefix("postgresql://").partition("@")
-    return f"postgresql://{user}:{quote(password, safe='')}@{place}" if at and password else state.database.url
+    return url_as(state.database.url, OWNER, read_password(settings.data_dir, OWNER))
+
+
+OWNER = "postgres"
+"""The local stack's database owner (migrations, host commands)."""

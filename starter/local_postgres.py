@@ -23,10 +23,11 @@ from urllib.parse import quote
 
 import psycopg
 
+from config.local_stack import OWNER, password_file, read_password
 from starter.ports import LOOPBACK
 
 DATABASE_NAME = "baoxue"
-SUPERUSER = "postgres"
+SUPERUSER = OWNER
 SERVICE_USER = "embedded_postgres"
 
 
@@ -74,10 +75,6 @@ def _hand_over(path: Path, account: RunAs | None) -> None:
     os.chown(path, account.uid, account.gid)
 
 
-def password_file(data_dir: Path, role: str) -> Path:
-    return data_dir / f"postgres-{role}.password"
-
-
 def role_password(data_dir: Path, role: str, *, create: bool = False) -> str | None:
     """The role's password from its file (made, random, mode 0600, when `create`); None when there
     is none or it cannot be read (another user's stack)."""
@@ -86,10 +83,7 @@ def role_password(data_dir: Path, role: str, *, create: bool = False) -> str | N
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32))
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
+    return read_password(data_dir, role)
 
 
 SCRAM_HBA = """# baoxue up: every role gives its password; TCP on loopback only, no Unix socket

@@ -93,8 +93,9 @@ class RunningStack:
 
     def role_url(self, role: str) -> str:
         """The stack's database as `role`, with its password from the data dir."""
-        password = (self.data_dir / f"postgres-{role}.password").read_text(encoding="utf-8").strip()
-        return self.state()["database"]["url"].replace("postgresql://postgres@", f"postgresql://{role}:{password}@")
+        from config.local_stack import read_password, url_as
+
+        return url_as(self.state()["database"]["url"], role, read_password(self.data_dir, role))
 
     def state(self) -> dict[str, Any]:
         return json.loads((self.data_dir / "state.json").read_text(encoding="utf-8"))
