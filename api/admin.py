@@ -222,6 +222,17 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
             for u in found
         ]
 
+    def assignees_unresolved() -> list[Difference]:
+        """Open cases assigned by a name that is no one officer (a case recorded before ids were
+        kept, which the migration could not resolve): their level-0 reminders reach no one."""
+        with ctx.sessions() as session:
+            cases = list_cases(session, where=CaseFilter(open_only=True))
+        return [
+            Difference(c.case_no, c.workflow_id, "assignee_unresolved", c.assigned_officer or "")
+            for c in cases
+            if c.assigned_officer and c.assigned_officer_id is None and (not body.cases or c.case_no in body.cases)
+        ]
+
     def officers_altered() -> list[tuple[str, str]]:
         """A row whose seal does not match (changed in the database), or that has none (written
         before seals were kept, or its seal removed): an administrator's `officer add` seals it."""
@@ -234,6 +245,7 @@ async def verify(body: VerifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
         shown_ids = ", ".join(str(i) for i in broken[:20])
         differences.append(Difference("", "", "audit_chain_broken", f"audit_log id {shown_ids}"))
     differences.extend(await run_in_threadpool(steps_unaccounted))
+    differences.extend(await run_in_threadpool(assignees_unresolved))
     for problem, officer in await run_in_threadpool(officers_altered):
         differences.append(Difference("", "", problem, officer))
     repaired = sum(1 for d in differences if d.repaired)

@@ -165,7 +165,7 @@ def _check_rate(ctx: Context, case: Case, actor: Actor, event: str) -> None:
     limit = ctx.settings.repeatable_steps_per_hour
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     with ctx.sessions() as session:
-        recent = recent_steps(session, case_id=case.id, actor=actor.name, event=event, since=since)
+        recent = recent_steps(session, case_id=case.id, actor=actor.name, actor_id=actor.id, event=event, since=since)
     if recent >= limit:
         raise Refused(t("step_rate_limited", limit=limit), code="rate_limited")
 

@@ -28,6 +28,15 @@ class Chain(BaseModel):
     office_head: str
     group_leader: str
     roster_version: str
+    section_chief_id: int | None = None
+    office_head_id: int | None = None
+    group_leader_id: int | None = None
+    """Who each named person is in the officers' registry (None: not enrolled, or a chain recorded
+    before ids were kept); reminders go by these, never by the name."""
+
+    def person(self, role: Role) -> tuple[str, int | None]:
+        """The chain's person in one of its three roles: name and officer id."""
+        return getattr(self, role.value), getattr(self, f"{role.value}_id")
 
     def role_of(self, name: str) -> Role | None:
         for role, person in (

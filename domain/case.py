@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
-from domain.signing import OfficerKey, sign, verify
+from domain.signing import OfficerKey, sign, verify, without_unset_additions
 from domain.step_specs import STEPS
 from domain.wire import canonical_json
 from domain.work_calendar import WorkCalendar
@@ -52,6 +52,7 @@ class CaseStart(BaseModel):
     chain: Chain
     opened_by: Actor
     assigned_officer: str | None = None
+    assigned_officer_id: int | None = None
     opened_at: dt.datetime
     officers: dict[str, OfficerKey] = Field(default_factory=dict)
     """The registry snapshot: who may sign steps of this case (refreshed by a signed signal)."""
@@ -88,7 +89,7 @@ class CaseStart(BaseModel):
     def seal_message(self) -> bytes:
         """What the seal covers, the same bytes on both sides: sets (a calendar's days) come out
         of a model in no fixed order, so every list is sorted when it holds only plain values."""
-        body = _sorted_sets(self.model_dump(mode="json", exclude={"seal", "carry"}))
+        body = _sorted_sets(without_unset_additions(self.model_dump(mode="json", exclude={"seal", "carry"})))
         return f"baoxue-start/1|{self.case_id}|{canonical_json(body)}".encode()
 
     def sealed_with(self, key: Ed25519PrivateKey) -> CaseStart:
@@ -112,6 +113,8 @@ class CaseEvent(BaseModel):
     actor: str
     at: dt.datetime
     details: dict[str, Any] = Field(default_factory=dict)
+    actor_id: int | None = None
+    """The acting officer's id; None for the system's own events (escalations, watches)."""
 
     @field_validator("type")
     @classmethod
@@ -148,6 +151,8 @@ class CaseState(BaseModel):
     chain: Chain
     stage: Stage
     assigned_officer: str | None = None
+    assigned_officer_id: int | None = None
+    """The assigned officer's id: reminders and "assigned to me" go by it (the name is for showing)."""
     opened_at: dt.datetime
     due_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None

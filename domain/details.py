@@ -78,6 +78,8 @@ VALUE_CATEGORIES = {
 }
 FALLBACK_CATEGORIES = {"reason": "reopen_reason"}
 TIME_FIELDS = {"at", "due_at", "deadline"}
+OFFICER_ID_FIELDS = frozenset({"assigned_officer_id", "from_id", "to_id", "recipient_ids"})
+"""Who the named officers are, for delivery and checks: the names beside them are what people read."""
 
 
 def shown_value(key: str, value: Any) -> str:
@@ -109,7 +111,7 @@ def shown_details(details: dict[str, Any] | None, *, skip: frozenset[str] = froz
         return ""
     parts = []
     for key, value in details.items():
-        if key in skip or value in (None, [], "", {}):
+        if key in skip or key in OFFICER_ID_FIELDS or value in (None, [], "", {}):
             continue
         parts.append(f"{translate(FIELD_LABELS[key]) if key in FIELD_LABELS else key}：{shown_value(key, value)}")
     return "；".join(parts)

@@ -79,6 +79,8 @@ class Role(StrEnum):
     """系统管理员: officers, campaigns, registers, discovery, retention, keys; reads no case."""
 
 
+CHAIN_ROLES = (Role.section_chief, Role.office_head, Role.group_leader)
+"""The roster's people for a township (包片责任制), up whom a late step escalates."""
 REVIEWER_ROLES = (Role.township_lead, Role.section_chief, Role.office_head, Role.group_leader, Role.county)
 TOWNSHIP_ROLES = (Role.case_officer, Role.township_lead)
 """Roles registered for one township, whose scope is that township."""

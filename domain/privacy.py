@@ -12,13 +12,17 @@ CASE_EVENT_KEYS = frozenset(
     {
         # opening, reassignment and roster changes (officers, not children)
         "assigned_officer",
+        "assigned_officer_id",
         "from",
+        "from_id",
         "withdrawn",
         "to",
+        "to_id",
         # escalation
         "level",
         "reason",
         "recipients",
+        "recipient_ids",
         "roster_version",
         "overdue_seconds",
         "due_at",

@@ -248,7 +248,7 @@ def check_not_repeated(last: CaseEvent | None, step: StepInput, now: dt.datetime
     if (
         last is not None
         and last.type == event
-        and last.actor == step.actor.name
+        and (last.actor_id == step.actor.id if last.actor_id is not None else last.actor == step.actor.name)
         and all(last.details.get(key) == value for key, value in same.items())
         and now - last.at < REPEAT_WINDOW
     ):
@@ -268,7 +268,12 @@ def check_reassign(state: CaseState, reassign: ReassignInput) -> None:
     target = reassign.to
     if target.role != Role.case_officer or target.township != state.township:
         raise CaseRuleViolation("reassign_target", township=state.township, to=target.name)
-    if target.name == state.assigned_officer:
+    same = (
+        target.id == state.assigned_officer_id
+        if target.id is not None and state.assigned_officer_id is not None
+        else target.name == state.assigned_officer
+    )
+    if same:
         raise CaseRuleViolation("reassign_same", to=target.name)
 
 

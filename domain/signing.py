@@ -66,6 +66,24 @@ def public_key_of(private_key: Ed25519PrivateKey) -> str:
     return base64.b64encode(private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
+ADDED_AFTER_SIGNING = frozenset({"assigned_officer_id", "section_chief_id", "office_head_id", "group_leader_id"})
+"""Fields added after the server first signed what holds them (a case's start, a chain): left out
+of the signed message while unset, so that what was signed before them still verifies when a newer
+worker replays it."""
+
+
+def without_unset_additions(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: without_unset_additions(item)
+            for key, item in value.items()
+            if not (item is None and key in ADDED_AFTER_SIGNING)
+        }
+    if isinstance(value, list):
+        return [without_unset_additions(item) for item in value]
+    return value
+
+
 class ServiceSigned(BaseModel):
     """Base of the signals only the server may send: signed by its service key, ordered by time."""
 
@@ -76,7 +94,7 @@ class ServiceSigned(BaseModel):
     signature: str = ""
 
     def body(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"signature"})
+        return without_unset_additions(self.model_dump(mode="json", exclude={"signature"}))
 
     def message(self) -> bytes:
         return f"baoxue-service/1|{type(self).__name__}|{canonical_json(self.body())}".encode()

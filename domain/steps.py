@@ -150,10 +150,12 @@ class ReassignInput(StepInput):
     to: Actor
 
     def recorded(self, state: CaseState) -> dict[str, Any]:
-        return {"from": state.assigned_officer, "to": self.to.name}
+        return {"from": state.assigned_officer, "to": self.to.name, "from_id": state.assigned_officer_id,
+                "to_id": self.to.id}  # fmt: skip
 
     def apply(self, state: CaseState) -> None:
         state.assigned_officer = self.to.name
+        state.assigned_officer_id = self.to.id
 
 
 class NoteInput(StepInput):

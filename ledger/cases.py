@@ -263,11 +263,15 @@ def case_listings(session: Session, ids: Collection[str]) -> list[tuple[str, int
     return [(str(row[0]), row[1], CaseListing(row[2:])) for row in session.connection().execute(query)]
 
 
-def recent_steps(session: Session, *, case_id: uuid.UUID, actor: str, event: str, since: dt.datetime) -> int:
-    """How many `event`s `actor` recorded on the case since `since`."""
+def recent_steps(
+    session: Session, *, case_id: uuid.UUID, actor: str, actor_id: int | None, event: str, since: dt.datetime
+) -> int:
+    """How many `event`s the officer recorded on the case since `since` (by id; by name for events
+    recorded before ids were kept)."""
+    by_name = and_(CaseEventRow.actor_id.is_(None), CaseEventRow.actor == actor)
     query = select(func.count()).where(
         CaseEventRow.case_id == case_id,
-        CaseEventRow.actor == actor,
+        or_(CaseEventRow.actor_id == actor_id, by_name) if actor_id is not None else CaseEventRow.actor == actor,
         CaseEventRow.type == event,
         CaseEventRow.at >= since,
     )

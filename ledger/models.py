@@ -115,7 +115,12 @@ class Case(Base):
     group_no: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(24), index=True)
     assigned_officer: Mapped[str | None] = mapped_column(String(64))
+    """The assigned officer's name as recorded, for showing; who it is: `assigned_officer_id`."""
+    assigned_officer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """No foreign key on the ids a projection writes: they come from the case's signed history, and a
+    projection that a constraint refused would be retried forever."""
     confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    confirmed_by_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -156,6 +161,8 @@ class CaseEventRow(Base):
     type: Mapped[str] = mapped_column(String(24))
     stage: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    """The acting officer; None for the system's events and for events recorded before ids were kept."""
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     payload_enc: Mapped[bytes | None] = mapped_column(LargeBinary)

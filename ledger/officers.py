@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from domain.enums import TOWNSHIP_ROLES, Role
+from domain.enums import CHAIN_ROLES, TOWNSHIP_ROLES, Role
 from ledger.models import Officer
 
 _IDENTITY = ["name", "township"]
@@ -153,11 +153,28 @@ def list_officers(session: Session) -> list[Officer]:
     return list(session.scalars(select(Officer).order_by(Officer.township, Officer.name, Officer.id)))
 
 
-def default_case_officer(session: Session, *, township: str) -> str | None:
-    """The township's first registered case officer: who a new case is assigned to."""
-    return session.scalar(
-        select(Officer.name)
+def default_case_officer(session: Session, *, township: str) -> tuple[str, int] | None:
+    """The township's first registered case officer (name, id): who a new case is assigned to."""
+    row = session.execute(
+        select(Officer.name, Officer.id)
         .where(Officer.role == Role.case_officer.value, Officer.township == township, Officer.revoked_at.is_(None))
         .order_by(Officer.id)
         .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def chain_officer_ids(session: Session, names: dict[Role, str]) -> dict[Role, int]:
+    """The officer each person of a township's chain is: the one enrolled under that name in that
+    role. A name enrolled twice in the same role is left out (never guessed)."""
+    wanted = {(role.value, name) for role, name in names.items()}
+    found: dict[Role, list[int]] = {}
+    rows = session.execute(
+        select(Officer.role, Officer.name, Officer.id).where(
+            Officer.name.in_(sorted(names.values())), Officer.revoked_at.is_(None)
+        )
     )
+    for role, name, officer_id in rows:
+        if (role, name) in wanted:
+            found.setdefault(Role(role), []).append(officer_id)
+    return {role: ids[0] for role, ids in found.items() if len(ids) == 1 and role in CHAIN_ROLES}

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import sessionmaker
 
 from domain.case import CaseEvent, CaseState, Projection
-from domain.enums import EventType, Role
+from domain.enums import CHAIN_ROLES, EventType, Role
 from domain.privacy import split_details
 from domain.reminders import reminder_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
@@ -40,10 +40,12 @@ _TOWNSHIP_PEOPLE = (
     .order_by(_OFFICERS.c.id)
 )
 _CASE_COLUMNS = (
-    "stage", "assigned_officer", "confirmed_by", "due_at", "closed_at", "outcome", "escalation_level",
-    "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode", "next_check_at", "checks_done",
-    "checks_left", "chain", "roster_version", "last_seq", "updated_at",
+    "stage", "assigned_officer", "assigned_officer_id", "confirmed_by", "confirmed_by_id", "due_at", "closed_at",
+    "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode",
+    "next_check_at", "checks_done", "checks_left", "chain", "roster_version", "last_seq", "updated_at",
 )  # fmt: skip
+
+
 _UPDATE_CASE = (
     update(_CASES)
     .where(_CASES.c.id == bindparam("case_id"), _CASES.c.last_seq < bindparam("seq"))
@@ -51,18 +53,75 @@ _UPDATE_CASE = (
 )
 
 
+Told = list[tuple[str, int | None]]
+
+
 def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseState) -> CaseEvent:
-    """A level-0 reminder goes to the assigned officer (an unassigned case's to every case officer
+    """Who an escalation tells, each as the officer (id) it is delivered to, recorded on its event.
+    A level-0 reminder goes to the assigned officer (an unassigned case's to every case officer
     of its township) with the township's lead copied; only the ledger knows who they are."""
     details = event.details
-    if event.type != EventType.escalated or details.get("level") != 0:
+    if event.type != EventType.escalated:
         return event
-    people = connection.execute(_TOWNSHIP_PEOPLE, {"township": state.township}).all()
-    told = list(details.get("recipients") or [name for name, role, _id in people if role == Role.case_officer.value])
-    told += [name for name, role, _id in people if role == Role.township_lead.value and name not in told]
-    if told == details.get("recipients"):
+    told = _told(connection, details, state)
+    if details.get("level") == 0:
+        people = connection.execute(_TOWNSHIP_PEOPLE, {"township": state.township}).all()
+        told = told or [(name, officer_id) for name, role, officer_id in people if role == Role.case_officer.value]
+        known = {officer_id for _name, officer_id in told}
+        told += [(name, i) for name, role, i in people if role == Role.township_lead.value and i not in known]
+    names, ids = [name for name, _id in told], [officer_id for _name, officer_id in told]
+    if names == details.get("recipients") and ids == details.get("recipient_ids"):
         return event
-    return event.model_copy(update={"details": {**details, "recipients": told}})
+    return event.model_copy(update={"details": {**details, "recipients": names, "recipient_ids": ids}})
+
+
+def _told(connection: Connection, details: dict[str, Any], state: CaseState) -> Told:
+    """The event's recipients with their ids; an event recorded before ids were kept (names only)
+    has each name resolved as the case's ledger row knows the person (its assignee, its chain),
+    else as `_recipient_ids` does."""
+    names: list[str] = details.get("recipients") or []
+    ids: list[int | None] | None = details.get("recipient_ids")
+    if ids is not None and len(ids) == len(names):
+        return list(zip(names, ids, strict=True))
+    known = _people_of(state)
+    resolved = _recipient_ids(connection, [n for n in names if n not in known], state.township)
+    return [(name, known.get(name, resolved.get(name))) for name in names]
+
+
+def _people_of(state: CaseState) -> dict[str, int]:
+    people = {name: officer_id for name, officer_id in (state.chain.person(role) for role in CHAIN_ROLES) if officer_id}
+    if state.assigned_officer and state.assigned_officer_id:
+        people[state.assigned_officer] = state.assigned_officer_id
+    return people
+
+
+_LEDGER_PEOPLE = select(_CASES.c.assigned_officer, _CASES.c.assigned_officer_id, _CASES.c.chain).where(
+    _CASES.c.id == bindparam("case_id")
+)
+
+
+def _with_ledger_ids(connection: Connection, state: CaseState) -> CaseState:
+    """A run that started before ids were kept carries names only: the ids the ledger holds for the
+    same people (resolved by the migration) are kept rather than overwritten with none."""
+    chain = state.chain
+    chain_unknown = all(chain.person(role)[1] is None for role in CHAIN_ROLES)
+    if not chain_unknown and not (state.assigned_officer and state.assigned_officer_id is None):
+        return state
+    row = connection.execute(_LEDGER_PEOPLE, {"case_id": uuid.UUID(state.case_id)}).first()
+    if row is None:
+        return state
+    assigned, assigned_id, ledger_chain = row
+    update: dict[str, Any] = {}
+    if state.assigned_officer_id is None and assigned_id and assigned == state.assigned_officer:
+        update["assigned_officer_id"] = assigned_id
+    if chain_unknown:
+        ids = {
+            f"{role.value}_id": ledger_chain.get(f"{role.value}_id")
+            for role in CHAIN_ROLES
+            if ledger_chain.get(role.value) == chain.person(role)[0]
+        }
+        update["chain"] = chain.model_copy(update={key: value for key, value in ids.items() if value})
+    return state.model_copy(update=update)
 
 
 _PEOPLE_NAMED = select(_OFFICERS.c.name, _OFFICERS.c.township, _OFFICERS.c.id).where(
@@ -73,6 +132,8 @@ _PEOPLE_NAMED = select(_OFFICERS.c.name, _OFFICERS.c.township, _OFFICERS.c.id).w
 def _recipient_ids(connection: Connection, names: list[str], township: str) -> dict[str, int]:
     """Each name as the officer it means: the one of the case's township, else the only one of
     that name; a name that stands for two officers elsewhere is left out (never guessed)."""
+    if not names:
+        return {}
     found: dict[str, list[tuple[str | None, int]]] = {}
     for name, where, officer_id in connection.execute(_PEOPLE_NAMED, {"names": names}).all():
         found.setdefault(name, []).append((where, officer_id))
@@ -85,11 +146,11 @@ def _recipient_ids(connection: Connection, names: list[str], township: str) -> d
 
 
 def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, state: CaseState) -> None:
+    """One row a person told, keyed by the officer's id (by the name only when no officer is known)."""
     details = event.details
-    recipients = details.get("recipients", [])
+    recipients = list(zip(details.get("recipients", []), details.get("recipient_ids", []), strict=True))
     if not recipients:
         return
-    ids = _recipient_ids(connection, recipients, state.township)
     deadline = dt.datetime.fromisoformat(details["deadline"]) if details.get("deadline") else None
     message = reminder_text(
         case_no=state.case_no,
@@ -105,18 +166,20 @@ def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, st
         _INSERT_OUTBOX,
         [
             {
-                "business_key": f"{business_key}:{recipient}",
+                "business_key": f"{business_key}:{recipient}"
+                if officer_id is None
+                else f"{business_key}:#{officer_id}",
                 "case_id": case_id,
                 "event_seq": event.seq,
                 "level": details["level"],
                 "stage": event.stage.value,
                 "recipient": recipient,
-                "recipient_id": ids.get(recipient),
+                "recipient_id": officer_id,
                 "message": message,
                 "status": "pending",
                 "attempts": 0,
             }
-            for recipient in recipients
+            for recipient, officer_id in recipients
         ],
     )
 
@@ -126,7 +189,9 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
     values = {
         "stage": state.stage.value,
         "assigned_officer": state.assigned_officer,
+        "assigned_officer_id": state.assigned_officer_id,
         "confirmed_by": state.confirmed_by,
+        "confirmed_by_id": state.confirmed_by_id,
         "due_at": state.due_at,
         "closed_at": state.closed_at,
         "outcome": state.outcome.value if state.outcome else None,
@@ -139,7 +204,7 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
         "next_check_at": watch.next_check_at if watch else None,
         "checks_done": watch.checks_done if watch else 0,
         "checks_left": watch.checks_left if watch else 0,
-        "chain": state.chain.model_dump(mode="json"),
+        "chain": state.chain.model_dump(mode="json", exclude_none=True),
         "roster_version": state.chain.roster_version,
         "last_seq": event.seq,
         "updated_at": event.at,
@@ -149,10 +214,10 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
 
 def write_projection(sessions: sessionmaker, projection: Projection, cipher: PersonalDataCipher) -> bool:
     """Write one projection; True when it was new, False when it had been written before."""
-    state = projection.state
-    case_id = uuid.UUID(state.case_id)
+    case_id = uuid.UUID(projection.state.case_id)
     with sessions.begin() as session:
         connection = session.connection()
+        state = _with_ledger_ids(connection, projection.state)
         event = _expand_recipients(connection, projection.event, state)
         plain, personal = split_details(event.details)
         inserted = connection.execute(
@@ -164,6 +229,7 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
                 "type": event.type,
                 "stage": event.stage.value,
                 "actor": event.actor,
+                "actor_id": event.actor_id,
                 "at": event.at,
                 "payload": plain,
                 "payload_enc": cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
@@ -171,7 +237,7 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
                 else None,
             },
         ).first()
-        if event.type == EventType.escalated:
+        if event.type == EventType.escalated and inserted is not None:
             _outbox_rows(connection, projection.business_key, event, state)
         connection.execute(_UPDATE_CASE, {"case_id": case_id, "seq": event.seq, **_case_values(state, event)})
     return inserted is not None

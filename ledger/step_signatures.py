@@ -90,6 +90,8 @@ def _accounts_for(row: StepSignature, event: CaseEventRow, cipher: PersonalDataC
     message = step_message(str(event.case_id), row.step, event.seq - 1, row.signed_at, fields)
     if not verify(row.public_key, message, row.signature):
         return "bad_signature"
+    if event.actor_id is not None and event.actor_id != row.officer_id:
+        return "altered"
     if INPUTS[row.step].recorded is StepInput.recorded:  # the event records the fields as given
         signed: dict[str, Any] = json.loads(fields)
         if any(key in signed and signed[key] != value for key, value in (event.payload or {}).items()):

@@ -31,7 +31,7 @@ from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
 from domain.case import CASE_GENERATION, CaseStart, CaseState, Watch
-from domain.enums import CaseKind, Outcome, Role, Stage
+from domain.enums import CHAIN_ROLES, CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
 from domain.messages import current_lang, t
@@ -44,7 +44,7 @@ from domain.work_calendar import WorkCalendar
 from ledger.campaigns import add_missing_campaigns, current_campaign, get_campaign
 from ledger.cases import CaseFilter, Reservation, find_case, list_cases, reserve_case
 from ledger.models import Case, Officer
-from ledger.officers import default_case_officer, officers_for_case
+from ledger.officers import chain_officer_ids, default_case_officer, officers_for_case
 from ledger.registers import priority_groups
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
@@ -115,9 +115,8 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         )
     opener = opener or await prepare_opener(ctx, request.campaign)
     campaign = opener.campaign
-    case_chain = chain_from_roster(ctx, chain.township)
-    reservation, officers, assigned = await asyncio.to_thread(
-        _reserve, ctx, actor, request, campaign.name, chain, case_chain, dt.datetime.now(dt.UTC)
+    reservation, case_chain, officers, assigned = await asyncio.to_thread(
+        _reserve, ctx, actor, request, campaign.name, chain, dt.datetime.now(dt.UTC)
     )
     case = reservation.case
     start = case_start(
@@ -143,14 +142,14 @@ def _reserve(
     request: OpenRequest,
     campaign: str,
     chain: TownshipChain,
-    case_chain: Chain,
     now: dt.datetime,
-) -> tuple[Reservation, dict[str, OfficerKey], str | None]:
-    """The ledger's side of opening, in one transaction: the child's case (existing or new), the
-    officers its workflow checks signatures against, and who it is assigned to. Run in a thread:
+) -> tuple[Reservation, Chain, dict[str, OfficerKey], tuple[str, int] | None]:
+    """The ledger's side of opening, in one transaction: the child's case (existing or new), its
+    chain, the officers its workflow checks signatures against, and who it is assigned to. Run in a thread:
     a county's discovery opens cases eight at a time, and the API's event loop must not wait on
     the database meanwhile."""
     with ctx.sessions.begin() as session:
+        case_chain = chain_from_roster(ctx, session, chain.township)
         groups = priority_groups(session, campaign=campaign, child_key=ctx.cipher.child_key(request.id_number))
         reservation = reserve_case(
             session,
@@ -161,7 +160,7 @@ def _reserve(
             name=request.name,
             township=chain.township,
             group=chain.group,
-            chain=case_chain.model_dump(mode="json"),
+            chain=case_chain.model_dump(mode="json", exclude_none=True),
             roster_version=ctx.roster.version,
             intake=request.intake,
             now=now,
@@ -171,9 +170,11 @@ def _reserve(
         )
         officers = officer_snapshot(session, township=chain.township, chain=case_chain)
         assigned = (
-            actor.name if actor.role.value == "case_officer" else default_case_officer(session, township=chain.township)
+            (actor.name, actor.id)
+            if actor.role == Role.case_officer and actor.id is not None
+            else default_case_officer(session, township=chain.township)
         )
-    return reservation, officers, assigned
+    return reservation, case_chain, officers, assigned
 
 
 def case_start(
@@ -183,7 +184,7 @@ def case_start(
     *,
     chain: Chain,
     opened_by: Actor,
-    assigned_officer: str | None,
+    assigned_officer: tuple[str, int | None] | None,
     officers: dict[str, OfficerKey],
     work_calendar: WorkCalendar | None,
     **extra: Any,
@@ -200,7 +201,8 @@ def case_start(
         group=case.group_no,
         chain=chain,
         opened_by=opened_by,
-        assigned_officer=assigned_officer,
+        assigned_officer=assigned_officer[0] if assigned_officer else None,
+        assigned_officer_id=assigned_officer[1] if assigned_officer else None,
         opened_at=case.opened_at,
         officers=officers,
         stage_durations=campaign.durations_for(kind, priority=bool(case.priority)),
@@ -231,10 +233,12 @@ def ledger_state(case: Case) -> CaseState:
         chain=chain,
         stage=Stage(case.stage) if case.stage != Stage.discovery.value else Stage.home_visit,
         assigned_officer=case.assigned_officer,
+        assigned_officer_id=case.assigned_officer_id,
         opened_at=case.opened_at,
         closed_at=case.closed_at,
         outcome=Outcome(case.outcome) if case.outcome else None,
         confirmed_by=case.confirmed_by,
+        confirmed_by_id=case.confirmed_by_id,
         missed_deadline=case.missed_deadline,
         episode=case.episode,
         monitoring=_ledger_watch(case),
@@ -282,7 +286,7 @@ async def restart_from_ledger(
             campaign,
             chain=resume.chain,
             opened_by=actor,
-            assigned_officer=case.assigned_officer,
+            assigned_officer=(resume.assigned_officer, resume.assigned_officer_id) if resume.assigned_officer else None,
             officers=officers,
             work_calendar=calendar_for(campaign, dt.datetime.now(dt.UTC)),
             resume=resume,
@@ -427,12 +431,14 @@ async def ledger_caught_up(ctx: Context, case: Case, *, within: float = 10.0) ->
         await asyncio.wait_for(handle.execute_update(CaseWorkflow.synced), timeout=within)
 
 
-def chain_from_roster(ctx: Context, township: str) -> Chain:
+def chain_from_roster(ctx: Context, session: Session, township: str) -> Chain:
+    """The township's chain as the roster names it, each person with their officer id."""
     row = ctx.roster.resolve(township)
+    names = {role: getattr(row, role.value) for role in CHAIN_ROLES}
+    ids = chain_officer_ids(session, names)
     return Chain(
-        section_chief=row.section_chief,
-        office_head=row.office_head,
-        group_leader=row.group_leader,
+        **{role.value: name for role, name in names.items()},
+        **{f"{role.value}_id": officer_id for role, officer_id in ids.items()},
         roster_version=ctx.roster.version,
     )
 
@@ -441,11 +447,12 @@ async def reload_roster(ctx: Context) -> tuple[int, int]:
     """Signal every open case whose chain differs from the roster file's; (signalled, unchanged).
     Both signals are signed by the server's service key: the case accepts nothing else."""
     open_cases = await asyncio.to_thread(_open_cases, ctx, CaseFilter(open_only=True))
+    chains = await asyncio.to_thread(_roster_chains, ctx, {case.township for case in open_cases})
     client = await ctx.temporal()
     signalled = 0
     for case in open_cases:
-        chain = chain_from_roster(ctx, case.township)
-        if chain.model_dump(mode="json") == case.chain:
+        chain = chains[case.township]
+        if chain.model_dump(mode="json", exclude_none=True) == case.chain:
             continue
         officers = await asyncio.to_thread(_snapshot, ctx, case.township, chain)
         now = dt.datetime.now(dt.UTC)
@@ -466,6 +473,11 @@ def _open_cases(ctx: Context, where: CaseFilter) -> list[Case]:
     """The database's part of telling open cases, run off the event loop."""
     with ctx.sessions() as session:
         return list_cases(session, where=where)
+
+
+def _roster_chains(ctx: Context, townships: set[str]) -> dict[str, Chain]:
+    with ctx.sessions() as session:
+        return {township: chain_from_roster(ctx, session, township) for township in townships}
 
 
 def _snapshot(ctx: Context, township: str, chain: Chain) -> dict[str, OfficerKey]:

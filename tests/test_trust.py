@@ -173,33 +173,42 @@ def test_two_officers_of_the_same_name(stack: RunningStack) -> None:
 
 def test_each_namesake_gets_only_their_own_townships_reminders(stack: RunningStack) -> None:
     """Two officers named 重名老师 (鞍子镇 registered first, then 梅子垭镇), each with a reminder
-    address: a 梅子垭镇 case's reminders reach only the 梅子垭镇 one (resolving the name would find
-    the 鞍子镇 one first), and the 鞍子镇 one cannot act on the case."""
+    address, and a case in each township assigned to its own: each case's reminders reach only its
+    township's 重名老师 (resolving the name would find the 鞍子镇 one first for both), and neither
+    can act on the other's case."""
     from tests.support.stack import wait_until
     from tests.support.webhook import webhook
 
+    paths = {"鞍子镇": "/anzi", "梅子垭镇": "/meiziya"}
     with webhook() as (port, received):
-        for township, path in (("鞍子镇", "anzi"), ("梅子垭镇", "meiziya")):
-            url = f"json://127.0.0.1:{port}/{path}"
+        for township, path in paths.items():
+            url = f"json://127.0.0.1:{port}{path}"
             stack.add_here("重名老师", "case_officer", "--township", township, "--notify", url)
-        child = make_id_number("500243", dt.date(2013, 7, 1), 111)
-        opened = stack.baoxue(
-            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--campaign", "drill", "--json",
-            actor="陈明凡", stdin=f"{child}\n某某\n",
-        )  # fmt: skip
-        assert opened.code == 0, opened.stderr
-        case_no = opened.json()["case_no"]
-        moved = stack.baoxue("case", "reassign", case_no, "--to", "重名老师@梅子垭", actor="陈明凡")
-        assert moved.code == 0 or "已由 重名老师 负责" in moved.stderr, moved.stderr  # or it was theirs already
-        shown = stack.baoxue("case", "show", case_no, "--json", actor="陈明凡").json()
-        assert shown["assigned_officer"] == "重名老师", shown
-        assert wait_until(lambda: any(r["path"] == "/meiziya" for r in received), 90, step=1), received
-        assert all(r["path"] == "/meiziya" for r in received), [r["path"] for r in received]
-        assert all(case_no in r["message"] for r in received)
-        other = stack.baoxue("case", "note", case_no, "不是我的案件", actor="重名老师@鞍子")
-        assert other.code in (3, 4), other.stderr
-        closing = stack.baoxue("case", "close", case_no, actor="重名老师@鞍子")
-        assert closing.code in (2, 3, 4), closing.stderr
+        cases = {}
+        for serial, township in enumerate(paths):
+            child = make_id_number("500243", dt.date(2013, 7, 1), 111 + serial)
+            opened = stack.baoxue(
+                "case", "open", "--kind", "dropout", "--township", township, "--campaign", "drill", "--json",
+                actor="陈明凡", stdin=f"{child}\n某某\n",
+            )  # fmt: skip
+            assert opened.code == 0, opened.stderr
+            case_no = cases[township] = opened.json()["case_no"]
+            moved = stack.baoxue("case", "reassign", case_no, "--to", f"重名老师@{township}", actor="陈明凡")
+            assert moved.code == 0 or "已由 重名老师 负责" in moved.stderr, moved.stderr  # or theirs already
+            shown = stack.baoxue("case", "show", case_no, "--json", actor="陈明凡").json()
+            assert shown["assigned_officer"] == "重名老师", shown
+
+        def reached(township: str) -> set[str]:
+            return {r["path"] for r in received if cases[township] in r["message"]}
+
+        assert wait_until(lambda: all(reached(township) for township in paths), 90, step=1), received
+        for township, path in paths.items():
+            assert reached(township) == {path}, (township, [(r["path"], r["message"]) for r in received])
+        for township, other_side in (("梅子垭镇", "鞍子"), ("鞍子镇", "梅子垭")):
+            other = stack.baoxue("case", "note", cases[township], "不是我的案件", actor=f"重名老师@{other_side}")
+            assert other.code in (3, 4), other.stderr
+            closing = stack.baoxue("case", "close", cases[township], actor=f"重名老师@{other_side}")
+            assert closing.code in (2, 3, 4), closing.stderr
 
 
 def test_a_renamed_officer_keeps_their_key_and_their_history(stack: RunningStack, tmp_path: Path) -> None:

@@ -180,18 +180,21 @@ class CaseWorkflow:
             return await self._carry_on(start)
         if start.resume is not None and start.reopen_reason is not None:
             # A closed case whose workflow had completed, found again (discovery): a new episode.
-            event = self._reopen(start.reopen_reason, start.opened_by.name)
+            event = self._reopen(start.reopen_reason, start.opened_by.name, start.opened_by.id)
         elif start.resume is not None:
             # Restored by `verify --repair` after its earlier run was terminated or failed: it
             # carries on from the ledger's state at the stage it had reached, due afresh.
             restored: dict[str, Any] = {"from": start.resume_reason}
             if start.withdrawn:
                 restored["withdrawn"] = start.withdrawn
-            event = self._record(EventType.restored, start.opened_by.name, restored)
+            event = self._record(EventType.restored, start.opened_by.name, restored, actor_id=start.opened_by.id)
             self._enter(start.resume.stage)
             self._resume_watch()
         else:
-            event = self._record(EventType.opened, start.opened_by.name, {"assigned_officer": start.assigned_officer})
+            opened: dict[str, Any] = {"assigned_officer": start.assigned_officer}
+            if start.assigned_officer_id is not None:
+                opened["assigned_officer_id"] = start.assigned_officer_id
+            event = self._record(EventType.opened, start.opened_by.name, opened, actor_id=start.opened_by.id)
             self._enter(self._move_of(EventType.opened).to)
         await self._project(event)
         return await self._carry_on(start)
@@ -303,13 +306,15 @@ class CaseWorkflow:
         state.escalation_level = max(level, state.escalation_level or 0)
         self._refresh_next_escalation()
         overdue = workflow.now() - state.due_at if state.due_at else timedelta(0)
+        told = recipients(level, state, self._case.officers.values())
         event = self._record(
             EventType.escalated,
             SYSTEM_ACTOR,
             {
                 "level": level,
                 "reason": reason,
-                "recipients": recipients(level, state.chain, state.assigned_officer),
+                "recipients": [name for name, _id in told],
+                "recipient_ids": [officer_id for _name, officer_id in told],
                 "roster_version": state.chain.roster_version,
                 "overdue_seconds": max(0, int(overdue.total_seconds())),
                 "due_at": state.due_at.isoformat() if state.due_at else None,
@@ -361,7 +366,7 @@ class CaseWorkflow:
         event = self._record(
             EventType.roster_changed,
             SYSTEM_ACTOR,
-            {"from": previous.model_dump(), "to": chain.model_dump()},
+            {"from": previous.model_dump(exclude_none=True), "to": chain.model_dump(exclude_none=True)},
         )
         self._pending_projection(event)
 
@@ -446,11 +451,17 @@ class CaseWorkflow:
         self.state.escalation_level = None
         self.state.stalled = False
 
-    def _record(self, type_: str, actor: str, details: dict[str, Any]) -> CaseEvent:
+    def _record(self, type_: str, actor: str, details: dict[str, Any], *, actor_id: int | None = None) -> CaseEvent:
         state = self.state
         state.last_seq += 1
         event = CaseEvent(
-            seq=state.last_seq, type=type_, stage=state.stage, actor=actor, at=workflow.now(), details=details
+            seq=state.last_seq,
+            type=type_,
+            stage=state.stage,
+            actor=actor,
+            actor_id=actor_id,
+            at=workflow.now(),
+            details=details,
         )
         self._case.recent.append(event)
         del self._case.recent[: -RECENT_EVENTS * 2]
@@ -480,7 +491,7 @@ class CaseWorkflow:
     async def _take(self, spec: StepSpec, step: StepInput) -> CaseState:
         """Record the step's event, apply what it sets, move by the stage machine, project."""
         self._check(spec, step, signed=False)
-        events = [self._record(spec.event, step.actor.name, step.recorded(self.state))]
+        events = [self._record(spec.event, step.actor.name, step.recorded(self.state), actor_id=step.actor.id)]
         step.apply(self.state)
         move = move_after(self.state.kind, spec.event, finding=events[0].details.get("finding"))
         if move is not None:
@@ -574,7 +585,7 @@ class CaseWorkflow:
         due = self._session_due()
         return "session" if due is not None and due == self.state.due_at else "follow_up"
 
-    def _reopen(self, reason: str, actor: str) -> CaseEvent:
+    def _reopen(self, reason: str, actor: str, actor_id: int | None = None) -> CaseEvent:
         """The closed case becomes open again as its next episode, at the home visit."""
         state = self.state
         state.episode += 1
@@ -586,7 +597,7 @@ class CaseWorkflow:
         state.arrangement = None
         state.arrangement_until = None
         state.sessions_per_month = None
-        event = self._record(EventType.reopened, actor, {"reason": reason, "episode": state.episode})
+        event = self._record(EventType.reopened, actor, {"reason": reason, "episode": state.episode}, actor_id=actor_id)
         self._enter(self._move_of(EventType.reopened).to)
         return event
 
@@ -596,7 +607,7 @@ class CaseWorkflow:
         watch = self.state.monitoring
         assert watch is not None
         if not step.attending:
-            return [self._reopen("relapse", step.actor.name)]
+            return [self._reopen("relapse", step.actor.name, step.actor.id)]
         watch.checks_done += 1
         watch.checks_left -= 1
         if watch.checks_left > 0:
@@ -635,6 +646,7 @@ def _first_state(start: CaseStart) -> CaseState:
         chain=start.chain,
         stage=Stage.discovery,
         assigned_officer=start.assigned_officer,
+        assigned_officer_id=start.assigned_officer_id,
         opened_at=start.opened_at,
     )
 

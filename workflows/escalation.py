@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
-from domain.actors import Chain
 from domain.campaign import EscalationPolicy
+from domain.case import CaseState
+from domain.enums import Role
+from domain.signing import OfficerKey
 from domain.work_calendar import WorkCalendar, add_working_time
 
 TOP_LEVEL = 2
@@ -42,11 +45,38 @@ def deadline_spread(case_id: str) -> dt.timedelta:
     return dt.timedelta(seconds=offset % int(DEADLINE_SPREAD.total_seconds()))
 
 
-def recipients(level: int, chain: Chain, assigned_officer: str | None) -> list[str]:
-    """Who is told at a level. An unassigned case's level 0 goes to every case officer of the
-    township, which only the ledger knows: the projection expands the empty list."""
+Recipient = tuple[str, int | None]
+"""A person told: the name the reminder shows and the officer id it is delivered to."""
+
+
+def recipients(level: int, state: CaseState, officers: Iterable[OfficerKey]) -> list[Recipient]:
+    """Who is told at a level, by officer id. An unassigned case's level 0 goes to every case
+    officer of the township, which only the ledger knows: the projection expands the empty list.
+    A case recorded before ids were kept finds each person's id in its signed registry snapshot:
+    the one officer of that name in that role (and township, for the assignee), else none."""
+    chain = state.chain
     if level == 0:
-        return [assigned_officer] if assigned_officer else []
-    if level == 1:
-        return [chain.section_chief, chain.office_head]
-    return [chain.group_leader]
+        if not state.assigned_officer:
+            return []
+        known = state.assigned_officer_id
+        return [
+            (
+                state.assigned_officer,
+                known or _only(officers, state.assigned_officer, Role.case_officer, state.township),
+            )
+        ]
+    roles = (Role.section_chief, Role.office_head) if level == 1 else (Role.group_leader,)
+    told = []
+    for role in roles:
+        name, known = chain.person(role)
+        told.append((name, known or _only(officers, name, role, None)))
+    return told
+
+
+def _only(officers: Iterable[OfficerKey], name: str, role: Role, township: str | None) -> int | None:
+    ids = {
+        o.id
+        for o in officers
+        if o.name == name and o.role == role and o.public_key and (township is None or o.township == township)
+    }
+    return ids.pop() if len(ids) == 1 else None
