@@ -157,6 +157,7 @@ LABELS: dict[str, dict[str, str]] = {
         "officer_altered": N_("人员记录在数据库中被改动"),
         "officer_unsealed": N_("人员记录没有服务器的封印"),
         "assignee_unresolved": N_("办案人员不能对应到唯一的人员"),
+        "event_unaccounted": N_("台账中的事件没有工作流的封印"),
         "step_unaccounted": N_("台账中的步骤没有对应的签名"),
         "workflow_task_failing": N_("工作流无法执行（任务反复失败）"),
     },

@@ -166,6 +166,8 @@ class CaseEventRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     payload_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seal: Mapped[str | None] = mapped_column(String(64))
+    """The worker's HMAC over the plain columns (ledger/event_seals.py); None before seals were kept."""
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

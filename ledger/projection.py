@@ -19,6 +19,7 @@ from domain.case import CaseEvent, CaseState, Projection
 from domain.enums import CHAIN_ROLES, EventType, Role
 from domain.privacy import split_details
 from domain.reminders import reminder_text
+from ledger.event_seals import sealed_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
 from ledger.personal import PersonalDataCipher, event_context
 
@@ -220,6 +221,9 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
         state = _with_ledger_ids(connection, projection.state)
         event = _expand_recipients(connection, projection.event, state)
         plain, personal = split_details(event.details)
+        seal = cipher.seal(
+            sealed_text(case_id, event.seq, event.type, event.stage.value, event.actor, event.actor_id, event.at, plain)
+        )
         inserted = connection.execute(
             _INSERT_EVENT,
             {
@@ -232,6 +236,7 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
                 "actor_id": event.actor_id,
                 "at": event.at,
                 "payload": plain,
+                "seal": seal,
                 "payload_enc": cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
                 if personal
                 else None,

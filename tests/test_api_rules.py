@@ -296,3 +296,32 @@ async def test_verify_accounts_for_every_step_event_by_its_signature(api: InProc
         )
     found = await unaccounted()
     assert found == ["seq 2 visited: altered", "seq 99 noted: unsigned"], found
+
+
+async def test_verify_lists_a_system_event_the_worker_did_not_seal(api: InProcessApi) -> None:
+    """Guards ledger/event_seals.py: the case's own events (opened, escalated, reopened…) carry the
+    worker's seal; one the tables' owner inserted or rewrote is listed, the worker's are not."""
+    case_no, _ = await open_case(api)
+
+    async def unaccounted() -> list[str]:
+        answer = await api.call(ADMIN, "POST", "/api/verify", body={"repair": False, "cases": [case_no]})
+        assert answer.status_code == 200, answer.text
+        return [d["detail"] for d in answer.json()["differences"] if d["problem"] == "event_unaccounted"]
+
+    assert await unaccounted() == []
+    with api.ctx.sessions.begin() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+        session.execute(text("ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"))
+        session.execute(
+            text("UPDATE case_events SET actor = '冒充者' WHERE case_id = :case AND type = 'opened'"), {"case": case.id}
+        )
+        session.execute(text("ALTER TABLE case_events ENABLE TRIGGER case_events_append_only"))
+        session.execute(
+            text(
+                "INSERT INTO case_events (case_id, business_key, seq, type, stage, actor, at, payload)"
+                " VALUES (:case, :key, 98, 'reopened', 'home_visit', 'system', now(), '{\"reason\": \"relapse\"}')"
+            ),
+            {"case": case.id, "key": f"{case.id}:reopened:98"},
+        )
+    found = await unaccounted()
+    assert found == ["seq 1 opened: altered", "seq 98 reopened: unsealed"], found

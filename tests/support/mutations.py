@@ -68,6 +68,19 @@ MUTATIONS = (
         "lambda text: is_arranged(text, none)",
         "lambda text: is_arranged(text)",
     ),
+    Mutation(
+        "an event's seal not checked",
+        "ledger/event_seals.py",
+        "        if cipher.seal(text) != e.seal:\n",
+        "        if False:\n",
+    ),
+    Mutation(
+        "reminders resolved by name, not by the ids the case recorded",
+        "ledger/projection.py",
+        "    if ids is not None and len(ids) == len(names):\n        return list(zip(names, ids, strict=True))\n"
+        "    known = _people_of(state)\n",
+        "    known: dict[str, int] = {}\n",
+    ),
 )
 
 
