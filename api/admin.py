@@ -86,7 +86,7 @@ async def add_campaign(body: CampaignBody, ctx: Ctx, actor: SignedIn) -> dict[st
     await run_in_threadpool(stored)
     rechecks = await start_rechecks(ctx, spec, replace=True)
     await run_in_threadpool(audit, ctx, actor, "campaign_add", "ok", detail=spec.name)
-    return {"name": spec.name, "rechecks": rechecks}
+    return {"name": spec.name, "rechecks": rechecks, "aid_rule": spec.aid_rule is not None}
 
 
 @router.get("/roster")
@@ -179,10 +179,12 @@ async def discover_(body: DiscoverBody, ctx: Ctx, actor: SignedIn) -> dict[str, 
         "suspected": result.counts(),
         "reasons": result.reasons(),
         "rejected_rows": result.rejected_rows,
+        "review": len(result.review),
         "opened": result.opened,
         "already_open": result.already_open,
         "reopened": result.reopened,
         "campaign": result.campaign,
+        "aid_rule": spec.aid_rule is not None,
         "by_township": result.by_township(),
         "report_file": result.report_file,
         "report_csv": report.read_text(encoding="utf-8-sig"),

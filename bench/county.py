@@ -34,7 +34,8 @@ AID_ITEMS = {
 }
 """The items that count per stage under the shipped 2026 campaign's aid rule (config/campaigns)."""
 AID_PERIOD = (dt.date(2026, 9, 1), dt.date(2027, 8, 31))
-NO_ARRANGEMENT = {"", "无", "待定", "未安置"}
+NO_ARRANGEMENT = {"", "无", "待定", "未安置", "休学"}
+"""What the generator writes that arranges nothing (a 休学 without an approval number among them)."""
 
 
 @dataclass
@@ -279,7 +280,7 @@ def _answers(
     arranged = {
         row.id_number for row in valid_rows(RegisterKind.disability) if row.cells["安置方式"] not in NO_ARRANGEMENT
     }
-    disability = {i for i in valid_ids(RegisterKind.disability) if i not in arranged}
+    disability = {i for i in valid_ids(RegisterKind.disability) if i not in arranged and 6 <= by_id[i].age <= 16}
     expected = {"dropout": len(dropout), "funding": len(funding), "disability": len(disability)}
     by_township: dict[str, dict[str, int]] = {}
     for kind, ids in (("dropout", dropout), ("funding", funding), ("disability", disability)):

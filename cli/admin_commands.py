@@ -37,6 +37,8 @@ def campaign_add(
     body = {"file_name": file.name, "text": file.read_text(encoding="utf-8")}
     saved = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/campaigns", body=body)
     echo(t("campaign_saved", name=saved["name"]))
+    if saved.get("aid_rule") is False:
+        echo(t("campaign_no_aid_rule", name=saved["name"]))
     if saved.get("rechecks"):
         echo(t("campaign_rechecks", name=saved["name"]))
 
@@ -162,6 +164,10 @@ def discover_(
             path=result["report_file"],
         )
     )
+    if result.get("review"):
+        echo(t("discover_review", count=result["review"]))
+    if result.get("aid_rule") is False:
+        echo(t("campaign_no_aid_rule", name=result["campaign"]))
     if apply:
         applied = {"opened": result["opened"], "reopened": result.get("reopened", 0), "already": result["already_open"]}
         echo(t("discover_applied", **applied))

@@ -84,6 +84,8 @@ class CampaignSpec(BaseModel):
     """Payments dated within [start, end] clear a student; unset, any date does."""
     aid_items: dict[EducationLevel, tuple[str, ...]] = Field(default_factory=dict)
     """The aid items that count per education stage; unset, any item does."""
+    aid_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Other names of an item of `aid_items` (official full names, short forms): item → names."""
     rechecks: tuple[Recheck, ...] = ()
     """Monthly and termly re-checks: fresh attendance registers asked for and chased."""
 
@@ -125,7 +127,8 @@ class CampaignSpec(BaseModel):
     def aid_rule(self) -> AidRule | None:
         if self.aid_period is None and not self.aid_items:
             return None
-        return AidRule(period=self.aid_period, items=self.aid_items)
+        aliases = {alias: item for item, names in self.aid_aliases.items() for alias in names}
+        return AidRule(period=self.aid_period, items=self.aid_items, aliases=aliases)
 
     def stage_duration(self, kind: CaseKind, stage: Stage, priority: bool = False) -> dt.timedelta | None:
         if priority and stage in self.priority:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from domain.aid_rules import AidRule
+from domain.aid_rules import IN_SCHOOL, AidRule
 from domain.enums import CaseKind, EducationLevel
 from domain.registers import Attendance
 
@@ -97,6 +97,13 @@ class Reason(StrEnum):
     enrolled_not_attending = "enrolled_not_attending"
     aid_not_received = "aid_not_received"
     not_arranged = "not_arranged"
+    arranged_not_attending = "arranged_not_attending"
+
+
+class Review(StrEnum):
+    """Why a child is on the review list instead (not raised, not counted as in school)."""
+
+    status_unknown = "status_unknown"
 
 
 @dataclass
@@ -105,10 +112,10 @@ class Suspect:
     key: str
     township: str
     refs: list[RowRef] = field(default_factory=list)
-    reason: Reason = Reason.never_enrolled
+    reason: Reason | Review = Reason.never_enrolled
 
 
-def _group(kind: CaseKind, reason: Reason, rows: RegisterColumns, indexes: Iterable[int]) -> list[Suspect]:
+def _group(kind: CaseKind, reason: Reason | Review, rows: RegisterColumns, indexes: Iterable[int]) -> list[Suspect]:
     suspects: dict[str, Suspect] = {}
     keys, townships = rows.keys, rows.townships
     for i in indexes:
@@ -147,18 +154,15 @@ def dropout_suspects(
 def not_attending(
     household: RegisterColumns, enrollment: RegisterColumns, attendance: RegisterColumns, disabled: set[str]
 ) -> list[Suspect]:
-    """Enrolled children in school on no attendance list. The suspect's township is the household
+    """Enrolled children in school on no attendance list (those whose lists say only words the
+    rules do not know are left to `status_review`). The suspect's township is the household
     register's, else the enrollment row's, else an attendance row's; the attendance rows that
     speak of the child are among its sources."""
-    attending = {
-        key
-        for key, status, arranged in zip(attendance.keys, attendance.statuses, attendance.arranged, strict=True)
-        if status != Attendance.left and (status != Attendance.suspended or arranged)
-    }
+    settled = in_school(attendance) | set(_unknown_only(attendance))
     indexes = [
         i
         for i, (key, age) in enumerate(zip(enrollment.keys, enrollment.ages, strict=True))
-        if key not in attending and key not in disabled and _school_age(age)
+        if key not in settled and key not in disabled and _school_age(age)
     ]
     suspects = _group(CaseKind.dropout, Reason.enrolled_not_attending, enrollment, indexes)
     wanted = {s.key for s in suspects}
@@ -176,6 +180,43 @@ def not_attending(
         suspect.township = home.get(suspect.key) or suspect.township or elsewhere or ""
         suspect.refs.extend(attendance.ref(i) for i in rows)
     return suspects
+
+
+def in_school(attendance: RegisterColumns) -> set[str]:
+    """Children some list shows present, or suspended with an approved arrangement: nothing else
+    counts (a transfer out only where another list shows them present; an unknown word never)."""
+    return {
+        key
+        for key, status, arranged in zip(attendance.keys, attendance.statuses, attendance.arranged, strict=True)
+        if status == Attendance.present or (status == Attendance.suspended and arranged)
+    }
+
+
+def _unknown_only(attendance: RegisterColumns) -> dict[str, list[int]]:
+    """Children every list of whom says a word the rules do not know (their rows, by child)."""
+    known: set[str] = set()
+    unknown: dict[str, list[int]] = {}
+    for i, (key, status) in enumerate(zip(attendance.keys, attendance.statuses, strict=True)):
+        if status == Attendance.other:
+            unknown.setdefault(key, []).append(i)
+        else:
+            known.add(key)
+    return {key: rows for key, rows in unknown.items() if key not in known}
+
+
+def status_review(enrollment: RegisterColumns, attendance: RegisterColumns, disabled: set[str]) -> list[Suspect]:
+    """Enrolled children of school age whose lists say only words the rules do not know: not
+    raised, not counted in school — listed for their township to answer."""
+    unknown = _unknown_only(attendance)
+    indexes = [
+        i
+        for i, (key, age) in enumerate(zip(enrollment.keys, enrollment.ages, strict=True))
+        if key in unknown and key not in disabled and _school_age(age)
+    ]
+    review = _group(CaseKind.dropout, Review.status_unknown, enrollment, indexes)
+    for item in review:
+        item.refs.extend(attendance.ref(i) for i in unknown[item.key])
+    return review
 
 
 def funding_suspects(alleviated: RegisterColumns, aid: RegisterColumns, rule: AidRule | None = None) -> list[Suspect]:
@@ -197,9 +238,31 @@ def funding_suspects(alleviated: RegisterColumns, aid: RegisterColumns, rule: Ai
 
 
 def disability_suspects(disability: RegisterColumns) -> list[Suspect]:
+    """Disabled children of school age (6–16 on the reference date) with no arrangement in any row."""
     arranged = {key for key, done in zip(disability.keys, disability.arranged, strict=True) if done}
-    unarranged = (i for i, key in enumerate(disability.keys) if key not in arranged)
+    unarranged = (
+        i
+        for i, (key, age) in enumerate(zip(disability.keys, disability.ages, strict=True))
+        if key not in arranged and _school_age(age)
+    )
     return _group(CaseKind.disability, Reason.not_arranged, disability, unarranged)
+
+
+def arranged_not_attending(disability: RegisterColumns, attendance: RegisterColumns) -> list[Suspect]:
+    """Disabled children of school age placed in a school (随班就读, a special school: the row's
+    status is `in_school`) whom no attendance list shows in school (a list saying only words the
+    rules do not know leaves them to the review list)."""
+    settled = in_school(attendance) | set(_unknown_only(attendance))
+    placed = (
+        i
+        for i, (key, placement, age) in enumerate(
+            zip(disability.keys, disability.statuses, disability.ages, strict=True)
+        )
+        if placement == IN_SCHOOL and key not in settled and _school_age(age)
+    )
+    found = _group(CaseKind.disability, Reason.arranged_not_attending, disability, placed)
+    unarranged = {s.key for s in disability_suspects(disability)}
+    return [s for s in found if s.key not in unarranged]
 
 
 def find_suspects(
@@ -217,6 +280,15 @@ def find_suspects(
         CaseKind.funding: funding_suspects(alleviated, aid, aid_rule),
         CaseKind.disability: disability_suspects(disability),
     }
+    if attendance is not None and len(attendance):
+        found[CaseKind.disability] += arranged_not_attending(disability, attendance)
     if township is not None:
         found = {kind: [s for s in suspects if s.township == township] for kind, suspects in found.items()}
     return found
+
+
+def find_review(enrollment: RegisterColumns, attendance: RegisterColumns, disability: RegisterColumns) -> list[Suspect]:
+    """The review list (`status_review`), where any attendance list is imported."""
+    if not len(attendance):
+        return []
+    return status_review(enrollment, attendance, set(disability.keys))

@@ -246,14 +246,25 @@ class Attendance(StrEnum):
     transferred = "transferred"
     left = "left"
     other = "other"
+    """A word the rules do not know: not in school, and not raised either — the child goes on the
+    review list for the township to answer (discovery fails closed, never open)."""
 
 
 ATTENDANCE_WORDS: dict[str, Attendance] = {
     **dict.fromkeys(("在读", "在校", "在籍在读", "正常", "是", "√", "✓", "1", "Y", "y"), Attendance.present),
-    **dict.fromkeys(("休学",), Attendance.suspended),
+    **dict.fromkeys(("休学", "缓学"), Attendance.suspended),
     **dict.fromkeys(("转学", "转出", "转入"), Attendance.transferred),
-    **dict.fromkeys(("其他离校", "离校", "辍学", "退学", "失学", "否", "×", "0", "N", "n"), Attendance.left),
-}
+    **dict.fromkeys(
+        (
+            "其他离校", "离校", "辍学", "退学", "失学", "否", "×", "0", "N", "n", "未到校", "不在校", "离校未归",
+            "流失", "长期请假", "停学", "未报到", "缺课", "长期缺课", "出国", "出境", "死亡", "已死亡",
+        ),
+        Attendance.left,
+    ),
+}  # fmt: skip
+"""Only `present` (and `suspended` with an approved arrangement) is in school. `transferred` is not:
+a child who moved counts as in school only where another list shows them present. 出国 and 死亡
+are out of school too: the township excludes such a case with its proof."""
 
 
 def attendance_of(value: str | None) -> Attendance:

@@ -13,7 +13,7 @@ from sqlalchemy import any_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from domain.aid_rules import education_stage, is_arranged, paid_date
+from domain.aid_rules import education_stage, is_arranged, paid_date, placement_of
 from domain.campaign import CampaignSpec
 from domain.discovery import RegisterColumns, RowRef
 from domain.registers import (
@@ -93,6 +93,8 @@ class RuleCells:
         if self._parsed.kind == RegisterKind.attendance:
             status = self._decided(Column.status, lambda text: attendance_of(text).value)
             found["status"] = status or [attendance_of(None).value] * self._parsed.valid_rows
+        elif self._parsed.kind == RegisterKind.disability:  # a disability row's status: its placement
+            found["status"] = self._decided(Column.arrangement, placement_of)
         return {name: values for name, values in found.items() if values is not None}
 
 

@@ -20,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.actors import Actor
 from domain.campaign import CampaignSpec
-from domain.discovery import Reason, RowRef, Suspect, find_suspects
+from domain.discovery import Reason, RowRef, Suspect, find_review, find_suspects
 from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.exports import safe_row
 from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
@@ -252,6 +252,8 @@ class DiscoveryResult:
     reopened: int = 0
     failed: int = 0
     report_file: str | None = None
+    review: list[Suspect] = field(default_factory=list)
+    """Children not raised and not counted in school: their lists say words the rules do not know."""
 
     def counts(self) -> dict[str, int]:
         return {kind.value: len(self.suspects.get(kind, [])) for kind in CaseKind}
@@ -285,7 +287,10 @@ def discover(ctx: Context, *, campaign: CampaignSpec, township: str | None) -> D
         aid_rule=campaign.aid_rule,
         attendance=rows[RegisterKind.attendance],
     )
-    return DiscoveryResult(campaign.name, suspects, rejected)
+    review = find_review(rows[RegisterKind.enrollment], rows[RegisterKind.attendance], rows[RegisterKind.disability])
+    if township is not None:
+        review = [item for item in review if item.township == township]
+    return DiscoveryResult(campaign.name, suspects, rejected, review=review)
 
 
 def _person(cells: dict[str, str]) -> tuple[str, str]:
@@ -301,7 +306,7 @@ def _person(cells: dict[str, str]) -> tuple[str, str]:
 
 def first_rows(ctx: Context, result: DiscoveryResult) -> dict[tuple[int, int], dict[str, str]]:
     """The cells of the row that first raised each suspect: where the name and ID are read from."""
-    refs = [s.refs[0] for suspects in result.suspects.values() for s in suspects]
+    refs = [s.refs[0] for suspects in [*result.suspects.values(), result.review] for s in suspects]
     with collector_paused(), ctx.sessions() as session:
         return rows_cells(session, cipher=ctx.cipher, refs=refs)
 
@@ -320,6 +325,12 @@ def write_suspect_list(ctx: Context, result: DiscoveryResult) -> Path:
                 sources = "；".join(f"{ref.register}:{ref.row_no}" for ref in suspect.refs)
                 reason = label("reason", suspect.reason.value)
                 writer.writerow(safe_row([kind.value, suspect.township, mask_id_number(id_number), reason, sources]))
+        for item in sorted(result.review, key=lambda s: (s.township, s.refs[0].row_no)):
+            first = item.refs[0]
+            id_number, _name = _person(cells[(first.file_id, first.row_no)])
+            sources = "；".join(f"{ref.register}:{ref.row_no}" for ref in item.refs)
+            reason = label("reason", item.reason.value)
+            writer.writerow(safe_row(["review", item.township, mask_id_number(id_number), reason, sources]))
     return path
 
 

@@ -248,7 +248,7 @@ def test_discovery_reads_the_campaigns_own_list_of_no_arrangement_words() -> Non
     from starter.register_files import parse_register
 
     header = ["姓名", "身份证号", "乡镇（街道）", "安置方式"]
-    words = ["待安置", "无", "随班就读", ""]
+    words = ["另行安排", "待安置", "随班就读", ""]
     table: list[list[Any]] = [header] + [
         [f"残疾儿童{i}", make_id_number("500243", dt.date(2014, 1, 1 + i), i), "梅子垭镇", word]
         for i, word in enumerate(words)
@@ -258,9 +258,9 @@ def test_discovery_reads_the_campaigns_own_list_of_no_arrangement_words() -> Non
         name="own-words",
         reference_date=dt.date(2026, 9, 1),
         clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC),
-        arrangement_none=("待安置",),
+        arrangement_none=("另行安排",),
     )
-    assert RuleCells(parsed, campaign).columns()["has_arrangement"] == [False, True, True, False]
+    assert RuleCells(parsed, campaign).columns()["has_arrangement"] == [False, False, True, False]
 
 
 async def test_verify_accounts_for_every_step_event_by_its_signature(api: InProcessApi) -> None:

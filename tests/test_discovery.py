@@ -50,7 +50,7 @@ def test_rules_per_kind_and_duplicates() -> None:
         enrollment=columns("enrollment", ("b",)),
         alleviated=columns("alleviated", ("c",), ("d",)),
         aid=columns("aid", ("d",)),
-        disability=columns("disability", ("e",), ("f",), ("f", None, True)),
+        disability=columns("disability", ("e", 10), ("f", 10), ("f", 10, True)),
     )
     assert [(s.key, len(s.refs)) for s in found[CaseKind.dropout]] == [("a", 2)]
     assert [s.key for s in found[CaseKind.funding]] == ["c"]
@@ -180,7 +180,23 @@ def test_the_notice_rules_on_cells() -> None:
     assert [is_arranged(v) for v in ("随班就读", "无", " 待定 ", "", None, "/", "暂无", "送教上门")] == [
         True, False, False, False, False, False, False, True,
     ]  # fmt: skip
-    assert is_arranged("无", ("未安置",)) is True  # the list is the campaign's
+    placeholders = (
+        "没有",
+        "未办理",
+        "暂未安置",
+        "待安置",
+        "尚未安置",
+        "(无)",
+        "无。",
+        "（无）",
+        "—",
+        "不详",
+        "休学",
+        "缓学",
+    )
+    assert [v for v in placeholders if is_arranged(v)] == []  # by rule, not a list of spellings
+    assert is_arranged("休学（彭教发〔2026〕3号）") and is_arranged("特殊教育学校") and is_arranged("医教结合")
+    assert is_arranged("另行安排", ("另行安排",)) is False and is_arranged("另行安排")  # a campaign adds words
     assert education_stage(" 义务 教育") == EducationLevel.compulsory and education_stage("研究生") is None
     assert paid_date("2026年10月5日") == paid_date("2026/10/05") == paid_date("20261005") == dt.date(2026, 10, 5)
     assert paid_date("十月") is None
@@ -190,6 +206,110 @@ def test_the_notice_rules_on_cells() -> None:
     assert not rule.clears(EducationLevel.compulsory, "生活补助", dt.date(2026, 8, 31))
     assert not rule.clears(EducationLevel.compulsory, "生活补助", None)
     assert rule.clears(None, "生活补助", dt.date(2026, 10, 1))  # stage unknown: any stage's item
+
+
+def _enrolled_with_lists(*lists: tuple[str, str, bool]) -> tuple[RegisterColumns, ...]:
+    """Each child enrolled (age 10, 鞍子镇) and listed on the attendance lists as given."""
+    household, enrollment, attendance = (RegisterColumns(r) for r in ("household", "enrollment", "attendance"))
+    for row, (key, status, arranged) in enumerate(lists, start=2):
+        if key not in enrollment.keys:
+            household.append(key, 1, row, "鞍子镇", 10)
+            enrollment.append(key, 2, row, "鞍子镇", 10)
+        attendance.append(key, 3, row, "鞍子镇", 10, arranged, status=status)
+    return household, enrollment, attendance
+
+
+def test_discovery_fails_closed_on_attendance_words() -> None:
+    """Only a present status (or a suspension with an approved arrangement) is in school: every
+    absence word is raised, a transfer out only counts where another list shows the child present,
+    and a word the rules do not know goes to the review list — never to "in school"."""
+    from domain.discovery import not_attending, status_review
+    from domain.registers import Attendance, attendance_of
+
+    out_words = (
+        "未到校",
+        "不在校",
+        "离校未归",
+        "流失",
+        "长期请假",
+        "停学",
+        "未报到",
+        "缺课",
+        "出国",
+        "死亡",
+        "其他离校",
+    )
+    assert {w: attendance_of(w) for w in out_words} == dict.fromkeys(out_words, Attendance.left)
+    assert attendance_of("在读") == Attendance.present and attendance_of("见习生") == Attendance.other
+    rows = [(f"out-{w}", attendance_of(w).value, False) for w in out_words]
+    rows += [
+        ("moved-away", "transferred", False),
+        ("moved-here", "transferred", False),
+        ("moved-here", "present", False),
+        ("suspended-approved", "suspended", True),
+        ("suspended-bare", "suspended", False),
+        ("present", "present", False),
+        ("unknown", "other", False),
+        ("unknown-and-left", "other", False),
+        ("unknown-and-left", "left", False),
+    ]
+    household, enrollment, attendance = _enrolled_with_lists(*rows)
+    raised = {s.key for s in not_attending(household, enrollment, attendance, set())}
+    expected = {f"out-{w}" for w in out_words} | {"moved-away", "suspended-bare", "unknown-and-left"}
+    assert raised == expected
+    review = status_review(enrollment, attendance, set())
+    assert [(s.key, s.reason.value, len(s.refs)) for s in review] == [("unknown", "status_unknown", 2)]
+
+
+def test_disability_discovery_only_for_school_ages() -> None:
+    from domain.discovery import disability_suspects
+
+    disability = RegisterColumns("disability")
+    for row, age in enumerate((3, 5, 6, 16, 17, 20), start=2):
+        disability.append(f"aged-{age}", 1, row, "鞍子镇", age, False)
+    assert [s.key for s in disability_suspects(disability)] == ["aged-6", "aged-16"]
+
+
+def test_a_disabled_child_placed_in_school_but_not_attending_is_raised() -> None:
+    """随班就读 or a special school places a child in school: on no attendance list (or listed as
+    left) they are raised as `arranged_not_attending`; 送教上门 needs no list; an unarranged child
+    stays `not_arranged`; a child aged 20 is not raised at all."""
+    from domain.aid_rules import IN_SCHOOL, placement_of
+
+    assert [placement_of(v) for v in ("随班就读", "特殊教育学校", "送教上门", "无", "休学", "县特教学校附设班")] == [
+        IN_SCHOOL, IN_SCHOOL, None, None, None, IN_SCHOOL,
+    ]  # fmt: skip
+    household, enrollment, disability = (RegisterColumns(r) for r in ("household", "enrollment", "disability"))
+    attendance = RegisterColumns("attendance")
+    placed = {"in-class": ("随班就读", "present"), "left": ("随班就读", "left"), "absent": ("特殊教育学校", None),
+              "at-home": ("送教上门", None), "unarranged": ("无", None), "adult": ("随班就读", None)}  # fmt: skip
+    for row, (key, (arrangement, status)) in enumerate(placed.items(), start=2):
+        age = 20 if key == "adult" else 11
+        arranged = arrangement != "无"
+        disability.append(key, 1, row, "鞍子镇", age, arranged, status=placement_of(arrangement))
+        if status:
+            attendance.append(key, 2, row, "鞍子镇", age, status=status)
+    empty = [RegisterColumns(r) for r in ("alleviated", "aid")]
+    found = find_suspects(household, enrollment, *empty, disability, attendance=attendance)[CaseKind.disability]
+    assert {(s.key, s.reason.value) for s in found} == {
+        ("left", "arranged_not_attending"),
+        ("absent", "arranged_not_attending"),
+        ("unarranged", "not_arranged"),
+    }
+    from config import DEFAULT_ROSTER_FILE
+    from config.roster_file import load_roster
+    from ledger.registers import RuleCells
+    from starter.register_files import parse_register
+
+    table: list[list[object]] = [["姓名", "身份证号", "乡镇（街道）", "安置方式"]] + [
+        [f"残疾儿童{i}", make_id_number("500243", dt.date(2014, 1, 1 + i), i), "梅子垭镇", word]
+        for i, word in enumerate(("随班就读", "送教上门", "待安置"))
+    ]
+    parsed = parse_register(table, RegisterKind.disability, load_roster(DEFAULT_ROSTER_FILE))
+    spec = CampaignSpec(
+        name="c", reference_date=dt.date(2026, 9, 1), clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC)
+    )
+    assert RuleCells(parsed, spec).columns()["status"] == [IN_SCHOOL, None, None]  # kept with the row
 
 
 def test_a_disabled_child_is_never_a_dropout_suspect() -> None:
@@ -489,6 +609,7 @@ async def test_four_checks_known_answers(case_ctx: Context, tmp_path: Path) -> N
         "enrolled_not_attending": 2,
         "aid_not_received": 1,
         "not_arranged": 0,
+        "arranged_not_attending": 0,
     }
     assert all(s.township == "梅子垭镇" for s in result.suspects[CaseKind.dropout])
 
@@ -509,3 +630,33 @@ async def test_four_checks_known_answers(case_ctx: Context, tmp_path: Path) -> N
     with case_ctx.sessions() as session:
         listed = list_cases(session, where=CaseFilter(campaign=spec.name))
     assert [c.priority != "" for c in listed] == [True, True, False, False]  # priority children first
+
+
+def test_the_shipped_campaigns_aid_rules_with_known_answers() -> None:
+    """pengshui-2021 reads 资助到位 as its notice's year does (a 2020 国家助学金 clears no compulsory
+    student, a 2019 免学费 no one); both shipped campaigns know the items' official full names."""
+    from config.campaign_files import load_campaign_file
+    from domain.discovery import funding_suspects
+    from domain.enums import EducationLevel
+
+    folder = Path(__file__).resolve().parents[1] / "config" / "campaigns"
+    notice_year = load_campaign_file(folder / "pengshui-2021.yaml").aid_rule
+    assert notice_year is not None
+    alleviated, aid = RegisterColumns("alleviated"), RegisterColumns("aid")
+    students = {
+        "compulsory-grant-2020": ("compulsory", "国家助学金", dt.date(2020, 10, 15)),
+        "senior-fee-2019": ("senior_high", "免学费", dt.date(2019, 10, 15)),
+        "compulsory-meals-2020": ("compulsory", "农村义务教育学生营养改善计划", dt.date(2020, 11, 2)),
+        "senior-grant-2021": ("senior_high", "普通高中国家助学金", dt.date(2021, 3, 1)),
+    }
+    for row, (key, (stage, item, paid)) in enumerate(students.items(), start=2):
+        alleviated.append(key, 1, row, "鞍子镇", 15, stage=stage)
+        aid.append(key, 2, row, "鞍子镇", 15, aid_item=item, paid_on=paid)
+    unfunded = {s.key for s in funding_suspects(alleviated, aid, notice_year)}
+    assert unfunded == {"compulsory-grant-2020", "senior-fee-2019"}
+    current = load_campaign_file(folder / "pengshui-2026.yaml").aid_rule
+    assert current is not None
+    assert current.clears(EducationLevel.compulsory, "农村义务教育学生营养改善计划", dt.date(2026, 10, 15))
+    assert current.clears(EducationLevel.compulsory, "《营养改善计划》", dt.date(2026, 10, 15))
+    assert not current.clears(EducationLevel.compulsory, "普通高中国家助学金", dt.date(2026, 10, 15))
+    assert {c.name for c in map(load_campaign_file, folder.glob("*.yaml")) if c.aid_rule is None} == {"drill"}

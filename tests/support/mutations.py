@@ -69,6 +69,12 @@ MUTATIONS = (
         "lambda text: is_arranged(text)",
     ),
     Mutation(
+        "discovery fails open: any word but a leaving one counts as in school",
+        "domain/discovery.py",
+        "        if status == Attendance.present or (status == Attendance.suspended and arranged)\n",
+        "        if status != Attendance.left\n",
+    ),
+    Mutation(
         "an event's seal not checked",
         "ledger/event_seals.py",
         "        if cipher.seal(text) != e.seal:\n",
