@@ -164,6 +164,8 @@ def discover_(
             path=result["report_file"],
         )
     )
+    if result.get("attendance_missing"):
+        echo(t("discover_attendance_missing", townships="、".join(result["attendance_missing"])))
     if result.get("review"):
         echo(t("discover_review", count=result["review"]))
     if result.get("aid_rule") is False:

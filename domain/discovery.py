@@ -159,10 +159,13 @@ def not_attending(
     register's, else the enrollment row's, else an attendance row's; the attendance rows that
     speak of the child are among its sources."""
     settled = in_school(attendance) | set(_unknown_only(attendance))
+    covered = attendance_coverage(attendance)
     indexes = [
         i
-        for i, (key, age) in enumerate(zip(enrollment.keys, enrollment.ages, strict=True))
-        if key not in settled and key not in disabled and _school_age(age)
+        for i, (key, age, township) in enumerate(
+            zip(enrollment.keys, enrollment.ages, enrollment.townships, strict=True)
+        )
+        if key not in settled and key not in disabled and _school_age(age) and (covered is None or township in covered)
     ]
     suspects = _group(CaseKind.dropout, Reason.enrolled_not_attending, enrollment, indexes)
     wanted = {s.key for s in suspects}
@@ -180,6 +183,30 @@ def not_attending(
         suspect.township = home.get(suspect.key) or suspect.township or elsewhere or ""
         suspect.refs.extend(attendance.ref(i) for i in rows)
     return suspects
+
+
+def attendance_coverage(attendance: RegisterColumns) -> set[str] | None:
+    """The townships the current attendance lists speak for; None when a list names no township
+    (the county's own list speaks for all). A child enrolled elsewhere is judged by no list: not
+    raised, and their township shown as a gap (`attendance_gaps`)."""
+    townships = set(attendance.townships)
+    return None if None in townships or "" in townships else {t for t in townships if t}
+
+
+def attendance_gaps(enrollment: RegisterColumns, attendance: RegisterColumns) -> list[str]:
+    """Townships with enrolled children of school age for whom no attendance list is current."""
+    if not len(attendance):
+        return []
+    covered = attendance_coverage(attendance)
+    if covered is None:
+        return []
+    return sorted(
+        {
+            t
+            for t, age in zip(enrollment.townships, enrollment.ages, strict=True)
+            if t and t not in covered and _school_age(age)
+        }
+    )
 
 
 def in_school(attendance: RegisterColumns) -> set[str]:
@@ -251,14 +278,17 @@ def disability_suspects(disability: RegisterColumns) -> list[Suspect]:
 def arranged_not_attending(disability: RegisterColumns, attendance: RegisterColumns) -> list[Suspect]:
     """Disabled children of school age placed in a school (随班就读, a special school: the row's
     status is `in_school`) whom no attendance list shows in school (a list saying only words the
-    rules do not know leaves them to the review list)."""
+    rules do not know leaves them to the review list; a township no list speaks for, to its gap)."""
     settled = in_school(attendance) | set(_unknown_only(attendance))
+    covered = attendance_coverage(attendance)
+    rows = zip(disability.keys, disability.statuses, disability.ages, disability.townships, strict=True)
     placed = (
         i
-        for i, (key, placement, age) in enumerate(
-            zip(disability.keys, disability.statuses, disability.ages, strict=True)
-        )
-        if placement == IN_SCHOOL and key not in settled and _school_age(age)
+        for i, (key, placement, age, township) in enumerate(rows)
+        if placement == IN_SCHOOL
+        and key not in settled
+        and _school_age(age)
+        and (covered is None or township in covered)
     )
     found = _group(CaseKind.disability, Reason.arranged_not_attending, disability, placed)
     unarranged = {s.key for s in disability_suspects(disability)}

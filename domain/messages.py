@@ -84,6 +84,7 @@ MESSAGES: dict[str, str] = {
     "report_heading": N_("{campaign}：截至 {as_of}，清零期限 {deadline}，还剩 {days} 天"),
     "report_saved": N_("已保存：{path}（{size} 字节，截至 {as_of}）"),
     "campaign_no_aid_rule": N_("{name} 未设资助规则（aid_period、aid_items）：任何一条资助发放记录都算资助到位"),
+    "discover_attendance_missing": N_("这些乡镇没有现行的在校生名单，未作学籍与在校比对：{townships}"),
     "discover_review": N_("{count} 名学生在校状态无法识别：未计为在校、未立案，已列入清单待乡镇核实"),
     "discover_applied": N_("新立案 {opened} 件，重新立案（再次辍学等）{reopened} 件，已有 {already} 件"),
     "codec_server": N_("编解码服务：{url}（令牌 {token}）；在 Web UI 的 Codec Server 设置中填写"),

@@ -20,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.actors import Actor
 from domain.campaign import CampaignSpec
-from domain.discovery import Reason, RowRef, Suspect, find_review, find_suspects
+from domain.discovery import Reason, RowRef, Suspect, attendance_gaps, find_review, find_suspects
 from domain.enums import CaseKind, Outcome, Role, Stage
 from domain.exports import safe_row
 from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
@@ -253,6 +253,8 @@ class DiscoveryResult:
     failed: int = 0
     report_file: str | None = None
     review: list[Suspect] = field(default_factory=list)
+    attendance_missing: list[str] = field(default_factory=list)
+    """Townships with enrolled children that no current attendance list speaks for: not judged."""
     """Children not raised and not counted in school: their lists say words the rules do not know."""
 
     def counts(self) -> dict[str, int]:
@@ -290,7 +292,10 @@ def discover(ctx: Context, *, campaign: CampaignSpec, township: str | None) -> D
     review = find_review(rows[RegisterKind.enrollment], rows[RegisterKind.attendance], rows[RegisterKind.disability])
     if township is not None:
         review = [item for item in review if item.township == township]
-    return DiscoveryResult(campaign.name, suspects, rejected, review=review)
+    gaps = attendance_gaps(rows[RegisterKind.enrollment], rows[RegisterKind.attendance])
+    if township is not None:
+        gaps = [gap for gap in gaps if gap == township]
+    return DiscoveryResult(campaign.name, suspects, rejected, review=review, attendance_missing=gaps)
 
 
 def _person(cells: dict[str, str]) -> tuple[str, str]:

@@ -261,6 +261,25 @@ def test_discovery_fails_closed_on_attendance_words() -> None:
     assert [(s.key, s.reason.value, len(s.refs)) for s in review] == [("unknown", "status_unknown", 2)]
 
 
+def test_a_township_no_attendance_list_speaks_for_is_not_judged_but_shown() -> None:
+    """Enrollment for 鞍子镇 and 梅子垭镇, a current attendance list for 鞍子镇 only: no 梅子垭镇
+    pupil is raised by the comparison, and 梅子垭镇 is the gap; a list naming no township is the
+    county's and speaks for every township."""
+    from domain.discovery import attendance_gaps, not_attending
+
+    household, enrollment, attendance = (RegisterColumns(r) for r in ("household", "enrollment", "attendance"))
+    for row, (key, township) in enumerate((("a1", "鞍子镇"), ("a2", "鞍子镇"), ("m1", "梅子垭镇")), start=2):
+        household.append(key, 1, row, township, 10)
+        enrollment.append(key, 2, row, township, 10)
+    attendance.append("a1", 3, 2, "鞍子镇", 10, status="present")
+    assert [s.key for s in not_attending(household, enrollment, attendance, set())] == ["a2"]
+    assert attendance_gaps(enrollment, attendance) == ["梅子垭镇"]
+    county = RegisterColumns("attendance")
+    county.append("a1", 4, 2, None, 10, status="present")
+    assert [s.key for s in not_attending(household, enrollment, county, set())] == ["a2", "m1"]
+    assert attendance_gaps(enrollment, county) == []
+
+
 def test_disability_discovery_only_for_school_ages() -> None:
     from domain.discovery import disability_suspects
 
