@@ -15,6 +15,8 @@ from starter.errors import BadInput
 JSON_BODY_BYTES = 256 * 1024
 """A step's fields are at most 64 KB (domain.parsing.MAX_STEP_BYTES); the rest is headroom."""
 EVIDENCE_BODY_BYTES = MAX_EVIDENCE_BYTES + 64 * 1024
+SCHOOL_LIST_BYTES = 4 * 1024 * 1024
+"""A county's list of schools (hundreds of rows) is a few tens of KB as a workbook."""
 
 Scope = dict[str, Any]
 
@@ -35,6 +37,8 @@ class BodyLimits:
             return self.register_bytes
         if path.startswith("/api/cases/") and path.endswith("/evidence"):
             return EVIDENCE_BODY_BYTES
+        if path == "/api/schools/import":
+            return SCHOOL_LIST_BYTES
         return JSON_BODY_BYTES
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

@@ -32,6 +32,7 @@ from cli import (  # noqa: E402
     identity_commands,
     read_commands,
     report_commands,
+    school_commands,
     step_verbs,
 )
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED  # noqa: E402
@@ -79,6 +80,7 @@ app.command("discover")(admin_commands.discover_)
 app.command("verify")(admin_commands.verify)
 app.add_typer(identity_commands.officer_app, name="officer")
 app.add_typer(admin_commands.campaign_app, name="campaign")
+app.add_typer(school_commands.school_app, name="school")
 app.add_typer(admin_commands.retention_app, name="retention")
 
 

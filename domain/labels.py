@@ -149,6 +149,12 @@ LABELS: dict[str, dict[str, str]] = {
         "dropouts": N_("辍学学生台账"),
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
+    "school_stage": {
+        "primary": N_("小学"),
+        "junior": N_("初中"),
+        "nine_year": N_("九年一贯制"),
+        "special": N_("特殊教育"),
+    },
     "verify_problem": {
         "ledger_behind": N_("台账落后于案件"),
         "ledger_ahead": N_("台账记有案件未提交的步骤"),

@@ -1,0 +1,76 @@
+"""The county's schools: the administrator adds them; every officer reads those of their scope."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import Ctx, signed_in
+from domain.actors import Actor
+from domain.enums import Role
+from domain.messages import t
+from ledger.models import School
+from ledger.schools import list_schools, save_schools
+from starter.access import audit, require_role, scope_of
+from starter.errors import BadInput
+from starter.register_files import SPREADSHEET_SUFFIXES
+from starter.school_service import read_school_list, school_entry
+
+router = APIRouter(prefix="/api")
+SignedIn = Annotated[Actor, Depends(signed_in)]
+
+
+class SchoolBody(BaseModel):
+    name: str = Field(max_length=200)
+    township: str = Field(max_length=64)
+    stage: str | None = Field(default=None, max_length=32)
+
+
+def _shown(school: School) -> dict[str, Any]:
+    return {"name": school.name, "township": school.township, "stage": school.stage}
+
+
+@router.post("/schools")
+def add_school(body: SchoolBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    require_role(ctx, actor, "school_add", Role.admin)
+    entry = school_entry(ctx.roster, name=body.name, township=body.township, stage=body.stage)
+    with ctx.sessions.begin() as session:
+        added, _updated = save_schools(session, [entry], added_by=actor.name)
+    audit(ctx, actor, "school_add", "ok", detail=f"{entry.name}@{entry.township}")
+    return {"name": entry.name, "township": entry.township, "stage": entry.stage, "added": bool(added)}
+
+
+@router.post("/schools/import")
+async def import_schools(request: Request, ctx: Ctx, actor: SignedIn, file_name: str) -> dict[str, Any]:
+    """A list of schools (学校名称, 乡镇（街道）, 学段) as the request body, xlsx or csv."""
+    await run_in_threadpool(require_role, ctx, actor, "school_import", Role.admin)
+    body = await request.body()
+
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in {*SPREADSHEET_SUFFIXES, ".csv", ".txt"}:
+        raise BadInput(t("register_unreadable", file=repr(file_name)[:80], detail="xlsx / csv"))
+
+    def imported() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"schools{suffix}"
+            path.write_bytes(body)
+            found = read_school_list(path, ctx.roster)
+        with ctx.sessions.begin() as session:
+            added, updated = save_schools(session, found.entries, added_by=actor.name) if found.entries else (0, 0)
+        audit(ctx, actor, "school_import", "ok", detail=f"added={added} updated={updated}")
+        return {"file": Path(file_name).name[:255], "added": added, "updated": updated, "rejected": found.rejected}
+
+    return await run_in_threadpool(imported)
+
+
+@router.get("/schools")
+def schools(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
+    """The schools of the reader's scope (the administrator and county: all of them)."""
+    scope = None if actor.role == Role.admin else scope_of(ctx, actor)
+    with ctx.sessions() as session:
+        return [_shown(school) for school in list_schools(session, townships=scope)]
