@@ -94,4 +94,6 @@ def officer_who_signed(ctx: Context, officer_id: int, message: bytes, signature:
             raise NotSignedIn(t("request_replayed"))
         if random.random() < 0.02:
             session.execute(delete(RequestNonce).where(RequestNonce.at < now - NONCE_KEPT))
-        return Actor(id=officer.id, name=officer.name, role=Role(officer.role), township=officer.township)
+        return Actor(
+            id=officer.id, name=officer.name, role=Role(officer.role), township=officer.township, school=officer.school
+        )

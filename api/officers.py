@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from api.auth import Ctx, signed_in
 from domain.actors import Actor
@@ -20,7 +21,9 @@ from domain.beijing import beijing_iso
 from domain.enums import TOWNSHIP_ROLES, Role
 from domain.messages import t
 from domain.parsing import parse_choice
-from ledger.models import Officer
+from domain.schools import school_name
+from domain.text import visible
+from ledger.models import Officer, School
 from ledger.officers import enrol, find_officers, list_officers, revoke, save_officer, seal_officer
 from starter.access import audit, require_role
 from starter.case_service import tell_open_cases
@@ -45,7 +48,8 @@ def code_hash(code: str) -> str:
 
 
 def identity(officer: Officer) -> dict[str, Any]:
-    return {"id": officer.id, "name": officer.name, "role": officer.role, "township": officer.township}
+    found = {"id": officer.id, "name": officer.name, "role": officer.role, "township": officer.township}
+    return {**found, "school": officer.school} if officer.school else found
 
 
 class EnrolBody(BaseModel):
@@ -57,6 +61,7 @@ class OfficerBody(BaseModel):
     name: str
     role: str
     township: str | None = None
+    school: str | None = Field(default=None, max_length=200)
     notify: list[str] = []
 
 
@@ -103,13 +108,25 @@ async def enrol_(body: EnrolBody, ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/whoami")
 def whoami(actor: SignedIn) -> dict[str, Any]:
-    return {"id": actor.id, "name": actor.name, "role": actor.role.value, "township": actor.township}
+    who = {"id": actor.id, "name": actor.name, "role": actor.role.value, "township": actor.township}
+    return {**who, "school": actor.school} if actor.school else who
 
 
 def _shown_url(url: str) -> str:
     """A notify URL without its secrets (webhook tokens, passwords): scheme and host only."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}/…"
+
+
+def _school_of(ctx: Context, name: str | None) -> tuple[str, str]:
+    """A school officer's school (it must be one the county added) and so their township."""
+    if not name:
+        raise BadInput(t("school_required"))
+    with ctx.sessions() as session:
+        found = session.scalars(select(School).where(School.name == school_name(name))).one_or_none()
+    if found is None:
+        raise BadInput(t("unknown_school", name=visible(name)[:80]))
+    return found.name, found.township
 
 
 @router.post("/officers")
@@ -123,8 +140,12 @@ def add(body: OfficerBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     name = body.name.strip()
     if not name:
         raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
-    township = None
-    if role in TOWNSHIP_ROLES:
+    township = school = None
+    if role == Role.school:
+        school, township = _school_of(ctx, body.school)
+    elif body.school:
+        raise BadInput(t("school_not_allowed"))
+    elif role in TOWNSHIP_ROLES:
         if not body.township:
             raise BadInput(t("township_required"))
         township = ctx.chain(body.township).township
@@ -149,16 +170,10 @@ def add(body: OfficerBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
             notify_urls=urls if urls or not enrolled else None,
             code_hash=code_hash(code),
             code_expires_at=dt.datetime.now(dt.UTC) + CODE_VALID,
+            school=school,
         )
         saved = identity(officer)
-    return {
-        "name": saved["name"],
-        "role": saved["role"],
-        "township": saved["township"],
-        "code": code,
-        "id": saved["id"],
-        "expires_at": beijing_iso(dt.datetime.now(dt.UTC) + CODE_VALID),
-    }
+    return {**saved, "code": code, "expires_at": beijing_iso(dt.datetime.now(dt.UTC) + CODE_VALID)}
 
 
 def resolve_one(ctx: Context, ref: str) -> Officer:
@@ -273,5 +288,7 @@ def list_(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
             source="roster+registry" if entry.get("source") == "roster" else "registry",
             enrolled=bool(officer.public_key),
         )
+        if officer.school:
+            entry["school"] = officer.school
         rows[key] = entry
     return list(rows.values())

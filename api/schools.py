@@ -73,4 +73,7 @@ def schools(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     """The schools of the reader's scope (the administrator and county: all of them)."""
     scope = None if actor.role == Role.admin else scope_of(ctx, actor)
     with ctx.sessions() as session:
-        return [_shown(school) for school in list_schools(session, townships=scope)]
+        found = list_schools(session, townships=scope if actor.role != Role.school else None)
+    if actor.role == Role.school:
+        found = [school for school in found if school.name == actor.school]
+    return [_shown(school) for school in found]

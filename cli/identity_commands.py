@@ -58,10 +58,13 @@ def whoami(typer_ctx: typer.Context, actor: AsOption = None, as_json: JsonOption
     server = signed_server(invocation(typer_ctx, actor))
     who = server.request("GET", "/api/whoami")
     shown = {"name": who["name"], "role": who["role"], "township": who["township"], "server": server.url}
+    if who.get("school"):
+        shown["school"] = who["school"]
     if as_json:
         print_json({**shown, "id": who["id"]})
     else:
         where = f"{_('，')}{who['township']}" if who["township"] else ""
+        where += f"{_('，')}{who['school']}" if who.get("school") else ""
         echo(t("whoami", name=who["name"], role=label("role", who["role"]), where=where, server=server.url))
 
 
@@ -84,10 +87,12 @@ def add(
     role: Annotated[
         str,
         typer.Option(
-            "--role", help=_("角色：case_officer|township_lead|section_chief|office_head|group_leader|county|admin")
+            "--role",
+            help=_("角色：case_officer|township_lead|section_chief|office_head|group_leader|county|admin|school"),
         ),
     ],
     township: Annotated[str | None, typer.Option("--township", help=_("办案人员所在乡镇（街道）"))] = None,
+    school: Annotated[str | None, typer.Option("--school", help=_("学校专干所在学校（乡镇随学校）"))] = None,
     notify: Annotated[list[str] | None, typer.Option("--notify", help=_("通知地址（apprise URL），可重复"))] = None,
     here: Annotated[
         bool, typer.Option("--here", help=_("演示用：立即以登记码把此人登录到本机档案（不设为默认身份）"))
@@ -101,12 +106,13 @@ def add(
         raise bad_input(t("bad_value", option="--name", value=repr(name)))
     inv = invocation(typer_ctx, actor)
     server = signed_server(inv)
-    body = {"name": name, "role": role, "township": township, "notify": notify or []}
+    body = {"name": name, "role": role, "township": township, "school": school, "notify": notify or []}
     saved = server.request("POST", "/api/officers", body=body)
     if here:
         enrol_here(inv, server.url, saved["code"], make_default=False)
     if as_json:
-        print_json({k: saved[k] for k in ("name", "role", "township", "code", "id", "expires_at")})
+        keys = ("name", "role", "township", "school", "code", "id", "expires_at")
+        print_json({k: saved[k] for k in keys if k in saved})
     elif not here:
         role = label("role", saved["role"])
         echo(t("officer_code", name=saved["name"], role=role, code=saved["code"], server=server.url))

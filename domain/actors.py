@@ -17,6 +17,8 @@ class Actor(BaseModel):
     township: str | None = None
     id: int | None = None
     """The officer's stable id in the registry (names are not unique); None in old histories."""
+    school: str | None = None
+    """A school officer's school (their township is the school's)."""
 
 
 class Chain(BaseModel):

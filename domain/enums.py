@@ -77,6 +77,8 @@ class Role(StrEnum):
     county = "county"
     admin = "admin"
     """系统管理员: officers, campaigns, registers, discovery, retention, keys; reads no case."""
+    school = "school"
+    """学校控辍保学专干: one school's reporter (its attendance, its absent pupils); reads no case."""
 
 
 CHAIN_ROLES = (Role.section_chief, Role.office_head, Role.group_leader)

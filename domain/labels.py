@@ -29,6 +29,7 @@ LABELS: dict[str, dict[str, str]] = {
         "group_leader": N_("责任组长"),
         "county": N_("县级"),
         "admin": N_("系统管理员"),
+        "school": N_("学校控辍保学专干"),
     },
     "outcome": {
         "returned": N_("已复学"),

@@ -9,10 +9,11 @@ from domain.roster import Roster
 
 def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
     """A case officer or township lead: their township; a section chief: their section's; an office head or a
-    group leader: their group's; county: every township (None)."""
+    group leader: their group's; county: every township (None); admin and a school officer: none of
+    the case lists (a school reports; it does not read the townships' cases)."""
     if actor.role == Role.county:
         return None
-    if actor.role == Role.admin:
+    if actor.role in (Role.admin, Role.school):
         return frozenset()
     if actor.role in TOWNSHIP_ROLES:
         return frozenset({actor.township}) if actor.township else frozenset()
@@ -29,7 +30,7 @@ def may_reveal(actor: Actor, *, township: str, chain: dict[str, str]) -> bool:
     its township lead, its section chief, office head and group leader)."""
     if actor.role == Role.county:
         return True
-    if actor.role == Role.admin:
+    if actor.role in (Role.admin, Role.school):
         return False
     if actor.role in TOWNSHIP_ROLES:
         return actor.township == township

@@ -44,6 +44,8 @@ class Officer(Base):
     name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(32))
     township: Mapped[str | None] = mapped_column(String(32))
+    school: Mapped[str | None] = mapped_column(String(64))
+    """A school officer's school (`schools.name`); their township is the school's."""
     notify_urls: Mapped[list[str]] = mapped_column(JsonB, default=list)
     public_key: Mapped[str | None] = mapped_column(String(64))
     enrol_code_hash: Mapped[str | None] = mapped_column(String(64))

@@ -24,7 +24,8 @@ def sealed_text(officer: Officer) -> str:
     revoked = officer.revoked_at.isoformat() if officer.revoked_at else ""
     urls = "\x1e".join(officer.notify_urls or [])
     key = officer.public_key or ""
-    return "\x1f".join((str(officer.id), officer.name, officer.role, officer.township or "", key, revoked, urls))
+    text = "\x1f".join((str(officer.id), officer.name, officer.role, officer.township or "", key, revoked, urls))
+    return f"{text}\x1fschool={officer.school}" if officer.school else text  # rows sealed before schools: as then
 
 
 def seal_officer(session: Session, officer: Officer) -> None:
@@ -49,11 +50,12 @@ def save_officer(
     notify_urls: list[str] | None,
     code_hash: str | None = None,
     code_expires_at: dt.datetime | None = None,
+    school: str | None = None,
 ) -> tuple[Officer, bool]:
     """Add an officer, or update the role and notify URLs of the one with this name in this
     township; a code hash (re-)opens enrolment. True when new."""
     existing = _by_identity(session, name=name, township=township)
-    values: dict[str, object] = {"role": role}
+    values: dict[str, object] = {"role": role, "school": school}
     if notify_urls is not None:
         values["notify_urls"] = notify_urls
     if code_hash is not None:

@@ -364,3 +364,43 @@ async def test_schools_are_added_by_the_administrator_and_read_within_scope(api:
     assert await names(OFFICER) == [("梅子垭镇", "梅子垭小学", "nine_year")]
     assert await names(ANZI_OFFICER) == [("鞍子镇", "鞍子中学", "junior")]
     assert len(await names(COUNTY)) == 2 and await names(ADMIN) == await names(COUNTY)
+
+
+async def test_a_school_officer_is_enrolled_for_a_known_school_and_reads_only_it(api: InProcessApi) -> None:
+    """Guards the school role (api/officers.py, domain/scope.py): a school officer is registered
+    for a school the county added (their township is the school's), reads only their own school,
+    no case list, no case; their row's seal covers the school (verify stays clean)."""
+    from domain.enums import Role
+    from domain.signing import public_key_of
+    from tests.support.cases import actor_key
+
+    for name, township in (("鞍子小学", "鞍子镇"), ("梅子垭中学", "梅子垭镇")):
+        done = await api.call(ADMIN, "POST", "/api/schools", body={"name": name, "township": township})
+        assert done.status_code == 200, done.text
+    no_school = await api.call(ADMIN, "POST", "/api/officers", body={"name": "专干甲", "role": "school"})
+    assert no_school.status_code == 400 and no_school.json()["exit"] == 2
+    unknown = await api.call(
+        ADMIN, "POST", "/api/officers", body={"name": "专干甲", "role": "school", "school": "无此校"}
+    )
+    assert unknown.status_code == 400 and "无此校" in unknown.json()["message"]
+    stray = {"name": "办案员乙", "role": "case_officer", "township": "鞍子镇", "school": "鞍子小学"}
+    assert (await api.call(ADMIN, "POST", "/api/officers", body=stray)).status_code == 400
+    added = await api.call(
+        ADMIN, "POST", "/api/officers", body={"name": "专干甲", "role": "school", "school": "鞍子 小学"}
+    )
+    assert added.status_code == 200, added.text
+    assert (added.json()["township"], added.json()["school"]) == ("鞍子镇", "鞍子小学")
+    key = public_key_of(actor_key("专干甲"))
+    enrolled = await api.http.post("/api/enrol", json={"code": added.json()["code"], "public_key": key})
+    assert enrolled.status_code == 200, enrolled.text
+    reporter = Actor(id=added.json()["id"], name="专干甲", role=Role.school, township="鞍子镇")
+    who = (await api.call(reporter, "GET", "/api/whoami")).json()
+    assert (who["role"], who["township"], who["school"]) == ("school", "鞍子镇", "鞍子小学")
+    schools = (await api.call(reporter, "GET", "/api/schools")).json()
+    assert [s["name"] for s in schools] == ["鞍子小学"]
+    case_no, _ = await open_case(api)
+    assert (await api.call(reporter, "GET", "/api/cases")).json() == []
+    shown = await api.call(reporter, "GET", f"/api/cases/{case_no}")
+    assert shown.status_code in (403, 404), shown.text
+    verified = await api.call(ADMIN, "POST", "/api/verify", body={"repair": False, "cases": [case_no]})
+    assert [d for d in verified.json()["differences"] if d["problem"].startswith("officer")] == []

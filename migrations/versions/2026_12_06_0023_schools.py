@@ -1,4 +1,5 @@
-"""schools: the county's schools, each in one township, who report attendance every month
+"""schools: the county's schools, each in one township, who report attendance every month;
+officers.school: a school officer's school
 
 Revision ID: 0023
 Revises: 0022
@@ -29,8 +30,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
+    op.add_column("officers", sa.Column("school", sa.String(64), nullable=True))
     op.execute(GRANTS)
 
 
 def downgrade() -> None:
+    op.drop_column("officers", "school")
     op.drop_table("schools")
