@@ -16,6 +16,7 @@ from domain.enums import Role
 from domain.messages import t
 from ledger.models import School
 from ledger.schools import list_schools, save_schools
+from starter.absence_service import AbsenceReport, report_absence
 from starter.access import audit, require_role, scope_of
 from starter.errors import BadInput
 from starter.register_files import SPREADSHEET_SUFFIXES
@@ -23,6 +24,14 @@ from starter.school_service import read_school_list, school_entry
 
 router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]
+
+
+class AbsenceBody(BaseModel):
+    id_number: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    days: int
+    reason: str | None = Field(default=None, max_length=4000)
+    campaign: str | None = Field(default=None, max_length=64)
 
 
 class SchoolBody(BaseModel):
@@ -77,3 +86,11 @@ def schools(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     if actor.role == Role.school:
         found = [school for school in found if school.name == actor.school]
     return [_shown(school) for school in found]
+
+
+@router.post("/absences")
+async def absence(body: AbsenceBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    """A school officer reports one pupil absent `days` days: past the campaign's threshold a
+    suspected dropout case opens in this request (docs/cli.md, `absence`)."""
+    report = AbsenceReport(body.id_number, body.name, body.days, body.reason, body.campaign)
+    return await report_absence(ctx, actor, report)

@@ -88,7 +88,7 @@ def run_step(inv: Invocation, case_ref: str, step_name: str, fields: dict[str, A
         echo(warning)
 
 
-def _secret_value(value: str, prompt: str, *, hide: bool) -> str:
+def secret_value(value: str, prompt: str, *, hide: bool) -> str:
     """`-` reads the value from standard input (or asks on a terminal), so that it never appears in
     `ps` or the shell's history (docs/cli.md)."""
     if value != "-":
@@ -123,9 +123,9 @@ def open_(
     inv = invocation(typer_ctx, actor)
     case_kind = parse_choice(CaseKind, kind, "--kind")
     assert case_kind is not None
-    id_text = _secret_value(id_number, "身份证号", hide=True)
+    id_text = secret_value(id_number, "身份证号", hide=True)
     normalised = parse_id_number(id_text)
-    child_name = _secret_value(name, "姓名", hide=False).strip()
+    child_name = secret_value(name, "姓名", hide=False).strip()
     if not child_name:
         raise bad_input(t("bad_value", option="--name", value="''"))
     check_fields({"name": child_name, "village": village, "school": school, "reason": reason})

@@ -25,6 +25,7 @@ from typing import Annotated  # noqa: E402
 import typer  # noqa: E402
 
 from cli import (  # noqa: E402
+    absence_commands,
     admin_commands,
     case_commands,
     dashboard_commands,
@@ -69,6 +70,7 @@ case_commands.case_app.command("evidence")(evidence_commands.evidence)
 step_verbs.add_step_verbs(case_commands.case_app)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)
+app.command("absence")(absence_commands.absence)
 app.command("report")(report_commands.report)
 app.command("ledger")(report_commands.ledger)
 app.command("dashboard")(dashboard_commands.dashboard)

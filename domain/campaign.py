@@ -86,6 +86,12 @@ class CampaignSpec(BaseModel):
     """The aid items that count per education stage; unset, any item does."""
     aid_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Other names of an item of `aid_items` (official full names, short forms): item → names."""
+    absence_days: int = Field(default=3, ge=1, le=60)
+    """A pupil a school reports absent this many days (or more) raises a suspected dropout case at
+    once (`baoxue absence`); fewer is recorded only."""
+    absence: dt.timedelta | None = None
+    """How soon the home visit of such a case is due; unset, the same working day (18:00 Beijing,
+    the next working day's when reported on a day off or after 16:00)."""
     rechecks: tuple[Recheck, ...] = ()
     """Monthly and termly re-checks: fresh attendance registers asked for and chased."""
 

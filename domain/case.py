@@ -82,6 +82,9 @@ class CaseStart(BaseModel):
     generation: int = 0
     """The workflow code's generation this run started under (`CASE_GENERATION` for new runs; 0
     for runs started before generations existed, which ask `workflow.patched` instead)."""
+    first_due_at: dt.datetime | None = None
+    """The opening stage's due time when the server sets it (a case a school's absence report
+    raised: the home visit the same working day); unset, the stage's duration decides."""
     seal: str = ""
     """The service key's signature over everything above (but `carry`): a start, restore or
     reopening the server made. A run continued as new carries its first run's seal along."""

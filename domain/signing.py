@@ -66,7 +66,9 @@ def public_key_of(private_key: Ed25519PrivateKey) -> str:
     return base64.b64encode(private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
-ADDED_AFTER_SIGNING = frozenset({"assigned_officer_id", "section_chief_id", "office_head_id", "group_leader_id"})
+ADDED_AFTER_SIGNING = frozenset(
+    {"assigned_officer_id", "section_chief_id", "office_head_id", "group_leader_id", "first_due_at"}
+)
 """Fields added after the server first signed what holds them (a case's start, a chain): left out
 of the signed message while unset, so that what was signed before them still verifies when a newer
 worker replays it."""

@@ -81,7 +81,10 @@ class OpenRequest:
     campaign: str | None
     intake: dict[str, Any]
     reason: str | None = None
-    """Why discovery raised the child (domain.discovery.Reason); None when opened by hand."""
+    """Why discovery raised the child (domain.discovery.Reason), or `absence` (a school's report);
+    None when opened by hand."""
+    first_due_at: dt.datetime | None = None
+    """The opening stage's due time when it is not the campaign's (an absence: the same working day)."""
 
 
 @dataclass(frozen=True)
@@ -106,10 +109,14 @@ async def prepare_opener(ctx: Context, campaign: str | None) -> Opener:
     return Opener(spec, calendar_for(spec, dt.datetime.now(dt.UTC)), await ctx.temporal())
 
 
-async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Opener | None = None) -> OpenResult:
+async def open_case(
+    ctx: Context, actor: Actor, request: OpenRequest, opener: Opener | None = None, *, reported: bool = False
+) -> OpenResult:
+    """Open the child's case (or find it). `reported`: a school officer's absence report, whose
+    own rule (their school's township) the caller has checked; the case goes to the township."""
     chain = ctx.chain(request.township)
     names = {chain.section_chief, chain.office_head, chain.group_leader}
-    if not may_act(actor, township=chain.township, chain_names=names):
+    if not reported and not may_act(actor, township=chain.township, chain_names=names):
         raise Refused(
             t("open_not_permitted", actor=actor.name, role=label("role", actor.role.value), township=chain.township)
         )
@@ -128,6 +135,7 @@ async def open_case(ctx: Context, actor: Actor, request: OpenRequest, opener: Op
         assigned_officer=assigned,
         officers=officers,
         work_calendar=opener.calendar,
+        **({"first_due_at": request.first_due_at} if request.first_due_at else {}),
     )
     if case.stage == Stage.discovery.value:
         await _start_and_sync(ctx, opener.client, start)

@@ -195,7 +195,7 @@ class CaseWorkflow:
             if start.assigned_officer_id is not None:
                 opened["assigned_officer_id"] = start.assigned_officer_id
             event = self._record(EventType.opened, start.opened_by.name, opened, actor_id=start.opened_by.id)
-            self._enter(self._move_of(EventType.opened).to)
+            self._enter(self._move_of(EventType.opened).to, due_at=start.first_due_at)
         await self._project(event)
         return await self._carry_on(start)
 
@@ -397,10 +397,10 @@ class CaseWorkflow:
     def _today(self) -> dt.date:
         return china_today(workflow.now())
 
-    def _enter(self, stage: Stage) -> None:
-        """Begin a stage: its due time is computed once, now, and kept; its ladder starts afresh.
-        (Cases begun before the deadline cap keep their uncapped due times, so their histories
-        replay.)"""
+    def _enter(self, stage: Stage, *, due_at: dt.datetime | None = None) -> None:
+        """Begin a stage: its due time is computed once, now, and kept (or the one the server set
+        for the opening stage, `due_at`); its ladder starts afresh. (Cases begun before the
+        deadline cap keep their uncapped due times, so their histories replay.)"""
         state = self.state
         state.stage = stage
         self._restart_ladder()
@@ -413,6 +413,8 @@ class CaseWorkflow:
             if due.capped and not self._since(DEADLINE_CAP_PATCH):
                 due = stage_due(now, budget, calendar, None)
             state.due_at, state.due_capped = due.at, due.capped
+            if due_at is not None:
+                state.due_at, state.due_capped = (min(due_at, due.at) if due.at else due_at), False
         self._refresh_next_escalation()
         if stage == Stage.closed:
             state.next_escalation_at = None

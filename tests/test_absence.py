@@ -1,0 +1,77 @@
+"""A pupil a school reports absent: the same working day's home visit (domain/absence.py), and a
+case opened in the request that reports it (api/schools.py, starter/absence_service.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from domain.absence import home_visit_due
+from domain.actors import Actor
+from domain.beijing import BEIJING
+from domain.enums import Role
+from domain.id_number import make_id_number
+from domain.signing import public_key_of
+from domain.work_calendar import WorkCalendar
+from ledger.models import Case
+from tests.support.api import ADMIN, InProcessApi
+from tests.support.cases import OFFICER, actor_key
+
+NATIONAL_DAY = WorkCalendar(holidays=frozenset({dt.date(2026, 10, 1), dt.date(2026, 10, 2)}))
+
+
+def at(day: int, hour: int, month: int = 12) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, tzinfo=BEIJING)
+
+
+def test_the_home_visit_is_due_the_same_working_day() -> None:
+    assert home_visit_due(at(7, 9), NATIONAL_DAY) == at(7, 18)  # a Monday morning: that evening
+    assert home_visit_due(at(7, 17), NATIONAL_DAY) == at(8, 18)  # too late in the day: the next one's
+    assert home_visit_due(at(5, 10), NATIONAL_DAY) == at(7, 18)  # a Saturday: Monday's
+    assert home_visit_due(at(30, 10, month=9), NATIONAL_DAY) == at(30, 18, month=9)
+    assert home_visit_due(at(30, 17, month=9), NATIONAL_DAY) == at(5, 18, month=10)  # past the holiday and weekend
+    assert home_visit_due(at(5, 10), None) == at(5, 18)  # no calendar: every day is a working day
+    assert home_visit_due(at(7, 9), NATIONAL_DAY, dt.timedelta(hours=4)) == at(7, 13)  # the campaign's own
+
+
+async def _school_officer(api: InProcessApi) -> Actor:
+    added = await api.call(ADMIN, "POST", "/api/schools", body={"name": "梅子垭第二小学", "township": "梅子垭镇"})
+    assert added.status_code == 200, added.text
+    body = {"name": "梅子垭二小专干", "role": "school", "school": "梅子垭第二小学"}
+    registered = (await api.call(ADMIN, "POST", "/api/officers", body=body)).json()
+    key = public_key_of(actor_key("梅子垭二小专干"))
+    assert (await api.http.post("/api/enrol", json={"code": registered["code"], "public_key": key})).status_code == 200
+    return Actor(
+        id=registered["id"], name="梅子垭二小专干", role=Role.school, township="梅子垭镇", school="梅子垭第二小学"
+    )
+
+
+async def test_an_absence_past_the_threshold_opens_a_case_in_the_same_request(api: InProcessApi) -> None:
+    """Guards starter/absence_service.py: 2 days is recorded only; 3 days opens a suspected dropout
+    case at once, assigned to the township's case officer, reason `absence`, the school in its
+    intake, the home visit due the same working day; reported again, the case is the same; only a
+    school officer reports."""
+    reporter = await _school_officer(api)
+    pupil = {"id_number": make_id_number("500243", dt.date(2014, 3, 9), 321), "name": "缺勤生"}
+    below = await api.call(reporter, "POST", "/api/absences", body={**pupil, "days": 2})
+    assert below.status_code == 200, below.text
+    assert (below.json()["opened"], below.json()["case_no"]) == (False, None)
+    before = dt.datetime.now(dt.UTC)
+    reported = await api.call(reporter, "POST", "/api/absences", body={**pupil, "days": 3, "reason": "家长外出务工"})
+    assert reported.status_code == 200, reported.text
+    assert reported.json()["opened"] is True
+    case_no = reported.json()["case_no"]
+    with api.ctx.sessions() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+    assert (case.kind, case.reason, case.township, case.stage) == ("dropout", "absence", "梅子垭镇", "home_visit")
+    assert case.assigned_officer == OFFICER.name
+    assert case.due_at is not None
+    assert before < case.due_at <= before + dt.timedelta(days=5)  # today's, or after a weekend or holiday
+    assert case.due_at.astimezone(BEIJING).time() == dt.time(18, 0)  # the end of a working day
+    shown = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
+    assert shown["intake"]["school"] == "梅子垭第二小学"
+    again = await api.call(reporter, "POST", "/api/absences", body={**pupil, "days": 5})
+    assert (again.json()["opened"], again.json()["case_no"]) == (False, case_no)
+    refused = await api.call(OFFICER, "POST", "/api/absences", body={**pupil, "days": 5})
+    assert refused.status_code == 403 and refused.json()["exit"] == 3
