@@ -27,7 +27,7 @@ from ledger.models import Case, Officer
 from ledger.personal import event_context
 from ledger.registers import case_sources
 from ledger.step_signatures import record_signed_step
-from starter.access import audit, refuse, require_case_access, require_township_access, scope_of
+from starter.access import audit, in_scope, refuse, require_case_access, require_township_access, scope_of
 from starter.case_list import case_summary
 from starter.case_service import (
     OpenRequest,
@@ -126,8 +126,7 @@ def case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool 
     has no right to act in the case's township."""
     case = find_case_or_exit(ctx, ref)
     if acting:
-        scope = scope_of(ctx, actor)
-        if scope is not None and case.township not in scope:
+        if not in_scope(ctx, actor, case):
             role = label("role", actor.role.value)
             raise refuse(
                 ctx, actor, action, case, t("act_not_permitted", actor=actor.name, role=role, township=case.township)

@@ -82,6 +82,8 @@ class CaseStart(BaseModel):
     generation: int = 0
     """The workflow code's generation this run started under (`CASE_GENERATION` for new runs; 0
     for runs started before generations existed, which ask `workflow.patched` instead)."""
+    school: str | None = None
+    """The school that reported the pupil absent (its officers may report the pupil back)."""
     first_due_at: dt.datetime | None = None
     """The opening stage's due time when the server sets it (a case a school's absence report
     raised: the home visit the same working day); unset, the stage's duration decides."""
@@ -156,6 +158,8 @@ class CaseState(BaseModel):
     assigned_officer: str | None = None
     assigned_officer_id: int | None = None
     """The assigned officer's id: reminders and "assigned to me" go by it (the name is for showing)."""
+    school: str | None = None
+    """The school that reported the pupil absent, if a school did."""
     opened_at: dt.datetime
     due_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None

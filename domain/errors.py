@@ -29,6 +29,7 @@ RULE_MESSAGES: dict[str, str] = {
     "key_revoked": N_("{actor} 的密钥已被吊销"),
     "stale_step": N_("案件已有新的变化（签名时为第 {seq} 步，现为第 {now} 步），请重新查看后再办理"),
     "reassign_same": N_("案件已由 {to} 负责"),
+    "back_school_only": N_("学生返校由报告缺勤的学校专干报告，{actor} 不是"),
     "repeated_note": N_("{actor} 刚刚已添加过同样的备注"),
     "not_watched": N_("该案件没有待做的跟踪回访"),
     "not_home_delivery": N_("该案件的安置方式不是送教上门"),

@@ -124,6 +124,7 @@ LABELS: dict[str, dict[str, str]] = {
         "never_enrolled": N_("未入学籍"),
         "enrolled_not_attending": N_("有学籍未在校"),
         "status_unknown": N_("在校状态无法识别，待乡镇核实"),
+        "absence": N_("学校报告缺勤"),
         "arranged_not_attending": N_("已安置入学但未在校"),
         "aid_not_received": N_("资助未到位"),
         "not_arranged": N_("未安置"),

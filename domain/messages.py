@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "report_saved": N_("已保存：{path}（{size} 字节，截至 {as_of}）"),
     "campaign_no_aid_rule": N_("{name} 未设资助规则（aid_period、aid_items）：任何一条资助发放记录都算资助到位"),
     "absence_school_only": N_("缺勤报告由学校专干提交，{actor} 不是学校专干"),
+    "absence_days_or_back": N_("请给出 --days N（报告缺勤）或 --back CASE（报告返校）"),
     "absence_intake": N_("学校报告连续缺勤 {days} 天"),
     "absence_opened": N_("已立案 {case_no}（疑似辍学），已交乡镇办案人员，当天入户走访"),
     "absence_exists": N_("该学生已有案件 {case_no}"),

@@ -50,8 +50,13 @@ def check_signature(
     if not step.signature or not step.signed_at_text or step.signed_fields is None or step.expected_seq is None:
         raise CaseRuleViolation("unsigned")
     entry = officers.get(registry_key(step.actor.id, step.actor.name))
-    if entry is None or entry.role != step.actor.role or (entry.township or None) != (step.actor.township or None):
-        actor = step.actor
+    actor = step.actor
+    if (
+        entry is None
+        or entry.role != actor.role
+        or (entry.township or None) != (actor.township or None)
+        or (entry.school or None) != (actor.school or None)
+    ):
         raise CaseRuleViolation("not_permitted", actor=actor.name, role=actor.role.value, township=state.township)
     if not entry.public_key:
         raise CaseRuleViolation("key_revoked", actor=step.actor.name)
@@ -98,10 +103,18 @@ def may_act(actor: Actor, *, township: str, chain_names: set[str]) -> bool:
     return actor.name in chain_names
 
 
-def check_permitted(state: CaseState, actor: Actor) -> None:
+SCHOOL_STEPS = frozenset({"back"})
+"""What a school officer may do on a case their school reported: report the pupil back."""
+
+
+def check_permitted(state: CaseState, actor: Actor, step: str = "") -> None:
     chain = state.chain
     names = {chain.section_chief, chain.office_head, chain.group_leader}
-    if not may_act(actor, township=state.township, chain_names=names):
+    if actor.role == Role.school:
+        permitted = step in SCHOOL_STEPS and state.school is not None and actor.school == state.school
+    else:
+        permitted = may_act(actor, township=state.township, chain_names=names)
+    if not permitted:
         raise CaseRuleViolation("not_permitted", actor=actor.name, role=actor.role.value, township=state.township)
 
 
@@ -280,6 +293,14 @@ def check_reassign(state: CaseState, reassign: ReassignInput) -> None:
 StepRule = Callable[[CaseState, Any, dt.date], None]
 """A step's own rule: the case as it is, the step, today in China."""
 
+
+def check_back(step: Any, today: dt.date) -> None:
+    """Only the school that reported the absence says the pupil is back (scope checks which school)."""
+    if step.actor.role != Role.school:
+        raise CaseRuleViolation("back_school_only", actor=step.actor.name)
+    check_not_after_today(step.on, "on", today)
+
+
 STEP_RULES: dict[str, StepRule] = {
     "visit": lambda state, step, today: check_visit(state.kind, step, today),
     "plan": lambda state, step, today: check_plan(state.kind, step, today),
@@ -289,5 +310,6 @@ STEP_RULES: dict[str, StepRule] = {
     "session": lambda state, step, today: check_session(state, step, today),
     "attempt": lambda state, step, today: check_attempt(step, today),
     "pledge": lambda state, step, today: check_not_after_today(step.on, "on", today),
+    "back": lambda state, step, today: check_back(step, today),
 }
 """Each step's own rule, by step name; a step without one passes the common checks only."""

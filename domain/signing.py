@@ -41,6 +41,8 @@ class OfficerKey(BaseModel):
     township: str | None = None
     public_key: str
     id: int | None = None
+    school: str | None = None
+    """A school officer's school: they may act only on the cases it reported."""
 
 
 def registry_key(officer_id: int | None, name: str) -> str:
@@ -67,7 +69,7 @@ def public_key_of(private_key: Ed25519PrivateKey) -> str:
 
 
 ADDED_AFTER_SIGNING = frozenset(
-    {"assigned_officer_id", "section_chief_id", "office_head_id", "group_leader_id", "first_due_at"}
+    {"assigned_officer_id", "section_chief_id", "office_head_id", "group_leader_id", "first_due_at", "school"}
 )
 """Fields added after the server first signed what holds them (a case's start, a chain): left out
 of the signed message while unset, so that what was signed before them still verifies when a newer

@@ -40,6 +40,8 @@ def move_after(kind: CaseKind, event: str, *, finding: str | None = None) -> Mov
         return Move(Stage.closure, OUTCOME_OF_KIND[kind], sets_outcome=True, by_actor=True)
     if event == "closed":
         return Move(Stage.closed)
+    if event == "back_in_school":  # the school's word closes what its own report opened
+        return Move(Stage.closed, Outcome.excluded, sets_outcome=True)
     return None
 
 

@@ -209,6 +209,21 @@ STEPS: dict[str, StepSpec] = {
             ),
             help=N_("记录监护人签订的送子女入学承诺书（任一未结阶段）：谁签、承诺什么、何日签订，附扫描件。"),
         ),
+        StepSpec(
+            "back",
+            "back_in_school",
+            N_("学生返校"),
+            N_("学校报告学生已返校"),
+            Where.at_stage,
+            Stage.home_visit,
+            answers_reminder=True,
+            retry=Retry.once,
+            fields=(
+                StepField("note", FieldKind.text, N_("学校说明"), N_("学校的说明，如 已返校上课，缺勤系病假")),
+                StepField("on", FieldKind.date, N_("返校日期"), plain=True, today_by_default=True),
+            ),
+            help=N_("学校报告缺勤学生已返校（学校专干，本校报告的案件，入户走访前）：案件以“排除”销号。"),
+        ),
     )
 }
 

@@ -66,6 +66,7 @@ def reserve_case(
     reason: str | None = None,
     priority: str = "",
     poverty_risk: bool = False,
+    school: str | None = None,
 ) -> Reservation:
     """The one case of this child for this kind in this campaign: the existing one, or a new row
     with a case number drawn once from the sequence (never reused)."""
@@ -97,6 +98,7 @@ def reserve_case(
             reason=reason,
             priority=priority,
             poverty_risk=poverty_risk,
+            school=school,
         )
         .on_conflict_do_nothing()
         .returning(Case.id)

@@ -155,6 +155,8 @@ class Case(Base):
     checks_left: Mapped[int] = mapped_column(Integer, default=0)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    school: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The school that reported the pupil absent (`baoxue absence`): its officers may act on it."""
     reason: Mapped[str | None] = mapped_column(String(32))
     """Why discovery raised it: never_enrolled, enrolled_not_attending, … (None: opened by hand)."""
     priority: Mapped[str] = mapped_column(String(128), default="")

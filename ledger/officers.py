@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -135,8 +135,12 @@ def find_officers(session: Session, *, ref: str) -> list[Officer]:
     return list(session.scalars(query))
 
 
-def officers_for_case(session: Session, *, township: str, chain_names: set[str]) -> list[Officer]:
-    """Everyone who may sign steps of a case: its township's case officers and lead, its chain, county."""
+def officers_for_case(
+    session: Session, *, township: str, chain_names: set[str], school: str | None = None
+) -> list[Officer]:
+    """Everyone who may sign steps of a case: its township's case officers and lead, its chain,
+    county, and — for a case a school reported — that school's officers."""
+    reporters = and_(Officer.role == Role.school.value, Officer.school == school) if school else false()
     return list(
         session.scalars(
             select(Officer).where(
@@ -145,6 +149,7 @@ def officers_for_case(session: Session, *, township: str, chain_names: set[str])
                     Officer.role == Role.county.value,
                     and_(Officer.role.in_([r.value for r in TOWNSHIP_ROLES]), Officer.township == township),
                     Officer.name.in_(sorted(chain_names)),
+                    reporters,
                 ),
             )
         )

@@ -54,7 +54,7 @@ async def report_absence(ctx: Context, actor: Actor, report: AbsenceReport) -> d
     intake = {"school": actor.school, "reason": report.reason or t("absence_intake", days=report.days)}
     request = OpenRequest(
         CaseKind.dropout, id_number, name, actor.township, campaign.name, intake, reason=ABSENCE_REASON,
-        first_due_at=home_visit_due(now, opener.calendar, campaign.absence),
+        first_due_at=home_visit_due(now, opener.calendar, campaign.absence), school=actor.school,
     )  # fmt: skip
     result = await open_case(ctx, actor, request, opener, reported=True)
     await asyncio.to_thread(audit, ctx, actor, "absence", "ok", detail=f"{detail} case={result.case_no}")

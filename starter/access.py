@@ -55,9 +55,16 @@ def refuse(ctx: Context, actor: Actor, action: str, case: Case | None, reason: s
     return Refused(reason)
 
 
-def require_case_access(ctx: Context, actor: Actor, case: Case, action: str) -> None:
+def in_scope(ctx: Context, actor: Actor, case: Case) -> bool:
+    """Within the reader's townships; for a school officer, a case their school reported."""
+    if actor.role == Role.school:
+        return bool(case.school) and case.school == actor.school
     scope = scope_of(ctx, actor)
-    if scope is not None and case.township not in scope:
+    return scope is None or case.township in scope
+
+
+def require_case_access(ctx: Context, actor: Actor, case: Case, action: str) -> None:
+    if not in_scope(ctx, actor, case):
         raise refuse(
             ctx,
             actor,

@@ -85,6 +85,8 @@ class OpenRequest:
     None when opened by hand."""
     first_due_at: dt.datetime | None = None
     """The opening stage's due time when it is not the campaign's (an absence: the same working day)."""
+    school: str | None = None
+    """The school that reported the pupil absent: its officers may report the pupil back."""
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,10 @@ def _reserve(
             reason=request.reason,
             priority=",".join(groups),
             poverty_risk=request.kind == CaseKind.dropout and PriorityCategory.alleviated in groups,
+            school=request.school,
         )
-        officers = officer_snapshot(session, township=chain.township, chain=case_chain)
+        case_school = reservation.case.school
+        officers = officer_snapshot(session, township=chain.township, chain=case_chain, school=case_school)
         assigned = (
             (actor.name, actor.id)
             if actor.role == Role.case_officer and actor.id is not None
@@ -221,6 +225,7 @@ def case_start(
         monitoring=campaign.monitoring,
         follow_up_within=campaign.follow_up_within,
         service_key=ctx.service_public_key,
+        school=case.school,
         continue_after_events=ctx.settings.continue_after_events,
         generation=CASE_GENERATION,
         **extra,
@@ -242,6 +247,7 @@ def ledger_state(case: Case) -> CaseState:
         stage=Stage(case.stage) if case.stage != Stage.discovery.value else Stage.home_visit,
         assigned_officer=case.assigned_officer,
         assigned_officer_id=case.assigned_officer_id,
+        school=case.school,
         opened_at=case.opened_at,
         closed_at=case.closed_at,
         outcome=Outcome(case.outcome) if case.outcome else None,
@@ -287,7 +293,7 @@ async def restart_from_ledger(
             resume = committed.model_copy(update={"last_seq": case.last_seq})
             withdrawn = list(range(committed.last_seq + 1, case.last_seq + 1))
         with ctx.sessions() as session:
-            officers = officer_snapshot(session, township=case.township, chain=resume.chain)
+            officers = officer_snapshot(session, township=case.township, chain=resume.chain, school=case.school)
         return case_start(
             ctx,
             case,
@@ -360,12 +366,15 @@ def find_case_or_exit(ctx: Context, ref: str) -> Case:
     return case
 
 
-def officer_snapshot(session: Session, *, township: str, chain: Chain) -> dict[str, OfficerKey]:
-    """The registry entries a case holds to check signatures, keyed by officer id."""
+def officer_snapshot(
+    session: Session, *, township: str, chain: Chain, school: str | None = None
+) -> dict[str, OfficerKey]:
+    """The registry entries a case holds to check signatures, keyed by officer id (a case a school
+    reported: that school's officers too)."""
     names = {chain.section_chief, chain.office_head, chain.group_leader}
     return {
         registry_key(o.id, o.name): officer_key(o)
-        for o in officers_for_case(session, township=township, chain_names=names)
+        for o in officers_for_case(session, township=township, chain_names=names, school=school)
     }
 
 
@@ -376,6 +385,7 @@ def officer_key(officer: Officer) -> OfficerKey:
         role=Role(officer.role),
         township=officer.township,
         public_key=officer.public_key or "",
+        school=officer.school,
     )
 
 
@@ -462,7 +472,7 @@ async def reload_roster(ctx: Context) -> tuple[int, int]:
         chain = chains[case.township]
         if chain.model_dump(mode="json", exclude_none=True) == case.chain:
             continue
-        officers = await asyncio.to_thread(_snapshot, ctx, case.township, chain)
+        officers = await asyncio.to_thread(_snapshot, ctx, case.township, chain, case.school)
         now = dt.datetime.now(dt.UTC)
         try:
             handle = client.get_workflow_handle(case.workflow_id)
@@ -488,9 +498,9 @@ def _roster_chains(ctx: Context, townships: set[str]) -> dict[str, Chain]:
         return {township: chain_from_roster(ctx, session, township) for township in townships}
 
 
-def _snapshot(ctx: Context, township: str, chain: Chain) -> dict[str, OfficerKey]:
+def _snapshot(ctx: Context, township: str, chain: Chain, school: str | None) -> dict[str, OfficerKey]:
     with ctx.sessions() as session:
-        return officer_snapshot(session, township=township, chain=chain)
+        return officer_snapshot(session, township=township, chain=chain, school=school)
 
 
 async def tell_open_cases(ctx: Context, officer: Officer, *, revoked: bool = False) -> int:

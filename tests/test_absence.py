@@ -75,3 +75,34 @@ async def test_an_absence_past_the_threshold_opens_a_case_in_the_same_request(ap
     assert (again.json()["opened"], again.json()["case_no"]) == (False, case_no)
     refused = await api.call(OFFICER, "POST", "/api/absences", body={**pupil, "days": 5})
     assert refused.status_code == 403 and refused.json()["exit"] == 3
+
+
+async def test_the_reporting_school_says_the_pupil_is_back_and_the_case_closes_excluded(api: InProcessApi) -> None:
+    """Guards the `back` step (domain/rules.py, starter/access.py): only an officer of the school
+    that reported the absence reports the pupil back — not the township's officer, not another
+    school's — and the case closes as 排除 with the school's word."""
+    reporter = await _school_officer(api)
+    other_school = await api.call(ADMIN, "POST", "/api/schools", body={"name": "鞍子第二小学", "township": "鞍子镇"})
+    assert other_school.status_code == 200
+    body = {"name": "鞍子二小专干", "role": "school", "school": "鞍子第二小学"}
+    registered = (await api.call(ADMIN, "POST", "/api/officers", body=body)).json()
+    key = public_key_of(actor_key("鞍子二小专干"))
+    assert (await api.http.post("/api/enrol", json={"code": registered["code"], "public_key": key})).status_code == 200
+    stranger = Actor(
+        id=registered["id"], name="鞍子二小专干", role=Role.school, township="鞍子镇", school="鞍子第二小学"
+    )
+    pupil = {"id_number": make_id_number("500243", dt.date(2013, 11, 2), 654), "name": "返校生", "days": 4}
+    case_no = (await api.call(reporter, "POST", "/api/absences", body=pupil)).json()["case_no"]
+    today = dt.datetime.now(BEIJING).date().isoformat()
+    word = {"note": "已返校上课，缺勤系病假", "on": today}
+    township_officer = await api.step(OFFICER, case_no, "back", word)
+    assert township_officer.status_code == 403 and "学校专干" in township_officer.json()["message"]
+    elsewhere = await api.step(stranger, case_no, "back", word)
+    assert elsewhere.status_code in (403, 404), elsewhere.text
+    back = await api.step(reporter, case_no, "back", word)
+    assert back.status_code == 200, back.text
+    with api.ctx.sessions() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+    assert (case.stage, case.outcome) == ("closed", "excluded")
+    history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
+    assert history[-1]["type"] == "back_in_school" and history[-1]["actor"] == "梅子垭二小专干"

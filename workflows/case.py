@@ -516,7 +516,7 @@ class CaseWorkflow:
                 check_signature(self.state, spec.name, step, self._case.officers, workflow.now())
             check_place(self.state, spec)
             check_sequence(self.state, step)
-            check_permitted(self.state, step.actor)
+            check_permitted(self.state, step.actor, spec.name)
             rule = STEP_RULES.get(spec.name)
             if rule is not None:
                 rule(self.state, step, self._today())
@@ -649,6 +649,7 @@ def _first_state(start: CaseStart) -> CaseState:
         stage=Stage.discovery,
         assigned_officer=start.assigned_officer,
         assigned_officer_id=start.assigned_officer_id,
+        school=start.school,
         opened_at=start.opened_at,
     )
 

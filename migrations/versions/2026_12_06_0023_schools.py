@@ -1,5 +1,5 @@
 """schools: the county's schools, each in one township, who report attendance every month;
-officers.school: a school officer's school
+officers.school: a school officer's school; cases.school: the school that reported the case
 
 Revision ID: 0023
 Revises: 0022
@@ -31,9 +31,13 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.add_column("officers", sa.Column("school", sa.String(64), nullable=True))
+    op.add_column("cases", sa.Column("school", sa.String(64), nullable=True))
+    op.create_index("ix_cases_school", "cases", ["school"])
     op.execute(GRANTS)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_school", "cases")
+    op.drop_column("cases", "school")
     op.drop_column("officers", "school")
     op.drop_table("schools")
