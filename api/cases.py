@@ -389,8 +389,10 @@ def cases(
         require_township_access(ctx, actor, chain.township, "cases")
     if group is not None:
         require_group_access(ctx, actor, group)
+    school = actor.school or "" if actor.role == Role.school else None
     where = CaseFilter(
-        townships=scope_of(ctx, actor),
+        townships=None if school is not None else scope_of(ctx, actor),
+        school=school,
         township=chain.township if chain else None,
         group=group,
         kind=(parse_choice(CaseKind, kind, "--kind") or None) and kind,

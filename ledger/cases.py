@@ -154,9 +154,13 @@ class CaseFilter:
     open_only: bool = False
     stalled: bool = False
     limit: int | None = None
+    school: str | None = None
+    """A school officer's scope: the cases their school reported."""
 
 
 def filtered_cases(query: Select[Any], where: CaseFilter) -> Select[Any]:
+    if where.school is not None:
+        query = query.where(Case.school == where.school)
     if where.townships is not None:
         query = query.where(Case.township.in_(sorted(where.townships)))
     if where.township:

@@ -71,6 +71,8 @@ async def test_an_absence_past_the_threshold_opens_a_case_in_the_same_request(ap
     assert case.due_at.astimezone(BEIJING).time() == dt.time(18, 0)  # the end of a working day
     shown = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
     assert shown["intake"]["school"] == "梅子垭第二小学"
+    listed = (await api.call(reporter, "GET", "/api/cases")).json()
+    assert case_no in {c["case_no"] for c in listed} and {c["township"] for c in listed} == {"梅子垭镇"}
     again = await api.call(reporter, "POST", "/api/absences", body={**pupil, "days": 5})
     assert (again.json()["opened"], again.json()["case_no"]) == (False, case_no)
     refused = await api.call(OFFICER, "POST", "/api/absences", body={**pupil, "days": 5})
