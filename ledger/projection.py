@@ -40,6 +40,15 @@ _TOWNSHIP_PEOPLE = (
     )
     .order_by(_OFFICERS.c.id)
 )
+_SCHOOL_OFFICERS = (
+    select(_OFFICERS.c.name, _OFFICERS.c.id)
+    .where(
+        _OFFICERS.c.role == Role.school.value,
+        _OFFICERS.c.school == bindparam("school"),
+        _OFFICERS.c.revoked_at.is_(None),
+    )
+    .order_by(_OFFICERS.c.id)
+)
 _CASE_COLUMNS = (
     "stage", "assigned_officer", "assigned_officer_id", "confirmed_by", "confirmed_by_id", "due_at", "closed_at",
     "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode",
@@ -60,7 +69,8 @@ Told = list[tuple[str, int | None]]
 def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseState) -> CaseEvent:
     """Who an escalation tells, each as the officer (id) it is delivered to, recorded on its event.
     A level-0 reminder goes to the assigned officer (an unassigned case's to every case officer
-    of its township) with the township's lead copied; only the ledger knows who they are."""
+    of its township) with the township's lead copied, and the reporting school's officers for a
+    case a school reported; only the ledger knows who they are."""
     details = event.details
     if event.type != EventType.escalated:
         return event
@@ -70,6 +80,9 @@ def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseStat
         told = told or [(name, officer_id) for name, role, officer_id in people if role == Role.case_officer.value]
         known = {officer_id for _name, officer_id in told}
         told += [(name, i) for name, role, i in people if role == Role.township_lead.value and i not in known]
+        if state.school:  # the school that reported the absence is copied
+            reporters = connection.execute(_SCHOOL_OFFICERS, {"school": state.school}).all()
+            told += [(name, i) for name, i in reporters if i not in known]
     names, ids = [name for name, _id in told], [officer_id for _name, officer_id in told]
     if names == details.get("recipients") and ids == details.get("recipient_ids"):
         return event
