@@ -10,13 +10,11 @@ from sqlalchemy import select
 from domain.absence import home_visit_due
 from domain.actors import Actor
 from domain.beijing import BEIJING
-from domain.enums import Role
 from domain.id_number import make_id_number
-from domain.signing import public_key_of
 from domain.work_calendar import WorkCalendar
 from ledger.models import Case
-from tests.support.api import ADMIN, InProcessApi
-from tests.support.cases import OFFICER, actor_key
+from tests.support.api import InProcessApi
+from tests.support.cases import OFFICER
 
 NATIONAL_DAY = WorkCalendar(holidays=frozenset({dt.date(2026, 10, 1), dt.date(2026, 10, 2)}))
 
@@ -36,15 +34,7 @@ def test_the_home_visit_is_due_the_same_working_day() -> None:
 
 
 async def _school_officer(api: InProcessApi) -> Actor:
-    added = await api.call(ADMIN, "POST", "/api/schools", body={"name": "梅子垭第二小学", "township": "梅子垭镇"})
-    assert added.status_code == 200, added.text
-    body = {"name": "梅子垭二小专干", "role": "school", "school": "梅子垭第二小学"}
-    registered = (await api.call(ADMIN, "POST", "/api/officers", body=body)).json()
-    key = public_key_of(actor_key("梅子垭二小专干"))
-    assert (await api.http.post("/api/enrol", json={"code": registered["code"], "public_key": key})).status_code == 200
-    return Actor(
-        id=registered["id"], name="梅子垭二小专干", role=Role.school, township="梅子垭镇", school="梅子垭第二小学"
-    )
+    return await api.school_officer("梅子垭二小专干", school="梅子垭第二小学", township="梅子垭镇")
 
 
 async def test_an_absence_past_the_threshold_opens_a_case_in_the_same_request(api: InProcessApi) -> None:
@@ -84,15 +74,7 @@ async def test_the_reporting_school_says_the_pupil_is_back_and_the_case_closes_e
     that reported the absence reports the pupil back — not the township's officer, not another
     school's — and the case closes as 排除 with the school's word."""
     reporter = await _school_officer(api)
-    other_school = await api.call(ADMIN, "POST", "/api/schools", body={"name": "鞍子第二小学", "township": "鞍子镇"})
-    assert other_school.status_code == 200
-    body = {"name": "鞍子二小专干", "role": "school", "school": "鞍子第二小学"}
-    registered = (await api.call(ADMIN, "POST", "/api/officers", body=body)).json()
-    key = public_key_of(actor_key("鞍子二小专干"))
-    assert (await api.http.post("/api/enrol", json={"code": registered["code"], "public_key": key})).status_code == 200
-    stranger = Actor(
-        id=registered["id"], name="鞍子二小专干", role=Role.school, township="鞍子镇", school="鞍子第二小学"
-    )
+    stranger = await api.school_officer("鞍子二小专干", school="鞍子第二小学", township="鞍子镇")
     pupil = {"id_number": make_id_number("500243", dt.date(2013, 11, 2), 654), "name": "返校生", "days": 4}
     case_no = (await api.call(reporter, "POST", "/api/absences", body=pupil)).json()["case_no"]
     today = dt.datetime.now(BEIJING).date().isoformat()

@@ -16,7 +16,7 @@ from api.app import create_app
 from domain.actors import Actor
 from domain.enums import Role
 from domain.id_number import make_id_number
-from domain.signing import sign
+from domain.signing import public_key_of, sign
 from domain.wire import (
     HEADER_LANG,
     HEADER_NONCE,
@@ -88,6 +88,16 @@ class InProcessApi:
             "signature": sign(actor_key(actor.name), message),
         }
         return await self.call(actor, "POST", f"/api/cases/{case_no}/steps/{step_name}", body=body)
+
+    async def school_officer(self, name: str, *, school: str, township: str) -> Actor:
+        """A school the administrator added and its officer, enrolled with their test key."""
+        added = await self.call(ADMIN, "POST", "/api/schools", body={"name": school, "township": township})
+        assert added.status_code == 200, added.text
+        body = {"name": name, "role": "school", "school": school}
+        registered = (await self.call(ADMIN, "POST", "/api/officers", body=body)).json()
+        enrolment = {"code": registered["code"], "public_key": public_key_of(actor_key(name))}
+        assert (await self.http.post("/api/enrol", json=enrolment)).status_code == 200
+        return Actor(id=registered["id"], name=name, role=Role.school, township=township, school=school)
 
     async def dashboard(self, actor: Actor) -> httpx.AsyncClient:
         """A browser of `actor`'s: signed in by a one-time link their key signs."""
