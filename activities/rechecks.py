@@ -12,10 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.notify import Sender, apprise_send, deliver_rows
+from domain.beijing import BEIJING
 from domain.enums import Role
-from domain.rechecks import NOTICE, RecheckNotice, recheck_text
+from domain.rechecks import NOTICE, LateSchools, RecheckNotice, recheck_text
 from domain.registers import RegisterKind
-from ledger.models import Notification, Officer, RegisterFile
+from domain.reporting import month_window
+from ledger.models import Notification, Officer, RegisterFile, School
+from ledger.school_reports import school_reports
+from ledger.schools import list_schools
 
 STAGE = "recheck"
 
@@ -27,6 +31,55 @@ def attendance_imported_since(session: Session, *, campaign: str, since: dt.date
         )
     )
     return newest is not None and newest >= since
+
+
+def late_schools(session: Session, *, campaign: str, at: dt.datetime) -> LateSchools:
+    """The listed schools no attendance list has spoken for since the re-check's month began."""
+    schools = list_schools(session)
+    if not schools:
+        return LateSchools(listed=False)
+    local = at.astimezone(BEIJING)
+    since, _end = month_window(local.year, local.month)
+    far = at + dt.timedelta(days=3660)
+    reported = school_reports(session, campaign=campaign, schools=schools, since=since, until=far)
+    return LateSchools(listed=True, late=tuple(s.name for s in schools if s.name not in reported))
+
+
+def school_recipients(session: Session, notice: RecheckNotice) -> dict[tuple[str, int], list[str]]:
+    """Who answers for which late schools at this rung: level 0 each school's officers (its
+    township's lead where the school has none enrolled), level 1 the township's lead (its case
+    officers where it has none), level 2 the township's section chief by id (every section chief
+    where the roster's is not enrolled). Revoked officers are not told."""
+    officers = list(
+        session.execute(
+            select(Officer.name, Officer.role, Officer.township, Officer.id, Officer.school).where(
+                Officer.revoked_at.is_(None)
+            )
+        )
+    )
+    rows = session.execute(select(School.name, School.township).where(School.name.in_(notice.schools)))
+    townships = {name: township for name, township in rows}
+    chiefs = {c.township: c.officer_id for c in notice.chiefs}
+    told: dict[tuple[str, int], list[str]] = {}
+
+    def township_people(township: str | None) -> list[tuple[str, int]]:
+        leads = [(n, i) for n, r, t, i, _s in officers if r == Role.township_lead.value and t == township]
+        return leads or [(n, i) for n, r, t, i, _s in officers if r == Role.case_officer.value and t == township]
+
+    for school in notice.schools:
+        township = townships.get(school)
+        if notice.level == 0:
+            people = [(n, i) for n, r, _t, i, s in officers if r == Role.school.value and s == school]
+            people = people or township_people(township)
+        elif notice.level == 1:
+            people = township_people(township)
+        else:
+            chief = chiefs.get(township or "")
+            people = [(n, i) for n, r, _t, i, _s in officers if r == Role.section_chief.value and i == chief]
+            people = people or [(n, i) for n, r, _t, i, _s in officers if r == Role.section_chief.value]
+        for person in people:
+            told.setdefault(person, []).append(school)
+    return told
 
 
 def recheck_recipients(session: Session, level: int) -> list[tuple[str, int]]:
@@ -45,6 +98,7 @@ def recheck_recipients(session: Session, level: int) -> list[tuple[str, int]]:
             for name, role, township, officer_id in officers
             if role in (Role.township_lead.value, Role.admin.value)
             or (role == Role.case_officer.value and township not in led)
+            or (role == Role.school.value and level == NOTICE)
         ]
     elif level == 1:
         chiefs = (Role.section_chief.value, Role.office_head.value)
@@ -64,11 +118,21 @@ class RecheckActivities:
         with self._sessions() as session:
             return attendance_imported_since(session, campaign=campaign, since=since)
 
+    @activity.defn(name="late_schools")
+    def late_schools(self, campaign: str, at: dt.datetime) -> LateSchools:
+        with self._sessions() as session:
+            return late_schools(session, campaign=campaign, at=at)
+
     @activity.defn(name="recheck_remind")
     def recheck_remind(self, notice: RecheckNotice) -> dict[str, int]:
         prefix = f"recheck:{notice.campaign}:{notice.at.isoformat()}:{notice.name}:{notice.level}:"
         with self._sessions.begin() as session:
-            for recipient, officer_id in recheck_recipients(session, notice.level):
+            if notice.schools:
+                answering = school_recipients(session, notice)
+                recipients = sorted(answering)
+            else:
+                answering, recipients = {}, recheck_recipients(session, notice.level)
+            for recipient, officer_id in recipients:
                 session.execute(
                     insert(Notification)
                     .values(
@@ -79,7 +143,7 @@ class RecheckActivities:
                         stage=STAGE,
                         recipient=recipient,
                         recipient_id=officer_id,
-                        message=recheck_text(notice),
+                        message=recheck_text(notice, answering.get((recipient, officer_id))),
                     )
                     .on_conflict_do_nothing(index_elements=["business_key"])
                 )

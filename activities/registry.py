@@ -46,6 +46,7 @@ def build_activities(
             notify.deliver_escalation,
             rechecks.recheck_remind,
             rechecks.attendance_imported_since,
+            rechecks.late_schools,
         ],
         executor=executor,
         close=close,

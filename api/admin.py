@@ -27,6 +27,7 @@ from starter.case_service import reload_roster, resolve_campaign
 from starter.contained_import import contained_import
 from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, write_suspect_list
 from starter.errors import BadInput
+from starter.import_scope import import_scope
 from starter.rechecks import start_rechecks
 from starter.register_files import RegisterFileError
 
@@ -116,12 +117,15 @@ async def import_(
     campaign: str | None = None,
     sheet: str | None = None,
     replace: bool = False,
+    school: str | None = None,
+    township: str | None = None,
 ) -> dict[str, Any]:
     """The register file is the request body; every bad row is kept with its row number and reason.
-    `replace`: take it even with no valid rows, or far fewer than the version in use."""
-    await run_in_threadpool(require_role, ctx, actor, "import", Role.admin)
+    `replace`: take it even with no valid rows, or far fewer than the version in use. `school`,
+    `township`: the unit the file speaks for (starter.import_scope says who may import what)."""
     kind = parse_choice(RegisterKind, register, "REGISTER")
     assert kind is not None
+    scope = await run_in_threadpool(import_scope, ctx, actor, kind, school=school, township=township)
     spec = await run_in_threadpool(resolve_campaign, ctx, campaign)
     body = await request.body()
     with tempfile.TemporaryDirectory() as folder:
@@ -137,11 +141,14 @@ async def import_(
                 sheet=sheet,
                 imported_by=actor.name,
                 replace=replace,
+                scope=scope,
             )
         except RegisterFileError as error:
             key = "register_missing_columns" if error.code == "missing_columns" else "register_unreadable"
             raise BadInput(t(key, file=path.name, detail=error.detail)) from None
-    await run_in_threadpool(audit, ctx, actor, "import", "ok", detail=f"{kind.value} {spec.name} rows={summary.rows}")
+    unit = f" {scope.scope.value}={scope.unit}" if scope.unit else ""
+    detail = f"{kind.value} {spec.name}{unit} rows={summary.rows}"
+    await run_in_threadpool(audit, ctx, actor, "import", "ok", detail=detail)
     result = dict(summary.__dict__)
     result["file"] = Path(file_name).name
     if summary.rejects_file and summary.rejected_rows:

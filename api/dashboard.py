@@ -36,6 +36,7 @@ from starter.context import Context
 from starter.errors import BadInput
 from starter.report_service import build_report
 from starter.report_xlsx import book_workbook, report_workbook
+from starter.reporting_service import reporting
 
 router = APIRouter(prefix="/dashboard")
 HERE = Path(__file__).parent
@@ -104,6 +105,14 @@ async def burndown(
 async def accountability(request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None):
     report, filters = await _report(ctx, actor, as_of=as_of)
     return _page("accountability.html", request, actor, title="问责", report=report, **filters)
+
+
+@router.get("/reporting", response_class=HTMLResponse)
+async def reporting_page(request: Request, ctx: Ctx, actor: DashboardActor, month: str | None = None):
+    """一月一报告: the month's grid of schools, as `baoxue reporting` shows it."""
+    grid = await run_in_threadpool(reporting, ctx, actor, month=month or None, township=None, campaign=None)
+    reported = sum(1 for school in grid["schools"] if school["reported"])
+    return _page("reporting.html", request, actor, title="学校月报", grid=grid, reported=reported)
 
 
 @router.get("/cases", response_class=HTMLResponse)

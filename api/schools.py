@@ -14,12 +14,16 @@ from api.auth import Ctx, signed_in
 from domain.actors import Actor
 from domain.enums import Role
 from domain.messages import t
+from domain.parsing import parse_choice
+from domain.reporting import CheckKind
 from ledger.models import School
 from ledger.schools import list_schools, save_schools
 from starter.absence_service import AbsenceReport, report_absence
 from starter.access import audit, require_role, scope_of
 from starter.errors import BadInput
 from starter.register_files import SPREADSHEET_SUFFIXES
+from starter.reporting_service import reporting
+from starter.school_check_service import MAX_DISCREPANCIES, CheckReport, Discrepancy, record_school_check
 from starter.school_service import read_school_list, school_entry
 
 router = APIRouter(prefix="/api")
@@ -94,3 +98,36 @@ async def absence(body: AbsenceBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any
     suspected dropout case opens in this request (docs/cli.md, `absence`)."""
     report = AbsenceReport(body.id_number, body.name, body.days, body.reason, body.campaign)
     return await report_absence(ctx, actor, report)
+
+
+class RecheckPupil(BaseModel):
+    id_number: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class RecheckBody(BaseModel):
+    school: str = Field(max_length=200)
+    kind: str = Field(default="quarterly", max_length=16)
+    sampled: int
+    discrepancies: list[RecheckPupil] = Field(default_factory=list, max_length=MAX_DISCREPANCIES)
+    note: str | None = Field(default=None, max_length=4000)
+    campaign: str | None = Field(default=None, max_length=64)
+
+
+@router.get("/reporting")
+def reporting_(
+    ctx: Ctx, actor: SignedIn, month: str | None = None, township: str | None = None, campaign: str | None = None
+) -> dict[str, Any]:
+    """一月一报告: each school of the reader's scope, reported that month or not (docs/cli.md, `reporting`)."""
+    return reporting(ctx, actor, month=month, township=township, campaign=campaign)
+
+
+@router.post("/rechecks")
+async def recheck(body: RecheckBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    """一季度一复核 (or a term-start visit) recorded; each discrepancy opens a case with reason `recheck`."""
+    kind = parse_choice(CheckKind, body.kind, "--kind")
+    assert kind is not None
+    pupils = tuple(Discrepancy(p.id_number, p.name, p.note) for p in body.discrepancies)
+    report = CheckReport(body.school, kind, body.sampled, pupils, body.note, body.campaign)
+    return await record_school_check(ctx, actor, report)

@@ -85,15 +85,28 @@ def import_(
     replace: Annotated[
         bool, typer.Option("--replace", help=_("即使没有有效行、或有效行远少于现用版本，也以此替换"))
     ] = False,
+    school: Annotated[str | None, typer.Option("--school", help=_("这份表只代表这所学校（只替换该校的行）"))] = None,
+    township: Annotated[
+        str | None, typer.Option("--township", help=_("这份表只代表这个乡镇（替换该乡镇及其学校的行）"))
+    ] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """导入一份登记表（系统管理员）；每个退回行连同行号和原因保留，退回清单存在原文件旁。"""
+    """导入一份登记表；每个退回行连同行号和原因保留，退回清单存在原文件旁。
+
+    系统管理员导入各类登记表，默认代表全县；学校专干导入本校、乡镇负责人导入本乡镇的在校生名单，只替换其行。"""
     if register not in REGISTER_KINDS:
         raise bad_input(t("bad_value", option="REGISTER", value=f"{register} ({'|'.join(REGISTER_KINDS)})"))
     if not file.is_file():
         raise bad_input(t("file_missing", path=file))
-    query = {"file_name": file.name, "campaign": campaign, "sheet": sheet, "replace": "true" if replace else None}
+    query = {
+        "file_name": file.name,
+        "campaign": campaign,
+        "sheet": sheet,
+        "replace": "true" if replace else None,
+        "school": school,
+        "township": township,
+    }
     summary = signed_server(invocation(typer_ctx, actor)).request(
         "POST", f"/api/registers/{register}", query=query, raw=file.read_bytes(), timeout=LONG_SECONDS
     )
@@ -112,6 +125,10 @@ def import_(
         return
     if summary.get("reinstated"):
         echo(t("import_reinstated", file=file.name, register=register_name, campaign=summary["campaign"]))
+    if summary.get("scope_unit"):
+        echo(t("import_scope_unit", unit=summary["scope_unit"]))
+    if summary.get("schools_added"):
+        echo(t("import_schools_added", count=summary["schools_added"]))
     echo(
         t(
             "import_done",

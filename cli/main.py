@@ -33,6 +33,7 @@ from cli import (  # noqa: E402
     identity_commands,
     read_commands,
     report_commands,
+    reporting_commands,
     school_commands,
     step_verbs,
 )
@@ -71,6 +72,8 @@ step_verbs.add_step_verbs(case_commands.case_app)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)
 app.command("absence")(absence_commands.absence)
+app.command("reporting")(reporting_commands.reporting)
+app.command("recheck")(reporting_commands.recheck)
 app.command("report")(report_commands.report)
 app.command("ledger")(report_commands.ledger)
 app.command("dashboard")(dashboard_commands.dashboard)

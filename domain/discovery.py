@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from domain.aid_rules import IN_SCHOOL, AidRule
 from domain.enums import CaseKind, EducationLevel
+from domain.register_scopes import COUNTY, FileScope, Scope
 from domain.registers import Attendance
 
 MIN_AGE, MAX_AGE = 6, 16
@@ -56,6 +57,9 @@ class RegisterColumns:
     paid_on: list[dt.date | None] = field(default_factory=list)
     statuses: list[str | None] = field(default_factory=list)
     categories: list[str | None] = field(default_factory=list)
+    schools: list[str | None] = field(default_factory=list)
+    scopes: dict[int, FileScope] = field(default_factory=dict)
+    """What each file speaks for (a file not named here: the county)."""
 
     def append(
         self,
@@ -70,6 +74,7 @@ class RegisterColumns:
         paid_on: dt.date | None = None,
         status: str | None = None,
         category: str | None = None,
+        school: str | None = None,
     ) -> None:
         self.keys.append(key)
         self.file_ids.append(file_id)
@@ -82,6 +87,7 @@ class RegisterColumns:
         self.paid_on.append(paid_on)
         self.statuses.append(status)
         self.categories.append(category)
+        self.schools.append(school)
 
     def ref(self, index: int) -> RowRef:
         return RowRef(self.register, self.file_ids[index], self.row_nos[index])
@@ -113,18 +119,21 @@ class Suspect:
     township: str
     refs: list[RowRef] = field(default_factory=list)
     reason: Reason | Review = Reason.never_enrolled
+    school: str | None = None
 
 
 def _group(kind: CaseKind, reason: Reason | Review, rows: RegisterColumns, indexes: Iterable[int]) -> list[Suspect]:
     suspects: dict[str, Suspect] = {}
     keys, townships = rows.keys, rows.townships
+    schools = rows.schools if len(rows.schools) == len(keys) else [None] * len(keys)
     for i in indexes:
         key = keys[i]
         suspect = suspects.get(key)
         if suspect is None:
-            suspects[key] = Suspect(kind, key, townships[i] or "", [rows.ref(i)], reason)
+            suspects[key] = Suspect(kind, key, townships[i] or "", [rows.ref(i)], reason, schools[i])
         else:
             suspect.refs.append(rows.ref(i))
+            suspect.school = suspect.school or schools[i]
     return list(suspects.values())
 
 
@@ -159,13 +168,13 @@ def not_attending(
     register's, else the enrollment row's, else an attendance row's; the attendance rows that
     speak of the child are among its sources."""
     settled = in_school(attendance) | set(_unknown_only(attendance))
-    covered = attendance_coverage(attendance)
+    judged = attendance_coverage(attendance).judges
     indexes = [
         i
-        for i, (key, age, township) in enumerate(
-            zip(enrollment.keys, enrollment.ages, enrollment.townships, strict=True)
+        for i, (key, age, township, school) in enumerate(
+            zip(enrollment.keys, enrollment.ages, enrollment.townships, _schools(enrollment), strict=True)
         )
-        if key not in settled and key not in disabled and _school_age(age) and (covered is None or township in covered)
+        if key not in settled and key not in disabled and _school_age(age) and judged(township, school)
     ]
     suspects = _group(CaseKind.dropout, Reason.enrolled_not_attending, enrollment, indexes)
     wanted = {s.key for s in suspects}
@@ -185,28 +194,72 @@ def not_attending(
     return suspects
 
 
-def attendance_coverage(attendance: RegisterColumns) -> set[str] | None:
-    """The townships the current attendance lists speak for; None when a list names no township
-    (the county's own list speaks for all). A child enrolled elsewhere is judged by no list: not
-    raised, and their township shown as a gap (`attendance_gaps`)."""
-    townships = set(attendance.townships)
-    return None if None in townships or "" in townships else {t for t in townships if t}
+def _schools(rows: RegisterColumns) -> list[str | None]:
+    return rows.schools if len(rows.schools) == len(rows.keys) else [None] * len(rows.keys)
 
 
-def attendance_gaps(enrollment: RegisterColumns, attendance: RegisterColumns) -> list[str]:
-    """Townships with enrolled children of school age for whom no attendance list is current."""
+@dataclass(frozen=True)
+class Coverage:
+    """Whom the current attendance lists speak for: a child is judged by the 学籍 × 在校
+    comparison only where a list is current for their school or township."""
+
+    everywhere: bool = False
+    townships: frozenset[str] = frozenset()
+    schools: frozenset[str] = frozenset()
+
+    def judges(self, township: str | None, school: str | None) -> bool:
+        return self.everywhere or township in self.townships or (school is not None and school in self.schools)
+
+
+def attendance_coverage(attendance: RegisterColumns) -> Coverage:
+    """A township's or a school's own list speaks for it; a county list for every township its rows
+    name — for all of them when a row names none (the county's own list). A child enrolled where no
+    list speaks is judged by none: not raised, and shown as a gap (`attendance_gaps`)."""
+    townships: set[str] = set()
+    schools: set[str] = set()
+    everywhere = False
+    county_files: set[int] = set()
+    for file_id in set(attendance.file_ids):
+        scope = attendance.scopes.get(file_id, COUNTY)
+        if scope.scope == Scope.school and scope.unit:
+            schools.add(scope.unit)
+        elif scope.scope == Scope.township and scope.unit:
+            townships.add(scope.unit)
+        else:
+            county_files.add(file_id)
+    for file_id, township in zip(attendance.file_ids, attendance.townships, strict=True):
+        if file_id in county_files:
+            if township:
+                townships.add(township)
+            else:
+                everywhere = True
+    return Coverage(everywhere, frozenset(townships), frozenset(schools))
+
+
+def attendance_gaps(enrollment: RegisterColumns, attendance: RegisterColumns, township: str | None = None) -> list[str]:
+    """Where enrolled children of school age have no current attendance list: a township no list
+    speaks for at all, or — in a township some of whose schools have reported — each school that
+    has not. `township`: only that township's."""
     if not len(attendance):
         return []
-    covered = attendance_coverage(attendance)
-    if covered is None:
+    coverage = attendance_coverage(attendance)
+    if coverage.everywhere:
         return []
-    return sorted(
-        {
-            t
-            for t, age in zip(enrollment.townships, enrollment.ages, strict=True)
-            if t and t not in covered and _school_age(age)
-        }
-    )
+    partly = _reporting_townships(enrollment, coverage)
+    gaps: set[str] = set()
+    rows = zip(enrollment.townships, _schools(enrollment), enrollment.ages, strict=True)
+    for home, school, age in rows:
+        if not _school_age(age) or coverage.judges(home, school) or (township is not None and home != township):
+            continue
+        if home in partly and school:
+            gaps.add(school)
+        elif home:
+            gaps.add(home)
+    return sorted(gaps)
+
+
+def _reporting_townships(enrollment: RegisterColumns, coverage: Coverage) -> set[str]:
+    return {t for t, s in zip(enrollment.townships, _schools(enrollment), strict=True) if t and s in coverage.schools}
 
 
 def in_school(attendance: RegisterColumns) -> set[str]:
@@ -280,15 +333,12 @@ def arranged_not_attending(disability: RegisterColumns, attendance: RegisterColu
     status is `in_school`) whom no attendance list shows in school (a list saying only words the
     rules do not know leaves them to the review list; a township no list speaks for, to its gap)."""
     settled = in_school(attendance) | set(_unknown_only(attendance))
-    covered = attendance_coverage(attendance)
+    judged = attendance_coverage(attendance).judges
     rows = zip(disability.keys, disability.statuses, disability.ages, disability.townships, strict=True)
     placed = (
         i
         for i, (key, placement, age, township) in enumerate(rows)
-        if placement == IN_SCHOOL
-        and key not in settled
-        and _school_age(age)
-        and (covered is None or township in covered)
+        if placement == IN_SCHOOL and key not in settled and _school_age(age) and judged(township, None)
     )
     found = _group(CaseKind.disability, Reason.arranged_not_attending, disability, placed)
     unarranged = {s.key for s in disability_suspects(disability)}

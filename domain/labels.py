@@ -125,6 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enrolled_not_attending": N_("有学籍未在校"),
         "status_unknown": N_("在校状态无法识别，待乡镇核实"),
         "absence": N_("学校报告缺勤"),
+        "recheck": N_("县级复核发现"),
         "arranged_not_attending": N_("已安置入学但未在校"),
         "aid_not_received": N_("资助未到位"),
         "not_arranged": N_("未安置"),
@@ -151,6 +152,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dropouts": N_("辍学学生台账"),
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
+    "check_kind": {"quarterly": N_("季度复核"), "term_start": N_("开学初入校入户")},
     "school_stage": {
         "primary": N_("小学"),
         "junior": N_("初中"),

@@ -26,18 +26,42 @@ class RecheckDue(BaseModel):
     due: dt.datetime
 
 
+class TownshipChief(BaseModel):
+    """A township's section chief as the roster names them and the registry knows them (by id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    township: str
+    name: str
+    officer_id: int | None = None
+
+
 class RecheckStart(BaseModel):
-    """The re-check workflow's input: every date of the campaign's re-checks, worked out once."""
+    """The re-check workflow's input: every date of the campaign's re-checks, worked out once, and
+    each township's section chief (the top of a late school's ladder)."""
 
     model_config = ConfigDict(frozen=True)
 
     campaign: str
     dues: tuple[RecheckDue, ...]
     escalation: EscalationPolicy
+    section_chiefs: tuple[TownshipChief, ...] = ()
+
+
+class LateSchools(BaseModel):
+    """Which schools have not reported since a re-check's month began; `listed` False: the county
+    has no schools on its list, and the re-check waits for any attendance list, as before."""
+
+    model_config = ConfigDict(frozen=True)
+
+    listed: bool
+    late: tuple[str, ...] = ()
 
 
 class RecheckNotice(BaseModel):
-    """One rung of a re-check: the day's reminder (level -1) or an escalation (0, 1, 2)."""
+    """One rung of a re-check: the day's reminder (level -1) or an escalation (0, 1, 2). With
+    `schools`, the rung is those late schools' own ladder: level 0 the schools, 1 their
+    townships, 2 their townships' section chiefs (`chiefs`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -46,6 +70,8 @@ class RecheckNotice(BaseModel):
     at: dt.datetime
     due: dt.datetime
     level: int
+    schools: tuple[str, ...] = ()
+    chiefs: tuple[TownshipChief, ...] = ()
 
 
 def first_workdays(first: dt.date, last: dt.date, calendar: WorkCalendar | None) -> list[dt.date]:
@@ -83,8 +109,20 @@ def recheck_title(level: int) -> str:
     return "控辍保学复查" if level == NOTICE else f"控辍保学复查催办（{level}级）"
 
 
-def recheck_text(notice: RecheckNotice) -> str:
+def recheck_text(notice: RecheckNotice, schools: list[str] | None = None) -> str:
+    """The message; `schools`: the late schools this recipient answers for."""
     when = shown(beijing_iso(notice.due))
+    if schools:
+        names = "、".join(schools)
+        if notice.level == 0:
+            return (
+                f"【控辍保学月报催办】{notice.name}：{names} 的在校生名单应于 {when} 前报送"
+                f"（baoxue import attendance），至今未报送，请立即报送。"
+            )
+        return (
+            f"【控辍保学月报催办（{notice.level}级）】{notice.name}：{names} 的在校生名单"
+            f"逾期未报送（应于 {when} 前），请督促。"
+        )
     if notice.level == NOTICE:
         return (
             f"【控辍保学复查】{notice.name}：请各乡镇（街道）组织学校报送最新在校生名单（学籍状态），"

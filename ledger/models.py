@@ -115,6 +115,30 @@ class School(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class SchoolCheck(Base):
+    """The county's quarterly recheck of a school's reported figures (一季度一复核), or a term-start
+    field visit (开学初入校入户): who, when, pupils sampled, discrepancies and the cases they opened."""
+
+    __tablename__ = "school_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    school: Mapped[str] = mapped_column(String(64), index=True)
+    township: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    """`quarterly` or `term_start` (domain.reporting.CheckKind)."""
+    period: Mapped[str] = mapped_column(String(16))
+    """The quarter (`2026Q4`) or the term (`2027春`) it counts for."""
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    checked_by: Mapped[str] = mapped_column(String(64))
+    checked_by_id: Mapped[int | None] = mapped_column(Integer)
+    sampled: Mapped[int] = mapped_column(Integer)
+    discrepancies: Mapped[int] = mapped_column(Integer)
+    cases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """The case numbers its discrepancies opened or found open."""
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
 class Case(Base):
     """The projection of a case's current state: one row a case, written by the workflow's activity."""
 
@@ -234,6 +258,10 @@ class RegisterFile(Base):
     current: Mapped[bool] = mapped_column(Boolean)
     imported_by: Mapped[str | None] = mapped_column(String(64))
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    scope: Mapped[str] = mapped_column(String(8), server_default="county")
+    """What the file speaks for: `county`, `township` or `school` (domain.registers.Scope)."""
+    scope_unit: Mapped[str | None] = mapped_column(String(64))
+    """The township or school it speaks for; None for the county."""
 
 
 class RegisterRow(Base):
@@ -258,6 +286,8 @@ class RegisterRow(Base):
     """Attendance rows: present, suspended, transferred, left or other (domain.registers.Attendance)."""
     category: Mapped[str | None] = mapped_column(String(64))
     """Priority rows: the groups, comma-joined codes (domain.registers.PriorityCategory)."""
+    school: Mapped[str | None] = mapped_column(String(64))
+    """Enrollment and attendance rows: the row's school, as `schools.name` keeps names."""
     block_no: Mapped[int | None] = mapped_column(Integer)
     """The register block holding the row's cells (rows imported since migration 0017)."""
     cells_enc: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from domain.aid_rules import education_stage, is_arranged, paid_date, placement_of
 from domain.campaign import CampaignSpec
 from domain.discovery import RegisterColumns, RowRef
+from domain.register_scopes import COUNTY, CurrentFile, FileScope, Scope, Superseded, replaces, superseded
 from domain.registers import (
     Column,
     ParsedRegister,
@@ -26,7 +27,8 @@ from domain.registers import (
     column_values,
     priority_categories,
 )
-from ledger.models import CaseSource, RegisterBlock, RegisterFile, RegisterReject, RegisterRow
+from domain.schools import school_name
+from ledger.models import CaseSource, RegisterBlock, RegisterFile, RegisterReject, RegisterRow, School
 from ledger.personal import PersonalDataCipher
 from ledger.register_blocks import BLOCK_ROWS, RegisterCells, sealed_block
 
@@ -37,13 +39,44 @@ class StoredImport:
     replaced: int
 
 
-def current_file(session: Session, *, campaign: str, kind: RegisterKind) -> RegisterFile | None:
-    """The version of a register the campaign works from now."""
+def current_file(
+    session: Session, *, campaign: str, kind: RegisterKind, scope: FileScope = COUNTY
+) -> RegisterFile | None:
+    """The version of a register the campaign works from now for this unit (the county's, a
+    township's or a school's own file)."""
     return session.scalars(
-        select(RegisterFile).where(
-            RegisterFile.campaign == campaign, RegisterFile.register == kind.value, RegisterFile.current
+        select(RegisterFile)
+        .where(
+            RegisterFile.campaign == campaign,
+            RegisterFile.register == kind.value,
+            RegisterFile.current,
+            RegisterFile.scope == scope.scope.value,
+            RegisterFile.scope_unit.is_(None) if scope.unit is None else RegisterFile.scope_unit == scope.unit,
         )
+        .order_by(RegisterFile.imported_at.desc())
     ).first()
+
+
+def current_files(session: Session, *, campaign: str, kind: RegisterKind) -> list[CurrentFile]:
+    """The register's current files with what each speaks for (a school's township from the schools table)."""
+    rows = session.execute(
+        select(RegisterFile.id, RegisterFile.scope, RegisterFile.scope_unit, RegisterFile.imported_at, School.township)
+        .outerjoin(School, (School.name == RegisterFile.scope_unit) & (RegisterFile.scope == Scope.school.value))
+        .where(RegisterFile.campaign == campaign, RegisterFile.register == kind.value, RegisterFile.current)
+    )
+    return [
+        CurrentFile(file_id, _scope(scope, unit, school_township), imported_at)
+        for file_id, scope, unit, imported_at, school_township in rows
+    ]
+
+
+def _scope(scope: str, unit: str | None, school_township: str | None) -> FileScope:
+    kind = Scope(scope)
+    if kind == Scope.township:
+        return FileScope(kind, unit, unit)
+    if kind == Scope.school:
+        return FileScope(kind, unit, school_township)
+    return COUNTY
 
 
 def previous_import(session: Session, *, campaign: str, kind: RegisterKind, digest: str) -> RegisterFile | None:
@@ -78,12 +111,18 @@ class RuleCells:
         decided = {text: rule(text) for text in set(texts)}
         return [decided[text] for text in texts]
 
-    def columns(self) -> dict[str, list[Any]]:
+    def columns(self, school: str | None = None) -> dict[str, list[Any]]:
         """Each rule column the register has, by its name in `register_rows`: has_arrangement,
-        education_stage, aid_item, paid_on, status (every attendance row has one), category.
-        The others keep their defaults (false or null)."""
+        education_stage, aid_item, paid_on, status (every attendance row has one), category,
+        school (`school`: a school's own list, every row that school's). The others keep their
+        defaults (false or null)."""
         none = self._none
         found = {
+            "school": (
+                [school] * self._parsed.valid_rows
+                if school
+                else self._decided(Column.school, lambda text: school_name(text)[:64] or None if text else None)
+            ),
             "has_arrangement": self._decided(Column.arrangement, lambda text: is_arranged(text, none)),
             "education_stage": self._decided(Column.education_level, _stage_code),
             "aid_item": self._decided(Column.aid_item, lambda text: "".join(text.split())[:64] if text else None),
@@ -114,6 +153,7 @@ _RULE_TYPES = {
     "paid_on": "date",
     "status": "varchar",
     "category": "varchar",
+    "school": "varchar",
 }
 
 
@@ -134,19 +174,15 @@ def store_register(
     imported_by: str | None,
     ages: list[int],
     reinstating: int | None = None,
+    scope: FileScope = COUNTY,
 ) -> StoredImport:
-    """Store a new version of a register for the campaign; older versions stop being current and
-    their rows are deleted (data minimisation), their file records kept for the record. `ages`:
-    each valid row's age on the campaign's reference date, worked out for the file at once."""
-    older = list(
-        session.scalars(
-            select(RegisterFile.id).where(
-                RegisterFile.campaign == campaign.name,
-                RegisterFile.register == parsed.kind.value,
-                RegisterFile.current,
-            )
-        )
-    )
+    """Store a new version of a register for the campaign and the unit it speaks for (`scope`):
+    the older versions it replaces (`domain.register_scopes.replaces`) stop being current and their
+    rows are deleted (data minimisation), their file records kept for the record. `ages`: each
+    valid row's age on the campaign's reference date, worked out for the file at once."""
+    older = [
+        f.file_id for f in current_files(session, campaign=campaign.name, kind=parsed.kind) if replaces(scope, f.scope)
+    ]
     if reinstating is not None:
         # An earlier version imported again: its record (its rows went when it was replaced) gives
         # way to this import of the same content, which is current from now.
@@ -170,11 +206,13 @@ def store_register(
             blank_rows=parsed.blank_rows,
             current=True,
             imported_by=imported_by,
+            scope=scope.scope.value,
+            scope_unit=scope.unit,
         )
         .returning(RegisterFile.id)
     )
     assert file_id is not None
-    rule_columns = RuleCells(parsed, campaign).columns()
+    rule_columns = RuleCells(parsed, campaign).columns(scope.unit if scope.scope == Scope.school else None)
     names = [*_ROW_TYPES, *rule_columns]
     keys = parsed.cell_keys()
     blocks: list[tuple[int, int, bytes]] = []
@@ -216,7 +254,16 @@ def store_register(
 
 
 def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, RegisterColumns]:
+    """Every current row of the campaign's registers, by register — but for rows of a broader file
+    that a newer, narrower one speaks for instead (`domain.register_scopes.superseded`)."""
     found = {kind: RegisterColumns(kind.value) for kind in RegisterKind}
+    hidden: dict[RegisterKind, Superseded] = {}
+    for kind in RegisterKind:
+        files = current_files(session, campaign=campaign, kind=kind)
+        found[kind].scopes = {f.file_id: f.scope for f in files if f.scope.scope != Scope.county}
+        stood_for = superseded(files)
+        if stood_for.by_file:
+            hidden[kind] = stood_for
     query = (
         select(
             RegisterFile.register,
@@ -231,13 +278,18 @@ def current_rows(session: Session, *, campaign: str) -> dict[RegisterKind, Regis
             RegisterRow.paid_on,
             RegisterRow.status,
             RegisterRow.category,
+            RegisterRow.school,
         )
         .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
         .where(RegisterFile.campaign == campaign, RegisterFile.current)
         .order_by(RegisterRow.file_id, RegisterRow.row_no)
     )
     for register, *values in session.execute(query):
-        found[RegisterKind(register)].append(*values)
+        kind = RegisterKind(register)
+        hiding = hidden.get(kind)
+        if hiding is not None and hiding.hides(values[1], values[3], values[-1]):
+            continue
+        found[kind].append(*values)
     return found
 
 

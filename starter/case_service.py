@@ -86,7 +86,8 @@ class OpenRequest:
     first_due_at: dt.datetime | None = None
     """The opening stage's due time when it is not the campaign's (an absence: the same working day)."""
     school: str | None = None
-    """The school that reported the pupil absent: its officers may report the pupil back."""
+    """The pupil's school — the one that reported them absent, or their 学籍 row's: its officers
+    see the case and may report the pupil back."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from config.settings import Settings
 from domain.campaign import CampaignSpec
 from domain.failure import Failure
 from domain.messages import current_lang, set_lang, t
+from domain.register_scopes import COUNTY, FileScope
 from domain.registers import RegisterKind
 from starter.discovery_service import ImportSummary
 from starter.errors import BadInput, CliError
@@ -56,6 +57,7 @@ class ImportJob:
     imported_by: str | None
     replace: bool
     lang: str
+    scope: FileScope = COUNTY
 
 
 class RegisterReader:
@@ -160,6 +162,7 @@ def _one(ctx: Any, work: ImportJob) -> tuple[str, Any]:
             sheet=work.sheet,
             imported_by=work.imported_by,
             replace=work.replace,
+            scope=work.scope,
         )
         return "done", summary
     except RegisterFileError as error:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
@@ -26,9 +28,11 @@ from domain.exports import safe_row
 from domain.id_number import mask_id_number, mask_long_digits, normalise_id_number
 from domain.labels import label
 from domain.messages import t
-from domain.registers import HEADER_LABELS, Column, ParsedRegister, RegisterKind, Rejection, column_for
+from domain.register_scopes import COUNTY, FileScope, Scope
+from domain.registers import HEADER_LABELS, Column, ParsedRegister, RegisterKind, Rejection, cell_text, column_for
+from domain.schools import school_name, stage_from_name
 from domain.signing import ReopenRequest
-from ledger.models import Case, RegisterFile
+from ledger.models import Case, RegisterFile, School
 from ledger.registers import (
     current_file,
     current_rows,
@@ -39,6 +43,7 @@ from ledger.registers import (
     rows_cells,
     store_register,
 )
+from ledger.schools import SchoolEntry, save_schools
 from starter.bulk_work import collector_paused
 from starter.case_service import (
     OpenRequest,
@@ -64,6 +69,7 @@ REJECT_REASONS = {
     "unknown_township": "未知乡镇（街道）",
     "birth_date_range": "出生日期不合理（晚于基准日，或早于基准日40年以上）",
     "control_characters": "含有控制字符",
+    "other_school": "不是本校学生（学校一栏是别的学校）",
 }
 OLDEST_IN_A_REGISTER = 40
 """Years on the reference date beyond which a register's row is a slip, not a student."""
@@ -88,6 +94,10 @@ class ImportSummary:
     report_file: str | None = None
     reinstated: bool = False
     """The file had been imported before and replaced since: it is the current version again."""
+    scope: str = "county"
+    scope_unit: str | None = None
+    schools_added: int = 0
+    """An enrollment register: schools it named that the county's list did not have."""
 
 
 SHRINK_GUARD = 0.5
@@ -128,14 +138,17 @@ def import_register(
     imported_by: str | None,
     replace: bool = False,
     progress: Progress | None = None,
+    scope: FileScope = COUNTY,
 ) -> ImportSummary:
-    """Read, validate and store one register file, all or nothing. The current version again is a
-    no-op; an earlier version again becomes current. A file with no valid rows, or with far fewer
-    than the current version, is refused unless `replace`."""
+    """Read, validate and store one register file, all or nothing, for the unit it speaks for
+    (`scope`: the county, a township, a school). The current version again is a no-op; an earlier
+    version again becomes current. A file with no valid rows, or with far fewer than the unit's
+    current version, is refused unless `replace`. A school's own list: a row naming another school
+    is rejected. An enrollment register adds the schools it names to the county's list."""
     digest = file_digest(path)
     with ctx.sessions() as session:
         earlier = previous_import(session, campaign=campaign.name, kind=kind, digest=digest)
-        current = current_file(session, campaign=campaign.name, kind=kind)
+        current = current_file(session, campaign=campaign.name, kind=kind, scope=scope)
     if earlier is not None and earlier.current:
         return ImportSummary(
             kind.value,
@@ -154,11 +167,13 @@ def import_register(
         parsed = parse_register(table, kind, ctx.roster, (lambda done: progress(done, total)) if progress else None)
         del table
         ages = ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3])
-        parsed.drop(implausible_births(parsed, ages))
-        ages = [age for age in ages if 0 <= age <= OLDEST_IN_A_REGISTER]
+        gone = implausible_births(parsed, ages) | other_schools(parsed, scope)
+        parsed.drop(gone)
+        ages = [age for i, age in enumerate(ages) if i not in gone]
         if not replace:
             refuse_shrinking(parsed, current, file_name=path.name)
         summary = _summary(kind, campaign, path, parsed)
+        summary.scope, summary.scope_unit = scope.scope.value, scope.unit
         summary.replaced, summary.reinstated = int(current is not None), earlier is not None
         written = write_reports(ctx, summary, parsed)
         try:
@@ -174,7 +189,10 @@ def import_register(
                     imported_by=imported_by,
                     ages=ages,
                     reinstating=earlier.id if earlier is not None else None,
+                    scope=scope,
                 )
+                if kind == RegisterKind.enrollment:
+                    summary.schools_added = add_named_schools(session, parsed, added_by=imported_by or "")
         except BaseException:
             for report in written:
                 report.unlink(missing_ok=True)
@@ -191,6 +209,48 @@ def implausible_births(parsed: ParsedRegister, ages: list[int]) -> dict[int, Rej
         for i, age in enumerate(ages)
         if not 0 <= age <= OLDEST_IN_A_REGISTER
     }
+
+
+def other_schools(parsed: ParsedRegister, scope: FileScope) -> dict[int, Rejection]:
+    """A school's own list: the rows whose 学校 names another school."""
+    at = parsed.columns.get(Column.school)
+    if scope.scope != Scope.school or at is None:
+        return {}
+    column = HEADER_LABELS[Column.school]
+    found = {}
+    for i, row in enumerate(parsed.raw_rows):
+        text = school_name(cell_text(row[at]) if at < len(row) else "")
+        if text and text != scope.unit:
+            found[i] = Rejection(parsed.row_nos[i], column, "other_school", text[:64])
+    return found
+
+
+def add_named_schools(session: Session, parsed: ParsedRegister, *, added_by: str) -> int:
+    """The schools an enrollment register names, each in the township most of its rows give,
+    added to the county's list where it does not have them yet (a school already listed keeps its
+    township and stage): the number added."""
+    at = parsed.columns.get(Column.school)
+    if at is None:
+        return 0
+    townships: dict[str, Counter[str]] = {}
+    for row, township in zip(parsed.raw_rows, parsed.townships, strict=True):
+        name = school_name(cell_text(row[at]) if at < len(row) else "")[:64]
+        if name and township:
+            townships.setdefault(name, Counter())[township] += 1
+    known = set(session.scalars(select(School.name).where(School.name.in_(list(townships)))))
+    entries = [
+        SchoolEntry(name, counts.most_common(1)[0][0], _stage(name))
+        for name, counts in sorted(townships.items())
+        if name not in known
+    ]
+    if entries:
+        save_schools(session, entries, added_by=added_by or "import")
+    return len(entries)
+
+
+def _stage(name: str) -> str | None:
+    stage = stage_from_name(name)
+    return stage.value if stage else None
 
 
 def refuse_shrinking(parsed: ParsedRegister, current: RegisterFile | None, *, file_name: str) -> None:
@@ -253,9 +313,9 @@ class DiscoveryResult:
     failed: int = 0
     report_file: str | None = None
     review: list[Suspect] = field(default_factory=list)
-    attendance_missing: list[str] = field(default_factory=list)
-    """Townships with enrolled children that no current attendance list speaks for: not judged."""
     """Children not raised and not counted in school: their lists say words the rules do not know."""
+    attendance_missing: list[str] = field(default_factory=list)
+    """Townships (or schools) with enrolled children that no current attendance list speaks for: not judged."""
 
     def counts(self) -> dict[str, int]:
         return {kind.value: len(self.suspects.get(kind, [])) for kind in CaseKind}
@@ -292,9 +352,7 @@ def discover(ctx: Context, *, campaign: CampaignSpec, township: str | None) -> D
     review = find_review(rows[RegisterKind.enrollment], rows[RegisterKind.attendance], rows[RegisterKind.disability])
     if township is not None:
         review = [item for item in review if item.township == township]
-    gaps = attendance_gaps(rows[RegisterKind.enrollment], rows[RegisterKind.attendance])
-    if township is not None:
-        gaps = [gap for gap in gaps if gap == township]
+    gaps = attendance_gaps(rows[RegisterKind.enrollment], rows[RegisterKind.attendance], township)
     return DiscoveryResult(campaign.name, suspects, rejected, review=review, attendance_missing=gaps)
 
 
@@ -410,7 +468,14 @@ async def apply_discovery(
             id_number, name = _person(cells[(first.file_id, first.row_no)])
             intake = {"source": "discovery", "rows": [f"{r.register}:{r.file_id}:{r.row_no}" for r in suspect.refs]}
             request = OpenRequest(
-                suspect.kind, id_number, name, suspect.township, result.campaign, intake, suspect.reason.value
+                suspect.kind,
+                id_number,
+                name,
+                suspect.township,
+                result.campaign,
+                intake,
+                suspect.reason.value,
+                school=suspect.school,
             )
             opened = await open_case(ctx, actor, request, opener)
             await asyncio.to_thread(_link, ctx, uuid.UUID(opened.case_id), suspect.refs)

@@ -11,8 +11,10 @@ import structlog
 from temporalio.common import WorkflowIDConflictPolicy
 
 from domain.campaign import CampaignSpec
-from domain.rechecks import RecheckStart, recheck_dues
+from domain.enums import Role
+from domain.rechecks import RecheckStart, TownshipChief, recheck_dues
 from ledger.campaigns import list_campaigns
+from ledger.officers import chain_officer_ids
 from starter.case_service import calendar_for
 from starter.context import Context
 from workflows.recheck import RecheckWorkflow
@@ -34,6 +36,7 @@ async def start_rechecks(ctx: Context, campaign: CampaignSpec, *, replace: bool 
         campaign=campaign.name,
         dues=recheck_dues(campaign, calendar_for(campaign, now)),
         escalation=campaign.escalation,
+        section_chiefs=await asyncio.to_thread(section_chiefs, ctx),
     )
     client = await ctx.temporal()
     policy = WorkflowIDConflictPolicy.TERMINATE_EXISTING if replace else WorkflowIDConflictPolicy.USE_EXISTING
@@ -45,6 +48,19 @@ async def start_rechecks(ctx: Context, campaign: CampaignSpec, *, replace: bool 
         id_conflict_policy=policy,
     )
     return True
+
+
+def section_chiefs(ctx: Context) -> tuple[TownshipChief, ...]:
+    """Each township's section chief as the roster names them, with the officer they are enrolled as."""
+    chains = ctx.roster.chains()
+    with ctx.sessions() as session:
+        ids = {
+            name: chain_officer_ids(session, {Role.section_chief: name}).get(Role.section_chief)
+            for name in {c.section_chief for c in chains}
+        }
+    return tuple(
+        TownshipChief(township=c.township, name=c.section_chief, officer_id=ids[c.section_chief]) for c in chains
+    )
 
 
 async def start_open_rechecks(ctx: Context) -> int:

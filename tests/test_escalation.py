@@ -497,14 +497,17 @@ def recheck_rows(ctx: Context, campaign: str) -> list[tuple[str, int, str]]:
 async def test_a_recheck_reminds_then_climbs_until_the_attendance_register_comes(
     skipping_env: WorkflowEnvironment, ladder_ctx: Context, tmp_path: Path
 ) -> None:
-    """A re-check date: the townships are reminded at 09:00; the first re-check's register comes
-    after its level-0 reminder and the ladder stops; the second never comes and climbs to the
-    group leaders."""
+    """A re-check date in a county that lists no schools: the townships are reminded at 09:00; the
+    first re-check's register comes after its level-0 reminder and the ladder stops; the second
+    never comes and climbs to the group leaders."""
     from domain.campaign import Recheck
     from domain.id_number import make_id_number
-    from ledger.models import RegisterFile
+    from ledger.models import RegisterFile, School
     from starter.discovery_service import import_register
     from starter.rechecks import recheck_workflow_id, start_rechecks
+
+    with ladder_ctx.sessions.begin() as session:
+        session.query(School).delete()  # earlier modules' schools: this county has none
 
     now = await skipping_env.get_current_time()
     first = (now + DAY).astimezone(CHINA).date()
@@ -549,3 +552,86 @@ async def test_a_recheck_reminds_then_climbs_until_the_attendance_register_comes
     finally:
         with contextlib.suppress(Exception):
             await skipping_env.client.get_workflow_handle(recheck_workflow_id(spec.name)).terminate("test over")
+
+
+async def test_a_late_school_is_reminded_then_its_township_then_the_section_chief(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context, tmp_path: Path
+) -> None:
+    """一月一报告, watched: with schools listed, the re-check waits for each school. The school that
+    reported this month hears nothing after the day's notice; the late one's officer is reminded
+    at the due time, then its township's lead, then the township's section chief — and the
+    ladder stops when it reports."""
+    from domain.campaign import Recheck
+    from domain.id_number import make_id_number
+    from domain.register_scopes import FileScope, Scope
+    from ledger.models import RegisterFile, School
+    from ledger.schools import SchoolEntry, save_schools
+    from starter.discovery_service import import_register
+    from starter.rechecks import recheck_workflow_id, start_rechecks
+
+    tag = uuid.uuid4().hex[:4]
+    prompt, late = f"按时小学{tag}", f"迟报小学{tag}"
+    prompt_officer, late_officer = f"按时专干{tag}", f"迟报专干{tag}"
+    with ladder_ctx.sessions.begin() as session:
+        session.query(School).delete()
+        save_schools(
+            session, [SchoolEntry(prompt, "梅子垭镇", None), SchoolEntry(late, "梅子垭镇", None)], added_by="t"
+        )
+        for name, school in ((prompt_officer, prompt), (late_officer, late)):
+            save_officer(session, name=name, role="school", township="梅子垭镇", notify_urls=[], school=school)
+    now = await skipping_env.get_current_time()
+    day = (now + DAY).astimezone(CHINA).date()
+    spec = CampaignSpec(
+        name=f"school-ladder-{tag}",
+        reference_date=dt.date(2026, 9, 1),
+        clearance_deadline=now + 400 * DAY,
+        calendar="calendar",
+        escalation=LADDER,
+        rechecks=(Recheck(name="学校月报", dates=(day,), within=DAY),),
+    )
+    with ladder_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+
+    def import_for(school: str) -> None:
+        register = tmp_path / f"{school}.csv"
+        child = make_id_number("500243", dt.date(2014, 7, 8), 100 + len(school) + (school == late))
+        register.write_text(f"姓名,身份证号,学校\n{school}生,{child},{school}\n", encoding="utf-8")
+        import_register(
+            ladder_ctx, kind=RegisterKind.attendance, path=register, campaign=spec, sheet=None, imported_by=school,
+            scope=FileScope(Scope.school, school, "梅子垭镇"),
+        )  # fmt: skip
+
+    async def on_skipped_clock() -> None:
+        at = await skipping_env.get_current_time()
+        with ladder_ctx.sessions.begin() as session:
+            session.query(RegisterFile).filter(RegisterFile.campaign == spec.name).update({"imported_at": at})
+
+    nine = dt.datetime.combine(day, dt.time(9), tzinfo=CHINA)
+    try:
+        assert await start_rechecks(ladder_ctx, spec)
+        await skipping_env.sleep(nine - now + dt.timedelta(minutes=1))
+        notice = {who for _d, level, who in recheck_rows(ladder_ctx, spec.name) if level == -1}
+        assert {prompt_officer, late_officer, LEAD.name} <= notice  # the day's notice: every school
+        import_for(prompt)
+        await on_skipped_clock()
+        await skipping_env.sleep(DAY)  # due: the late school's officer, no one else
+        told = {(level, who) for _d, level, who in recheck_rows(ladder_ctx, spec.name) if level >= 0}
+        assert told == {(0, late_officer)}
+        await skipping_env.sleep(LADDER.level1_after)
+        told = {(level, who) for _d, level, who in recheck_rows(ladder_ctx, spec.name) if level >= 0}
+        assert told == {(0, late_officer), (1, LEAD.name)}
+        with ladder_ctx.sessions() as session:
+            message = session.scalar(
+                select(Notification.message).where(
+                    Notification.business_key.startswith(f"recheck:{spec.name}:"), Notification.level == 1
+                )
+            )
+        assert message is not None and late in message and prompt not in message
+        await skipping_env.sleep(LADDER.level2_after - LADDER.level1_after)
+        told = {(level, who) for _d, level, who in recheck_rows(ladder_ctx, spec.name) if level >= 0}
+        assert told == {(0, late_officer), (1, LEAD.name), (2, CHIEF.name)}  # 梅子垭镇's section chief only
+    finally:
+        with contextlib.suppress(Exception):
+            await skipping_env.client.get_workflow_handle(recheck_workflow_id(spec.name)).terminate("test over")
+        with ladder_ctx.sessions.begin() as session:
+            session.query(School).filter(School.name.in_([prompt, late])).delete()

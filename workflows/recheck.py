@@ -12,10 +12,13 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.rechecks import NOTICE, RecheckDue, RecheckNotice, RecheckStart
+    from domain.rechecks import NOTICE, LateSchools, RecheckDue, RecheckNotice, RecheckStart
 
 REMIND_ACTIVITY = "recheck_remind"
 IMPORTED_ACTIVITY = "attendance_imported_since"
+LATE_SCHOOLS_ACTIVITY = "late_schools"
+SCHOOL_LADDERS = "school-reports-1"
+"""Runs from before schools were listed asked only whether any attendance list came."""
 STALE = timedelta(days=1)
 """A rung more than a day past when the workflow reaches it (it started late) is skipped: a
 server started mid-campaign must not send every earlier month's reminders at once."""
@@ -54,15 +57,23 @@ class RecheckWorkflow:
                 await workflow.sleep(wait)
             elif -wait > STALE:
                 continue
-            if level != NOTICE and await workflow.execute_activity(
-                IMPORTED_ACTIVITY,
-                args=[start.campaign, due.at],
-                result_type=bool,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RETRY,
-            ):
-                break
-            notice = RecheckNotice(campaign=start.campaign, name=due.name, at=due.at, due=due.due, level=level)
+            schools: tuple[str, ...] = ()
+            if level != NOTICE:
+                found = await self._late_schools(start, due)
+                if found is not None and not found.late:
+                    break
+                if found is None and await self._imported(start, due):
+                    break
+                schools = found.late if found is not None else ()
+            notice = RecheckNotice(
+                campaign=start.campaign,
+                name=due.name,
+                at=due.at,
+                due=due.due,
+                level=level,
+                schools=schools,
+                chiefs=start.section_chiefs if schools else (),
+            )
             try:
                 await workflow.execute_activity(
                     REMIND_ACTIVITY, notice, start_to_close_timeout=timedelta(minutes=2), retry_policy=DELIVERY_RETRY
@@ -71,3 +82,26 @@ class RecheckWorkflow:
                 workflow.logger.warning("recheck reminder not delivered: %s level %s", due.name, level)
             climbed = max(climbed, 1 if level != NOTICE else 0)
         return climbed
+
+    async def _late_schools(self, start: RecheckStart, due: RecheckDue) -> LateSchools | None:
+        """The listed schools not reported this month; None where no school is listed (or the run
+        predates school ladders): then any attendance list ends the re-check."""
+        if not workflow.patched(SCHOOL_LADDERS):
+            return None
+        found = await workflow.execute_activity(
+            LATE_SCHOOLS_ACTIVITY,
+            args=[start.campaign, due.at],
+            result_type=LateSchools,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RETRY,
+        )
+        return found if found.listed else None
+
+    async def _imported(self, start: RecheckStart, due: RecheckDue) -> bool:
+        return await workflow.execute_activity(
+            IMPORTED_ACTIVITY,
+            args=[start.campaign, due.at],
+            result_type=bool,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RETRY,
+        )
