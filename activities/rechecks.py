@@ -16,9 +16,9 @@ from domain.beijing import BEIJING
 from domain.enums import Role
 from domain.rechecks import NOTICE, LateSchools, RecheckNotice, recheck_text
 from domain.registers import RegisterKind
-from domain.reporting import month_window
+from domain.reporting import month_window, quarter_of, quarter_window
 from ledger.models import Notification, Officer, RegisterFile, School
-from ledger.school_reports import school_reports
+from ledger.school_reports import school_checks, school_reports
 from ledger.schools import list_schools
 
 STAGE = "recheck"
@@ -45,6 +45,24 @@ def late_schools(session: Session, *, campaign: str, at: dt.datetime) -> LateSch
     return LateSchools(listed=True, late=tuple(s.name for s in schools if s.name not in reported))
 
 
+CHECK_LADDER = (Role.section_chief, Role.office_head, Role.group_leader)
+"""Who answers for a school not rechecked, by level: the day's notice and level 0 the township's
+section chief, then the office head, then the group leader."""
+
+
+def unchecked_schools(session: Session, *, campaign: str, at: dt.datetime) -> LateSchools:
+    """The listed schools the county has not rechecked (quarterly) in the quarter of `at`."""
+    schools = list_schools(session)
+    if not schools:
+        return LateSchools(listed=False)
+    quarter = quarter_of(at)
+    since, until = quarter_window(int(quarter[:4]), int(quarter[-1]))
+    checked = {
+        c.school for c in school_checks(session, campaign=campaign, since=since, until=until) if c.kind == "quarterly"
+    }
+    return LateSchools(listed=True, late=tuple(s.name for s in schools if s.name not in checked))
+
+
 def school_recipients(session: Session, notice: RecheckNotice) -> dict[tuple[str, int], list[str]]:
     """Who answers for which late schools at this rung: level 0 each school's officers (its
     township's lead where the school has none enrolled), level 1 the township's lead (its case
@@ -59,8 +77,14 @@ def school_recipients(session: Session, notice: RecheckNotice) -> dict[tuple[str
     )
     rows = session.execute(select(School.name, School.township).where(School.name.in_(notice.schools)))
     townships = {name: township for name, township in rows}
-    chiefs = {c.township: c.officer_id for c in notice.chiefs}
+    ladders = {ladder.township: ladder for ladder in notice.ladders}
     told: dict[tuple[str, int], list[str]] = {}
+
+    def chain_person(township: str | None, role: Role) -> list[tuple[str, int]]:
+        ladder = ladders.get(township or "")
+        wanted = getattr(ladder, f"{role.value}_id", None) if ladder else None
+        people = [(n, i) for n, r, _t, i, _s in officers if r == role.value and i == wanted]
+        return people or [(n, i) for n, r, _t, i, _s in officers if r == role.value]
 
     def township_people(township: str | None) -> list[tuple[str, int]]:
         leads = [(n, i) for n, r, t, i, _s in officers if r == Role.township_lead.value and t == township]
@@ -68,15 +92,15 @@ def school_recipients(session: Session, notice: RecheckNotice) -> dict[tuple[str
 
     for school in notice.schools:
         township = townships.get(school)
-        if notice.level == 0:
+        if notice.of == "schools":
+            people = chain_person(township, CHECK_LADDER[max(notice.level, 0)])
+        elif notice.level == 0:
             people = [(n, i) for n, r, _t, i, s in officers if r == Role.school.value and s == school]
             people = people or township_people(township)
         elif notice.level == 1:
             people = township_people(township)
         else:
-            chief = chiefs.get(township or "")
-            people = [(n, i) for n, r, _t, i, _s in officers if r == Role.section_chief.value and i == chief]
-            people = people or [(n, i) for n, r, _t, i, _s in officers if r == Role.section_chief.value]
+            people = chain_person(township, Role.section_chief)
         for person in people:
             told.setdefault(person, []).append(school)
     return told
@@ -122,6 +146,11 @@ class RecheckActivities:
     def late_schools(self, campaign: str, at: dt.datetime) -> LateSchools:
         with self._sessions() as session:
             return late_schools(session, campaign=campaign, at=at)
+
+    @activity.defn(name="unchecked_schools")
+    def unchecked_schools(self, campaign: str, at: dt.datetime) -> LateSchools:
+        with self._sessions() as session:
+            return unchecked_schools(session, campaign=campaign, at=at)
 
     @activity.defn(name="recheck_remind")
     def recheck_remind(self, notice: RecheckNotice) -> dict[str, int]:

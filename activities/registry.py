@@ -47,6 +47,7 @@ def build_activities(
             rechecks.recheck_remind,
             rechecks.attendance_imported_since,
             rechecks.late_schools,
+            rechecks.unchecked_schools,
         ],
         executor=executor,
         close=close,

@@ -31,21 +31,26 @@ class EscalationPolicy(BaseModel):
 
 
 class Recheck(BaseModel):
-    """A recurring re-check (月报, 学期复查): on each date the townships are asked for a fresh
-    attendance register; one not imported `within` the date escalates like a late step."""
+    """A recurring re-check. `of: attendance` (月报, 学期复查): on each date the schools (or, with
+    none listed, the townships) are asked for a fresh attendance list; one not imported `within`
+    the date escalates like a late step. `of: schools` (一季度一复核): on each date the county is
+    asked to recheck every school; a school not rechecked `within` it escalates the same way."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1, max_length=32)
+    of: Literal["attendance", "schools"] = "attendance"
     monthly: Literal["first_workday"] | None = None
     """`first_workday`: the first working day of every month of the campaign."""
+    quarterly: Literal["last_month"] | None = None
+    """`last_month`: the first working day of each quarter's last month (March, June, September, December)."""
     dates: tuple[dt.date, ...] = ()
     within: dt.timedelta = dt.timedelta(days=3)
 
     @model_validator(mode="after")
     def _some_day(self) -> Recheck:
-        if self.monthly is None and not self.dates:
-            raise ValueError("a recheck needs monthly: first_workday or dates")
+        if self.monthly is None and self.quarterly is None and not self.dates:
+            raise ValueError("a recheck needs monthly: first_workday, quarterly: last_month or dates")
         if self.within <= dt.timedelta(0):
             raise ValueError("within: must be longer than zero")
         return self

@@ -5,6 +5,7 @@ them (docs/architecture.md, "Re-checks")."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,16 +25,22 @@ class RecheckDue(BaseModel):
     name: str
     at: dt.datetime
     due: dt.datetime
+    of: Literal["attendance", "schools"] = "attendance"
 
 
-class TownshipChief(BaseModel):
-    """A township's section chief as the roster names them and the registry knows them (by id)."""
+class TownshipLadder(BaseModel):
+    """A township's chain as the roster names them, with the officer each is enrolled as (None:
+    not enrolled, or enrolled twice): the top of a late school's ladder."""
 
     model_config = ConfigDict(frozen=True)
 
     township: str
-    name: str
-    officer_id: int | None = None
+    section_chief: str
+    section_chief_id: int | None = None
+    office_head: str = ""
+    office_head_id: int | None = None
+    group_leader: str = ""
+    group_leader_id: int | None = None
 
 
 class RecheckStart(BaseModel):
@@ -45,7 +52,7 @@ class RecheckStart(BaseModel):
     campaign: str
     dues: tuple[RecheckDue, ...]
     escalation: EscalationPolicy
-    section_chiefs: tuple[TownshipChief, ...] = ()
+    ladders: tuple[TownshipLadder, ...] = ()
 
 
 class LateSchools(BaseModel):
@@ -60,8 +67,10 @@ class LateSchools(BaseModel):
 
 class RecheckNotice(BaseModel):
     """One rung of a re-check: the day's reminder (level -1) or an escalation (0, 1, 2). With
-    `schools`, the rung is those late schools' own ladder: level 0 the schools, 1 their
-    townships, 2 their townships' section chiefs (`chiefs`)."""
+    `schools`, the rung is those schools' own ladder (`ladders` their townships' chains): for a
+    late attendance list level 0 the schools, 1 their townships, 2 the section chiefs; for a
+    recheck not done, the day and level 0 the section chiefs, 1 the office heads, 2 the group
+    leaders."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -71,7 +80,8 @@ class RecheckNotice(BaseModel):
     due: dt.datetime
     level: int
     schools: tuple[str, ...] = ()
-    chiefs: tuple[TownshipChief, ...] = ()
+    ladders: tuple[TownshipLadder, ...] = ()
+    of: Literal["attendance", "schools"] = "attendance"
 
 
 def first_workdays(first: dt.date, last: dt.date, calendar: WorkCalendar | None) -> list[dt.date]:
@@ -95,9 +105,11 @@ def recheck_dues(campaign: CampaignSpec, calendar: WorkCalendar | None) -> tuple
         days = list(recheck.dates)
         if recheck.monthly == "first_workday":
             days += first_workdays(campaign.reference_date, last, calendar)
+        if recheck.quarterly == "last_month":
+            days += [d for d in first_workdays(campaign.reference_date, last, calendar) if d.month % 3 == 0]
         for day in sorted(set(days)):
             at = dt.datetime.combine(day, REMIND_AT, tzinfo=BEIJING)
-            dues.append(RecheckDue(name=recheck.name, at=at, due=_due(at, recheck, calendar)))
+            dues.append(RecheckDue(name=recheck.name, at=at, due=_due(at, recheck, calendar), of=recheck.of))
     return tuple(sorted(dues, key=lambda d: (d.at, d.name)))
 
 
@@ -112,6 +124,14 @@ def recheck_title(level: int) -> str:
 def recheck_text(notice: RecheckNotice, schools: list[str] | None = None) -> str:
     """The message; `schools`: the late schools this recipient answers for."""
     when = shown(beijing_iso(notice.due))
+    if schools and notice.of == "schools":
+        names = "、".join(schools)
+        if notice.level == NOTICE:
+            return f"【控辍保学季度复核】{notice.name}：请于 {when} 前复核 {names} 报送的数据（baoxue recheck）。"
+        return (
+            f"【控辍保学季度复核催办（{notice.level}级）】{notice.name}：{names} 本季度应于 {when} 前复核，"
+            f"至今未复核，请督办。"
+        )
     if schools:
         names = "、".join(schools)
         if notice.level == 0:

@@ -12,7 +12,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from domain.campaign import CampaignSpec
 from domain.enums import Role
-from domain.rechecks import RecheckStart, TownshipChief, recheck_dues
+from domain.rechecks import RecheckStart, TownshipLadder, recheck_dues
 from ledger.campaigns import list_campaigns
 from ledger.officers import chain_officer_ids
 from starter.case_service import calendar_for
@@ -36,7 +36,7 @@ async def start_rechecks(ctx: Context, campaign: CampaignSpec, *, replace: bool 
         campaign=campaign.name,
         dues=recheck_dues(campaign, calendar_for(campaign, now)),
         escalation=campaign.escalation,
-        section_chiefs=await asyncio.to_thread(section_chiefs, ctx),
+        ladders=await asyncio.to_thread(township_ladders, ctx),
     )
     client = await ctx.temporal()
     policy = WorkflowIDConflictPolicy.TERMINATE_EXISTING if replace else WorkflowIDConflictPolicy.USE_EXISTING
@@ -50,16 +50,32 @@ async def start_rechecks(ctx: Context, campaign: CampaignSpec, *, replace: bool 
     return True
 
 
-def section_chiefs(ctx: Context) -> tuple[TownshipChief, ...]:
-    """Each township's section chief as the roster names them, with the officer they are enrolled as."""
+def township_ladders(ctx: Context) -> tuple[TownshipLadder, ...]:
+    """Each township's chain as the roster names it, with the officer each person is enrolled as."""
     chains = ctx.roster.chains()
     with ctx.sessions() as session:
-        ids = {
-            name: chain_officer_ids(session, {Role.section_chief: name}).get(Role.section_chief)
-            for name in {c.section_chief for c in chains}
-        }
+        ids = [
+            chain_officer_ids(
+                session,
+                {
+                    Role.section_chief: c.section_chief,
+                    Role.office_head: c.office_head,
+                    Role.group_leader: c.group_leader,
+                },
+            )
+            for c in chains
+        ]
     return tuple(
-        TownshipChief(township=c.township, name=c.section_chief, officer_id=ids[c.section_chief]) for c in chains
+        TownshipLadder(
+            township=c.township,
+            section_chief=c.section_chief,
+            section_chief_id=found.get(Role.section_chief),
+            office_head=c.office_head,
+            office_head_id=found.get(Role.office_head),
+            group_leader=c.group_leader,
+            group_leader_id=found.get(Role.group_leader),
+        )
+        for c, found in zip(chains, ids, strict=True)
     )
 
 

@@ -12,7 +12,7 @@ from domain.beijing import beijing_iso
 from domain.enums import Role
 from domain.messages import t
 from domain.rechecks import recheck_dues
-from domain.reporting import CheckKind, month_of, month_window, parse_month, quarter_of, quarter_window
+from domain.reporting import CheckKind, month_of, month_window, parse_month, quarter_of, quarter_window, term_of
 from domain.text import visible
 from ledger.models import School
 from ledger.school_reports import school_cases_opened, school_checks, school_reports
@@ -52,11 +52,13 @@ def reporting(
         reports = school_reports(session, campaign=spec.name, schools=schools, since=since, until=until)
         opened = school_cases_opened(session, campaign=spec.name, since=since, until=until)
         checks = school_checks(session, campaign=spec.name, since=q_since, until=q_until)
-    due = next(
-        (d.due for d in recheck_dues(spec, calendar_for(spec, now)) if since <= d.at < until),
-        None,
-    )
+        term_checks = school_checks(session, campaign=spec.name, since=since - dt.timedelta(days=200), until=until)
+    dues = recheck_dues(spec, calendar_for(spec, now))
+    due = next((d.due for d in dues if d.of == "attendance" and since <= d.at < until), None)
+    check_due = next((d.due for d in dues if d.of == "schools" and q_since <= d.at < q_until), None)
     rechecked = {c.school: c for c in checks if c.kind == CheckKind.quarterly.value}
+    term = term_of(since)
+    visited = {c.school: c for c in term_checks if c.kind == CheckKind.term_start.value and c.period == term}
     rows = []
     for school in schools:
         seen = reports.get(school.name)
@@ -74,6 +76,8 @@ def reporting(
                 "late": seen is None and due is not None and now > due,
                 "rechecked": beijing_iso(check.checked_at) if check else None,
                 "discrepancies": check.discrepancies if check else None,
+                "recheck_late": check is None and check_due is not None and now > check_due,
+                "term_visit": beijing_iso(visited[school.name].checked_at) if school.name in visited else None,
             }
         )
     return {
@@ -81,5 +85,7 @@ def reporting(
         "campaign": spec.name,
         "due": beijing_iso(due),
         "quarter": quarter,
+        "recheck_due": beijing_iso(check_due),
+        "term": term,
         "schools": rows,
     }

@@ -635,3 +635,65 @@ async def test_a_late_school_is_reminded_then_its_township_then_the_section_chie
             await skipping_env.client.get_workflow_handle(recheck_workflow_id(spec.name)).terminate("test over")
         with ladder_ctx.sessions.begin() as session:
             session.query(School).filter(School.name.in_([prompt, late])).delete()
+
+
+async def test_a_school_not_rechecked_in_its_quarter_climbs_to_the_group_leader(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """一季度一复核, watched: on the re-check's day the township's section chief is asked to
+    recheck the schools not yet rechecked this quarter; at the due time, then the ladder's times,
+    the school still not rechecked climbs to the office head and the group leader of its
+    township's chain — the school already rechecked is named in no message."""
+    from domain.campaign import Recheck
+    from ledger.models import Officer, School, SchoolCheck
+    from ledger.schools import SchoolEntry, save_schools
+    from starter.rechecks import recheck_workflow_id, start_rechecks
+
+    tag = uuid.uuid4().hex[:4]
+    done, undone, leader = f"已复核小学{tag}", f"未复核小学{tag}", "朱洪斌"  # 梅子垭镇's group leader
+    with ladder_ctx.sessions.begin() as session:
+        session.query(School).delete()
+        save_schools(
+            session, [SchoolEntry(done, "梅子垭镇", None), SchoolEntry(undone, "梅子垭镇", None)], added_by="t"
+        )
+        leaders = list(session.scalars(select(Officer.name).where(Officer.role == "group_leader")))
+    # The chain's group leader where enrolled; where not, every group leader (nobody left untold).
+    top = {leader} if leader in leaders else set(leaders)
+    now = await skipping_env.get_current_time()
+    day = (now + DAY).astimezone(CHINA).date()
+    spec = CampaignSpec(
+        name=f"check-ladder-{tag}",
+        reference_date=dt.date(2026, 9, 1),
+        clearance_deadline=now + 400 * DAY,
+        calendar="calendar",
+        escalation=LADDER,
+        rechecks=(Recheck(name="季度复核", of="schools", dates=(day,), within=DAY),),
+    )
+    with ladder_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=spec)
+        session.add(
+            SchoolCheck(
+                campaign=spec.name, school=done, township="梅子垭镇", kind="quarterly", period="q",
+                checked_at=now, checked_by=CHIEF.name, sampled=10, discrepancies=0, cases=[],
+            )
+        )  # fmt: skip
+    nine = dt.datetime.combine(day, dt.time(9), tzinfo=CHINA)
+    try:
+        assert await start_rechecks(ladder_ctx, spec)
+        await skipping_env.sleep(nine - now + dt.timedelta(minutes=1))
+        assert {(lv, who) for _d, lv, who in recheck_rows(ladder_ctx, spec.name)} == {(-1, CHIEF.name)}
+        await skipping_env.sleep(DAY + LADDER.level2_after)
+        told = {(level, who) for _d, level, who in recheck_rows(ladder_ctx, spec.name)}
+        assert told == {(-1, CHIEF.name), (0, CHIEF.name), (1, OFFICE_HEAD.name)} | {(2, who) for who in top}
+        with ladder_ctx.sessions() as session:
+            messages = list(
+                session.scalars(
+                    select(Notification.message).where(Notification.business_key.startswith(f"recheck:{spec.name}:"))
+                )
+            )
+        assert all(undone in m and done not in m for m in messages)
+    finally:
+        with contextlib.suppress(Exception):
+            await skipping_env.client.get_workflow_handle(recheck_workflow_id(spec.name)).terminate("test over")
+        with ladder_ctx.sessions.begin() as session:
+            session.query(School).filter(School.name.in_([done, undone])).delete()

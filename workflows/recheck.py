@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
 REMIND_ACTIVITY = "recheck_remind"
 IMPORTED_ACTIVITY = "attendance_imported_since"
 LATE_SCHOOLS_ACTIVITY = "late_schools"
+UNCHECKED_SCHOOLS_ACTIVITY = "unchecked_schools"
 SCHOOL_LADDERS = "school-reports-1"
 """Runs from before schools were listed asked only whether any attendance list came."""
 STALE = timedelta(days=1)
@@ -58,7 +59,12 @@ class RecheckWorkflow:
             elif -wait > STALE:
                 continue
             schools: tuple[str, ...] = ()
-            if level != NOTICE:
+            if due.of == "schools":
+                unchecked = await self._schools(UNCHECKED_SCHOOLS_ACTIVITY, start, due)
+                if not unchecked.listed or not unchecked.late:
+                    break
+                schools = unchecked.late
+            elif level != NOTICE:
                 found = await self._late_schools(start, due)
                 if found is not None and not found.late:
                     break
@@ -72,7 +78,8 @@ class RecheckWorkflow:
                 due=due.due,
                 level=level,
                 schools=schools,
-                chiefs=start.section_chiefs if schools else (),
+                ladders=start.ladders if schools else (),
+                of=due.of,
             )
             try:
                 await workflow.execute_activity(
@@ -88,14 +95,17 @@ class RecheckWorkflow:
         predates school ladders): then any attendance list ends the re-check."""
         if not workflow.patched(SCHOOL_LADDERS):
             return None
-        found = await workflow.execute_activity(
-            LATE_SCHOOLS_ACTIVITY,
+        found = await self._schools(LATE_SCHOOLS_ACTIVITY, start, due)
+        return found if found.listed else None
+
+    async def _schools(self, activity: str, start: RecheckStart, due: RecheckDue) -> LateSchools:
+        return await workflow.execute_activity(
+            activity,
             args=[start.campaign, due.at],
             result_type=LateSchools,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RETRY,
         )
-        return found if found.listed else None
 
     async def _imported(self, start: RecheckStart, due: RecheckDue) -> bool:
         return await workflow.execute_activity(
