@@ -25,6 +25,7 @@ from starter.register_files import SPREADSHEET_SUFFIXES
 from starter.reporting_service import reporting
 from starter.school_check_service import MAX_DISCREPANCIES, CheckReport, Discrepancy, record_school_check
 from starter.school_service import read_school_list, school_entry
+from starter.session_report_service import sessions_report
 
 router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]
@@ -131,3 +132,11 @@ async def recheck(body: RecheckBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any
     pupils = tuple(Discrepancy(p.id_number, p.name, p.note) for p in body.discrepancies)
     report = CheckReport(body.school, kind, body.sampled, pupils, body.note, body.campaign)
     return await record_school_check(ctx, actor, report)
+
+
+@router.get("/sessions")
+def sessions_(
+    ctx: Ctx, actor: SignedIn, month: str | None = None, township: str | None = None, campaign: str | None = None
+) -> dict[str, Any]:
+    """送教上门 month by month: each watched case's sessions owed and held (docs/cli.md, `sessions`)."""
+    return sessions_report(ctx, actor, month=month, township=township, campaign=campaign)

@@ -337,15 +337,22 @@ def session(
     case_ref: CaseArg,
     on: Annotated[str | None, typer.Option("--on", help=_("送教日期 YYYY-MM-DD（默认今天）"))] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("送教内容"))] = None,
+    hours: Annotated[float | None, typer.Option("--hours", min=0.5, max=12, help=_("课时数"))] = None,
     evidence_file: EvidenceFileOption = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """记录一次送教上门；按方案的频次（默认每月2次）未送教会督办。"""
+    """记录一次送教上门；按活动规定的频次（每月次数），哪个月不够即督办，送教期间全年跟踪。"""
     day = parse_date(on, "--on") or china_today(dt.datetime.now(dt.UTC))
     read_evidence(evidence_file or [])
     inv = invocation(typer_ctx, actor)
-    fields = {"on": day.isoformat(), "note": note, "evidence_files": upload_evidence(inv, case_ref, evidence_file)}
+    fields: dict[str, object] = {
+        "on": day.isoformat(),
+        "note": note,
+        "evidence_files": upload_evidence(inv, case_ref, evidence_file),
+    }
+    if hours is not None:
+        fields["hours"] = hours
     run_step(inv, case_ref, "session", fields, as_json)
 
 

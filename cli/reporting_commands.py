@@ -144,3 +144,38 @@ def _pupils(path: Path) -> list[dict[str, str | None]]:
     return [
         {"id_number": cell(r, at_id) or "", "name": cell(r, at_name) or "", "note": cell(r, at_note)} for r in rows[1:]
     ]
+
+
+def sessions(
+    typer_ctx: typer.Context,
+    month: Annotated[str | None, typer.Option("--month", metavar="YYYY-MM", help=_("月份（默认：本月）"))] = None,
+    township: Annotated[str | None, typer.Option("--township", help=_("只看一个乡镇（街道）"))] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    actor: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """送教上门月报：本人范围内每个送教上门案件当月应送、已送次数和课时；月末不足即督办。"""
+    query = {"month": month, "township": township, "campaign": campaign}
+    report = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/sessions", query=query)
+    if as_json:
+        print_json(report)
+        return
+    rule = report["rule"]
+    if rule:
+        echo(t("sessions_rule", month=report["month"], per_month=rule["sessions_per_month"],
+               hours=rule["hours_per_session"], source=rule["source"]))  # fmt: skip
+    else:
+        echo(t("sessions_no_rule", month=report["month"]))
+    columns = (
+        Col(_("案件编号"), keep=True),
+        Col(_("乡镇"), keep=True),
+        Col(_("应送")),
+        Col(_("已送")),
+        Col(_("课时")),
+        Col(_("情况")),
+    )
+    rows = [
+        (c["case_no"], c["township"], c["required"], c["held"], f"{c['hours']:g}", _("不足") if c["short"] else "")
+        for c in report["cases"]
+    ]
+    print_table(columns, rows)

@@ -50,3 +50,16 @@ def china_today(now: dt.datetime) -> dt.date:
 def china_midnight(day: dt.date) -> dt.datetime:
     """A day a person types means their own midnight."""
     return dt.datetime.combine(day, dt.time(), BEIJING)
+
+
+def next_month_start(moment: dt.datetime) -> dt.date:
+    """The first day of the month after `moment`'s, Beijing time."""
+    local = moment.astimezone(BEIJING).date()
+    return dt.date(local.year + (local.month == 12), local.month % 12 + 1, 1)
+
+
+def month_end(first: dt.date, months: int) -> dt.datetime:
+    """The end of the month `months` after the month starting `first`: the next month's first
+    midnight, Beijing time."""
+    index = first.year * 12 + first.month - 1 + months + 1
+    return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=BEIJING)

@@ -56,6 +56,18 @@ class Recheck(BaseModel):
         return self
 
 
+class HomeDelivery(BaseModel):
+    """送教上门 all year: how many sessions a month a home-delivery arrangement owes and how many
+    class hours each, and the document that says so (`source`, required: a frequency without a
+    source is not a rule). A month short of its sessions escalates like a late step."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sessions_per_month: int = Field(default=2, ge=1, le=31)
+    hours_per_session: float = Field(default=2, gt=0, le=12)
+    source: str = Field(min_length=4, max_length=300)
+
+
 class CampaignSpec(BaseModel):
     """The shape of a campaign file (config/campaigns/*.yaml, `baoxue campaign add FILE`)."""
 
@@ -99,6 +111,9 @@ class CampaignSpec(BaseModel):
     the next working day's when reported on a day off or after 16:00)."""
     rechecks: tuple[Recheck, ...] = ()
     """Monthly and termly re-checks: fresh attendance registers asked for and chased."""
+    home_delivery: HomeDelivery | None = None
+    """送教上门's frequency with its source; unset, a session is due every 15 days (two a month,
+    citing nothing) and only while the follow-up checks last."""
 
     @model_validator(mode="after")
     def _sane_durations(self) -> CampaignSpec:

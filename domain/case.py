@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.actors import Actor, Chain
-from domain.campaign import EscalationPolicy
+from domain.campaign import EscalationPolicy, HomeDelivery
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
 from domain.signing import OfficerKey, sign, verify, without_unset_additions
 from domain.step_specs import STEPS
@@ -87,6 +87,9 @@ class CaseStart(BaseModel):
     first_due_at: dt.datetime | None = None
     """The opening stage's due time when the server sets it (a case a school's absence report
     raised: the home visit the same working day); unset, the stage's duration decides."""
+    home_delivery: HomeDelivery | None = None
+    """The campaign's 送教上门 rule: a home-delivery arrangement is watched month by month for as
+    long as it lasts (unset: a session every 15 days while the follow-up checks last)."""
     seal: str = ""
     """The service key's signature over everything above (but `carry`): a start, restore or
     reopening the server made. A run continued as new carries its first run's seal along."""
@@ -132,6 +135,10 @@ class CaseEvent(BaseModel):
 EVENT_TYPES = frozenset({*EventType, *(spec.event for spec in STEPS.values())})
 
 
+SESSION_MONTH = dt.timedelta(days=30)
+"""送教上门 without the campaign's rule: a month's sessions are spread over 30 days."""
+
+
 class Watch(BaseModel):
     """A closed case still watched (动态监测): the next follow-up check and how many are left, or —
     for a suspension or deferral — the day it ends and the case reopens."""
@@ -143,6 +150,12 @@ class Watch(BaseModel):
     session_every: dt.timedelta | None = None
     """送教上门: a session is due this long after the last (or the closure)."""
     last_session_at: dt.datetime | None = None
+    sessions_per_month: int | None = None
+    """送教上门 under the campaign's rule (`CampaignSpec.home_delivery`): the sessions each month
+    owes, counted from the month after the closure; watched for as long as the arrangement lasts."""
+    sessions_held: int = 0
+    months_from: dt.date | None = None
+    """The first day of the first month that owes sessions."""
 
 
 class CaseState(BaseModel):

@@ -102,6 +102,8 @@ MESSAGES: dict[str, str] = {
     "recheck_already_open": N_("已有在办案件：{cases}"),
     "reporting_title": N_("{month} 学校月报（{campaign}），截止 {due}"),
     "reporting_summary": N_("共 {schools} 所学校：已报送 {reported} 所，未报送 {missing} 所"),
+    "sessions_rule": N_("{month} 送教上门：每月 {per_month} 次、每次 {hours} 课时（依据：{source}）"),
+    "sessions_no_rule": N_("{month} 送教上门：本活动未规定频次（campaign 的 home_delivery），按方案或每月2次计"),
     "import_scope_unit": N_("这份表代表：{unit}（只替换其行）"),
     "import_schools_added": N_("学籍表中新出现的学校 {count} 所已加入学校名单（baoxue school list 查看）"),
     "import_one_scope": N_("--school 与 --township 只能指明一个"),

@@ -69,7 +69,16 @@ def public_key_of(private_key: Ed25519PrivateKey) -> str:
 
 
 ADDED_AFTER_SIGNING = frozenset(
-    {"assigned_officer_id", "section_chief_id", "office_head_id", "group_leader_id", "first_due_at", "school"}
+    {
+        "assigned_officer_id",
+        "section_chief_id",
+        "office_head_id",
+        "group_leader_id",
+        "first_due_at",
+        "school",
+        "home_delivery",
+        "hours",
+    }
 )
 """Fields added after the server first signed what holds them (a case's start, a chain): left out
 of the signed message while unset, so that what was signed before them still verifies when a newer

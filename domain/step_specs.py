@@ -176,7 +176,7 @@ STEPS: dict[str, StepSpec] = {
             N_("送教上门"),
             N_("送教上门"),
             Where.by_rule,
-            plain=("on", "evidence_files"),
+            plain=("on", "evidence_files", "hours"),
             answers_reminder=True,
         ),
         StepSpec(

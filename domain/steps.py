@@ -172,6 +172,8 @@ class SessionInput(StepInput):
     note: str | None = None
     evidence: tuple[str, ...] = ()
     evidence_files: tuple[EvidenceRef, ...] = ()
+    hours: float | None = Field(default=None, gt=0, le=12)
+    """The class hours taught (课时)."""
 
 
 class AttemptInput(StepInput):

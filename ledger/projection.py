@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import sessionmaker
 
-from domain.case import CaseEvent, CaseState, Projection
+from domain.case import CaseEvent, CaseState, Projection, Watch
 from domain.enums import CHAIN_ROLES, EventType, Role
 from domain.privacy import split_details
 from domain.reminders import reminder_text
@@ -53,6 +53,7 @@ _CASE_COLUMNS = (
     "stage", "assigned_officer", "assigned_officer_id", "confirmed_by", "confirmed_by_id", "due_at", "closed_at",
     "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode",
     "next_check_at", "checks_done", "checks_left", "chain", "roster_version", "last_seq", "updated_at",
+    "sessions_watch",
 )  # fmt: skip
 
 
@@ -222,8 +223,15 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
         "roster_version": state.chain.roster_version,
         "last_seq": event.seq,
         "updated_at": event.at,
+        "sessions_watch": _sessions_watch(watch),
     }
     return {f"new_{name}": value for name, value in values.items()}
+
+
+def _sessions_watch(watch: Watch | None) -> dict[str, Any] | None:
+    if watch is None or not watch.sessions_per_month or watch.months_from is None:
+        return None
+    return {"per_month": watch.sessions_per_month, "held": watch.sessions_held, "from": watch.months_from.isoformat()}
 
 
 def write_projection(sessions: sessionmaker, projection: Projection, cipher: PersonalDataCipher) -> bool:

@@ -30,7 +30,7 @@ from config.holidays import work_calendar
 from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
-from domain.case import CASE_GENERATION, CaseStart, CaseState, Watch
+from domain.case import CASE_GENERATION, SESSION_MONTH, CaseStart, CaseState, Watch
 from domain.enums import CHAIN_ROLES, CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
@@ -225,6 +225,7 @@ def case_start(
         escalation=campaign.escalation,
         monitoring=campaign.monitoring,
         follow_up_within=campaign.follow_up_within,
+        home_delivery=campaign.home_delivery,
         service_key=ctx.service_public_key,
         school=case.school,
         continue_after_events=ctx.settings.continue_after_events,
@@ -265,6 +266,14 @@ def _ledger_watch(case: Case) -> Watch | None:
     """A watched closed case's watch; a suspension's (no checks, only its end) from its end day."""
     if case.next_check_at is None or case.stage != Stage.closed.value:
         return None
+    sessions = case.sessions_watch
+    if sessions:
+        per_month = int(sessions["per_month"])
+        return Watch(
+            next_check_at=case.next_check_at, checks_done=case.checks_done, checks_left=case.checks_left,
+            session_every=SESSION_MONTH / per_month, sessions_per_month=per_month, sessions_held=int(sessions["held"]),
+            months_from=dt.date.fromisoformat(sessions["from"]),
+        )  # fmt: skip
     if case.checks_left == 0:
         until = case.next_check_at.astimezone(BEIJING).date()
         return Watch(next_check_at=case.next_check_at, until=until)

@@ -99,7 +99,9 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
         # Left running, their timers would stall time skipping for every later test on this server.
         with ctx.sessions() as session:
             workflow_ids = list(
-                session.scalars(select(Case.workflow_id).where(Case.campaign.in_(("ladder", "deadline"))))
+                session.scalars(
+                    select(Case.workflow_id).where(Case.campaign.in_(("ladder", "deadline", "ladder-home")))
+                )
             )
         for workflow_id in workflow_ids:
             with contextlib.suppress(Exception):
@@ -444,6 +446,83 @@ async def test_a_missed_home_delivery_session_escalates(skipping_env: WorkflowEn
     assert escalations(ladder_ctx, opened.case_no) == [(0, "closed", [OFFICER.name, LEAD.name])]
     event = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"][-1]
     assert event.payload["step"] == "session"
+
+
+async def test_home_delivery_is_watched_month_by_month_for_as_long_as_it_lasts(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """送教上门 under the campaign's rule (two sessions a month): once the follow-up checks are
+    done the case is still watched; a month with its two sessions escalates nothing, a month with
+    one escalates at its end like a late step (`step: session`), and the session made up ends it."""
+    from domain.beijing import month_end
+    from domain.campaign import HomeDelivery
+    from domain.enums import Arrangement
+    from domain.steps import FollowUpInput, SessionInput
+
+    with ladder_ctx.sessions.begin() as session:
+        upsert_campaign(
+            session,
+            spec=CampaignSpec(
+                name="ladder-home",
+                reference_date=dt.date(2026, 9, 1),
+                clearance_deadline=dt.datetime.now(dt.UTC) + dt.timedelta(days=400),
+                calendar="calendar",
+                escalation=LADDER,
+                monitoring=(10 * DAY,),
+                home_delivery=HomeDelivery(sessions_per_month=2, hours_per_session=2, source="测试用规定（两次）"),
+            ),
+        )
+    opened = await open_for(ladder_ctx, CaseKind.disability, campaign="ladder-home")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await _close(skipping_env, handle, CaseKind.disability, arrangement=Arrangement.home_delivery)
+    closed = await handle.query(CaseWorkflow.current)
+    watch = closed.monitoring
+    assert watch is not None and watch.sessions_per_month == 2 and watch.months_from is not None
+    first_end = month_end(watch.months_from, 0)
+    assert closed.due_at == min(first_end, closed.closed_at + 15 * DAY)
+
+    async def session_on(day: dt.date) -> None:
+        now = await skipping_env.get_current_time()
+        await act(handle, CaseWorkflow.session, SessionInput(actor=OFFICER, on=day, hours=2), at=now)
+
+    await skipping_env.sleep(10 * DAY)
+    now = await skipping_env.get_current_time()
+    await act(handle, CaseWorkflow.follow_up, FollowUpInput(actor=OFFICER, attending=True), at=now)
+    state = await handle.query(CaseWorkflow.current)
+    assert state.monitoring is not None and state.monitoring.checks_left == 0  # the checks are done …
+    assert state.due_at == first_end  # … the sessions are still owed
+    first_day = watch.months_from
+    await skipping_env.sleep(dt.datetime.combine(first_day, dt.time(12), CHINA) + 16 * DAY - now)
+    await session_on(first_day + dt.timedelta(days=1))
+    await session_on(first_day + dt.timedelta(days=15))
+    state = await handle.query(CaseWorkflow.current)
+    second_end = month_end(first_day, 1)
+    assert state.due_at == second_end and state.monitoring.sessions_held == 2
+    await skipping_env.sleep(first_end - await skipping_env.get_current_time() + DAY)
+    assert [e for e in escalations(ladder_ctx, opened.case_no) if e[1] == "closed"] == []  # the first month was kept
+    await session_on((first_end + DAY).astimezone(CHINA).date())  # one session in the second month
+    await skipping_env.sleep(second_end - await skipping_env.get_current_time() + dt.timedelta(hours=1))
+    assert escalations(ladder_ctx, opened.case_no) == [(0, "closed", [OFFICER.name, LEAD.name])]
+    event = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"][-1]
+    assert event.payload["step"] == "session"
+    await session_on((second_end - DAY).astimezone(CHINA).date())  # made up
+    state = await handle.query(CaseWorkflow.current)
+    assert state.due_at == month_end(first_day, 2) and state.escalation_level is None
+    hours = [e.payload.get("hours") for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "session"]
+    assert hours == [2, 2, 2, 2]
+    from starter.case_service import ledger_state
+
+    restored = ledger_state(ledger_row(ladder_ctx, opened.case_no)).monitoring  # what a repair starts from
+    assert restored is not None and (restored.sessions_per_month, restored.sessions_held) == (2, 4)
+    assert restored.months_from == first_day and restored.until is None
+    from starter.session_report_service import sessions_report
+    from tests.support.cases import COUNTY
+
+    for month, owed, held in ((first_day, 2, 2), (second_end - DAY, 2, 2), (closed.closed_at - DAY, 0, 0)):
+        report = sessions_report(ladder_ctx, COUNTY, month=f"{month:%Y-%m}", township=None, campaign="ladder-home")
+        mine = next(c for c in report["cases"] if c["case_no"] == opened.case_no)
+        assert (mine["required"], mine["held"], mine["hours"]) == (owed, held, 2.0 * held)
+    assert report["rule"]["source"] == "测试用规定（两次）"
 
 
 async def test_a_past_day_is_rebuilt_as_it_was_shown_that_day(

@@ -91,6 +91,25 @@ def test_a_file_replaces_its_own_unit_and_those_within_it() -> None:
     assert not superseded(older_school).by_file  # the county list came later: it stands
 
 
+def test_months_quarters_and_terms_in_beijing_time() -> None:
+    """Guards domain/reporting.py and the month helpers of domain/beijing.py with known answers."""
+    from domain.beijing import month_end, next_month_start
+    from domain.reporting import month_window, parse_month, parse_quarter, quarter_window, term_of
+
+    assert parse_month("2026-12") == (2026, 12) and parse_month("2026-13") is None and parse_month("12") is None
+    assert month_window(2026, 12) == (dt.datetime(2026, 12, 1, tzinfo=BEIJING), dt.datetime(2027, 1, 1, tzinfo=BEIJING))
+    new_year_eve = dt.datetime(2026, 12, 31, 17, tzinfo=dt.UTC)  # 01:00 on 1 January in Beijing
+    assert quarter_of(new_year_eve) == "2027Q1" and term_of(new_year_eve) == "2026秋"
+    assert quarter_window(2026, 4) == (
+        dt.datetime(2026, 10, 1, tzinfo=BEIJING),
+        dt.datetime(2027, 1, 1, tzinfo=BEIJING),
+    )
+    assert parse_quarter("2027q1") == (2027, 1) and term_of(dt.datetime(2027, 3, 1, tzinfo=BEIJING)) == "2027春"
+    assert next_month_start(dt.datetime(2026, 12, 20, tzinfo=BEIJING)) == dt.date(2027, 1, 1)
+    assert month_end(dt.date(2026, 11, 1), 0) == dt.datetime(2026, 12, 1, tzinfo=BEIJING)
+    assert month_end(dt.date(2026, 11, 1), 2) == dt.datetime(2027, 2, 1, tzinfo=BEIJING)
+
+
 async def test_schools_report_their_own_rows_and_the_month_shows_who_did(
     api: InProcessApi, campaign: CampaignSpec
 ) -> None:

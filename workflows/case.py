@@ -27,9 +27,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.beijing import china_midnight, china_today
+    from domain.beijing import china_midnight, china_today, month_end, next_month_start
     from domain.case import (
         CASE_GENERATION,
+        SESSION_MONTH,
         CaseCarry,
         CaseEvent,
         CaseStart,
@@ -116,7 +117,6 @@ DELIVERY_OPTIONS: dict[str, Any] = {
         maximum_attempts=8,
     ),
 }
-SESSION_MONTH = timedelta(days=30)
 DEFAULT_SESSIONS = 2
 """送教上门 sessions a month when the plan does not say (the usual twice a month)."""
 RECENT_EVENTS = 50
@@ -550,8 +550,13 @@ class CaseWorkflow:
             self._refresh_next_escalation()
         elif watched and self._start.monitoring and self._since(MONITORING_PATCH):
             state.monitoring = Watch(next_check_at=workflow.now(), checks_left=len(self._start.monitoring))
+            rule = self._start.home_delivery
             if state.arrangement == Arrangement.home_delivery:
-                state.monitoring.session_every = SESSION_MONTH / (state.sessions_per_month or DEFAULT_SESSIONS)
+                per_month = state.sessions_per_month or (rule.sessions_per_month if rule else DEFAULT_SESSIONS)
+                state.monitoring.session_every = SESSION_MONTH / per_month
+                if rule is not None:
+                    state.monitoring.sessions_per_month = per_month
+                    state.monitoring.months_from = next_month_start(workflow.now())
             self._next_check()
 
     def _resume_watch(self) -> None:
@@ -567,12 +572,19 @@ class CaseWorkflow:
     def _next_check(self) -> None:
         """Schedule what is next due while watched, with a ladder of its own: the next follow-up
         check (at its offset from closure, due `follow_up_within` later) or — for 送教上门, if
-        sooner — the next session (due `session_every` after the last, or the closure)."""
+        sooner — the next session (by the campaign's rule, the end of the first month short of
+        its sessions; without one, `session_every` after the last session or the closure). Once
+        the checks are done, a 送教上门 under the campaign's rule is still watched, by its sessions."""
         assert self.state.monitoring is not None and self.state.closed_at is not None
         watch = self.state.monitoring
-        watch.next_check_at = self.state.closed_at + self._start.monitoring[watch.checks_done]
+        dues = [self._session_due()]
+        if watch.checks_left > 0:
+            watch.next_check_at = self.state.closed_at + self._start.monitoring[watch.checks_done]
+            dues.append(watch.next_check_at + self._start.follow_up_within)
+        else:
+            watch.next_check_at = dues[0] or watch.next_check_at
         self._restart_ladder()
-        self.state.due_at = min(filter(None, (watch.next_check_at + self._start.follow_up_within, self._session_due())))
+        self.state.due_at = min(filter(None, dues))
         self._refresh_next_escalation()
 
     def _session_due(self) -> dt.datetime | None:
@@ -580,6 +592,9 @@ class CaseWorkflow:
         if watch is None or watch.session_every is None:
             return None
         assert self.state.closed_at is not None
+        if watch.sessions_per_month and watch.months_from is not None:
+            months = watch.sessions_held // watch.sessions_per_month
+            return month_end(watch.months_from, months)
         return (watch.last_session_at or self.state.closed_at) + watch.session_every
 
     def _watched_step(self) -> str:
@@ -612,7 +627,7 @@ class CaseWorkflow:
             return [self._reopen("relapse", step.actor.name, step.actor.id)]
         watch.checks_done += 1
         watch.checks_left -= 1
-        if watch.checks_left > 0:
+        if watch.checks_left > 0 or watch.sessions_per_month:
             self._next_check()
         else:
             self.state.monitoring = None
@@ -626,6 +641,7 @@ class CaseWorkflow:
         watch = self.state.monitoring
         if watch is not None and watch.session_every is not None:
             watch.last_session_at = max(china_midnight(step.on), watch.last_session_at or china_midnight(step.on))
+            watch.sessions_held += 1
             self._next_check()
 
     def _last_step(self) -> CaseEvent | None:

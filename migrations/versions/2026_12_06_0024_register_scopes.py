@@ -1,7 +1,9 @@
 """register_files.scope, scope_unit: what a register file speaks for — the county, one township or
 one school — so that a school's monthly list replaces only its own rows; register_rows.school: the
 row's school, which decides whose list judges the child; school_checks: the county's quarterly
-rechecks of a school's reported figures and its term-start field visits, on record
+rechecks of a school's reported figures and its term-start field visits, on record;
+cases.sessions_watch: a 送教上门 watched month by month (sessions a month, held, from which
+month), so a repair restores it
 
 Revision ID: 0024
 Revises: 0023
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from migrations.roles import GRANTS
 
@@ -41,10 +44,12 @@ def upgrade() -> None:
         sa.Column("cases", sa.JSON, nullable=False, server_default="[]"),
         sa.Column("note_enc", sa.LargeBinary),
     )
+    op.add_column("cases", sa.Column("sessions_watch", postgresql.JSONB, nullable=True))
     op.execute(GRANTS)
 
 
 def downgrade() -> None:
+    op.drop_column("cases", "sessions_watch")
     op.drop_table("school_checks")
     op.drop_column("register_rows", "school")
     op.drop_column("register_files", "scope_unit")
