@@ -25,11 +25,16 @@ _NAME_HEADERS = ("姓名", "学生姓名", "name")
 _NOTE_HEADERS = ("说明", "问题", "备注", "note")
 
 
+MonthOption = Annotated[str | None, typer.Option("--month", metavar="YYYY-MM", help=_("月份（默认：本月）"))]
+TownshipOption = Annotated[str | None, typer.Option("--township", help=_("只看一个乡镇（街道）"))]
+CampaignOption = Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))]
+
+
 def reporting(
     typer_ctx: typer.Context,
-    month: Annotated[str | None, typer.Option("--month", metavar="YYYY-MM", help=_("月份（默认：本月）"))] = None,
-    township: Annotated[str | None, typer.Option("--township", help=_("只看一个乡镇（街道）"))] = None,
-    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    month: MonthOption = None,
+    township: TownshipOption = None,
+    campaign: CampaignOption = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -79,7 +84,7 @@ def recheck(
         typer.Option("--file", help=_("问题学生名单 csv（身份证号、姓名、说明），每人立一案，原因 recheck")),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("复核情况"))] = None,
-    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    campaign: CampaignOption = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -148,9 +153,9 @@ def _pupils(path: Path) -> list[dict[str, str | None]]:
 
 def sessions(
     typer_ctx: typer.Context,
-    month: Annotated[str | None, typer.Option("--month", metavar="YYYY-MM", help=_("月份（默认：本月）"))] = None,
-    township: Annotated[str | None, typer.Option("--township", help=_("只看一个乡镇（街道）"))] = None,
-    campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    month: MonthOption = None,
+    township: TownshipOption = None,
+    campaign: CampaignOption = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -36,13 +36,19 @@ def schools_in_scope(ctx: Context, actor: Actor, township: str | None) -> list[S
     return [s for s in schools if canonical is None or s.township == canonical]
 
 
+def month_asked(month: str | None, now: dt.datetime) -> tuple[int, int]:
+    """The month of `--month YYYY-MM`, this month (Beijing time) when not given; exit 2 otherwise."""
+    chosen = parse_month(month) if month else parse_month(month_of(now))
+    if chosen is None:
+        raise BadInput(t("bad_value", option="--month", value=f"{visible(month or '')[:16]} (YYYY-MM)"))
+    return chosen
+
+
 def reporting(
     ctx: Context, actor: Actor, *, month: str | None, township: str | None, campaign: str | None
 ) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
-    chosen = parse_month(month) if month else parse_month(month_of(now))
-    if chosen is None:
-        raise BadInput(t("bad_value", option="--month", value=f"{visible(month or '')[:16]} (YYYY-MM)"))
+    chosen = month_asked(month, now)
     spec = resolve_campaign(ctx, campaign)
     since, until = month_window(*chosen)
     quarter = quarter_of(since)

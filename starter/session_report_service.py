@@ -9,23 +9,19 @@ from typing import Any
 from domain.actors import Actor
 from domain.beijing import BEIJING
 from domain.enums import Role
-from domain.messages import t
-from domain.reporting import month_of, month_window, parse_month
-from domain.text import visible
+from domain.reporting import month_window
 from ledger.session_reports import month_sessions
 from starter.access import require_township_access, scope_of
 from starter.case_service import resolve_campaign
 from starter.context import Context
-from starter.errors import BadInput
+from starter.reporting_service import month_asked
 
 
 def sessions_report(
     ctx: Context, actor: Actor, *, month: str | None, township: str | None, campaign: str | None
 ) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
-    chosen = parse_month(month) if month else parse_month(month_of(now))
-    if chosen is None:
-        raise BadInput(t("bad_value", option="--month", value=f"{visible(month or '')[:16]} (YYYY-MM)"))
+    chosen = month_asked(month, now)
     spec = resolve_campaign(ctx, campaign)
     canonical = ctx.chain(township).township if township else None
     if canonical is not None and actor.role != Role.admin:

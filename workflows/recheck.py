@@ -6,6 +6,7 @@ section chiefs, level 2 the group leaders — until one is (docs/architecture.md
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -14,6 +15,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from domain.rechecks import NOTICE, LateSchools, RecheckDue, RecheckNotice, RecheckStart
 
+T = TypeVar("T")
 REMIND_ACTIVITY = "recheck_remind"
 IMPORTED_ACTIVITY = "attendance_imported_since"
 LATE_SCHOOLS_ACTIVITY = "late_schools"
@@ -99,19 +101,17 @@ class RecheckWorkflow:
         return found if found.listed else None
 
     async def _schools(self, activity: str, start: RecheckStart, due: RecheckDue) -> LateSchools:
+        return await self._ask(activity, start, due, LateSchools)
+
+    async def _ask(self, activity: str, start: RecheckStart, due: RecheckDue, answer: type[T]) -> T:
+        """One of the ledger's answers about a re-check (the campaign and the re-check's date)."""
         return await workflow.execute_activity(
             activity,
             args=[start.campaign, due.at],
-            result_type=LateSchools,
+            result_type=answer,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RETRY,
         )
 
     async def _imported(self, start: RecheckStart, due: RecheckDue) -> bool:
-        return await workflow.execute_activity(
-            IMPORTED_ACTIVITY,
-            args=[start.campaign, due.at],
-            result_type=bool,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RETRY,
-        )
+        return await self._ask(IMPORTED_ACTIVITY, start, due, bool)

@@ -87,6 +87,31 @@ MUTATIONS = (
         "    known = _people_of(state)\n",
         "    known: dict[str, int] = {}\n",
     ),
+    Mutation(
+        "a school's list replaces every school's",
+        "domain/register_scopes.py",
+        "    return old.scope == Scope.school and old.unit == new.unit\n",
+        "    return True\n",
+    ),
+    Mutation(
+        "a pupil judged where no attendance list speaks for their school",
+        "domain/discovery.py",
+        "        return self.everywhere or township in self.townships or (school is not None and school in"
+        " self.schools)\n",
+        "        return True\n",
+    ),
+    Mutation(
+        "a school that reported is chased as late",
+        "activities/rechecks.py",
+        "late=tuple(s.name for s in schools if s.name not in reported)",
+        "late=tuple(s.name for s in schools)",
+    ),
+    Mutation(
+        "送教上门 no longer watched once the follow-up checks end",
+        "workflows/case.py",
+        "        if watch.checks_left > 0 or watch.sessions_per_month:\n",
+        "        if watch.checks_left > 0:\n",
+    ),
 )
 
 
