@@ -31,7 +31,7 @@ from domain.enums import Stage
 from ledger.cases import CaseFilter, list_cases
 from ledger.models import Case
 from ledger.projection import write_projection
-from starter.case_service import restart_from_ledger
+from starter.case_service import ledger_caught_up, restart_from_ledger
 from starter.context import Context
 from workflows.case import CaseWorkflow
 
@@ -162,7 +162,8 @@ async def _reproject(ctx: Context, handle: Any, case: Case, state: CaseState) ->
 async def _restart(ctx: Context, case: Case, *, reason: str, actor: Actor, committed: CaseState | None = None) -> bool:
     """A new run of the same workflow id, from the ledger's state (or what the ended run had
     committed, when the ledger holds more); allowed only after a run that did not complete
-    (terminated, failed, timed out, cancelled) or none at all."""
+    (terminated, failed, timed out, cancelled) or none at all. Answered once the new run's
+    `restored` event is in the ledger (bounded), so a `verify` right after a repair finds it."""
     await restart_from_ledger(
         ctx,
         case,
@@ -171,6 +172,7 @@ async def _restart(ctx: Context, case: Case, *, reason: str, actor: Actor, commi
         committed=committed,
         resume_reason=reason,
     )
+    await ledger_caught_up(ctx, case)
     return True
 
 
