@@ -156,13 +156,20 @@ def open_(
 def visit(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    finding: Annotated[str, typer.Option("--finding", help=_("走访结论：confirmed|excluded"))],
+    finding: Annotated[
+        str,
+        typer.Option("--finding", help=_("走访结论：confirmed|excluded|whereabouts_unknown（下落不明，案件不排除）")),
+    ],
     exclude_reason: Annotated[
         str | None,
         typer.Option(
-            "--exclude-reason", help=_("排除原因：enrolled_elsewhere|moved_out|deceased|over_age|duplicate|other")
+            "--exclude-reason",
+            help=_("排除原因：enrolled_elsewhere|moved_out|deceased|abroad|over_age|duplicate|other"),
         ),
     ] = None,
+    evidence_file: EvidenceFileOption = None,
+    school: Annotated[str | None, typer.Option("--school", help=_("排除为异地就读、已迁出：现就读学校"))] = None,
+    student_no: Annotated[str | None, typer.Option("--student-no", help=_("排除为异地就读、已迁出：学籍号"))] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("走访记录"))] = None,
     visited_on: Annotated[str | None, typer.Option("--visited-on", help=_("走访日期 YYYY-MM-DD（默认今天）"))] = None,
     dropout_reason: Annotated[str | None, typer.Option("--dropout-reason", help=_("失学辍学：辍学原因"))] = None,
@@ -179,9 +186,15 @@ def visit(
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """记录入户走访（实地走访）：确认，或排除并说明原因。"""
+    """记录入户走访（实地走访）：确认；或排除，附佐证材料；或下落不明（案件继续督办）。"""
     visited = parse_date(visited_on, "--visited-on")
-    fields = {
+    if finding == Finding.excluded.value and not evidence_file:
+        raise bad_input(t("exclusion_needs_evidence"))
+    if exclude_reason in ("enrolled_elsewhere", "moved_out") and not (school and student_no):
+        raise bad_input(t("exclusion_needs_school"))
+    read_evidence(evidence_file or [])
+    inv = invocation(typer_ctx, actor)
+    fields: dict[str, Any] = {
         "finding": parse_choice(Finding, finding, "--finding"),
         "exclude_reason": parse_choice(ExcludeReason, exclude_reason, "--exclude-reason"),
         "note": note,
@@ -192,8 +205,12 @@ def visit(
         "household_verified": parse_bool(household_verified, "--household-verified"),
         "education_level": parse_choice(EducationLevel, education_level, "--education-level"),
         "aid_due": parse_bool(aid_due, "--aid-due"),
+        "school": school,
+        "student_no": student_no,
     }
-    run_step(invocation(typer_ctx, actor), case_ref, "visit", _plain(fields), as_json)
+    if evidence_file:
+        fields["evidence_files"] = upload_evidence(inv, case_ref, evidence_file)
+    run_step(inv, case_ref, "visit", _plain(fields), as_json)
 
 
 def _plain(fields: dict[str, Any]) -> dict[str, Any]:
@@ -442,7 +459,10 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
         (_("儿童"), f"{child.get('name', '')}  {child.get('id_number', '')}"),
         (_("类别"), label("kind", summary["kind"])),
         (_("乡镇（街道）"), f"{summary['township']}（{summary['group']}组）"),
-        (_("阶段"), label("stage", summary["stage"])),
+        (
+            _("阶段"),
+            label("stage", summary["stage"]) + ("  " + _("（下落不明）") if summary.get("whereabouts_unknown") else ""),
+        ),
         (_("办案人员"), summary.get("assigned_officer") or ""),
         (_("立案时间"), shown(summary.get("opened_at"))),
         (

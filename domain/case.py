@@ -184,6 +184,8 @@ class CaseState(BaseModel):
     next_escalation_at: dt.datetime | None = None
     missed_deadline: bool = False
     stalled: bool = False
+    whereabouts_unknown: bool = False
+    """The last home visit did not find the child (下落不明): open, still escalating, flagged."""
     """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
     due_capped: bool = False
     """The stage's budget ran past the clearance deadline: it is due at the deadline instead."""

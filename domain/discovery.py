@@ -101,6 +101,9 @@ class Reason(StrEnum):
 
     never_enrolled = "never_enrolled"
     enrolled_not_attending = "enrolled_not_attending"
+    transferred_not_received = "transferred_not_received"
+    """Enrolled, listed only as 转出, and no list anywhere shows the child present: the transfer
+    was never received."""
     aid_not_received = "aid_not_received"
     not_arranged = "not_arranged"
     arranged_not_attending = "arranged_not_attending"
@@ -191,6 +194,8 @@ def not_attending(
         elsewhere = next((attendance.townships[i] for i in rows if attendance.townships[i]), "")
         suspect.township = home.get(suspect.key) or suspect.township or elsewhere or ""
         suspect.refs.extend(attendance.ref(i) for i in rows)
+        if rows and all(attendance.statuses[i] == Attendance.transferred for i in rows):
+            suspect.reason = Reason.transferred_not_received
     return suspects
 
 

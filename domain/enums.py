@@ -21,15 +21,24 @@ class Stage(StrEnum):
 class Finding(StrEnum):
     confirmed = "confirmed"
     excluded = "excluded"
+    whereabouts_unknown = "whereabouts_unknown"
+    """下落不明 (人户分离, not found): not an exclusion — the case stays at the home visit, flagged,
+    still escalating, until a visit finds the child."""
 
 
 class ExcludeReason(StrEnum):
     enrolled_elsewhere = "enrolled_elsewhere"
     moved_out = "moved_out"
     deceased = "deceased"
+    abroad = "abroad"
+    """出国/出境, with the exit record."""
     over_age = "over_age"
     duplicate = "duplicate"
     other = "other"
+
+
+SCHOOL_PROVEN_EXCLUSIONS = (ExcludeReason.enrolled_elsewhere, ExcludeReason.moved_out)
+"""Exclusions that name the school the child is enrolled at, with the 学籍号."""
 
 
 class Placement(StrEnum):
@@ -84,6 +93,8 @@ class Role(StrEnum):
 CHAIN_ROLES = (Role.section_chief, Role.office_head, Role.group_leader)
 """The roster's people for a township (包片责任制), up whom a late step escalates."""
 REVIEWER_ROLES = (Role.township_lead, Role.section_chief, Role.office_head, Role.group_leader, Role.county)
+EXCLUSION_CLOSERS = (Role.section_chief, Role.office_head, Role.group_leader, Role.county)
+"""Who closes an exclusion (排除) so that it counts toward 清零: the section chief's level or above."""
 TOWNSHIP_ROLES = (Role.case_officer, Role.township_lead)
 """Roles registered for one township, whose scope is that township."""
 

@@ -33,6 +33,10 @@ RULE_MESSAGES: dict[str, str] = {
     "repeated_note": N_("{actor} 刚刚已添加过同样的备注"),
     "not_watched": N_("该案件没有待做的跟踪回访"),
     "not_home_delivery": N_("该案件的安置方式不是送教上门"),
+    "exclusion_evidence": N_(
+        "排除（{reason}）须附佐证材料：用 --evidence-file 上传（死亡证明、出境记录、转入学校学籍信息等）"
+    ),
+    "exclusion_closer": N_("排除须由责任科室负责人或以上人员审核销号，{actor}（{role}）不能"),
     "date_too_early": N_("{field} 不能早于 {earliest}（立案前最多 90 天）"),
 }
 

@@ -37,12 +37,13 @@ LABELS: dict[str, dict[str, str]] = {
         "aid_delivered": N_("资助已落实"),
         "excluded": N_("已排除"),
     },
-    "finding": {"confirmed": N_("确认"), "excluded": N_("排除")},
+    "finding": {"confirmed": N_("确认"), "excluded": N_("排除"), "whereabouts_unknown": N_("下落不明")},
     "did": {"confirmed": N_("复学确认"), "excluded": N_("排除")},
     "exclude_reason": {
         "enrolled_elsewhere": N_("已在他处就读"),
         "moved_out": N_("已迁出本县"),
         "deceased": N_("已死亡"),
+        "abroad": N_("出国（出境）"),
         "over_age": N_("超龄"),
         "duplicate": N_("重复"),
         "other": N_("其他"),
@@ -123,6 +124,7 @@ LABELS: dict[str, dict[str, str]] = {
     "reason": {
         "never_enrolled": N_("未入学籍"),
         "enrolled_not_attending": N_("有学籍未在校"),
+        "transferred_not_received": N_("转出后无学校接收"),
         "status_unknown": N_("在校状态无法识别，待乡镇核实"),
         "absence": N_("学校报告缺勤"),
         "recheck": N_("县级复核发现"),

@@ -43,6 +43,8 @@ class ReportEvent:
     """`planned`: where the child returns to."""
     on: str | None = None
     """`attempted`, `session`: the day it happened (ISO date)."""
+    exclude_reason: str | None = None
+    """`visited` with `excluded`: why (domain.enums.ExcludeReason)."""
 
 
 @dataclass
@@ -65,6 +67,10 @@ class CaseFacts:
     escalated: bool = False
     """Reported above the case officer (level 1 or 2) at least once."""
     stalled: bool = False
+    whereabouts_unknown: bool = False
+    """The last home visit did not find the child (下落不明)."""
+    exclude_reason: str | None = None
+    """Why the case was excluded (its last visit's reason), when it was."""
     missed_deadline: bool = False
     episode: int = 1
     opened_at: dt.datetime | None = None
@@ -142,7 +148,9 @@ def fold(
         elif kind == "restored":
             facts.stage = Stage(event.stage) if event.stage != Stage.discovery.value else Stage.home_visit
         if kind == "visited":
-            facts.verified = facts.verified or event.finding != Finding.excluded
+            facts.verified = facts.verified or event.finding == Finding.confirmed
+            facts.whereabouts_unknown = event.finding == Finding.whereabouts_unknown
+            facts.exclude_reason = event.exclude_reason if event.finding == Finding.excluded else None
         if kind == "planned":
             facts.placement = event.placement
         step = step_of_event(kind)
@@ -203,9 +211,11 @@ TALLY_KEYS = (
     "relapsed",
     "stalled",
     "priority",
+    "whereabouts_unknown",
 )
 """The notice's table, in its order: 疑似, 已核实, 已返校/已安置/已资助, 已排除, 未清零, 逾期,
-已上报升级, 错过期限 — and the case's own: relapsed (opened again), stalled, priority children."""
+已上报升级, 错过期限 — and the case's own: relapsed (opened again), stalled, priority children,
+open cases whose child was not found (下落不明)."""
 
 
 @dataclass
@@ -222,6 +232,7 @@ class TownshipTally:
         if is_open:
             counts["open"] += 1
             counts["stalled"] += facts.stalled
+            counts["whereabouts_unknown"] += facts.whereabouts_unknown
         elif facts.outcome is not None:
             counts[facts.outcome.value] += 1
         counts["overdue"] += overdue

@@ -14,7 +14,9 @@ from domain.actors import Actor
 from domain.beijing import china_today
 from domain.case import CaseEvent, CaseState
 from domain.enums import (
+    EXCLUSION_CLOSERS,
     REVIEWER_ROLES,
+    SCHOOL_PROVEN_EXCLUSIONS,
     TIME_LIMITED_ARRANGEMENTS,
     TOWNSHIP_ROLES,
     Arrangement,
@@ -193,6 +195,9 @@ def check_visit(kind: CaseKind, visit: VisitInput, today: dt.date) -> None:
         _forbid(kind, visit, ("dropout_reason",))
     if visit.finding == Finding.excluded:
         _require(visit, ("exclude_reason",))
+    elif visit.finding == Finding.whereabouts_unknown:
+        if visit.exclude_reason is not None:
+            raise CaseRuleViolation("unexpected_field", field="exclude_reason", when="finding=excluded")
     else:
         if visit.exclude_reason is not None:
             raise CaseRuleViolation("unexpected_field", field="exclude_reason", when="finding=excluded")
@@ -299,6 +304,33 @@ def check_back(step: Any, today: dt.date) -> None:
     if step.actor.role != Role.school:
         raise CaseRuleViolation("back_school_only", actor=step.actor.name)
     check_not_after_today(step.on, "on", today)
+
+
+def check_exclusion_proof(visit: VisitInput) -> None:
+    """An exclusion carries its proof: an evidence file for every reason, and for a child enrolled
+    elsewhere or moved out the school and the 学籍号 there."""
+    if visit.finding != Finding.excluded:
+        if visit.school is not None or visit.student_no is not None:
+            raise CaseRuleViolation("unexpected_field", field="school", when="finding=excluded")
+        return
+    if not visit.evidence_files:
+        raise CaseRuleViolation("exclusion_evidence", reason=str(visit.exclude_reason))
+    if visit.exclude_reason in SCHOOL_PROVEN_EXCLUSIONS:
+        _require(visit, ("school", "student_no"))
+
+
+def check_exclusion_close(state: CaseState, close: CloseInput) -> None:
+    """An exclusion counts toward 清零 only when the section chief's level or above closes it."""
+    if state.outcome == Outcome.excluded and close.actor.role not in EXCLUSION_CLOSERS:
+        raise CaseRuleViolation("exclusion_closer", actor=close.actor.name, role=close.actor.role.value)
+
+
+SIGNED_RULES: dict[str, StepRule] = {
+    "visit": lambda state, step, today: check_exclusion_proof(step),
+    "close": lambda state, step, today: check_exclusion_close(state, step),
+}
+"""Rules a step meets when it is signed and sent (validators only): added after steps were
+recorded without them, so a recorded history replays as it was (docs/architecture.md, "The case")."""
 
 
 STEP_RULES: dict[str, StepRule] = {

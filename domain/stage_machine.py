@@ -33,6 +33,8 @@ def move_after(kind: CaseKind, event: str, *, finding: str | None = None) -> Mov
     if event == "visited":
         if finding == Finding.excluded:
             return Move(Stage.closure, Outcome.excluded, sets_outcome=True, by_actor=True)
+        if finding == Finding.whereabouts_unknown:  # 下落不明: still to be found, the stage's clock running
+            return None
         return Move(Stage.return_plan)
     if event == "planned":
         return Move(Stage.return_confirmation)

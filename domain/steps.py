@@ -89,6 +89,16 @@ class VisitInput(StepInput):
     household_verified: bool | None = None
     education_level: EducationLevel | None = None
     aid_due: bool | None = None
+    evidence_files: tuple[EvidenceRef, ...] = ()
+    """The proof an exclusion needs (a death record, an exit record, the other school's 学籍 page);
+    any visit may carry files."""
+    school: str | None = Field(default=None, max_length=64)
+    """An exclusion as enrolled elsewhere or moved out: the school the child is enrolled at."""
+    student_no: str | None = Field(default=None, max_length=32)
+    """… and the child's 学籍号 there."""
+
+    def apply(self, state: CaseState) -> None:
+        state.whereabouts_unknown = self.finding == Finding.whereabouts_unknown
 
 
 class AidItem(BaseModel):

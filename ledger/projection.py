@@ -53,7 +53,7 @@ _CASE_COLUMNS = (
     "stage", "assigned_officer", "assigned_officer_id", "confirmed_by", "confirmed_by_id", "due_at", "closed_at",
     "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode",
     "next_check_at", "checks_done", "checks_left", "chain", "roster_version", "last_seq", "updated_at",
-    "sessions_watch",
+    "sessions_watch", "whereabouts_unknown",
 )  # fmt: skip
 
 
@@ -224,6 +224,7 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
         "last_seq": event.seq,
         "updated_at": event.at,
         "sessions_watch": _sessions_watch(watch),
+        "whereabouts_unknown": state.whereabouts_unknown,
     }
     return {f"new_{name}": value for name, value in values.items()}
 

@@ -108,6 +108,7 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
             case((CaseEventRow.type == "escalated", cast(recipients, ARRAY(String)))),
             payload["placement"].as_string(),
             payload["on"].as_string(),
+            payload["exclude_reason"].as_string(),
             case((CaseEventRow.type == "restored", payload["withdrawn"])),
         )
         .where(CaseEventRow.case_id == any_(bindparam("case_ids", list(last_seqs), type_=ARRAY(Uuid))))

@@ -234,6 +234,10 @@ def case_start(
     ).sealed_with(ctx.service_key)
 
 
+INPUT_RULES = frozenset({"exclusion_evidence"})
+"""Rule refusals that say what the step lacks (exit 2, as bad input), not that it may not be taken."""
+
+
 def ledger_state(case: Case) -> CaseState:
     """The case as its ledger row holds it: what a new run carries on from."""
     chain = Chain.model_validate({**(case.chain or {}), "roster_version": case.roster_version})
@@ -257,6 +261,7 @@ def ledger_state(case: Case) -> CaseState:
         confirmed_by_id=case.confirmed_by_id,
         missed_deadline=case.missed_deadline,
         episode=case.episode,
+        whereabouts_unknown=case.whereabouts_unknown,
         monitoring=_ledger_watch(case),
         last_seq=case.last_seq,
     )
@@ -440,7 +445,9 @@ async def send_step(
         cause = failed.cause
         if isinstance(cause, ApplicationError) and cause.type == RULE_ERROR_TYPE and cause.details:
             detail = cause.details[0]
-            raise Refused(render(detail["code"], detail["params"], current_lang()), code=detail["code"]) from None
+            message = render(detail["code"], detail["params"], current_lang())
+            refusal = BadInput if detail["code"] in INPUT_RULES else Refused
+            raise refusal(message, code=detail["code"]) from None
         raise CliError(str(cause or failed)) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:  # the workflow has completed: the case is closed

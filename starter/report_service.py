@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from domain.actors import Actor
 from domain.beijing import beijing_iso, china_midnight, china_today
 from domain.campaign import CampaignSpec
-from domain.report import summed, tally
+from domain.enums import ExcludeReason, Outcome, Stage
+from domain.report import CaseFacts, summed, tally
 from domain.work_calendar import working_days
 from ledger.reports import ReportCase, report_cases
 from starter.access import scope_of
@@ -85,6 +86,7 @@ def build_report(
         ],
         "groups": [{"group": g, **summed(r for r in rows if r.group == g)} for g in groups],
         "total": summed(rows),
+        "exclusions": exclusions(d.facts for _c, d in digests),
     }
     if summary_only:
         return summary
@@ -102,6 +104,16 @@ def build_report(
         ],
         "burndown": burndown((d for _c, d in digests), cutoff=cutoff, start=campaign.reference_date),
     }
+
+
+def exclusions(cases: Iterable[CaseFacts]) -> dict[str, int]:
+    """Closed exclusions by reason (every reason listed, zeros too): what 清零 counts as excluded."""
+    counted = Counter(
+        facts.exclude_reason or ExcludeReason.other.value
+        for facts in cases
+        if facts.stage == Stage.closed and facts.outcome == Outcome.excluded
+    )
+    return {reason.value: counted.get(reason.value, 0) for reason in ExcludeReason}
 
 
 PACE_DAYS = 7

@@ -29,6 +29,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("relapsed", N_("再次立案")),
     ("stalled", N_("停滞")),
     ("priority", N_("重点群体")),
+    ("whereabouts_unknown", N_("下落不明")),
 )
 ACCOUNTABILITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("person", N_("责任人")),

@@ -48,11 +48,13 @@ from tests.support.cases import (
     ANZI_OFFICER,
     CHIEF,
     COUNTY,
+    ELSEWHERE,
     LEAD,
     OFFICE_HEAD,
     OFFICER,
     OTHER_LEADER,
     OTHER_OFFICER,
+    PROOF,
     act,
     actor_key,
     ledger_events,
@@ -263,7 +265,7 @@ async def test_excluded_goes_straight_to_closure(case_ctx: Context) -> None:
         case_ctx,
         handle,
         CaseWorkflow.visit,
-        VisitInput(actor=CHIEF, finding=Finding.excluded, exclude_reason=ExcludeReason.enrolled_elsewhere),
+        VisitInput(actor=CHIEF, finding=Finding.excluded, exclude_reason=ExcludeReason.enrolled_elsewhere, **ELSEWHERE),
     )
     assert state.stage == Stage.closure and state.outcome == Outcome.excluded
     assert await refused(handle, CaseWorkflow.close, CloseInput(actor=CHIEF)) == "four_eyes"
@@ -286,9 +288,38 @@ async def test_the_township_lead_closes_its_own_townships_cases(case_ctx: Contex
 
     other = await open_for(case_ctx, CaseKind.dropout)
     handle = await handle_of(case_ctx, other.workflow_id)
-    excluded = VisitInput(actor=LEAD, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out)
+    excluded = VisitInput(actor=LEAD, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out, **ELSEWHERE)
     await step(case_ctx, handle, CaseWorkflow.visit, excluded)
     assert await refused(handle, CaseWorkflow.close, CloseInput(actor=LEAD)) == "four_eyes"
+
+
+async def test_a_child_not_found_stays_open_and_flagged_and_an_exclusion_needs_proof(case_ctx: Context) -> None:
+    """下落不明 is not an exclusion: the case stays at the home visit, flagged in the ledger, its
+    stage's due time unchanged, until a visit finds the child. Excluding as 死亡 without an
+    evidence file is refused; with one it waits for a section chief (the township lead may not
+    close it), and the report counts it by its reason."""
+    from starter.case_service import resolve_campaign
+    from starter.report_service import build_report
+
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    before = await handle.query(CaseWorkflow.current)
+    lost = VisitInput(actor=OFFICER, finding=Finding.whereabouts_unknown, note="全家外出，邻居不知去向")
+    state = await step(case_ctx, handle, CaseWorkflow.visit, lost)
+    assert (state.stage, state.whereabouts_unknown, state.due_at) == (Stage.home_visit, True, before.due_at)
+    assert ledger_row(case_ctx, opened.case_no).whereabouts_unknown is True
+    dead = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.deceased)
+    assert await refused(handle, CaseWorkflow.visit, dead) == "exclusion_evidence"
+    proven = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.deceased, **PROOF)
+    state = await step(case_ctx, handle, CaseWorkflow.visit, proven)
+    assert (state.stage, state.outcome, state.whereabouts_unknown) == (Stage.closure, Outcome.excluded, False)
+    assert await refused(handle, CaseWorkflow.close, CloseInput(actor=LEAD)) == "exclusion_closer"
+    before = build_report(case_ctx, COUNTY, resolve_campaign(case_ctx, None), summary_only=True)["exclusions"]
+    state = await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    assert (state.stage, state.outcome) == (Stage.closed, Outcome.excluded)
+    assert ledger_row(case_ctx, opened.case_no).whereabouts_unknown is False
+    after = build_report(case_ctx, COUNTY, resolve_campaign(case_ctx, None), summary_only=True)["exclusions"]
+    assert {r: after[r] - before[r] for r in after if after[r] != before[r]} == {"deceased": 1}  # by reason
 
 
 async def test_every_refusal_changes_nothing(case_ctx: Context) -> None:
@@ -496,7 +527,13 @@ async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> 
         case_ctx,
         handle,
         CaseWorkflow.visit,
-        VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out, note="搬去外省"),
+        VisitInput(
+            actor=OFFICER,
+            finding=Finding.excluded,
+            exclude_reason=ExcludeReason.moved_out,
+            note="搬去外省",
+            **ELSEWHERE,
+        ),
     )
     await step(case_ctx, handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=4000)
@@ -519,7 +556,7 @@ async def test_retention_anonymises_old_closed_cases_once(case_ctx: Context) -> 
         case_ctx,
         lone_handle,
         CaseWorkflow.visit,
-        VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.duplicate),
+        VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.duplicate, **PROOF),
     )
     await step(case_ctx, lone_handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
     with case_ctx.sessions.begin() as session:

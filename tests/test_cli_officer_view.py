@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -173,13 +174,18 @@ def test_an_existing_child_with_other_details_is_said_and_audited(stack: Running
     assert ("open", "denied") in {(e["action"], e["outcome"]) for e in log}
 
 
-def test_refusals_say_what_is_wrong(stack: RunningStack) -> None:
+def test_refusals_say_what_is_wrong(stack: RunningStack, tmp_path: Path) -> None:
     case_no = open_case(stack, child()).json()["case_no"]
     stranger = stack.baoxue("case", "visit", case_no, "--finding", "confirmed", actor=YUSHAN)
     assert "无权办理梅子垭镇的案件" in one_line_error(stranger, 3)
-    excluded = stack.baoxue(
-        "case", "visit", case_no, "--finding", "excluded", "--exclude-reason", "moved_out", actor="汪贤梁"
-    )
+    moved = ("case", "visit", case_no, "--finding", "excluded", "--exclude-reason", "moved_out")
+    assert "--evidence-file" in one_line_error(stack.baoxue(*moved, actor="汪贤梁"), 2)  # no proof
+    proof = tmp_path / "迁出证明.pdf"
+    proof.write_bytes(b"%PDF-1.4 moved out")
+    no_school = stack.baoxue(*moved, "--evidence-file", str(proof), actor="汪贤梁")
+    assert "--student-no" in one_line_error(no_school, 2)
+    elsewhere = ("--school", "外县某中学", "--student-no", "G500243201401010011")
+    excluded = stack.baoxue(*moved, "--evidence-file", str(proof), *elsewhere, actor="汪贤梁")
     assert excluded.code == 0, excluded.stderr
     four_eyes = stack.baoxue("case", "close", case_no, actor="汪贤梁")
     assert "排除" in one_line_error(four_eyes, 3)

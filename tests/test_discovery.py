@@ -254,9 +254,13 @@ def test_discovery_fails_closed_on_attendance_words() -> None:
         ("unknown-and-left", "left", False),
     ]
     household, enrollment, attendance = _enrolled_with_lists(*rows)
-    raised = {s.key for s in not_attending(household, enrollment, attendance, set())}
+    found = not_attending(household, enrollment, attendance, set())
+    raised = {s.key for s in found}
     expected = {f"out-{w}" for w in out_words} | {"moved-away", "suspended-bare", "unknown-and-left"}
     assert raised == expected
+    reasons = {s.key: s.reason.value for s in found}
+    assert reasons["moved-away"] == "transferred_not_received"  # 转出, and no list shows the child present
+    assert {reasons[f"out-{w}"] for w in out_words} == {"enrolled_not_attending"}
     review = status_review(enrollment, attendance, set())
     assert [(s.key, s.reason.value, len(s.refs)) for s in review] == [("unknown", "status_unknown", 2)]
 
@@ -547,7 +551,7 @@ async def test_retention_leaves_no_register_row_naming_an_anonymised_child(
     from domain.enums import ExcludeReason, Finding
     from domain.steps import CloseInput, VisitInput
     from ledger.retention import anonymise
-    from tests.support.cases import CHIEF, OFFICER, act, ledger_row
+    from tests.support.cases import CHIEF, ELSEWHERE, OFFICER, act, ledger_row
     from workflows.case import CaseWorkflow
 
     kid = make_id_number("500243", dt.date(2014, 3, 3), 931)
@@ -567,7 +571,7 @@ async def test_retention_leaves_no_register_row_naming_an_anonymised_child(
     with case_ctx.sessions() as session:
         case_no = session.scalars(select(Case.case_no).where(Case.campaign == campaign.name)).one()
     handle = (await connect_temporal(case_ctx.settings)).get_workflow_handle(ledger_row(case_ctx, case_no).workflow_id)
-    moved = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out)
+    moved = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.moved_out, **ELSEWHERE)
     await act(handle, CaseWorkflow.visit, moved)
     await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
     case_id = ledger_row(case_ctx, case_no).id
@@ -626,6 +630,7 @@ async def test_four_checks_known_answers(case_ctx: Context, tmp_path: Path) -> N
     assert result.reasons() == {
         "never_enrolled": 1,
         "enrolled_not_attending": 2,
+        "transferred_not_received": 0,
         "aid_not_received": 1,
         "not_arranged": 0,
         "arranged_not_attending": 0,

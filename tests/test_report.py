@@ -16,7 +16,7 @@ from ledger.cases import CaseFilter, list_cases
 from starter.context import Context
 from starter.report_service import build_report, cutoff_of
 from starter.report_xlsx import report_workbook
-from tests.support.cases import ANZI_OFFICER, CHIEF, COUNTY, OFFICER, act, open_for
+from tests.support.cases import ANZI_OFFICER, CHIEF, COUNTY, ELSEWHERE, OFFICER, act, open_for
 
 T0 = dt.datetime(2026, 9, 7, 1, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Beijing
 CAMPAIGN = CampaignSpec(
@@ -115,7 +115,7 @@ async def test_the_report_today_equals_the_ledger_and_a_past_day_is_rebuilt(case
     await act(first, client_update("confirm"), ConfirmInput(actor=OFFICER, school="某校", evidence=("证明",)))
     await act(first, client_update("close"), CloseInput(actor=CHIEF))
     excluded = client.get_workflow_handle(opened[1].workflow_id)
-    moved = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason="moved_out")
+    moved = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason="moved_out", **ELSEWHERE)
     await act(excluded, client_update("visit"), moved)
 
     campaign = resolve_campaign(case_ctx, "pengshui-2026")

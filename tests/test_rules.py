@@ -111,3 +111,37 @@ def test_messages_in_both_languages() -> None:
     params = {"step": "plan", "stage": "home_visit", "expected": "return_plan"}
     assert "入户走访" in render("wrong_stage", params, "zh")
     assert "home visit" in render("wrong_stage", params, "en")
+
+
+def test_an_exclusion_carries_its_proof_and_a_section_chief_closes_it() -> None:
+    """Guards domain/rules.py's signed rules for exclusions (issue: exclusions that need proof)."""
+    from domain.enums import ExcludeReason, Outcome
+    from domain.rules import check_exclusion_close, check_exclusion_proof
+    from domain.steps import EvidenceRef
+
+    proof = (EvidenceRef(id=1, sha256="ab" * 32),)
+
+    def excluded(reason: ExcludeReason, **extra: object) -> VisitInput:
+        return VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=reason, **extra)
+
+    assert code_of(lambda: check_exclusion_proof(excluded(ExcludeReason.deceased))) == "exclusion_evidence"
+    assert code_of(lambda: check_exclusion_proof(excluded(ExcludeReason.abroad))) == "exclusion_evidence"
+    check_exclusion_proof(excluded(ExcludeReason.deceased, evidence_files=proof))
+    moved = excluded(ExcludeReason.moved_out, evidence_files=proof, school="外县中学")
+    assert code_of(lambda: check_exclusion_proof(moved)) == "missing_field"
+    check_exclusion_proof(
+        excluded(ExcludeReason.enrolled_elsewhere, evidence_files=proof, school="某校", student_no="G1")
+    )
+    confirmed_with_school = VisitInput(actor=OFFICER, finding=Finding.confirmed, school="某校")
+    assert code_of(lambda: check_exclusion_proof(confirmed_with_school)) == "unexpected_field"
+    check_exclusion_proof(VisitInput(actor=OFFICER, finding=Finding.whereabouts_unknown))
+    unknown_excluded = VisitInput(
+        actor=OFFICER, finding=Finding.whereabouts_unknown, exclude_reason=ExcludeReason.moved_out
+    )
+    assert code_of(lambda: check_visit(CaseKind.dropout, unknown_excluded, TODAY)) == "unexpected_field"
+    lead = Actor(name="主任", role=Role.township_lead, township="梅子垭镇")
+    chief = Actor(name="汪贤梁", role=Role.section_chief)
+    was_excluded = state(Stage.closure, outcome=Outcome.excluded)
+    assert code_of(lambda: check_exclusion_close(was_excluded, CloseInput(actor=lead))) == "exclusion_closer"
+    check_exclusion_close(was_excluded, CloseInput(actor=chief))
+    check_exclusion_close(state(Stage.closure, outcome=Outcome.returned), CloseInput(actor=lead))

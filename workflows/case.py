@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import CaseRuleViolation
     from domain.rules import (
+        SIGNED_RULES,
         STEP_RULES,
         check_not_repeated,
         check_permitted,
@@ -522,6 +523,9 @@ class CaseWorkflow:
                 rule(self.state, step, self._today())
             if signed:
                 check_step_dates(self.state, step)
+                signed_rule = SIGNED_RULES.get(spec.name)
+                if signed_rule is not None:
+                    signed_rule(self.state, step, self._today())
             if signed and spec.retry == Retry.repeatable:
                 check_not_repeated(self._last_step(), step, workflow.now())
 

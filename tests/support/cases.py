@@ -35,6 +35,13 @@ LEAD = Actor(name="梅子垭教管中心主任", role=Role.township_lead, townsh
 ANZI_LEAD = Actor(name="鞍子教管中心主任", role=Role.township_lead, township="鞍子镇")
 
 
+PROOF = {"evidence_files": ({"id": 1, "sha256": "ab" * 32},)}
+"""An exclusion's proof as a workflow test sends it (the API checks the file exists; the workflow
+only that the step names one)."""
+ELSEWHERE = {**PROOF, "school": "外县某中学", "student_no": "G500243201401010011"}
+"""… and for a child enrolled elsewhere or moved out, the school and the 学籍号 there."""
+
+
 ALL_TEST_ACTORS = (OFFICER, OTHER_OFFICER, ANZI_OFFICER, CHIEF, OFFICE_HEAD, OTHER_LEADER, COUNTY, LEAD, ANZI_LEAD)
 
 

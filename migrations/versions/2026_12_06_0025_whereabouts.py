@@ -1,0 +1,28 @@
+"""cases.whereabouts_unknown: the last home visit did not find the child (下落不明) — open, still
+escalating, flagged wherever the case is shown
+
+Revision ID: 0025
+Revises: 0024
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from migrations.roles import GRANTS
+
+revision: str = "0025"
+down_revision: str | None = "0024"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("cases", sa.Column("whereabouts_unknown", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.execute(GRANTS)
+
+
+def downgrade() -> None:
+    op.drop_column("cases", "whereabouts_unknown")
