@@ -54,6 +54,10 @@ class OpenBody(BaseModel):
     school: str | None = None
     reason: str | None = None
     campaign: str | None = None
+    from_county: str | None = Field(default=None, max_length=64)
+    """A child coming in from another county (转入): the county they come from …"""
+    reference: str | None = Field(default=None, max_length=200)
+    """… and the hand-over's reference (the other county's letter, 学籍 transfer number)."""
 
 
 class StepBody(BaseModel):
@@ -89,7 +93,15 @@ def _opening(ctx: Context, actor: Actor, body: OpenBody) -> OpenRequest | dict[s
     name = body.name.strip()
     if not name:
         raise BadInput(t("bad_value", option="--name", value=repr(body.name)))
-    typed = {"village": body.village, "school": body.school, "reason": body.reason}
+    typed = {
+        "village": body.village,
+        "school": body.school,
+        "reason": body.reason,
+        "from_county": body.from_county,
+        "reference": body.reference,
+    }
+    if body.from_county and not (body.reference or "").strip():
+        raise BadInput(t("from_county_reference"))
     check_fields({"name": name, **{k: v for k, v in typed.items() if v}})
     chain = ctx.chain(body.township)
     campaign = resolve_campaign(ctx, body.campaign)

@@ -116,10 +116,14 @@ def open_(
     school: Annotated[str | None, typer.Option("--school", help=_("学校"))] = None,
     reason: Annotated[str | None, typer.Option("--reason", help=_("立案原因"))] = None,
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
+    from_county: Annotated[str | None, typer.Option("--from-county", help=_("外县转入：转出县名称"))] = None,
+    reference: Annotated[
+        str | None, typer.Option("--reference", help=_("外县转入：转入凭据（函件、学籍转接编号）"))
+    ] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """立案（一人一案）；同一儿童再次立案返回已有案件。"""
+    """立案（一人一案）；同一儿童再次立案返回已有案件。外县转入的儿童写明 --from-county 和 --reference。"""
     inv = invocation(typer_ctx, actor)
     case_kind = parse_choice(CaseKind, kind, "--kind")
     assert case_kind is not None
@@ -129,6 +133,8 @@ def open_(
     if not child_name:
         raise bad_input(t("bad_value", option="--name", value="''"))
     check_fields({"name": child_name, "village": village, "school": school, "reason": reason})
+    if from_county and not (reference or "").strip():
+        raise bad_input(t("from_county_reference"))
     body = {
         "kind": case_kind.value,
         "id_number": normalised,
@@ -138,6 +144,8 @@ def open_(
         "school": school,
         "reason": reason,
         "campaign": campaign,
+        "from_county": from_county,
+        "reference": reference,
     }
     result = signed_server(inv).request("POST", "/api/cases", body=body)
     if as_json:

@@ -14,6 +14,8 @@ FIELD_LABELS: dict[str, str] = {
     "village": N_("村（社区）"),
     "school": N_("学校"),
     "reason": N_("原因"),
+    "from_county": N_("转入自（县）"),
+    "reference": N_("转入凭据"),
     "finding": N_("结论"),
     "exclude_reason": N_("排除原因"),
     "note": N_("备注"),
