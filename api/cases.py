@@ -19,7 +19,7 @@ from domain.parsing import check_age, check_fields, check_purpose, parse_choice,
 from domain.privacy import mask_name
 from domain.scope import may_reveal
 from domain.step_specs import STEPS, Retry
-from domain.steps import INPUTS, EvidenceRef, PlanInput, StepInput
+from domain.steps import INPUTS, EvidenceRef, PlanInput, StepInput, TransferInput
 from domain.wire import canonical_json
 from ledger.cases import CaseFilter, case_events, existing_case, recent_steps, student_of
 from ledger.evidence import unknown_ref
@@ -39,6 +39,7 @@ from starter.case_service import (
 )
 from starter.context import Context
 from starter.errors import BadInput, Refused
+from starter.transfer_service import receiving_township, send_transfer_target
 from workflows.case import CaseWorkflow
 
 router = APIRouter(prefix="/api")
@@ -199,6 +200,8 @@ def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
 async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """The database's part runs off the event loop (docs/architecture.md, "The server's event loop")."""
     case, step_input = await run_in_threadpool(_checked_step, ctx, actor, ref, step_name, body)
+    if isinstance(step_input, TransferInput):
+        await send_transfer_target(ctx, case, step_input.to)
     try:
         outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
     except Refused as refused:
@@ -237,6 +240,10 @@ def _checked_step(ctx: Context, actor: Actor, ref: str, step_name: str, body: St
         _check_rate(ctx, case, actor, STEPS[step_name].event)
     if step_name == "reassign":
         _resolved_target(ctx, body.fields)
+    if step_name == "transfer":
+        receiving_township(ctx, case, body.fields.get("to"))
+    if step_name == "transfer_accept" and body.fields.get("officer") is not None:
+        _resolved_target(ctx, {"to": body.fields["officer"]})
     check_fields(body.fields)
     _check_evidence_refs(ctx, case, body.fields.get("evidence_files"))
     try:

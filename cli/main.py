@@ -36,6 +36,7 @@ from cli import (  # noqa: E402
     reporting_commands,
     school_commands,
     step_verbs,
+    transfer_commands,
 )
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED  # noqa: E402
 from cli.session import Invocation  # noqa: E402
@@ -68,6 +69,9 @@ app.command("whoami")(identity_commands.whoami)
 app.command("logout")(identity_commands.logout)
 app.add_typer(admin_commands.roster_app, name="roster")
 case_commands.case_app.command("evidence")(evidence_commands.evidence)
+case_commands.case_app.command("transfer")(transfer_commands.transfer)
+case_commands.case_app.command("transfer-accept")(transfer_commands.transfer_accept)
+case_commands.case_app.command("transfer-decline")(transfer_commands.transfer_decline)
 step_verbs.add_step_verbs(case_commands.case_app)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)

@@ -111,6 +111,9 @@ class CampaignSpec(BaseModel):
     the next working day's when reported on a day off or after 16:00)."""
     rechecks: tuple[Recheck, ...] = ()
     """Monthly and termly re-checks: fresh attendance registers asked for and chased."""
+    transfer: dt.timedelta = dt.timedelta(days=5)
+    """How long a receiving township has to accept or decline a transfer before it escalates on
+    both townships' chains."""
     home_delivery: HomeDelivery | None = None
     """送教上门's frequency with its source; unset, a session is due every 15 days (two a month,
     citing nothing) and only while the follow-up checks last."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy, HomeDelivery
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
-from domain.signing import OfficerKey, sign, verify, without_unset_additions
+from domain.signing import OfficerKey, TransferTarget, sign, verify, without_unset_additions
 from domain.step_specs import STEPS
 from domain.wire import canonical_json
 from domain.work_calendar import WorkCalendar
@@ -87,6 +87,8 @@ class CaseStart(BaseModel):
     first_due_at: dt.datetime | None = None
     """The opening stage's due time when the server sets it (a case a school's absence report
     raised: the home visit the same working day); unset, the stage's duration decides."""
+    transfer_within: dt.timedelta | None = None
+    """How long a receiving township has to answer a transfer before it escalates on both chains."""
     home_delivery: HomeDelivery | None = None
     """The campaign's 送教上门 rule: a home-delivery arrangement is watched month by month for as
     long as it lasts (unset: a session every 15 days while the follow-up checks last)."""
@@ -158,6 +160,20 @@ class Watch(BaseModel):
     """The first day of the first month that owes sessions."""
 
 
+class PendingTransfer(BaseModel):
+    """A request to hand the case to another township (转出), waiting for that township's answer;
+    the receiving chain as the server named it (a service-signed `TransferTarget`)."""
+
+    to: str
+    requested_at: dt.datetime
+    by: str
+    by_id: int | None = None
+    chain: Chain
+    group: int
+    rung: int = 0
+    """The rungs of its own ladder reached (unanswered past the campaign's `transfer`)."""
+
+
 class CaseState(BaseModel):
     case_id: str
     case_no: str
@@ -186,6 +202,8 @@ class CaseState(BaseModel):
     stalled: bool = False
     whereabouts_unknown: bool = False
     """The last home visit did not find the child (下落不明): open, still escalating, flagged."""
+    transfer: PendingTransfer | None = None
+    """A hand-over to another township asked for and not yet answered."""
     """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
     due_capped: bool = False
     """The stage's budget ran past the clearance deadline: it is due at the deadline instead."""
@@ -208,6 +226,8 @@ class CaseCarry(BaseModel):
     trust_issued_at: dt.datetime | None = None
     rung: int = 0
     recent: list[CaseEvent] = Field(default_factory=list)
+    transfer_target: TransferTarget | None = None
+    """The receiving township the server named for the transfer about to be asked for."""
 
 
 class Projection(BaseModel):

@@ -33,6 +33,12 @@ RULE_MESSAGES: dict[str, str] = {
     "repeated_note": N_("{actor} 刚刚已添加过同样的备注"),
     "not_watched": N_("该案件没有待做的跟踪回访"),
     "not_home_delivery": N_("该案件的安置方式不是送教上门"),
+    "transfer_pending": N_("案件已申请转往{to}，等待对方答复"),
+    "transfer_same_township": N_("案件已在{township}，不能转往本乡镇"),
+    "no_transfer": N_("该案件没有待答复的转出申请"),
+    "transfer_officer": N_("只能指派{township}的办案人员接收，{name} 不是"),
+    "transfer_target_missing": N_("转出的接收乡镇未经服务器确认（请用 baoxue case transfer）"),
+    "transfer_not_permitted": N_("转出申请由接收乡镇的负责人或县级人员答复，{actor}（{role}）不能"),
     "exclusion_evidence": N_(
         "排除（{reason}）须附佐证材料：用 --evidence-file 上传（死亡证明、出境记录、转入学校学籍信息等）"
     ),

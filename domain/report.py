@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from domain.campaign import CampaignSpec
 from domain.enums import CaseKind, Finding, Outcome, Stage
@@ -45,6 +45,12 @@ class ReportEvent:
     """`attempted`, `session`: the day it happened (ISO date)."""
     exclude_reason: str | None = None
     """`visited` with `excluded`: why (domain.enums.ExcludeReason)."""
+    from_township: str | None = None
+    """`transfer_accepted`: the township it left (and `from_group`, its group)."""
+    from_group: int | None = None
+    to_township: str | None = None
+    """`transfer_requested`, `transfer_accepted`, `transfer_declined`: the receiving township."""
+    to_group: int | None = None
 
 
 @dataclass
@@ -71,6 +77,10 @@ class CaseFacts:
     """The last home visit did not find the child (下落不明)."""
     exclude_reason: str | None = None
     """Why the case was excluded (its last visit's reason), when it was."""
+    transfer_to: str | None = None
+    """A transfer to this township waiting for its answer."""
+    transfers: list[tuple[str, str]] = field(default_factory=list)
+    """Hand-overs accepted: (from, to), in order."""
     missed_deadline: bool = False
     episode: int = 1
     opened_at: dt.datetime | None = None
@@ -110,6 +120,15 @@ class CaseHead:
     priority: bool = False
 
 
+def as_opened(head: CaseHead, events: list[ReportEvent]) -> CaseHead:
+    """The head with the township (and group) the case was opened in: the ledger's row holds where
+    it is now, and a transfer accepted since says where it came from."""
+    first_move = next((e for e in events if e.type == "transfer_accepted" and e.from_township), None)
+    if first_move is None or not first_move.from_township:
+        return head
+    return replace(head, township=first_move.from_township, group=first_move.from_group or head.group)
+
+
 def replay(
     head: CaseHead,
     events: Iterable[ReportEvent],
@@ -119,7 +138,8 @@ def replay(
     calendar: WorkCalendar | None,
 ) -> CaseFacts | None:
     """The case at `as_of` from its events up to then; None if it was not opened yet."""
-    facts = fold(head, [e for e in events if e.at <= as_of], campaign=campaign, calendar=calendar)
+    events = list(events)
+    facts = fold(as_opened(head, events), [e for e in events if e.at <= as_of], campaign=campaign, calendar=calendar)
     if facts is not None:
         facts.overdue = facts.overdue_at(as_of)
     return facts
@@ -133,6 +153,8 @@ def fold(
     facts: CaseFacts | None = None
     entered: dt.datetime | None = None
     top_repeats = 0
+    events = list(events)
+    head = as_opened(head, events)
     for event in events:
         if facts is None:
             facts = CaseFacts(head.case_no, head.kind, head.township, head.group, Stage.home_visit)
@@ -153,6 +175,12 @@ def fold(
             facts.exclude_reason = event.exclude_reason if event.finding == Finding.excluded else None
         if kind == "planned":
             facts.placement = event.placement
+        if kind in ("transfer_requested", "transfer_declined"):
+            facts.transfer_to = event.to_township if kind == "transfer_requested" else None
+        if kind == "transfer_accepted" and event.to_township:
+            facts.transfers.append((facts.township, event.to_township))
+            facts.township, facts.group = event.to_township, event.to_group or facts.group
+            facts.transfer_to = None
         step = step_of_event(kind)
         if step is not None and step.counted:
             facts.counts[step.name] = facts.counts.get(step.name, 0) + 1
@@ -212,10 +240,15 @@ TALLY_KEYS = (
     "stalled",
     "priority",
     "whereabouts_unknown",
+    "transferred_out",
+    "transferred_in",
+    "transfer_pending_out",
+    "transfer_pending_in",
 )
 """The notice's table, in its order: 疑似, 已核实, 已返校/已安置/已资助, 已排除, 未清零, 逾期,
 已上报升级, 错过期限 — and the case's own: relapsed (opened again), stalled, priority children,
-open cases whose child was not found (下落不明)."""
+open cases whose child was not found (下落不明), and hand-overs between townships: accepted out of
+and into each township, and waiting for an answer on either side."""
 
 
 @dataclass
@@ -249,6 +282,14 @@ def tally(cases: Iterable[tuple[CaseFacts, bool]], townships: Sequence[tuple[int
     for case, overdue in cases:
         row = rows.get(case.township) or rows.setdefault(case.township, TownshipTally(case.group, case.township))
         row.add(case, overdue)
+        for sending, receiving in case.transfers:
+            for township, key in ((sending, "transferred_out"), (receiving, "transferred_in")):
+                if township in rows:
+                    rows[township].counts[key] += 1
+        if case.transfer_to is not None and case.stage is not Stage.closed:
+            row.counts["transfer_pending_out"] += 1
+            if case.transfer_to in rows:
+                rows[case.transfer_to].counts["transfer_pending_in"] += 1
     return list(rows.values())
 
 

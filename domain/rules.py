@@ -37,6 +37,7 @@ from domain.steps import (
     ReassignInput,
     SessionInput,
     StepInput,
+    TransferInput,
     VisitInput,
 )
 
@@ -109,11 +110,20 @@ SCHOOL_STEPS = frozenset({"back"})
 """What a school officer may do on a case their school reported: report the pupil back."""
 
 
+TRANSFER_ANSWERS = frozenset({"transfer_accept", "transfer_decline"})
+"""The receiving township's steps: its lead (or a county role) answers a transfer request."""
+
+
 def check_permitted(state: CaseState, actor: Actor, step: str = "") -> None:
     chain = state.chain
     names = {chain.section_chief, chain.office_head, chain.group_leader}
     if actor.role == Role.school:
         permitted = step in SCHOOL_STEPS and state.school is not None and actor.school == state.school
+    elif step in TRANSFER_ANSWERS:
+        receiving = state.transfer.to if state.transfer else None
+        if not (actor.role == Role.county or (actor.role == Role.township_lead and actor.township == receiving)):
+            raise CaseRuleViolation("transfer_not_permitted", actor=actor.name, role=actor.role.value)
+        permitted = True
     else:
         permitted = may_act(actor, township=state.township, chain_names=names)
     if not permitted:
@@ -325,6 +335,22 @@ def check_exclusion_close(state: CaseState, close: CloseInput) -> None:
         raise CaseRuleViolation("exclusion_closer", actor=close.actor.name, role=close.actor.role.value)
 
 
+def check_transfer(state: CaseState, step: TransferInput) -> None:
+    if state.transfer is not None:
+        raise CaseRuleViolation("transfer_pending", to=state.transfer.to)
+    if step.to == state.township:
+        raise CaseRuleViolation("transfer_same_township", township=state.township)
+
+
+def check_transfer_answer(state: CaseState, step: StepInput) -> None:
+    transfer = state.transfer
+    if transfer is None:
+        raise CaseRuleViolation("no_transfer")
+    officer = getattr(step, "officer", None)
+    if officer is not None and (officer.role != Role.case_officer or officer.township != transfer.to):
+        raise CaseRuleViolation("transfer_officer", name=officer.name, township=transfer.to)
+
+
 SIGNED_RULES: dict[str, StepRule] = {
     "visit": lambda state, step, today: check_exclusion_proof(step),
     "close": lambda state, step, today: check_exclusion_close(state, step),
@@ -343,5 +369,8 @@ STEP_RULES: dict[str, StepRule] = {
     "attempt": lambda state, step, today: check_attempt(step, today),
     "pledge": lambda state, step, today: check_not_after_today(step.on, "on", today),
     "back": lambda state, step, today: check_back(step, today),
+    "transfer": lambda state, step, today: check_transfer(state, step),
+    "transfer_accept": lambda state, step, today: check_transfer_answer(state, step),
+    "transfer_decline": lambda state, step, today: check_transfer_answer(state, step),
 }
 """Each step's own rule, by step name; a step without one passes the common checks only."""

@@ -78,6 +78,7 @@ ADDED_AFTER_SIGNING = frozenset(
         "school",
         "home_delivery",
         "hours",
+        "transfer_within",
     }
 )
 """Fields added after the server first signed what holds them (a case's start, a chain): left out
@@ -131,6 +132,16 @@ class ChainUpdate(ServiceSigned):
     """The township's chain after a roster reload."""
 
     chain: Chain
+
+
+class TransferTarget(ServiceSigned):
+    """The township a case is about to be transferred to, as the server resolved it: its chain
+    (with ids), its group, and its officers (who may then answer the request)."""
+
+    township: str
+    group: int
+    chain: Chain
+    officers: dict[str, OfficerKey] = Field(default_factory=dict)
 
 
 class ReopenRequest(ServiceSigned):

@@ -218,6 +218,27 @@ STEPS: dict[str, StepSpec] = {
             help=N_("记录监护人签订的送子女入学承诺书（任一未结阶段）：谁签、承诺什么、何日签订，附扫描件。"),
         ),
         StepSpec(
+            "transfer",
+            "transfer_requested",
+            N_("转出"),
+            N_("申请转出到其他乡镇"),
+            plain=("to", "evidence_files"),
+        ),
+        StepSpec(
+            "transfer_accept",
+            "transfer_accepted",
+            N_("接收转入"),
+            N_("接收乡镇已接收"),
+            plain=("from_township", "from_group", "to_township", "to_group", "officer", "officer_id"),
+        ),
+        StepSpec(
+            "transfer_decline",
+            "transfer_declined",
+            N_("拒绝转入"),
+            N_("接收乡镇拒绝接收"),
+            plain=("to_township",),
+        ),
+        StepSpec(
             "back",
             "back_in_school",
             N_("学生返校"),

@@ -186,6 +186,56 @@ class SessionInput(StepInput):
     """The class hours taught (课时)."""
 
 
+class TransferInput(StepInput):
+    """转出: ask another township of the county to take the case over (the child moved there)."""
+
+    step = "transfer"
+    to: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=1, max_length=2000)
+    evidence_files: tuple[EvidenceRef, ...] = ()
+
+
+class TransferAcceptInput(StepInput):
+    """The receiving township takes the case; `officer` (one of its case officers) is assigned.
+    The case keeps its number, history, plan and evidence; its township, chain and assignee become
+    the receiving side's."""
+
+    step = "transfer_accept"
+    officer: Actor | None = None
+
+    def recorded(self, state: CaseState) -> dict[str, Any]:
+        transfer = state.transfer
+        assert transfer is not None
+        return {
+            "from_township": state.township,
+            "from_group": state.group,
+            "to_township": transfer.to,
+            "to_group": transfer.group,
+            "officer": self.officer.name if self.officer else None,
+            "officer_id": self.officer.id if self.officer else None,
+        }
+
+    def apply(self, state: CaseState) -> None:
+        transfer = state.transfer
+        assert transfer is not None
+        state.township, state.group, state.chain = transfer.to, transfer.group, transfer.chain
+        state.assigned_officer = self.officer.name if self.officer else None
+        state.assigned_officer_id = self.officer.id if self.officer else None
+        state.transfer = None
+
+
+class TransferDeclineInput(StepInput):
+    step = "transfer_decline"
+    reason: str = Field(min_length=1, max_length=2000)
+
+    def recorded(self, state: CaseState) -> dict[str, Any]:
+        assert state.transfer is not None
+        return {"to_township": state.transfer.to, "reason": self.reason}
+
+    def apply(self, state: CaseState) -> None:
+        state.transfer = None
+
+
 class AttemptInput(StepInput):
     """One persuasion attempt (劝返) at any open stage: repeatable, each one recorded."""
 

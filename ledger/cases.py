@@ -162,7 +162,8 @@ def filtered_cases(query: Select[Any], where: CaseFilter) -> Select[Any]:
     if where.school is not None:
         query = query.where(Case.school == where.school)
     if where.townships is not None:
-        query = query.where(Case.township.in_(sorted(where.townships)))
+        townships = sorted(where.townships)
+        query = query.where(or_(Case.township.in_(townships), Case.transfer["to"].as_string().in_(townships)))
     if where.township:
         query = query.where(Case.township == where.township)
     if where.group is not None:

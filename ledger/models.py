@@ -189,6 +189,8 @@ class Case(Base):
     """A dropout whose household is on the alleviated register (防止返贫监测)."""
     whereabouts_unknown: Mapped[bool] = mapped_column(Boolean, server_default="false")
     """The last home visit did not find the child (下落不明): open, flagged wherever shown."""
+    transfer: Mapped[dict[str, Any] | None] = mapped_column(JsonB)
+    """A hand-over to another township waiting for its answer: {"to", "requested_at", "by"}."""
     sessions_watch: Mapped[dict[str, Any] | None] = mapped_column(JsonB)
     """送教上门 watched month by month: {"per_month", "held", "from"} (domain.case.Watch)."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

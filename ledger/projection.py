@@ -53,7 +53,7 @@ _CASE_COLUMNS = (
     "stage", "assigned_officer", "assigned_officer_id", "confirmed_by", "confirmed_by_id", "due_at", "closed_at",
     "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode",
     "next_check_at", "checks_done", "checks_left", "chain", "roster_version", "last_seq", "updated_at",
-    "sessions_watch", "whereabouts_unknown",
+    "sessions_watch", "whereabouts_unknown", "transfer", "township", "group_no",
 )  # fmt: skip
 
 
@@ -225,8 +225,18 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
         "updated_at": event.at,
         "sessions_watch": _sessions_watch(watch),
         "whereabouts_unknown": state.whereabouts_unknown,
+        "transfer": _transfer(state),
+        "township": state.township,
+        "group_no": state.group,
     }
     return {f"new_{name}": value for name, value in values.items()}
+
+
+def _transfer(state: CaseState) -> dict[str, Any] | None:
+    transfer = state.transfer
+    if transfer is None:
+        return None
+    return {"to": transfer.to, "requested_at": transfer.requested_at.isoformat(), "by": transfer.by}
 
 
 def _sessions_watch(watch: Watch | None) -> dict[str, Any] | None:

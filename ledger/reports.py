@@ -109,6 +109,13 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
             payload["placement"].as_string(),
             payload["on"].as_string(),
             payload["exclude_reason"].as_string(),
+            payload["from_township"].as_string(),
+            cast(payload["from_group"].as_string(), Integer),
+            case(
+                (CaseEventRow.type == "transfer_requested", payload["to"].as_string()),
+                else_=payload["to_township"].as_string(),
+            ),
+            cast(payload["to_group"].as_string(), Integer),
             case((CaseEventRow.type == "restored", payload["withdrawn"])),
         )
         .where(CaseEventRow.case_id == any_(bindparam("case_ids", list(last_seqs), type_=ARRAY(Uuid))))

@@ -56,11 +56,13 @@ def refuse(ctx: Context, actor: Actor, action: str, case: Case | None, reason: s
 
 
 def in_scope(ctx: Context, actor: Actor, case: Case) -> bool:
-    """Within the reader's townships; for a school officer, a case their school reported."""
+    """Within the reader's townships (a case waiting to be transferred to one of them too); for a
+    school officer, a case their school reported."""
     if actor.role == Role.school:
         return bool(case.school) and case.school == actor.school
     scope = scope_of(ctx, actor)
-    return scope is None or case.township in scope
+    receiving = (case.transfer or {}).get("to")
+    return scope is None or case.township in scope or receiving in scope
 
 
 def require_case_access(ctx: Context, actor: Actor, case: Case, action: str) -> None:

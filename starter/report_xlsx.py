@@ -30,6 +30,10 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("stalled", N_("停滞")),
     ("priority", N_("重点群体")),
     ("whereabouts_unknown", N_("下落不明")),
+    ("transferred_out", N_("转出")),
+    ("transferred_in", N_("转入")),
+    ("transfer_pending_out", N_("转出待接收")),
+    ("transfer_pending_in", N_("待接收转入")),
 )
 ACCOUNTABILITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("person", N_("责任人")),

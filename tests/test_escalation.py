@@ -776,3 +776,44 @@ async def test_a_school_not_rechecked_in_its_quarter_climbs_to_the_group_leader(
             await skipping_env.client.get_workflow_handle(recheck_workflow_id(spec.name)).terminate("test over")
         with ladder_ctx.sessions.begin() as session:
             session.query(School).filter(School.name.in_([done, undone])).delete()
+
+
+async def test_an_unanswered_transfer_escalates_on_both_chains(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """梅子垭镇 asks 郁山镇 (another group, another chain) to take a case over and hears nothing:
+    after the campaign's `transfer` time both sides are told — the case's officer and 郁山镇's
+    lead, then both section chiefs and office heads, then both group leaders."""
+    from domain.actors import Actor
+    from domain.enums import Role
+    from domain.steps import TransferInput
+    from starter.transfer_service import send_transfer_target
+    from tests.support.cases import register_officer
+
+    yushan_lead = register_officer(ladder_ctx, Actor(name="郁山镇教管主任", role=Role.township_lead, township="郁山镇"))
+    opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await send_transfer_target(ladder_ctx, ledger_row(ladder_ctx, opened.case_no), "郁山镇")
+    now = await skipping_env.get_current_time()
+    asked = TransferInput(actor=OFFICER, to="郁山镇", reason="全家迁往郁山镇")
+    state = await act(handle, CaseWorkflow.transfer, asked, at=now)
+    assert state.transfer is not None and state.transfer.chain.section_chief == "王世斌"
+
+    def told(level: int) -> set[str]:
+        events = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"]
+        return {
+            who
+            for e in events
+            if e.payload["reason"] == "transfer_pending" and e.payload["level"] == level
+            for who in e.payload["recipients"]
+        }
+
+    await skipping_env.sleep(5 * DAY - dt.timedelta(hours=1))
+    assert told(0) == set()
+    await skipping_env.sleep(dt.timedelta(hours=2))
+    assert {OFFICER.name, yushan_lead.name} <= told(0)
+    await skipping_env.sleep(LADDER.level1_after)
+    assert told(1) == {CHIEF.name, OFFICE_HEAD.name, "王世斌", "谢德良"}
+    await skipping_env.sleep(LADDER.level2_after - LADDER.level1_after)
+    assert told(2) == {"朱洪斌", OTHER_LEADER.name}
+    assert ledger_row(ladder_ctx, opened.case_no).township == "梅子垭镇"  # still the sending side's

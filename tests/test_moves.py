@@ -47,3 +47,46 @@ async def test_an_exclusion_without_proof_is_bad_input_and_waits_for_a_section_c
     assert closed.status_code == 200, closed.text
     shown = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
     assert (shown["stage"], shown["outcome"]) == ("closed", "excluded")
+
+
+async def test_a_case_moves_to_another_township_when_that_township_accepts(api: InProcessApi) -> None:
+    """转出 → 转入: the case's officer asks; another township's lead cannot answer (exit 3), nor can
+    the receiving township's case officer; the receiving lead sees the request and accepts it with
+    one of its officers. The case keeps its number and history; its township, chain and assignee
+    are the receiving side's; the sending officer may no longer act, the receiving one may. A
+    declined request leaves a case where it was."""
+    from domain.actors import Actor
+    from domain.enums import Role
+    from tests.support.cases import ANZI_LEAD, ANZI_OFFICER, register_officer
+
+    yushan_lead = register_officer(api.ctx, Actor(name="郁山转接主任", role=Role.township_lead, township="郁山镇"))
+    case_no, _ = await open_case(api)
+    asked = await api.step(OFFICER, case_no, "transfer", {"to": "鞍子镇", "reason": "全家迁往鞍子镇居住"})
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["transfer"]["to"] == "鞍子镇" and asked.json()["township"] == "梅子垭镇"
+    again = await api.step(OFFICER, case_no, "transfer", {"to": "郁山镇", "reason": "再转"})
+    assert again.status_code == 403 and again.json()["exit"] == 3  # one request at a time
+    for stranger in (yushan_lead, ANZI_OFFICER):
+        refused = await api.step(stranger, case_no, "transfer_accept", {})
+        assert refused.status_code == 403 and refused.json()["exit"] == 3, refused.text
+    waiting = (await api.call(ANZI_LEAD, "GET", "/api/cases")).json()
+    assert case_no in {c["case_no"] for c in waiting}  # the receiving lead sees what waits for it
+    officer = (await api.call(ANZI_LEAD, "GET", "/api/officers/resolve", params={"ref": ANZI_OFFICER.name})).json()
+    accepted = await api.step(ANZI_LEAD, case_no, "transfer_accept", {"officer": officer})
+    assert accepted.status_code == 200, accepted.text
+    moved = accepted.json()
+    assert (moved["township"], moved["assigned_officer"], moved["transfer"]) == ("鞍子镇", ANZI_OFFICER.name, None)
+    shown = (await api.call(ANZI_OFFICER, "GET", f"/api/cases/{case_no}")).json()
+    assert (shown["case_no"], shown["township"]) == (case_no, "鞍子镇")
+    history = [e["type"] for e in (await api.call(ANZI_LEAD, "GET", f"/api/cases/{case_no}/history")).json()]
+    assert history[:1] == ["opened"] and history[-2:] == ["transfer_requested", "transfer_accepted"]
+    assert (await api.step(OFFICER, case_no, "note", {"text": "还能办吗"})).status_code == 403
+    assert (await api.step(ANZI_OFFICER, case_no, "note", {"text": "已接收，入户走访"})).status_code == 200
+
+    other, _ = await open_case(api)
+    assert (await api.step(OFFICER, other, "transfer", {"to": "鞍子镇", "reason": "听说搬家"})).status_code == 200
+    declined = await api.step(ANZI_LEAD, other, "transfer_decline", {"reason": "经核实不在本镇居住"})
+    assert declined.status_code == 200, declined.text
+    assert (declined.json()["township"], declined.json()["transfer"]) == ("梅子垭镇", None)
+    same = await api.step(OFFICER, other, "transfer", {"to": "梅子垭镇", "reason": "x"})
+    assert same.status_code == 400 and same.json()["exit"] == 2

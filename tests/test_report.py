@@ -92,6 +92,32 @@ def test_a_stage_due_after_the_deadline_is_due_at_it_and_the_tally_counts_it() -
     assert rows[1].counts["suspected"] == 0
 
 
+def test_a_transferred_case_counts_where_it_was_on_each_day() -> None:
+    """The sending township until the receiving one accepts, the receiving one after; both rows
+    show the hand-over (out and in), and a request waiting shows on both sides."""
+    moved_head = CaseHead("2026-000002", CaseKind.dropout, "郁山镇", 2)  # the ledger's row: where it is now
+    events = [
+        Event(1, "opened", "discovery", day(0)),
+        Event(2, "transfer_requested", "home_visit", day(1), to_township="郁山镇"),
+        Event(3, "transfer_accepted", "home_visit", day(2), from_township="梅子垭镇", from_group=1,
+              to_township="郁山镇", to_group=2),
+    ]  # fmt: skip
+    rows = [(1, "梅子垭镇"), (2, "郁山镇")]
+
+    def at(n: float) -> Any:
+        facts = replay(moved_head, events, as_of=day(n), campaign=CAMPAIGN, calendar=None)
+        return facts, {r.township: r.counts for r in tally([(facts, False)], rows)}
+
+    waiting, counts = at(1.5)
+    assert (waiting.township, waiting.group, waiting.transfer_to) == ("梅子垭镇", 1, "郁山镇")
+    assert (counts["梅子垭镇"]["open"], counts["梅子垭镇"]["transfer_pending_out"]) == (1, 1)
+    assert (counts["郁山镇"]["open"], counts["郁山镇"]["transfer_pending_in"]) == (0, 1)
+    moved, counts = at(3)
+    assert (moved.township, moved.group, moved.transfer_to) == ("郁山镇", 2, None)
+    assert (counts["梅子垭镇"]["open"], counts["梅子垭镇"]["transferred_out"]) == (0, 1)
+    assert (counts["郁山镇"]["open"], counts["郁山镇"]["transferred_in"]) == (1, 1)
+
+
 def test_the_end_of_a_past_day_is_beijing_midnight() -> None:
     now = dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
     assert cutoff_of(None, now) == now and cutoff_of(dt.date(2026, 11, 29), now) == now

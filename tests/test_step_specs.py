@@ -13,7 +13,12 @@ from domain.step_specs import STEPS, FieldKind, Where
 from domain.steps import INPUTS, StepInput
 from workflows.case import CaseWorkflow
 
-RECORDED_BEYOND_FIELDS = {"reassign": {"from", "to"}, "follow_up": {"check"}}
+RECORDED_BEYOND_FIELDS = {
+    "reassign": {"from", "to"},
+    "follow_up": {"check"},
+    "transfer_accept": {"from_township", "from_group", "to_township", "to_group", "officer_id"},
+    "transfer_decline": {"to_township"},
+}
 """What a step records that is not one of its input's fields."""
 
 

@@ -27,6 +27,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.actors import Actor
     from domain.beijing import china_midnight, china_today, month_end, next_month_start
     from domain.case import (
         CASE_GENERATION,
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         CaseStart,
         CaseState,
         Delivery,
+        PendingTransfer,
         Projection,
         Watch,
         workflow_id_for,
@@ -46,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         Arrangement,
         EventType,
         Outcome,
+        Role,
         Stage,
     )
     from domain.errors import CaseRuleViolation
@@ -59,11 +62,19 @@ with workflow.unsafe.imports_passed_through():
         check_signature,
         check_step_dates,
     )
-    from domain.signing import ChainUpdate, RegistryUpdate, ReopenRequest
+    from domain.signing import ChainUpdate, RegistryUpdate, ReopenRequest, TransferTarget
     from domain.stage_machine import Move, move_after, stage_due
     from domain.step_specs import STEPS, Retry, StepSpec
-    from domain.steps import INPUTS, FollowUpInput, SessionInput, StepInput
-    from workflows.escalation import TOP_LEVEL, deadline_spread, recipients, rung
+    from domain.steps import (
+        INPUTS,
+        FollowUpInput,
+        SessionInput,
+        StepInput,
+        TransferAcceptInput,
+        TransferDeclineInput,
+        TransferInput,
+    )
+    from workflows.escalation import TOP_LEVEL, deadline_spread, receiving_leads, recipients, rung
     from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
 
 PROJECT_CASE_ACTIVITY = "project_case"
@@ -259,6 +270,8 @@ class CaseWorkflow:
         watch = self.state.monitoring
         if watch is not None and watch.until is not None:
             candidates.append((watch.next_check_at, "arrangement_expired"))
+        if (transfer_rung := self._transfer_rung()) is not None:
+            candidates.append((transfer_rung[0], "transfer_pending"))
         deadline = self._start.clearance_deadline
         if deadline is not None and not self.state.missed_deadline and self.state.stage != Stage.closed:
             if self._since(DEADLINE_SPREAD_PATCH):
@@ -288,6 +301,8 @@ class CaseWorkflow:
             return
         if wake[1] == "arrangement_expired":
             await self._project(self._reopen("arrangement_expired", SYSTEM_ACTOR))
+        elif wake[1] == "transfer_pending":
+            await self._escalate_transfer()
         else:
             await self._escalate(wake[1])
 
@@ -327,6 +342,11 @@ class CaseWorkflow:
         )
         workflow.upsert_search_attributes([ESCALATION_LEVEL.value_set(state.escalation_level)])
         await self._project(event)
+        self._deliver(event)
+
+    def _deliver(self, event: CaseEvent) -> None:
+        """The escalation's reminders go out without holding the case up."""
+        state = self.state
         delivery_input = Delivery(case_id=state.case_id, case_no=state.case_no, event_seq=event.seq)
         if self._since(LOCAL_ACTIVITIES_PATCH):
             delivery = workflow.start_local_activity(DELIVER_ACTIVITY, delivery_input, **DELIVERY_OPTIONS)
@@ -345,7 +365,7 @@ class CaseWorkflow:
         wake = self._next_wake()
         self.state.next_escalation_at = wake[0] if wake else None
 
-    def _trusted(self, update: RegistryUpdate | ChainUpdate | ReopenRequest) -> bool:
+    def _trusted(self, update: RegistryUpdate | ChainUpdate | ReopenRequest | TransferTarget) -> bool:
         """Signed by the server's service key for this case, and newer than the last change
         accepted (an old signed change replayed cannot bring a revoked key back)."""
         if not update.valid_for(self.state.case_id, self._start.service_key):
@@ -370,6 +390,15 @@ class CaseWorkflow:
             {"from": previous.model_dump(exclude_none=True), "to": chain.model_dump(exclude_none=True)},
         )
         self._pending_projection(event)
+
+    @workflow.signal
+    def transfer_target(self, target: TransferTarget) -> None:
+        """The receiving township of the transfer about to be asked for, as the server resolved it:
+        its chain, group and officers (who may then answer)."""
+        if not self._active() or not self._trusted(target):
+            return
+        self._case.officers.update(target.officers)
+        self._case.transfer_target = target
 
     @workflow.signal
     def reopen(self, request: ReopenRequest) -> None:
@@ -494,6 +523,8 @@ class CaseWorkflow:
     async def _take(self, spec: StepSpec, step: StepInput) -> CaseState:
         """Record the step's event, apply what it sets, move by the stage machine, project."""
         self._check(spec, step, signed=False)
+        if isinstance(step, TransferAcceptInput) and step.officer is None:
+            step = step.model_copy(update={"officer": self._receiving_officer()})
         events = [self._record(spec.event, step.actor.name, step.recorded(self.state), actor_id=step.actor.id)]
         step.apply(self.state)
         move = move_after(self.state.kind, spec.event, finding=events[0].details.get("finding"))
@@ -503,6 +534,8 @@ class CaseWorkflow:
             events += self._followed_up(step)
         elif isinstance(step, SessionInput):
             self._session_held(step)
+        elif isinstance(step, TransferInput | TransferAcceptInput | TransferDeclineInput):
+            self._transferred(step)
         for event in events:
             await self._project(event)
         return self.state
@@ -518,6 +551,8 @@ class CaseWorkflow:
             check_place(self.state, spec)
             check_sequence(self.state, step)
             check_permitted(self.state, step.actor, spec.name)
+            if isinstance(step, TransferInput):
+                self._check_target(step)
             rule = STEP_RULES.get(spec.name)
             if rule is not None:
                 rule(self.state, step, self._today())
@@ -647,6 +682,84 @@ class CaseWorkflow:
             watch.last_session_at = max(china_midnight(step.on), watch.last_session_at or china_midnight(step.on))
             watch.sessions_held += 1
             self._next_check()
+
+    # transfers between townships (转出、转入)
+
+    def _check_target(self, step: TransferInput) -> None:
+        target = self._case.transfer_target
+        if target is None or target.township != step.to:
+            raise CaseRuleViolation("transfer_target_missing")
+
+    def _transferred(self, step: TransferInput | TransferAcceptInput | TransferDeclineInput) -> None:
+        """A request waits with the receiving chain and a ladder of its own; an answer ends it (an
+        acceptance also starts the stage's reminders afresh, on the new chain)."""
+        if isinstance(step, TransferInput):
+            target = self._case.transfer_target
+            assert target is not None
+            self.state.transfer = PendingTransfer(
+                to=target.township, requested_at=workflow.now(), by=step.actor.name, by_id=step.actor.id,
+                chain=target.chain, group=target.group,
+            )  # fmt: skip
+            self._case.transfer_target = None
+            self._run.stage_version += 1
+        elif isinstance(step, TransferAcceptInput):
+            self._restart_ladder()
+        else:
+            self._run.stage_version += 1
+        self._refresh_next_escalation()
+
+    def _receiving_officer(self) -> Actor | None:
+        """The receiving township's first case officer (by registry id), as a new case's is."""
+        assert self.state.transfer is not None
+        township = self.state.transfer.to
+        officers = sorted(
+            (o for o in self._case.officers.values() if o.role == Role.case_officer and o.township == township),
+            key=lambda o: o.id or 0,
+        )
+        first = next((o for o in officers if o.public_key and o.id is not None), None)
+        return Actor(name=first.name, role=first.role, township=township, id=first.id) if first else None
+
+    def _transfer_rung(self) -> tuple[dt.datetime, int] | None:
+        """The pending transfer's next rung: at the campaign's `transfer` after the request, then
+        the ladder's level 1 and level 2 times; None once all three are past."""
+        transfer, within = self.state.transfer, self._start.transfer_within
+        if transfer is None or within is None or transfer.rung > TOP_LEVEL:
+            return None
+        policy = self._start.escalation
+        offsets = (within, within + policy.level1_after, within + policy.level2_after)
+        return transfer.requested_at + offsets[transfer.rung], transfer.rung
+
+    async def _escalate_transfer(self) -> None:
+        """Unanswered: both townships' people of the rung are told (the sending side as for a late
+        step; the receiving side's lead at level 0, its chain above)."""
+        state, transfer = self.state, self.state.transfer
+        found = self._transfer_rung()
+        assert transfer is not None and found is not None
+        level = found[1]
+        transfer.rung += 1
+        officers = list(self._case.officers.values())
+        told = recipients(level, state, officers)
+        if level == 0:
+            told += receiving_leads(transfer.to, officers)
+        else:
+            told += recipients(level, state.model_copy(update={"chain": transfer.chain}), officers)
+        told = list(dict.fromkeys(told))
+        self._refresh_next_escalation()
+        event = self._record(
+            EventType.escalated,
+            SYSTEM_ACTOR,
+            {
+                "level": level,
+                "reason": "transfer_pending",
+                "recipients": [name for name, _id in told],
+                "recipient_ids": [officer_id for _name, officer_id in told],
+                "roster_version": state.chain.roster_version,
+                "to_township": transfer.to,
+                "step": "transfer",
+            },
+        )
+        await self._project(event)
+        self._deliver(event)
 
     def _last_step(self) -> CaseEvent | None:
         steps = [e for e in self._case.recent if e.type not in (EventType.escalated, EventType.roster_changed)]

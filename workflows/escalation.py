@@ -73,6 +73,14 @@ def recipients(level: int, state: CaseState, officers: Iterable[OfficerKey]) -> 
     return told
 
 
+def receiving_leads(township: str, officers: Iterable[OfficerKey]) -> list[Recipient]:
+    """A township's lead (its case officers where it has none) from the case's registry snapshot:
+    who is told at level 0 that a transfer to that township waits for its answer."""
+    present = [o for o in officers if o.public_key and o.township == township and o.id is not None]
+    leads = [(o.name, o.id) for o in present if o.role == Role.township_lead]
+    return leads or [(o.name, o.id) for o in present if o.role == Role.case_officer]
+
+
 def _only(officers: Iterable[OfficerKey], name: str, role: Role, township: str | None) -> int | None:
     ids = {
         o.id
