@@ -14,7 +14,7 @@ from cli.evidence_upload import EvidenceFileOption, read_evidence, upload_eviden
 from cli.http import Server, sign_text
 from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import Invocation, signed_server
-from domain.beijing import china_today, shown
+from domain.beijing import beijing_iso, china_today, shown
 from domain.details import shown_details
 from domain.enums import AidChannel, Arrangement, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Stage
 from domain.errors import STEP_NAMES
@@ -219,6 +219,16 @@ def visit(
     if evidence_file:
         fields["evidence_files"] = upload_evidence(inv, case_ref, evidence_file)
     run_step(inv, case_ref, "visit", _plain(fields), as_json)
+
+
+def _transfer_text(transfer: dict[str, Any] | None) -> str:
+    if not transfer:
+        return ""
+    return t(
+        "transfer_waiting",
+        to=transfer["to"],
+        at=shown(beijing_iso(dt.datetime.fromisoformat(transfer["requested_at"]))),
+    )
 
 
 def _plain(fields: dict[str, Any]) -> dict[str, Any]:
@@ -472,6 +482,7 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
             label("stage", summary["stage"]) + ("  " + _("（下落不明）") if summary.get("whereabouts_unknown") else ""),
         ),
         (_("办案人员"), summary.get("assigned_officer") or ""),
+        (_("转出"), _transfer_text(summary.get("transfer"))),
         (_("立案时间"), shown(summary.get("opened_at"))),
         (
             _("本阶段期限"),

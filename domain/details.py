@@ -63,6 +63,11 @@ FIELD_LABELS: dict[str, str] = {
     "sessions_per_month": N_("每月送教次数"),
     "evidence_files": N_("佐证文件"),
     "step": N_("事项"),
+    "from_township": N_("转出乡镇"),
+    "to_township": N_("接收乡镇"),
+    "officer": N_("指派办案人员"),
+    "school_no": N_("学籍号"),
+    "student_no": N_("学籍号"),
 }
 for _field in (field for spec in STEPS.values() for field in spec.fields):
     FIELD_LABELS.setdefault(_field.name, _field.label)
@@ -80,8 +85,11 @@ VALUE_CATEGORIES = {
 }
 FALLBACK_CATEGORIES = {"reason": "reopen_reason"}
 TIME_FIELDS = {"at", "due_at", "deadline"}
-OFFICER_ID_FIELDS = frozenset({"assigned_officer_id", "from_id", "to_id", "recipient_ids"})
-"""Who the named officers are, for delivery and checks: the names beside them are what people read."""
+OFFICER_ID_FIELDS = frozenset(
+    {"assigned_officer_id", "from_id", "to_id", "recipient_ids", "officer_id", "from_group", "to_group"}
+)
+"""Who the named officers are (and a township's group number), for delivery, checks and reports:
+the names beside them are what people read."""
 
 
 def shown_value(key: str, value: Any) -> str:
@@ -100,7 +108,7 @@ def shown_value(key: str, value: Any) -> str:
         if {"item", "amount"} <= set(value):
             return f"{value['item']} {value['amount']}"
         if {"name", "role"} <= set(value):
-            return f"{value['name']}（{value['role']}）"
+            return f"{value['name']}（{label('role', value['role'])}）"
         if {"id", "sha256"} <= set(value):
             return f"#{value['id']} {value['sha256'][:12]}"
         return "；".join(f"{k}={v}" for k, v in value.items())

@@ -195,7 +195,7 @@ LISTED = (
     "case_no", "workflow_id", "campaign", "kind", "township", "group_no", "stage", "assigned_officer", "opened_at",
     "due_at", "closed_at", "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled",
     "due_capped", "episode", "reason", "priority", "poverty_risk", "next_check_at", "checks_done", "checks_left",
-    "roster_version", "whereabouts_unknown",
+    "roster_version", "whereabouts_unknown", "transfer",
 )  # fmt: skip
 CHAIN_KEYS = ("section_chief", "office_head", "group_leader")
 
@@ -232,6 +232,7 @@ class CaseListing:
     checks_left: int
     roster_version: str
     whereabouts_unknown: bool
+    transfer: dict[str, Any] | None
     chain: dict[str, Any]
 
     def __init__(self, values: Sequence[Any]) -> None:

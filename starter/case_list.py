@@ -51,6 +51,7 @@ def case_summary(case: Case | CaseListing, *, now: dt.datetime | None = None) ->
         "missed_deadline": case.missed_deadline,
         "stalled": case.stalled,
         "whereabouts_unknown": case.whereabouts_unknown,
+        "transfer": case.transfer,
         "due_capped": case.due_capped,
         "overdue": bool(case.due_at and watched_or_open(case) and case.due_at < now),
         "episode": case.episode,

@@ -436,3 +436,32 @@ def test_the_dashboard_signs_in_by_a_one_time_link_and_is_scoped(
         page = browser.get(f"{base}/dashboard/").text
     groups = set(re.findall(r'<tr class="[a-z]*">\s*<td>(\d+)</td>', page))
     assert groups == {"1"} and "梅子垭镇" in page  # 朱洪斌 leads group 1: he sees it, and only it
+
+
+def test_a_case_moves_to_anzi_through_the_cli(stack: RunningStack) -> None:
+    """The issue's test through the CLI: 梅子垭镇's officer asks 鞍子 to take a case over; a 郁山镇
+    lead is refused (exit 3); 鞍子镇's lead sees it waiting and accepts it with its officer; the
+    case, its number unchanged, is 鞍子镇's — its chain and its next reminder go to 鞍子镇's
+    people — and `case history` shows the hand-over to both sides."""
+    stack.add_here("鞍子视图主任", "township_lead", "--township", "鞍子镇")
+    stack.add_here("鞍子视图办案员", "case_officer", "--township", "鞍子镇")
+    stack.add_here("郁山视图主任", "township_lead", "--township", "郁山镇")
+    case_no = open_case(stack, child()).json()["case_no"]
+    asked = stack.baoxue("case", "transfer", case_no, "--to", "鞍子", "--reason", "全家迁往鞍子镇", actor=OFFICER)
+    assert asked.code == 0, asked.stderr
+    one_line_error(stack.baoxue("case", "transfer-accept", case_no, actor="郁山视图主任"), 3)
+    waiting = stack.baoxue("cases", "--json", actor="鞍子视图主任").json()
+    assert [c["transfer"]["to"] for c in waiting if c["case_no"] == case_no] == ["鞍子镇"]
+    accepted = stack.baoxue(
+        "case", "transfer-accept", case_no, "--officer", "鞍子视图办案员", "--json", actor="鞍子视图主任"
+    )
+    assert accepted.code == 0, accepted.stderr
+    shown = stack.baoxue("case", "show", case_no, "--json", actor="鞍子视图办案员").json()
+    assert (shown["case_no"], shown["township"], shown["assigned_officer"]) == (case_no, "鞍子镇", "鞍子视图办案员")
+    assert shown["chain"]["section_chief"] == "汪贤梁"  # 鞍子镇's, from the roster
+    history = stack.baoxue("case", "history", case_no, "--json", actor="鞍子视图主任").json()
+    assert [e["type"] for e in history][-2:] == ["transfer_requested", "transfer_accepted"]
+    assert history[-1]["details"]["from_township"] == "梅子垭镇" and history[-1]["details"]["to_township"] == "鞍子镇"
+    table = stack.baoxue("case", "history", case_no, actor="鞍子视图主任", extra_env={"COLUMNS": "250"}).stdout
+    assert "接收乡镇：鞍子镇" in table and "转出乡镇：梅子垭镇" in table
+    assert stack.baoxue("case", "note", case_no, "还在吗", actor=OFFICER).code == 3  # no longer 梅子垭镇's
