@@ -111,6 +111,9 @@ class CampaignSpec(BaseModel):
     the next working day's when reported on a day off or after 16:00)."""
     rechecks: tuple[Recheck, ...] = ()
     """Monthly and termly re-checks: fresh attendance registers asked for and chased."""
+    receipt: dt.timedelta = dt.timedelta(days=30)
+    """How long a transfer out of the county may wait for the receiving school's 学籍 (`case
+    receipt`) before it escalates."""
     transfer: dt.timedelta = dt.timedelta(days=5)
     """How long a receiving township has to accept or decline a transfer before it escalates on
     both townships' chains."""

@@ -87,6 +87,8 @@ class CaseStart(BaseModel):
     first_due_at: dt.datetime | None = None
     """The opening stage's due time when the server sets it (a case a school's absence report
     raised: the home visit the same working day); unset, the stage's duration decides."""
+    receipt_within: dt.timedelta | None = None
+    """How long a transfer out of the county may wait for the receiving school's 学籍."""
     transfer_within: dt.timedelta | None = None
     """How long a receiving township has to answer a transfer before it escalates on both chains."""
     home_delivery: HomeDelivery | None = None
@@ -162,7 +164,9 @@ class Watch(BaseModel):
 
 class PendingTransfer(BaseModel):
     """A request to hand the case to another township (转出), waiting for that township's answer;
-    the receiving chain as the server named it (a service-signed `TransferTarget`)."""
+    the receiving chain as the server named it (a service-signed `TransferTarget`). Out of the
+    county (`county` set): the case waits for the receiving school's 学籍 (`receipt`), its own
+    chain the only one told."""
 
     to: str
     requested_at: dt.datetime
@@ -171,6 +175,9 @@ class PendingTransfer(BaseModel):
     chain: Chain
     group: int
     rung: int = 0
+    county: str | None = None
+    """Out of the county: the county the child moved to (`to` is then that county too)."""
+    school: str | None = None
     """The rungs of its own ladder reached (unanswered past the campaign's `transfer`)."""
 
 

@@ -36,6 +36,7 @@ RULE_MESSAGES: dict[str, str] = {
     "transfer_pending": N_("案件已申请转往{to}，等待对方答复"),
     "transfer_same_township": N_("案件已在{township}，不能转往本乡镇"),
     "no_transfer": N_("该案件没有待答复的转出申请"),
+    "no_transfer_out": N_("该案件没有转出县外、等待接收学籍的记录"),
     "transfer_officer": N_("只能指派{township}的办案人员接收，{name} 不是"),
     "transfer_target_missing": N_("转出的接收乡镇未经服务器确认（请用 baoxue case transfer）"),
     "transfer_not_permitted": N_("转出申请由接收乡镇的负责人或县级人员答复，{actor}（{role}）不能"),

@@ -107,6 +107,8 @@ MESSAGES: dict[str, str] = {
     "exclusion_needs_evidence": N_("排除须附佐证材料：--evidence-file 文件（死亡证明、出境记录、转入学校学籍信息等）"),
     "exclusion_needs_school": N_("排除为异地就读或已迁出，须填写 --school（现就读学校）和 --student-no（学籍号）"),
     "from_county_reference": N_("外县转入须用 --reference 写明转入凭据（对方县的函件或学籍转接编号）"),
+    "transfer_options": N_("转往本县其他乡镇须给 --to 和 --reason；转往县外用 --out-of-county --to-county"),
+    "transfer_out_options": N_("转往县外须给 --to-county（接收县），不用 --to"),
     "transfer_waiting": N_("申请转往{to}（{at}），等待对方答复"),
     "transfer_to_itself": N_("案件已在{township}，不能转往本乡镇"),
     "import_scope_unit": N_("这份表代表：{unit}（只替换其行）"),

@@ -175,8 +175,12 @@ def fold(
             facts.exclude_reason = event.exclude_reason if event.finding == Finding.excluded else None
         if kind == "planned":
             facts.placement = event.placement
-        if kind in ("transfer_requested", "transfer_declined"):
-            facts.transfer_to = event.to_township if kind == "transfer_requested" else None
+        if kind in ("transfer_requested", "moved_out_county"):
+            facts.transfer_to = event.to_township
+        if kind in ("transfer_declined", "receipt_recorded"):
+            facts.transfer_to = None
+        if kind == "receipt_recorded":
+            facts.exclude_reason = "moved_out"
         if kind == "transfer_accepted" and event.to_township:
             facts.transfers.append((facts.township, event.to_township))
             facts.township, facts.group = event.to_township, event.to_group or facts.group

@@ -342,9 +342,19 @@ def check_transfer(state: CaseState, step: TransferInput) -> None:
         raise CaseRuleViolation("transfer_same_township", township=state.township)
 
 
+def check_transfer_out(state: CaseState) -> None:
+    if state.transfer is not None:
+        raise CaseRuleViolation("transfer_pending", to=state.transfer.to)
+
+
+def check_receipt(state: CaseState) -> None:
+    if state.transfer is None or state.transfer.county is None:
+        raise CaseRuleViolation("no_transfer_out")
+
+
 def check_transfer_answer(state: CaseState, step: StepInput) -> None:
     transfer = state.transfer
-    if transfer is None:
+    if transfer is None or transfer.county is not None:
         raise CaseRuleViolation("no_transfer")
     officer = getattr(step, "officer", None)
     if officer is not None and (officer.role != Role.case_officer or officer.township != transfer.to):
@@ -370,6 +380,8 @@ STEP_RULES: dict[str, StepRule] = {
     "pledge": lambda state, step, today: check_not_after_today(step.on, "on", today),
     "back": lambda state, step, today: check_back(step, today),
     "transfer": lambda state, step, today: check_transfer(state, step),
+    "transfer_out": lambda state, step, today: check_transfer_out(state),
+    "receipt": lambda state, step, today: check_receipt(state),
     "transfer_accept": lambda state, step, today: check_transfer_answer(state, step),
     "transfer_decline": lambda state, step, today: check_transfer_answer(state, step),
 }

@@ -79,6 +79,7 @@ ADDED_AFTER_SIGNING = frozenset(
         "home_delivery",
         "hours",
         "transfer_within",
+        "receipt_within",
     }
 )
 """Fields added after the server first signed what holds them (a case's start, a chain): left out

@@ -42,6 +42,8 @@ def move_after(kind: CaseKind, event: str, *, finding: str | None = None) -> Mov
         return Move(Stage.closure, OUTCOME_OF_KIND[kind], sets_outcome=True, by_actor=True)
     if event == "closed":
         return Move(Stage.closed)
+    if event == "receipt_recorded":  # moved out of the county, its 学籍 there on record: an exclusion
+        return Move(Stage.closure, Outcome.excluded, sets_outcome=True, by_actor=True)
     if event == "back_in_school":  # the school's word closes what its own report opened
         return Move(Stage.closed, Outcome.excluded, sets_outcome=True)
     return None

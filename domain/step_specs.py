@@ -225,6 +225,20 @@ STEPS: dict[str, StepSpec] = {
             plain=("to", "evidence_files"),
         ),
         StepSpec(
+            "transfer_out",
+            "moved_out_county",
+            N_("转出县外"),
+            N_("转出县外，等待接收学校学籍"),
+            plain=("to_county", "evidence_files"),
+        ),
+        StepSpec(
+            "receipt",
+            "receipt_recorded",
+            N_("县外接收"),
+            N_("县外接收学校已录入学籍"),
+            plain=("to_county", "exclude_reason", "evidence_files"),
+        ),
+        StepSpec(
             "transfer_accept",
             "transfer_accepted",
             N_("接收转入"),

@@ -195,6 +195,34 @@ class TransferInput(StepInput):
     evidence_files: tuple[EvidenceRef, ...] = ()
 
 
+class TransferOutInput(StepInput):
+    """转出县外: the child moved out of the county; the case waits, watched, for the receiving
+    school's 学籍 (`ReceiptInput`) and is not cleared before."""
+
+    step = "transfer_out"
+    to_county: str = Field(min_length=1, max_length=64)
+    school: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)
+    evidence_files: tuple[EvidenceRef, ...] = ()
+
+
+class ReceiptInput(StepInput):
+    """The receiving school's 学籍 for a child who moved out of the county, with its proof: the
+    case goes to closure as excluded (moved out), for a section chief to close."""
+
+    step = "receipt"
+    school: str = Field(min_length=1, max_length=64)
+    student_no: str = Field(min_length=1, max_length=32)
+    evidence_files: tuple[EvidenceRef, ...] = Field(min_length=1)
+
+    def recorded(self, state: CaseState) -> dict[str, Any]:
+        county = state.transfer.county if state.transfer else None
+        return {**self.details(), "to_county": county, "exclude_reason": "moved_out"}
+
+    def apply(self, state: CaseState) -> None:
+        state.transfer = None
+
+
 class TransferAcceptInput(StepInput):
     """The receiving township takes the case; `officer` (one of its case officers) is assigned.
     The case keeps its number, history, plan and evidence; its township, chain and assignee become

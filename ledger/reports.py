@@ -113,6 +113,7 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
             cast(payload["from_group"].as_string(), Integer),
             case(
                 (CaseEventRow.type == "transfer_requested", payload["to"].as_string()),
+                (CaseEventRow.type == "moved_out_county", payload["to_county"].as_string()),
                 else_=payload["to_township"].as_string(),
             ),
             cast(payload["to_group"].as_string(), Integer),

@@ -227,6 +227,7 @@ def case_start(
         follow_up_within=campaign.follow_up_within,
         home_delivery=campaign.home_delivery,
         transfer_within=campaign.transfer,
+        receipt_within=campaign.receipt,
         service_key=ctx.service_public_key,
         school=case.school,
         continue_after_events=ctx.settings.continue_after_events,

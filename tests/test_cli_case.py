@@ -82,10 +82,10 @@ def forge_profile(stack: RunningStack, name: str) -> str:
     return str(folder)
 
 
-def refused_without_change(stack: RunningStack, case_no: str, *args: str, actor: str) -> str:
+def refused_without_change(stack: RunningStack, case_no: str, *args: str, actor: str, code: int = 3) -> str:
     before = stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json()
     result = stack.baoxue(*args, actor=actor)
-    assert result.code == 3, (args, result.stdout, result.stderr)
+    assert result.code == code, (args, result.stdout, result.stderr)
     assert result.stderr.strip() and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert stack.baoxue("case", "show", case_no, "--json", actor=OFFICER).json() == before
@@ -140,7 +140,10 @@ def test_dropout_case_through_the_cli_alone(stack: RunningStack) -> None:
         stack, case_no, *case, "plan", case_no, "--placement", "transfer", "--target-date", TARGET, actor=OFFICER
     )
     refused_without_change(stack, case_no, *case, "visit", case_no, "--finding", "confirmed", actor="周勇")
-    refused_without_change(stack, case_no, *case, "visit", case_no, "--finding", "excluded", actor=OFFICER)
+    no_proof = refused_without_change(
+        stack, case_no, *case, "visit", case_no, "--finding", "excluded", actor=OFFICER, code=2
+    )
+    assert "--evidence-file" in no_proof  # an exclusion without its proof is bad input
     refused_without_change(
         stack,
         case_no,

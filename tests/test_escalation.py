@@ -817,3 +817,35 @@ async def test_an_unanswered_transfer_escalates_on_both_chains(
     await skipping_env.sleep(LADDER.level2_after - LADDER.level1_after)
     assert told(2) == {"朱洪斌", OTHER_LEADER.name}
     assert ledger_row(ladder_ctx, opened.case_no).township == "梅子垭镇"  # still the sending side's
+
+
+async def test_a_child_moved_out_of_the_county_stays_uncleared_until_received(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """转出县外: the case waits for the receiving school's 学籍 — the home visit's own ladder is
+    paused, it is not cleared — and when none comes within the campaign's `receipt` (30 days) it
+    escalates; `receipt` with the school, the 学籍号 and proof sends it to closure as excluded
+    (moved out), for a section chief to close."""
+    from domain.enums import Outcome
+    from domain.steps import CloseInput, ReceiptInput, TransferOutInput
+    from tests.support.cases import PROOF
+
+    opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    now = await skipping_env.get_current_time()
+    gone = TransferOutInput(actor=OFFICER, to_county="酉阳县", school="酉阳县第二中学", reason="随父母务工迁居")
+    state = await act(handle, CaseWorkflow.transfer_out, gone, at=now)
+    assert state.transfer is not None and state.transfer.county == "酉阳县" and state.stage == Stage.home_visit
+    await skipping_env.sleep(29 * DAY)  # the home visit was due on day 3: paused while the receipt is awaited
+    assert escalations(ladder_ctx, opened.case_no) == []
+    await skipping_env.sleep(2 * DAY)
+    pending = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"]
+    assert [(e.payload["reason"], e.payload["level"]) for e in pending] == [("transfer_pending", 0)]
+    assert OFFICER.name in pending[0].payload["recipients"]
+    assert ledger_row(ladder_ctx, opened.case_no).stage == "home_visit"  # not cleared
+    now = await skipping_env.get_current_time()
+    received = ReceiptInput(actor=OFFICER, school="酉阳县第二中学", student_no="G500242201401010011", **PROOF)
+    state = await act(handle, CaseWorkflow.receipt, received, at=now)
+    assert (state.stage, state.outcome, state.transfer) == (Stage.closure, Outcome.excluded, None)
+    state = await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=now)
+    assert state.stage == Stage.closed

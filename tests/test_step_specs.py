@@ -18,6 +18,7 @@ RECORDED_BEYOND_FIELDS = {
     "follow_up": {"check"},
     "transfer_accept": {"from_township", "from_group", "to_township", "to_group", "officer_id"},
     "transfer_decline": {"to_township"},
+    "receipt": {"to_county", "exclude_reason"},
 }
 """What a step records that is not one of its input's fields."""
 

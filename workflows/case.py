@@ -68,11 +68,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.steps import (
         INPUTS,
         FollowUpInput,
+        ReceiptInput,
         SessionInput,
         StepInput,
         TransferAcceptInput,
         TransferDeclineInput,
         TransferInput,
+        TransferOutInput,
     )
     from workflows.escalation import TOP_LEVEL, deadline_spread, receiving_leads, recipients, rung
     from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
@@ -265,7 +267,12 @@ class CaseWorkflow:
     def _next_wake(self) -> tuple[dt.datetime, str] | None:
         """The next moment something escalates: the stage's next rung or the clearance deadline."""
         candidates: list[tuple[dt.datetime, str]] = []
-        if self.state.due_at is not None and (next_rung := self._ladder(self._case.rung)) is not None:
+        awaiting_receipt = self.state.transfer is not None and self.state.transfer.county is not None
+        if (
+            self.state.due_at is not None
+            and not awaiting_receipt
+            and (next_rung := self._ladder(self._case.rung)) is not None
+        ):
             candidates.append((next_rung[0], "overdue"))
         watch = self.state.monitoring
         if watch is not None and watch.until is not None:
@@ -534,8 +541,10 @@ class CaseWorkflow:
             events += self._followed_up(step)
         elif isinstance(step, SessionInput):
             self._session_held(step)
-        elif isinstance(step, TransferInput | TransferAcceptInput | TransferDeclineInput):
+        elif isinstance(step, TransferInput | TransferAcceptInput | TransferDeclineInput | TransferOutInput):
             self._transferred(step)
+        elif isinstance(step, ReceiptInput):
+            self._run.stage_version += 1
         for event in events:
             await self._project(event)
         return self.state
@@ -690,10 +699,18 @@ class CaseWorkflow:
         if target is None or target.township != step.to:
             raise CaseRuleViolation("transfer_target_missing")
 
-    def _transferred(self, step: TransferInput | TransferAcceptInput | TransferDeclineInput) -> None:
+    def _transferred(self, step: TransferInput | TransferAcceptInput | TransferDeclineInput | TransferOutInput) -> None:
         """A request waits with the receiving chain and a ladder of its own; an answer ends it (an
-        acceptance also starts the stage's reminders afresh, on the new chain)."""
-        if isinstance(step, TransferInput):
+        acceptance also starts the stage's reminders afresh, on the new chain). Out of the county,
+        the case waits for the receiving school's 学籍 with only that ladder running."""
+        if isinstance(step, TransferOutInput):
+            state = self.state
+            state.transfer = PendingTransfer(
+                to=step.to_county, requested_at=workflow.now(), by=step.actor.name, by_id=step.actor.id,
+                chain=state.chain, group=state.group, county=step.to_county, school=step.school,
+            )  # fmt: skip
+            self._run.stage_version += 1
+        elif isinstance(step, TransferInput):
             target = self._case.transfer_target
             assert target is not None
             self.state.transfer = PendingTransfer(
@@ -722,7 +739,10 @@ class CaseWorkflow:
     def _transfer_rung(self) -> tuple[dt.datetime, int] | None:
         """The pending transfer's next rung: at the campaign's `transfer` after the request, then
         the ladder's level 1 and level 2 times; None once all three are past."""
-        transfer, within = self.state.transfer, self._start.transfer_within
+        transfer = self.state.transfer
+        within = (
+            self._start.transfer_within if transfer is None or transfer.county is None else self._start.receipt_within
+        )
         if transfer is None or within is None or transfer.rung > TOP_LEVEL:
             return None
         policy = self._start.escalation
@@ -739,7 +759,9 @@ class CaseWorkflow:
         transfer.rung += 1
         officers = list(self._case.officers.values())
         told = recipients(level, state, officers)
-        if level == 0:
+        if transfer.county is not None:
+            pass  # out of the county: no receiving side here to tell
+        elif level == 0:
             told += receiving_leads(transfer.to, officers)
         else:
             told += recipients(level, state.model_copy(update={"chain": transfer.chain}), officers)
