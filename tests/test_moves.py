@@ -47,6 +47,10 @@ async def test_an_exclusion_without_proof_is_bad_input_and_waits_for_a_section_c
     assert closed.status_code == 200, closed.text
     shown = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
     assert (shown["stage"], shown["outcome"]) == ("closed", "excluded")
+    browser = await api.dashboard(CHIEF)
+    overview = (await browser.get("/dashboard/")).text
+    assert 'id="exclusions"' in overview and "已死亡 " in overview and "下落不明" in overview
+    await browser.aclose()
 
 
 async def test_a_case_moves_to_another_township_when_that_township_accepts(api: InProcessApi) -> None:
