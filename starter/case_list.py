@@ -30,6 +30,15 @@ def watched_or_open(case: Case | CaseListing) -> bool:
     return case.stage != Stage.closed.value or case.next_check_at is not None
 
 
+def _transfer_shown(transfer: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A waiting transfer as JSON shows every time: Beijing time."""
+    if not transfer:
+        return None
+    requested = transfer.get("requested_at")
+    at = beijing_iso(dt.datetime.fromisoformat(requested)) if isinstance(requested, str) else requested
+    return {**transfer, "requested_at": at}
+
+
 def case_summary(case: Case | CaseListing, *, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or dt.datetime.now(dt.UTC)
     chain = case.chain or {}
@@ -51,7 +60,7 @@ def case_summary(case: Case | CaseListing, *, now: dt.datetime | None = None) ->
         "missed_deadline": case.missed_deadline,
         "stalled": case.stalled,
         "whereabouts_unknown": case.whereabouts_unknown,
-        "transfer": case.transfer,
+        "transfer": _transfer_shown(case.transfer),
         "due_capped": case.due_capped,
         "overdue": bool(case.due_at and watched_or_open(case) and case.due_at < now),
         "episode": case.episode,

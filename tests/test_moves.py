@@ -68,6 +68,8 @@ async def test_a_case_moves_to_another_township_when_that_township_accepts(api: 
     asked = await api.step(OFFICER, case_no, "transfer", {"to": "鞍子镇", "reason": "全家迁往鞍子镇居住"})
     assert asked.status_code == 200, asked.text
     assert asked.json()["transfer"]["to"] == "鞍子镇" and asked.json()["township"] == "梅子垭镇"
+    listed = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
+    assert listed["transfer"]["requested_at"].endswith("+08:00")
     again = await api.step(OFFICER, case_no, "transfer", {"to": "郁山镇", "reason": "再转"})
     assert again.status_code == 403 and again.json()["exit"] == 3  # one request at a time
     for stranger in (yushan_lead, ANZI_OFFICER):
