@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from domain.actors import Actor
-from domain.beijing import beijing_iso
+from domain.beijing import BEIJING, beijing_iso
 from domain.enums import Role
 from domain.messages import t
 from domain.rechecks import recheck_dues
@@ -36,6 +36,10 @@ def schools_in_scope(ctx: Context, actor: Actor, township: str | None) -> list[S
     return [s for s in schools if canonical is None or s.township == canonical]
 
 
+TERM_REACH = dt.timedelta(days=200)
+"""How far back a term-start visit of the month's term may lie (a term is at most six months)."""
+
+
 def month_asked(month: str | None, now: dt.datetime) -> tuple[int, int]:
     """The month of `--month YYYY-MM`, this month (Beijing time) when not given; exit 2 otherwise."""
     chosen = parse_month(month) if month else parse_month(month_of(now))
@@ -57,14 +61,21 @@ def reporting(
     with ctx.sessions() as session:
         reports = school_reports(session, campaign=spec.name, schools=schools, since=since, until=until)
         opened = school_cases_opened(session, campaign=spec.name, since=since, until=until)
-        checks = school_checks(session, campaign=spec.name, since=q_since, until=q_until)
-        term_checks = school_checks(session, campaign=spec.name, since=since - dt.timedelta(days=200), until=until)
+        checks = school_checks(session, campaign=spec.name, since=min(q_since, since - TERM_REACH), until=q_until)
     dues = recheck_dues(spec, calendar_for(spec, now))
     due = next((d.due for d in dues if d.of == "attendance" and since <= d.at < until), None)
     check_due = next((d.due for d in dues if d.of == "schools" and q_since <= d.at < q_until), None)
-    rechecked = {c.school: c for c in checks if c.kind == CheckKind.quarterly.value}
+    rechecked = {
+        c.school: c
+        for c in checks
+        if c.kind == CheckKind.quarterly.value and q_since <= c.checked_at.astimezone(BEIJING) < q_until
+    }
     term = term_of(since)
-    visited = {c.school: c for c in term_checks if c.kind == CheckKind.term_start.value and c.period == term}
+    visited = {
+        c.school: c
+        for c in checks
+        if c.kind == CheckKind.term_start.value and c.period == term and c.checked_at < until
+    }
     rows = []
     for school in schools:
         seen = reports.get(school.name)
