@@ -15,13 +15,29 @@ from domain.beijing import beijing_iso, beijing_json, china_midnight, china_toda
 from domain.enums import CaseKind, Role, Stage
 from domain.labels import label
 from domain.messages import t
-from domain.parsing import check_age, check_fields, check_purpose, parse_choice, parse_id_number
+from domain.parsing import (
+    check_age,
+    check_age_born,
+    check_fields,
+    check_purpose,
+    parse_choice,
+    parse_date,
+    parse_id_number,
+)
 from domain.privacy import mask_name
 from domain.scope import may_reveal
 from domain.step_specs import STEPS, Retry
 from domain.steps import INPUTS, EvidenceRef, PlanInput, StepInput, TransferInput
 from domain.wire import canonical_json
-from ledger.cases import CaseFilter, case_events, existing_case, recent_steps, student_of
+from ledger.cases import (
+    CaseFilter,
+    case_events,
+    existing_case,
+    merged_cases,
+    provisional_key_text,
+    recent_steps,
+    student_of,
+)
 from ledger.evidence import unknown_ref
 from ledger.models import Case, Officer
 from ledger.personal import event_context
@@ -39,6 +55,13 @@ from starter.case_service import (
 )
 from starter.context import Context
 from starter.errors import BadInput, Refused
+from starter.identify_service import (
+    identification,
+    record_identity,
+    send_merge_target,
+    state_before,
+    tell_kept_case,
+)
 from starter.transfer_service import receiving_township, send_transfer_target
 from workflows.case import CaseWorkflow
 
@@ -48,7 +71,7 @@ SignedIn = Annotated[Actor, Depends(signed_in)]
 
 class OpenBody(BaseModel):
     kind: str
-    id_number: str
+    id_number: str = ""
     name: str
     township: str
     village: str | None = None
@@ -59,6 +82,11 @@ class OpenBody(BaseModel):
     """A child coming in from another county (转入): the county they come from …"""
     reference: str | None = Field(default=None, max_length=200)
     """… and the hand-over's reference (the other county's letter, 学籍 transfer number)."""
+    no_id_number: bool = False
+    """A child with no ID number (no 户籍, an unregistered birth): keyed provisionally by name,
+    birth date, guardian and village, all four required (docs/cli.md, "Children with no papers")."""
+    birth_date: str | None = Field(default=None, max_length=10)
+    guardian: str | None = Field(default=None, max_length=64)
 
 
 class StepBody(BaseModel):
@@ -90,6 +118,8 @@ def _opening(ctx: Context, actor: Actor, body: OpenBody) -> OpenRequest | dict[s
     """What to open, checked; or the answer about the case the child already has."""
     kind = parse_choice(CaseKind, body.kind, "--kind")
     assert kind is not None
+    if body.no_id_number:
+        return _provisional_opening(ctx, actor, body, kind)
     id_number = parse_id_number(body.id_number)
     name = body.name.strip()
     if not name:
@@ -116,6 +146,38 @@ def _opening(ctx: Context, actor: Actor, body: OpenBody) -> OpenRequest | dict[s
         return _already_open(ctx, actor, existing, name=name, township=chain.township)
     intake = {k: v.strip() for k, v in typed.items() if v and v.strip()}
     return OpenRequest(kind, id_number, name, chain.township, campaign.name, intake)
+
+
+def _provisional_opening(ctx: Context, actor: Actor, body: OpenBody, kind: CaseKind) -> OpenRequest | dict[str, Any]:
+    """A child with no ID number: name, birth date, guardian and village all given; keyed by them,
+    so the same four typed again find the same case."""
+    if body.id_number.strip():
+        raise BadInput(t("no_id_number_with_id"))
+    facts = {"name": body.name, "guardian": body.guardian or "", "village": body.village or ""}
+    facts = {key: value.strip() for key, value in facts.items()}
+    missing = [key for key, value in facts.items() if not value] + ([] if body.birth_date else ["birth_date"])
+    if missing:
+        raise BadInput(t("provisional_missing", fields="、".join(t(f"provisional_{key}") for key in missing)))
+    born = parse_date(body.birth_date, t("provisional_birth_date"))
+    assert born is not None
+    check_fields({**facts, **{k: v for k, v in {"school": body.school, "reason": body.reason}.items() if v}})
+    chain = ctx.chain(body.township)
+    campaign = resolve_campaign(ctx, body.campaign)
+    check_age_born(kind.value, born, reference=campaign.reference_date, today=china_today(dt.datetime.now(dt.UTC)))
+    key_text = provisional_key_text(name=facts["name"], born=born, guardian=facts["guardian"], village=facts["village"])
+    with ctx.sessions() as session:
+        existing = existing_case(
+            session, cipher=ctx.cipher, campaign=campaign.name, kind=kind.value, id_number=key_text
+        )
+    if existing is not None:
+        return _already_open(ctx, actor, existing, name=facts["name"], township=chain.township)
+    typed = {"village": facts["village"], "school": body.school, "reason": body.reason}
+    intake = {
+        **{k: v.strip() for k, v in typed.items() if v and v.strip()},
+        "birth_date": born.isoformat(),
+        "guardian": facts["guardian"],
+    }
+    return OpenRequest(kind, key_text, facts["name"], chain.township, campaign.name, intake, provisional=True)
 
 
 def _already_open(
@@ -228,7 +290,41 @@ async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: Signed
     return answer
 
 
-def _checked_step(ctx: Context, actor: Actor, ref: str, step_name: str, body: StepBody) -> tuple[Case, StepInput]:
+class IdentifyBody(StepBody):
+    """The signed `identify` step and, beside it, the ID number (which never enters the history)."""
+
+    id_number: str = Field(max_length=32)
+
+
+@router.post("/cases/{ref}/identify")
+async def identify(ref: str, body: IdentifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    """A provisional case gets its child's ID number; merged into the child's existing case of its
+    kind, if there is one (starter/identify_service.py)."""
+    signed = StepBody.model_validate(body.model_dump(exclude={"id_number"}))
+    case, step_input = await run_in_threadpool(_checked_step, ctx, actor, ref, "identify", signed, identifying=True)
+    found = await run_in_threadpool(identification, ctx, case, body.id_number)
+    before = await state_before(ctx, case) if found.into is not None else None
+    if found.into is not None:
+        await send_merge_target(ctx, case, found.into)
+    outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_input.step), step_input)
+    await run_in_threadpool(record_identity, ctx, case, found)
+    told = False
+    if found.into is not None and before is not None:
+        told = await tell_kept_case(ctx, found.into, before)
+    answer = beijing_json(outcome.state.model_dump())
+    answer.update(
+        identified=case.case_no,
+        merged_into=found.into.case_no if found.into else None,
+        kept_case_no=found.into.case_no if found.into else case.case_no,
+        kept_case_told=told,
+        warnings=list(found.warnings),
+    )
+    return answer
+
+
+def _checked_step(
+    ctx: Context, actor: Actor, ref: str, step_name: str, body: StepBody, *, identifying: bool = False
+) -> tuple[Case, StepInput]:
     """The case, if the officer may act in it, and the step as its model, checked as the server
     checks every step before Temporal sees it: the rate of repeatable steps, a reassignment's
     target, sizes and characters, the evidence named."""
@@ -238,6 +334,8 @@ def _checked_step(ctx: Context, actor: Actor, ref: str, step_name: str, body: St
     case = case_for(ctx, actor, ref, step_name, acting=True)
     if STEPS[step_name].retry == Retry.repeatable:
         _check_rate(ctx, case, actor, STEPS[step_name].event)
+    if step_name == "identify" and not identifying:
+        raise BadInput(t("identify_by_command"))
     if step_name == "reassign":
         _resolved_target(ctx, body.fields)
     if step_name == "transfer":
@@ -303,12 +401,17 @@ def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose:
     with ctx.sessions() as session:
         student = student_of(session, case=case)
         sources = case_sources(session, case_id=case.id)
+        merged_from = [other.case_no for other in merged_cases(session, case_id=case.id)]
+        into = session.get(Case, case.merged_into) if case.merged_into else None
     name = cipher.decrypt(student.name_enc, context=f"student:{student.child_key}:name")
-    if reveal:
+    if reveal and not student.provisional:
         id_number = cipher.decrypt(student.id_number_enc, context=f"student:{student.child_key}:id_number")
         summary["child"] = {"name": name, "id_number": id_number}
     else:
-        summary["child"] = {"name": mask_name(name), "id_number": student.id_masked}
+        summary["child"] = {"name": name if reveal else mask_name(name), "id_number": student.id_masked}
+    summary["child"]["provisional"] = student.provisional
+    summary["merged_into"] = into.case_no if into else None
+    summary["merged_from"] = merged_from
     summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]
     summary.update(entered(ctx, case))
     audit(ctx, actor, "reveal" if reveal else "show", "ok", case, purpose=purpose if reveal else None)
@@ -322,13 +425,20 @@ def entered(ctx: Context, case: Case) -> dict[str, Any]:
     intake = cipher.decrypt_json(case.intake_enc, context=f"case:{case.id}:intake") if case.intake_enc else {}
     latest: dict[str, dict[str, Any]] = {}
     with ctx.sessions() as session:
-        for event in case_events(session, case_id=case.id):
+        cases = [case, *merged_cases(session, case_id=case.id)]
+        events = sorted(
+            ((event, each) for each in cases for event in case_events(session, case_id=each.id)),
+            key=lambda pair: pair[0].at,
+        )
+        for event, each in events:
             if event.type in ("visited", "planned", "confirmed"):
                 details = {
                     **event.payload,
-                    **cipher.decrypt_json(event.payload_enc, context=event_context(case.id, event.seq)),
+                    **cipher.decrypt_json(event.payload_enc, context=event_context(each.id, event.seq)),
                 }
                 latest[event.type] = {"by": event.actor, "at": beijing_iso(event.at), **details}
+                if each.id != case.id:
+                    latest[event.type]["case_no"] = each.case_no
     return {
         "intake": intake,
         "visit": latest.get("visited"),
@@ -364,27 +474,35 @@ def history(ref: str, ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
 
 
 def history_rows(ctx: Context, case: Case) -> list[dict[str, Any]]:
-    """Every event of the case with its details decrypted and its episode."""
+    """Every event of the case with its details decrypted and its episode, and — in time order
+    among them — those of the cases merged into it (each row names its case by `case_no`)."""
     with ctx.sessions() as session:
-        events = case_events(session, case_id=case.id)
+        cases = [case, *merged_cases(session, case_id=case.id)]
+        histories = [(each, case_events(session, case_id=each.id)) for each in cases]
     cipher = ctx.cipher
     shown_events = []
-    episode = 1
-    for e in events:
-        details = {**e.payload, **cipher.decrypt_json(e.payload_enc, context=event_context(case.id, e.seq))}
-        if e.type == "reopened":
-            episode = int(details.get("episode", episode + 1))
-        shown_events.append(
-            {
-                "seq": e.seq,
-                "type": e.type,
-                "stage": e.stage,
-                "actor": e.actor,
-                "at": beijing_iso(e.at),
-                "episode": episode,
-                "details": details,
-            }
-        )
+    for each, events in histories:
+        episode = 1
+        for e in events:
+            details = {**e.payload, **cipher.decrypt_json(e.payload_enc, context=event_context(each.id, e.seq))}
+            if e.type == "reopened":
+                episode = int(details.get("episode", episode + 1))
+            shown_events.append(
+                {
+                    "seq": e.seq,
+                    "type": e.type,
+                    "stage": e.stage,
+                    "actor": e.actor,
+                    "at": beijing_iso(e.at),
+                    "episode": episode,
+                    "details": details,
+                    "case_no": each.case_no,
+                    "_at": e.at,
+                }
+            )
+    shown_events.sort(key=lambda row: (row["_at"], row["case_no"] != case.case_no, row["seq"]))
+    for row in shown_events:
+        del row["_at"]
     return shown_events
 
 

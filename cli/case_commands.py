@@ -120,21 +120,43 @@ def open_(
     reference: Annotated[
         str | None, typer.Option("--reference", help=_("外县转入：转入凭据（函件、学籍转接编号）"))
     ] = None,
+    no_id_number: Annotated[
+        bool,
+        typer.Option(
+            "--no-id-number",
+            help=_("无身份证号（无户籍、未登记出生等）：姓名、出生日期、监护人、村（社区）逐行从标准输入读取"),
+        ),
+    ] = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """立案（一人一案）；同一儿童再次立案返回已有案件。外县转入的儿童写明 --from-county 和 --reference。"""
+    """立案（一人一案）；同一儿童再次立案返回已有案件。外县转入的儿童写明 --from-county 和 --reference。
+
+    没有身份证号的儿童用 --no-id-number 立案（临时身份），查到身份证号后用 case identify 补录。"""
     inv = invocation(typer_ctx, actor)
     case_kind = parse_choice(CaseKind, kind, "--kind")
     assert case_kind is not None
+    if from_county and not (reference or "").strip():
+        raise bad_input(t("from_county_reference"))
+    if no_id_number:
+        if id_number != "-":
+            raise bad_input(t("no_id_number_with_id"))
+        if name != "-" or village is not None:
+            raise bad_input(t("no_id_number_options"))
+        from cli.provisional_commands import open_provisional
+
+        common = {"school": school, "reason": reason, "campaign": campaign, "from_county": from_county}
+        check_fields({k: v for k, v in common.items() if v})
+        open_provisional(
+            inv, {"kind": case_kind.value, "township": township, "reference": reference, **common}, as_json
+        )
+        return
     id_text = secret_value(id_number, "身份证号", hide=True)
     normalised = parse_id_number(id_text)
     child_name = secret_value(name, "姓名", hide=False).strip()
     if not child_name:
         raise bad_input(t("bad_value", option="--name", value="''"))
     check_fields({"name": child_name, "village": village, "school": school, "reason": reason})
-    if from_county and not (reference or "").strip():
-        raise bad_input(t("from_county_reference"))
     body = {
         "kind": case_kind.value,
         "id_number": normalised,

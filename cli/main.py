@@ -31,6 +31,7 @@ from cli import (  # noqa: E402
     dashboard_commands,
     evidence_commands,
     identity_commands,
+    provisional_commands,
     read_commands,
     report_commands,
     reporting_commands,
@@ -74,6 +75,7 @@ case_commands.case_app.command("transfer-accept")(transfer_commands.transfer_acc
 case_commands.case_app.command("transfer-decline")(transfer_commands.transfer_decline)
 case_commands.case_app.command("receipt")(transfer_commands.receipt)
 case_commands.case_app.command("transfer-out")(transfer_commands.transfer_out)
+case_commands.case_app.command("identify")(provisional_commands.identify)
 step_verbs.add_step_verbs(case_commands.case_app)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy, HomeDelivery
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
-from domain.signing import OfficerKey, TransferTarget, sign, verify, without_unset_additions
+from domain.signing import MergeTarget, OfficerKey, TransferTarget, sign, verify, without_unset_additions
 from domain.step_specs import STEPS
 from domain.wire import canonical_json
 from domain.work_calendar import WorkCalendar
@@ -91,6 +91,9 @@ class CaseStart(BaseModel):
     """How long a transfer out of the county may wait for the receiving school's 学籍."""
     transfer_within: dt.timedelta | None = None
     """How long a receiving township has to answer a transfer before it escalates on both chains."""
+    provisional: bool = False
+    """Opened without an ID number (`case open --no-id-number`): the identity is provisional until
+    `case identify`."""
     home_delivery: HomeDelivery | None = None
     """The campaign's 送教上门 rule: a home-delivery arrangement is watched month by month for as
     long as it lasts (unset: a session every 15 days while the follow-up checks last)."""
@@ -207,11 +210,13 @@ class CaseState(BaseModel):
     next_escalation_at: dt.datetime | None = None
     missed_deadline: bool = False
     stalled: bool = False
+    """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
     whereabouts_unknown: bool = False
     """The last home visit did not find the child (下落不明): open, still escalating, flagged."""
     transfer: PendingTransfer | None = None
     """A hand-over to another township asked for and not yet answered."""
-    """The stage's top-level reminders have run out (repeat_max); only doing the step clears it."""
+    provisional: bool = False
+    """The child has no ID number on record yet (临时身份): shown wherever the case is."""
     due_capped: bool = False
     """The stage's budget ran past the clearance deadline: it is due at the deadline instead."""
     episode: int = 1
@@ -235,6 +240,8 @@ class CaseCarry(BaseModel):
     recent: list[CaseEvent] = Field(default_factory=list)
     transfer_target: TransferTarget | None = None
     """The receiving township the server named for the transfer about to be asked for."""
+    merge_target: MergeTarget | None = None
+    """The case the server named for the identification about to be recorded (same child)."""
 
 
 class Projection(BaseModel):

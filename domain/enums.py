@@ -104,6 +104,8 @@ class Outcome(StrEnum):
     arranged = "arranged"
     aid_delivered = "aid_delivered"
     excluded = "excluded"
+    merged = "merged"
+    """The same child's case under an ID number was found: this one closed into it (合并)."""
 
 
 OUTCOME_OF_KIND = {
@@ -123,6 +125,10 @@ class EventType(StrEnum):
     restored = "restored"
     reopened = "reopened"
     """A closed case opened again as a new episode: relapse, an arrangement ended, or discovery."""
+    merged = "merged"
+    """A provisional case identified as a child who already had a case: closed into that one."""
+    merged_in = "merged_in"
+    """The kept case of a merge: the other case's number, township and progress it took on."""
 
 
 class AttemptMethod(StrEnum):

@@ -107,6 +107,26 @@ MESSAGES: dict[str, str] = {
     "exclusion_needs_evidence": N_("排除须附佐证材料：--evidence-file 文件（死亡证明、出境记录、转入学校学籍信息等）"),
     "exclusion_needs_school": N_("排除为异地就读或已迁出，须填写 --school（现就读学校）和 --student-no（学籍号）"),
     "from_county_reference": N_("外县转入须用 --reference 写明转入凭据（对方县的函件或学籍转接编号）"),
+    "no_id_number_with_id": N_("--no-id-number 与 --id-number 不能同时给出"),
+    "no_id_number_options": N_(
+        "--no-id-number 的姓名、出生日期、监护人、村（社区）逐行从标准输入读取，不用 --name、--village"
+    ),
+    "provisional_missing": N_("无身份证号立案须写明：{fields}"),
+    "provisional_name": N_("姓名"),
+    "provisional_birth_date": N_("出生日期"),
+    "provisional_guardian": N_("监护人姓名"),
+    "provisional_village": N_("村（社区）"),
+    "case_opened_provisional": N_("已立案 {case_no}（临时身份：无身份证号，补录用 baoxue case identify {case_no}）"),
+    "not_provisional_case": N_("案件 {case_no} 的儿童已有身份证号，无需补录"),
+    "identify_birth_differs": N_("注意：身份证号的出生日期 {id_birth} 与立案时记录的 {recorded} 不一致"),
+    "identify_by_command": N_("补录身份证号请用 baoxue case identify（身份证号不随步骤写入历史）"),
+    "case_identified": N_("已为案件 {case_no} 补录身份证号"),
+    "case_merged": N_(
+        "已为案件 {case_no} 补录身份证号：该儿童已有案件 {kept}，两案已合并，今后在 {kept} 中办理（两案历史均保留）"
+    ),
+    "provisional_flag": N_("临时身份"),
+    "merged_flag": N_("已并入 {case_no}"),
+    "merged_from_flag": N_("合并自 {cases}"),
     "transfer_options": N_("转往本县其他乡镇须给 --to 和 --reason；转往县外用 --out-of-county --to-county"),
     "transfer_out_options": N_("转往县外须给 --to-county（接收县），不用 --to"),
     "transfer_waiting": N_("申请转往{to}（{at}），等待对方答复"),

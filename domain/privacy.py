@@ -30,6 +30,11 @@ CASE_EVENT_KEYS = frozenset(
         "step",
         # reopening
         "episode",
+        # provisional identities and merges (case numbers and townships, never the child)
+        "provisional",
+        "from_case_no",
+        "from_township",
+        "adopted_stage",
     }
 )
 """What the case's own events (not officers' steps) record, all of it plain."""

@@ -50,3 +50,17 @@ def reminder_text(
         f"【{reminder_title(level)}】案件 {case_no}（{township}，{stage_name}阶段）{how_late(overdue_seconds)}，"
         "请尽快办理。"
     )
+
+
+def merge_text(*, case_no: str, township: str, merged_into: str | None, into_township: str | None,
+               from_case_no: str | None, from_township: str | None) -> str:  # fmt: skip
+    """The notice of a merge (合并) to each side's people: which number carries on."""
+    if merged_into:
+        return (
+            f"【控辍保学通知】临时身份案件 {case_no}（{township}）已补录身份证号，与同一儿童的案件 {merged_into}"
+            f"（{into_township}）合并：本案已销号（已合并），今后在案件 {merged_into} 中办理，两案历史均保留。"
+        )
+    return (
+        f"【控辍保学通知】同一儿童的临时身份案件 {from_case_no}（{from_township}）已补录身份证号，合并到案件"
+        f" {case_no}（{township}）：两案历史均保留，请在本案中继续办理。"
+    )

@@ -347,6 +347,14 @@ def check_transfer_out(state: CaseState) -> None:
         raise CaseRuleViolation("transfer_pending", to=state.transfer.to)
 
 
+def check_identify(state: CaseState) -> None:
+    """Only a provisional identity can be identified, on a case still running (open or watched)."""
+    if not state.provisional:
+        raise CaseRuleViolation("not_provisional")
+    if state.stage == Stage.closed and state.monitoring is None:
+        raise CaseRuleViolation("case_closed", step="identify")
+
+
 def check_receipt(state: CaseState) -> None:
     if state.transfer is None or state.transfer.county is None:
         raise CaseRuleViolation("no_transfer_out")
@@ -382,6 +390,7 @@ STEP_RULES: dict[str, StepRule] = {
     "transfer": lambda state, step, today: check_transfer(state, step),
     "transfer_out": lambda state, step, today: check_transfer_out(state),
     "receipt": lambda state, step, today: check_receipt(state),
+    "identify": lambda state, step, today: check_identify(state),
     "transfer_accept": lambda state, step, today: check_transfer_answer(state, step),
     "transfer_decline": lambda state, step, today: check_transfer_answer(state, step),
 }

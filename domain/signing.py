@@ -149,3 +149,25 @@ class ReopenRequest(ServiceSigned):
     """A closed case found again (discovery): open it as its next episode."""
 
     reason: str = "discovery"
+
+
+class MergeTarget(ServiceSigned):
+    """The case a provisional case is about to be identified into: the same child's case of the
+    same kind under the ID number the officer gave (found by the server, which alone sees IDs)."""
+
+    into_case_id: str
+    into_case_no: str
+    into_township: str
+
+
+class MergeIn(ServiceSigned):
+    """A provisional case of the same child was identified into this one and closed: its number,
+    township and how far it had come (its stage and plan), for this case to take on if further."""
+
+    from_case_no: str
+    from_township: str
+    stage: str
+    arrangement: str | None = None
+    arrangement_until: dt.date | None = None
+    sessions_per_month: int | None = None
+    whereabouts_unknown: bool = False

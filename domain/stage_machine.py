@@ -44,6 +44,8 @@ def move_after(kind: CaseKind, event: str, *, finding: str | None = None) -> Mov
         return Move(Stage.closed)
     if event == "receipt_recorded":  # moved out of the county, its 学籍 there on record: an exclusion
         return Move(Stage.closure, Outcome.excluded, sets_outcome=True, by_actor=True)
+    if event == "merged":  # the same child's other case carries on: this one is neither open nor cleared
+        return Move(Stage.closed, Outcome.merged, sets_outcome=True)
     if event == "back_in_school":  # the school's word closes what its own report opened
         return Move(Stage.closed, Outcome.excluded, sets_outcome=True)
     return None

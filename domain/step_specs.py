@@ -253,6 +253,14 @@ STEPS: dict[str, StepSpec] = {
             plain=("to_township",),
         ),
         StepSpec(
+            "identify",
+            "identified",
+            N_("补录身份证号"),
+            N_("补录身份证号"),
+            Where.by_rule,
+            plain=("merged_into", "into_township"),
+        ),
+        StepSpec(
             "back",
             "back_in_school",
             N_("学生返校"),

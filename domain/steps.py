@@ -277,6 +277,17 @@ class AttemptInput(StepInput):
     evidence_files: tuple[EvidenceRef, ...] = ()
 
 
+class IdentifyInput(StepInput):
+    """The ID number of a child whose case was opened without one is now known. The number itself
+    goes to the server beside the signed step, never into the case's history; where the child
+    already has a case of this kind, the server names it (`MergeTarget`) and this one closes into it."""
+
+    step = "identify"
+
+    def apply(self, state: CaseState) -> None:
+        state.provisional = False
+
+
 class FollowUpInput(StepInput):
     """A check after closure: is the child attending? `attending=False` is a relapse."""
 

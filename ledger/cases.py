@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal_column, or_, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,21 @@ class Reservation:
     created: bool
 
 
-def upsert_student(session: Session, *, cipher: PersonalDataCipher, id_number: str, name: str) -> uuid.UUID:
+PROVISIONAL_MASK = "临时身份"
+"""What stands for the ID number of a child recorded without one (never a number's shape)."""
+
+
+def provisional_key_text(*, name: str, born: dt.date, guardian: str, village: str) -> str:
+    """What keys a child with no ID number (its HMAC is their `child_key`): the same four facts
+    typed again find the same child. Prefixed, so it can never equal a normalised ID number."""
+    return "provisional|" + "|".join("".join(part.split()) for part in (name, born.isoformat(), guardian, village))
+
+
+def upsert_student(
+    session: Session, *, cipher: PersonalDataCipher, id_number: str, name: str, provisional: bool = False
+) -> uuid.UUID:
+    """The child's row, made if new. `provisional`: `id_number` is `provisional_key_text`, keyed
+    but never stored."""
     child_key = cipher.child_key(id_number)
     new_id = uuid.uuid4()
     session.execute(
@@ -41,8 +55,9 @@ def upsert_student(session: Session, *, cipher: PersonalDataCipher, id_number: s
             id=new_id,
             child_key=child_key,
             name_enc=cipher.encrypt(name, context=f"student:{child_key}:name"),
-            id_number_enc=cipher.encrypt(id_number, context=f"student:{child_key}:id_number"),
-            id_masked=mask_id_number(id_number),
+            id_number_enc=b"" if provisional else cipher.encrypt(id_number, context=f"student:{child_key}:id_number"),
+            id_masked=PROVISIONAL_MASK if provisional else mask_id_number(id_number),
+            provisional=provisional,
         )
         .on_conflict_do_nothing(index_elements=["child_key"])
     )
@@ -67,10 +82,11 @@ def reserve_case(
     priority: str = "",
     poverty_risk: bool = False,
     school: str | None = None,
+    provisional: bool = False,
 ) -> Reservation:
     """The one case of this child for this kind in this campaign: the existing one, or a new row
     with a case number drawn once from the sequence (never reused)."""
-    student_id = upsert_student(session, cipher=cipher, id_number=id_number, name=name)
+    student_id = upsert_student(session, cipher=cipher, id_number=id_number, name=name, provisional=provisional)
     existing = _case_of(session, campaign=campaign, kind=kind, student_id=student_id)
     if existing is not None:
         return Reservation(existing, created=False)
@@ -99,6 +115,7 @@ def reserve_case(
             priority=priority,
             poverty_risk=poverty_risk,
             school=school,
+            provisional=provisional,
         )
         .on_conflict_do_nothing()
         .returning(Case.id)
@@ -110,7 +127,9 @@ def reserve_case(
 
 def _case_of(session: Session, *, campaign: str, kind: str, student_id: uuid.UUID) -> Case | None:
     return session.scalars(
-        select(Case).where(Case.campaign == campaign, Case.kind == kind, Case.student_id == student_id)
+        select(Case).where(
+            Case.campaign == campaign, Case.kind == kind, Case.student_id == student_id, Case.merged_into.is_(None)
+        )
     ).one_or_none()
 
 
@@ -122,7 +141,7 @@ def existing_case(
     found = session.execute(
         select(Case, Student)
         .join(Student, Student.id == Case.student_id)
-        .where(Student.child_key == child_key, Case.campaign == campaign, Case.kind == kind)
+        .where(Student.child_key == child_key, Case.campaign == campaign, Case.kind == kind, Case.merged_into.is_(None))
     ).first()
     if found is None:
         return None
@@ -130,6 +149,26 @@ def existing_case(
     if not student.name_enc:  # anonymised by retention
         return case, None
     return case, cipher.decrypt(student.name_enc, context=f"student:{child_key}:name")
+
+
+def identify_case(
+    session: Session, *, cipher: PersonalDataCipher, case: Case, id_number: str, into: Case | None
+) -> None:
+    """A provisional case's child now has an ID number: the case moves to the ID's own student
+    row (made if new, with the name the case knew), and — when the child already had a case of
+    this kind (`into`) — is linked to it as merged away, so that one stays the child's case."""
+    provisional = session.get_one(Student, case.student_id)
+    name = cipher.decrypt(provisional.name_enc, context=f"student:{provisional.child_key}:name")
+    student_id = upsert_student(session, cipher=cipher, id_number=id_number, name=name)
+    values: dict[str, Any] = {"student_id": student_id, "provisional": False}
+    if into is not None:
+        values["merged_into"] = into.id
+    session.execute(update(Case).where(Case.id == case.id).values(**values))
+
+
+def merged_cases(session: Session, *, case_id: uuid.UUID) -> list[Case]:
+    """The cases merged into this one (their histories are shown with its own)."""
+    return list(session.scalars(select(Case).where(Case.merged_into == case_id).order_by(Case.case_no)))
 
 
 def find_case(session: Session, *, ref: str) -> Case | None:
@@ -195,7 +234,7 @@ LISTED = (
     "case_no", "workflow_id", "campaign", "kind", "township", "group_no", "stage", "assigned_officer", "opened_at",
     "due_at", "closed_at", "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled",
     "due_capped", "episode", "reason", "priority", "poverty_risk", "next_check_at", "checks_done", "checks_left",
-    "roster_version", "whereabouts_unknown", "transfer",
+    "roster_version", "whereabouts_unknown", "transfer", "provisional",
 )  # fmt: skip
 CHAIN_KEYS = ("section_chief", "office_head", "group_leader")
 
@@ -233,6 +272,7 @@ class CaseListing:
     roster_version: str
     whereabouts_unknown: bool
     transfer: dict[str, Any] | None
+    provisional: bool
     chain: dict[str, Any]
 
     def __init__(self, values: Sequence[Any]) -> None:

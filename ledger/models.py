@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Sequence,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -97,6 +99,9 @@ class Student(Base):
     name_enc: Mapped[bytes] = mapped_column(LargeBinary)
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
     id_masked: Mapped[str] = mapped_column(String(18))
+    provisional: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    """Recorded without an ID number (临时身份): keyed by name, birth date, guardian and village;
+    `id_number_enc` is empty. A case of theirs identified later moves to the ID's own row."""
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -143,7 +148,16 @@ class Case(Base):
     """The projection of a case's current state: one row a case, written by the workflow's activity."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("campaign", "kind", "student_id", name="uq_cases_one_per_child"),)
+    __table_args__ = (
+        Index(
+            "uq_cases_one_per_child",
+            "campaign",
+            "kind",
+            "student_id",
+            unique=True,
+            postgresql_where=text("merged_into IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     case_no: Mapped[str] = mapped_column(String(16), unique=True)
@@ -193,6 +207,11 @@ class Case(Base):
     """A hand-over to another township waiting for its answer: {"to", "requested_at", "by"}."""
     sessions_watch: Mapped[dict[str, Any] | None] = mapped_column(JsonB)
     """送教上门 watched month by month: {"per_month", "held", "from"} (domain.case.Watch)."""
+    provisional: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    """The child's identity is provisional (no ID number yet): shown wherever the case is."""
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    """Closed into the same child's other case (合并): that case shows this one's history too. One
+    case a child, kind and campaign counts only cases not merged away."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from domain.case import CaseEvent, CaseState, Projection, Watch
 from domain.enums import CHAIN_ROLES, EventType, Role
 from domain.privacy import split_details
-from domain.reminders import reminder_text
+from domain.reminders import merge_text, reminder_text
 from ledger.event_seals import sealed_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
 from ledger.personal import PersonalDataCipher, event_context
@@ -54,6 +54,7 @@ _CASE_COLUMNS = (
     "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode",
     "next_check_at", "checks_done", "checks_left", "chain", "roster_version", "last_seq", "updated_at",
     "sessions_watch", "whereabouts_unknown", "transfer", "township", "group_no",
+    "provisional",
 )  # fmt: skip
 
 
@@ -64,7 +65,17 @@ _UPDATE_CASE = (
 )
 
 
+_INTO = _CASES.alias("into_case")
+_MERGED_INTO = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case_id"))
+    .values(merged_into=select(_INTO.c.id).where(_INTO.c.case_no == bindparam("into")).scalar_subquery())
+)
+"""A case closed as merged links to the case it went into, with the event that says so."""
+
 Told = list[tuple[str, int | None]]
+NOTICE_EVENTS = frozenset({EventType.escalated, EventType.merged, EventType.merged_in})
+"""Events whose recipients get an outbox row: reminders, and the notice of a merge to both sides."""
 
 
 def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseState) -> CaseEvent:
@@ -73,7 +84,7 @@ def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseStat
     of its township) with the township's lead copied, and the reporting school's officers for a
     case a school reported; only the ledger knows who they are."""
     details = event.details
-    if event.type != EventType.escalated:
+    if event.type not in NOTICE_EVENTS:
         return event
     told = _told(connection, details, state)
     if details.get("level") == 0:
@@ -167,15 +178,25 @@ def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, st
     if not recipients:
         return
     deadline = dt.datetime.fromisoformat(details["deadline"]) if details.get("deadline") else None
-    message = reminder_text(
-        case_no=state.case_no,
-        township=state.township,
-        stage=event.stage.value,
-        level=details["level"],
-        reason=details.get("reason", "overdue"),
-        overdue_seconds=details.get("overdue_seconds", 0),
-        deadline=deadline,
-    )
+    if event.type == EventType.escalated:
+        message = reminder_text(
+            case_no=state.case_no,
+            township=state.township,
+            stage=event.stage.value,
+            level=details["level"],
+            reason=details.get("reason", "overdue"),
+            overdue_seconds=details.get("overdue_seconds", 0),
+            deadline=deadline,
+        )
+    else:
+        message = merge_text(
+            case_no=state.case_no,
+            township=state.township,
+            merged_into=details.get("merged_into"),
+            into_township=details.get("into_township"),
+            from_case_no=details.get("from_case_no"),
+            from_township=details.get("from_township"),
+        )
     case_id = uuid.UUID(state.case_id)
     connection.execute(
         _INSERT_OUTBOX,
@@ -228,6 +249,7 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
         "transfer": _transfer(state),
         "township": state.township,
         "group_no": state.group,
+        "provisional": state.provisional,
     }
     return {f"new_{name}": value for name, value in values.items()}
 
@@ -274,7 +296,9 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
                 else None,
             },
         ).first()
-        if event.type == EventType.escalated and inserted is not None:
+        if event.type in NOTICE_EVENTS and inserted is not None:
             _outbox_rows(connection, projection.business_key, event, state)
         connection.execute(_UPDATE_CASE, {"case_id": case_id, "seq": event.seq, **_case_values(state, event)})
+        if event.type == EventType.merged:
+            connection.execute(_MERGED_INTO, {"case_id": case_id, "into": event.details.get("merged_into")})
     return inserted is not None

@@ -88,6 +88,8 @@ class OpenRequest:
     school: str | None = None
     """The pupil's school — the one that reported them absent, or their 学籍 row's: its officers
     see the case and may report the pupil back."""
+    provisional: bool = False
+    """No ID number yet: `id_number` is the provisional key's text (ledger.cases.provisional_key_text)."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,11 @@ def _reserve(
     the database meanwhile."""
     with ctx.sessions.begin() as session:
         case_chain = chain_from_roster(ctx, session, chain.township)
-        groups = priority_groups(session, campaign=campaign, child_key=ctx.cipher.child_key(request.id_number))
+        groups = (
+            ()
+            if request.provisional
+            else priority_groups(session, campaign=campaign, child_key=ctx.cipher.child_key(request.id_number))
+        )
         reservation = reserve_case(
             session,
             cipher=ctx.cipher,
@@ -179,6 +185,7 @@ def _reserve(
             priority=",".join(groups),
             poverty_risk=request.kind == CaseKind.dropout and PriorityCategory.alleviated in groups,
             school=request.school,
+            provisional=request.provisional,
         )
         case_school = reservation.case.school
         officers = officer_snapshot(session, township=chain.township, chain=case_chain, school=case_school)
@@ -230,6 +237,7 @@ def case_start(
         receipt_within=campaign.receipt,
         service_key=ctx.service_public_key,
         school=case.school,
+        provisional=case.provisional,
         continue_after_events=ctx.settings.continue_after_events,
         generation=CASE_GENERATION,
         **extra,
@@ -264,6 +272,7 @@ def ledger_state(case: Case) -> CaseState:
         missed_deadline=case.missed_deadline,
         episode=case.episode,
         whereabouts_unknown=case.whereabouts_unknown,
+        provisional=case.provisional,
         monitoring=_ledger_watch(case),
         last_seq=case.last_seq,
     )

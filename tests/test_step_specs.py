@@ -19,6 +19,7 @@ RECORDED_BEYOND_FIELDS = {
     "transfer_accept": {"from_township", "from_group", "to_township", "to_group", "officer_id"},
     "transfer_decline": {"to_township"},
     "receipt": {"to_county", "exclude_reason"},
+    "identify": {"merged_into", "into_township"},
 }
 """What a step records that is not one of its input's fields."""
 

@@ -62,12 +62,13 @@ with workflow.unsafe.imports_passed_through():
         check_signature,
         check_step_dates,
     )
-    from domain.signing import ChainUpdate, RegistryUpdate, ReopenRequest, TransferTarget
+    from domain.signing import ChainUpdate, MergeIn, MergeTarget, RegistryUpdate, ReopenRequest, TransferTarget
     from domain.stage_machine import Move, move_after, stage_due
     from domain.step_specs import STEPS, Retry, StepSpec
     from domain.steps import (
         INPUTS,
         FollowUpInput,
+        IdentifyInput,
         ReceiptInput,
         SessionInput,
         StepInput,
@@ -131,6 +132,8 @@ DELIVERY_OPTIONS: dict[str, Any] = {
         maximum_attempts=8,
     ),
 }
+STAGE_ORDER = ("discovery", "home_visit", "return_plan", "return_confirmation", "closure")
+"""The open stages in the order a case goes through them: a merge takes on the further one."""
 DEFAULT_SESSIONS = 2
 """送教上门 sessions a month when the plan does not say (the usual twice a month)."""
 RECENT_EVENTS = 50
@@ -208,6 +211,8 @@ class CaseWorkflow:
             opened: dict[str, Any] = {"assigned_officer": start.assigned_officer}
             if start.assigned_officer_id is not None:
                 opened["assigned_officer_id"] = start.assigned_officer_id
+            if start.provisional:
+                opened["provisional"] = True
             event = self._record(EventType.opened, start.opened_by.name, opened, actor_id=start.opened_by.id)
             self._enter(self._move_of(EventType.opened).to, due_at=start.first_due_at)
         await self._project(event)
@@ -372,7 +377,9 @@ class CaseWorkflow:
         wake = self._next_wake()
         self.state.next_escalation_at = wake[0] if wake else None
 
-    def _trusted(self, update: RegistryUpdate | ChainUpdate | ReopenRequest | TransferTarget) -> bool:
+    def _trusted(
+        self, update: RegistryUpdate | ChainUpdate | ReopenRequest | TransferTarget | MergeTarget | MergeIn
+    ) -> bool:
         """Signed by the server's service key for this case, and newer than the last change
         accepted (an old signed change replayed cannot bring a revoked key back)."""
         if not update.valid_for(self.state.case_id, self._start.service_key):
@@ -532,7 +539,11 @@ class CaseWorkflow:
         self._check(spec, step, signed=False)
         if isinstance(step, TransferAcceptInput) and step.officer is None:
             step = step.model_copy(update={"officer": self._receiving_officer()})
-        events = [self._record(spec.event, step.actor.name, step.recorded(self.state), actor_id=step.actor.id)]
+        recorded = step.recorded(self.state)
+        merge = self._case.merge_target if isinstance(step, IdentifyInput) else None
+        if merge is not None:
+            recorded.update(merged_into=merge.into_case_no, into_township=merge.into_township)
+        events = [self._record(spec.event, step.actor.name, recorded, actor_id=step.actor.id)]
         step.apply(self.state)
         move = move_after(self.state.kind, spec.event, finding=events[0].details.get("finding"))
         if move is not None:
@@ -545,8 +556,12 @@ class CaseWorkflow:
             self._transferred(step)
         elif isinstance(step, ReceiptInput):
             self._run.stage_version += 1
+        elif merge is not None:
+            events.append(self._merged_away(merge, step.actor))
         for event in events:
             await self._project(event)
+        if merge is not None:
+            self._deliver(events[-1])
         return self.state
 
     def _check(self, spec: StepSpec, step: StepInput, *, signed: bool) -> None:
@@ -783,6 +798,59 @@ class CaseWorkflow:
         await self._project(event)
         self._deliver(event)
 
+    # provisional identities merged into the same child's case (合并)
+
+    @workflow.signal
+    def merge_target(self, target: MergeTarget) -> None:
+        """The case the identification about to be recorded closes this one into, as the server found it."""
+        if self._active() and self._trusted(target):
+            self._case.merge_target = target
+
+    def _merged_away(self, target: MergeTarget, actor: Actor) -> CaseEvent:
+        """Identified as a child who already has a case of this kind: closed as merged into it, its
+        assignee and township lead told (the ledger links the two, and shows both histories there)."""
+        self._case.merge_target = None
+        self.state.monitoring = None
+        event = self._record(
+            EventType.merged,
+            actor.name,
+            {"merged_into": target.into_case_no, "into_township": target.into_township, **self._told_now()},
+            actor_id=actor.id,
+        )
+        self._move(self._move_of(EventType.merged), actor.name, actor.id)
+        return event
+
+    @workflow.signal
+    async def merge_in(self, merged: MergeIn) -> None:
+        """A provisional case of the same child closed into this one: recorded, its people told, and
+        — if it had come further (visited, planned) while this one is open — its stage and plan taken on."""
+        if not self._active() or not self._trusted(merged):
+            return
+        state = self.state
+        details: dict[str, Any] = {"from_case_no": merged.from_case_no, "from_township": merged.from_township}
+        further = (
+            state.stage != Stage.closed
+            and merged.stage in STAGE_ORDER
+            and STAGE_ORDER.index(merged.stage) > STAGE_ORDER.index(state.stage)
+        )
+        if further:
+            details["adopted_stage"] = merged.stage
+            if merged.arrangement:
+                state.arrangement = Arrangement(merged.arrangement)
+                state.arrangement_until, state.sessions_per_month = merged.arrangement_until, merged.sessions_per_month
+            state.whereabouts_unknown = merged.whereabouts_unknown
+        event = self._record(EventType.merged_in, SYSTEM_ACTOR, {**details, **self._told_now()})
+        if further:
+            self._enter(Stage(merged.stage))
+        await self._project(event)
+        self._deliver(event)
+
+    def _told_now(self) -> dict[str, Any]:
+        """Who hears of a merge on this case's side: as for a first reminder (the assignee, or
+        every case officer of the township; its lead copied — the ledger expands it)."""
+        told = recipients(0, self.state, self._case.officers.values())
+        return {"level": 0, "recipients": [n for n, _i in told], "recipient_ids": [i for _n, i in told]}
+
     def _last_step(self) -> CaseEvent | None:
         steps = [e for e in self._case.recent if e.type not in (EventType.escalated, EventType.roster_changed)]
         return steps[-1] if steps else None
@@ -806,6 +874,7 @@ def _first_state(start: CaseStart) -> CaseState:
         assigned_officer_id=start.assigned_officer_id,
         school=start.school,
         opened_at=start.opened_at,
+        provisional=start.provisional,
     )
 
 

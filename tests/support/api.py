@@ -89,6 +89,23 @@ class InProcessApi:
         }
         return await self.call(actor, "POST", f"/api/cases/{case_no}/steps/{step_name}", body=body)
 
+    async def identify(self, actor: Actor, case_no: str, id_number: str) -> httpx.Response:
+        """`case identify`: the signed step (no fields) and, beside it, the ID number."""
+        where = await self.call(actor, "GET", f"/api/cases/{case_no}/step")
+        if where.status_code != 200:
+            return where
+        context = where.json()
+        at = dt.datetime.now(dt.UTC).isoformat()
+        message = step_message(context["case_id"], "identify", context["last_seq"], at, canonical_json({}))
+        body = {
+            "fields": {},
+            "expected_seq": context["last_seq"],
+            "signed_at": at,
+            "signature": sign(actor_key(actor.name), message),
+            "id_number": id_number,
+        }
+        return await self.call(actor, "POST", f"/api/cases/{case_no}/identify", body=body)
+
     async def school_officer(self, name: str, *, school: str, township: str) -> Actor:
         """A school the administrator added and its officer, enrolled with their test key."""
         added = await self.call(ADMIN, "POST", "/api/schools", body={"name": school, "township": township})
