@@ -13,7 +13,11 @@
   delivered, the ladder ends (stalled); signed registry and chain changes arrive by signal; then
   the steps to closure;
 - `restored-v3`: a terminated case restarted from its ledger by `verify --repair`, then closed;
-- `continued-v4`: the first run of a case whose history grew long: it ends continuing as new.
+- `continued-v4`: the first run of a case whose history grew long: it ends continuing as new;
+- `moved-merged-v1`: a case opened without an ID number, transferred to another township (declined,
+  then accepted) and identified into the same child's case there (closed as merged);
+- `merged-in-v1`: the kept case of a merge taking on the other's plan, then to closure and its
+  follow-ups (a second case, moved out of the county, closes on the receiving school's 学籍).
 
 The newest of each path is a case of generation 2 (domain/case.py, `CASE_GENERATION`): local
 activities, no patch markers, a run that continues as new as soon as its history is long.
@@ -57,26 +61,41 @@ from domain.steps import (
     AidItem,
     CloseInput,
     ConfirmInput,
+    EvidenceRef,
     FollowUpInput,
+    IdentifyInput,
     NoteInput,
     PlanInput,
     ReassignInput,
+    ReceiptInput,
     SessionInput,
+    TransferAcceptInput,
+    TransferDeclineInput,
+    TransferInput,
+    TransferOutInput,
     VisitInput,
 )
 from ledger.campaigns import upsert_campaign
+from ledger.cases import provisional_key_text
+from starter.case_service import OpenRequest, OpenResult, open_case
 from starter.context import Context
+from starter.identify_service import send_merge_target, tell_kept_case
+from starter.transfer_service import send_transfer_target
 from tests.conftest import TEST_KEYRING, TEST_SERVICE_KEY
 from tests.support.cases import (
+    ANZI_LEAD,
+    ANZI_OFFICER,
     CHIEF,
     OFFICER,
     OTHER_OFFICER,
     act,
     actor_key,
     context_for,
+    ledger_row,
     open_for,
     register_officer,
     register_test_officers,
+    with_id,
 )
 from tests.support.database import fresh_database, postgres_server
 from worker import activities_for
@@ -246,7 +265,68 @@ async def continued(ctx: Context, client: Client, env: WorkflowEnvironment) -> s
     return f"{opened.workflow_id}@{first_run}"
 
 
+async def _provisional(ctx: Context, township: str, name: str) -> OpenResult:
+    """A case opened without an ID number (`case open --no-id-number`)."""
+    born = dt.date(2014, 5, 6)
+    key = provisional_key_text(name=name, born=born, guardian="记录监护人", village="某村")
+    intake = {"village": "某村", "birth_date": born.isoformat(), "guardian": "记录监护人"}
+    request = OpenRequest(CaseKind.dropout, key, name, township, "pengshui-2026", intake, provisional=True)
+    return await open_case(ctx, with_id(OFFICER), request)
+
+
+async def moved_merged(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    """A provisional case handed to 鞍子镇 (a transfer, declined once, then accepted), then
+    identified into the same child's case there: closed as merged."""
+    opened = await _provisional(ctx, "梅子垭镇", "记录无证儿童")
+    handle = client.get_workflow_handle(opened.workflow_id)
+    row = ledger_row(ctx, opened.case_no)
+    for answer in (TransferDeclineInput(actor=ANZI_LEAD, reason="核实中"), TransferAcceptInput(actor=ANZI_LEAD)):
+        await send_transfer_target(ctx, row, "鞍子镇")
+        await act(handle, CaseWorkflow.transfer, TransferInput(actor=OFFICER, to="鞍子镇", reason="全家迁居"))
+        await act(handle, getattr(CaseWorkflow, answer.step), answer)
+    kept = await open_for(ctx, CaseKind.dropout, township="鞍子镇", actor=ANZI_OFFICER)
+    into = ledger_row(ctx, kept.case_no)
+    await send_merge_target(ctx, ledger_row(ctx, opened.case_no), into)
+    await act(handle, CaseWorkflow.identify, IdentifyInput(actor=ANZI_OFFICER))
+    return opened.workflow_id
+
+
+async def merged_in(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    """The kept case of a merge takes on the provisional case's plan, then runs to closure; the
+    child moves out of the county on a second case, whose receiving school's 学籍 closes it."""
+    kept = await open_for(ctx, CaseKind.dropout)
+    handle = client.get_workflow_handle(kept.workflow_id)
+    other = await _provisional(ctx, "梅子垭镇", "记录临时身份儿童")
+    other_handle = client.get_workflow_handle(other.workflow_id)
+    await act(other_handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+    target = dt.date.today() + dt.timedelta(days=30)
+    plan = PlanInput(actor=OFFICER, target_date=target, placement=Placement.original_school)
+    await act(other_handle, CaseWorkflow.plan, plan)
+    before = await other_handle.query(CaseWorkflow.current)
+    assert await tell_kept_case(ctx, ledger_row(ctx, kept.case_no), before)
+    for _ in range(100):
+        if (await handle.query(CaseWorkflow.current)).stage == Stage.return_confirmation:
+            break
+        await asyncio.sleep(0.1)
+    await act(handle, CaseWorkflow.confirm, ConfirmInput(actor=OFFICER, school="某校", evidence=("证明",)))
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    for _ in range(4):
+        await act(handle, CaseWorkflow.follow_up, FollowUpInput(actor=OFFICER, attending=True))
+    gone = await open_for(ctx, CaseKind.dropout)
+    gone_handle = client.get_workflow_handle(gone.workflow_id)
+    await act(gone_handle, CaseWorkflow.transfer_out, TransferOutInput(actor=OFFICER, to_county="酉阳县"))
+    proof = EvidenceRef(id=1, sha256="ab" * 32)
+    receipt = ReceiptInput(actor=OFFICER, school="外县中学", student_no="G1", evidence_files=(proof,))
+    await act(gone_handle, CaseWorkflow.receipt, receipt)
+    await act(gone_handle, CaseWorkflow.close, CloseInput(actor=CHIEF))
+    await other_handle.terminate("recorded: the kept case is the history kept")
+    await gone_handle.result()
+    return kept.workflow_id
+
+
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
+    "moved-merged-v1": (moved_merged, False),
+    "merged-in-v1": (merged_in, False),
     "dropout-full-v5": (dropout_full, False),
     "after-closure-v5": (after_closure, True),
     "disability-excluded-v3": (disability_excluded, False),
