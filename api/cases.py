@@ -497,6 +497,7 @@ def history_rows(ctx: Context, case: Case) -> list[dict[str, Any]]:
                     "episode": episode,
                     "details": details,
                     "case_no": each.case_no,
+                    "from_merged_case": each.id != case.id,
                     "_at": e.at,
                 }
             )

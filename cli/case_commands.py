@@ -496,7 +496,12 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     yes_no = {True: _("是"), False: _("否")}
     rows: list[tuple[str, Any]] = [
         (_("案件编号"), summary["case_no"]),
-        (_("儿童"), f"{child.get('name', '')}  {child.get('id_number', '')}"),
+        (
+            _("儿童"),
+            f"{child.get('name', '')}  {child.get('id_number', '')}"
+            + ("  " + _("（临时身份，未补录身份证号）") if child.get("provisional") else ""),
+        ),
+        (_("合并"), _merge_text(summary)),
         (_("类别"), label("kind", summary["kind"])),
         (_("乡镇（街道）"), f"{summary['township']}（{summary['group']}组）"),
         (
@@ -540,6 +545,14 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(key, value) for key, value in rows if value not in (None, "")]
 
 
+def _merge_text(summary: dict[str, Any]) -> str:
+    if summary.get("merged_into"):
+        return t("merged_flag", case_no=summary["merged_into"])
+    if summary.get("merged_from"):
+        return t("merged_from_flag", cases="、".join(summary["merged_from"]))
+    return ""
+
+
 def _watch_text(watch: dict[str, Any] | None) -> str:
     if not watch:
         return ""
@@ -557,11 +570,18 @@ def history(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None,
     if as_json:
         print_json(rows)
         return
-    columns = (Col(_("序号")), Col(_("时间"), keep=True), Col(_("事项")), Col(_("人员"), keep=True), Col(_("内容")))
+    merged = any(row.get("from_merged_case") for row in rows)
+    columns = (
+        Col(_("序号"), keep=merged),
+        Col(_("时间"), keep=True),
+        Col(_("事项")),
+        Col(_("人员"), keep=True),
+        Col(_("内容")),
+    )
     episodes = max((row.get("episode", 1) for row in rows), default=1) > 1
     table = [
         (
-            row["seq"],
+            f"{row['case_no']}#{row['seq']}" if row.get("from_merged_case") else row["seq"],
             shown(row["at"]),
             label("event", row["type"]) + (_("（第{n}次）").format(n=row["episode"]) if episodes else ""),
             row["actor"],
@@ -617,7 +637,7 @@ def cases(
         (
             row["case_no"],
             row["township"],
-            label("stage", row["stage"]),
+            label("stage", row["stage"]) + ("·" + _("临时") if row.get("provisional") else ""),
             row["assigned_officer"] or "",
             shown(row["due_at"]) + (" " + _("逾期") if row["overdue"] else ""),
             label("kind", row["kind"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -465,3 +466,59 @@ def test_a_case_moves_to_anzi_through_the_cli(stack: RunningStack) -> None:
     table = stack.baoxue("case", "history", case_no, actor="鞍子视图主任", extra_env={"COLUMNS": "250"}).stdout
     assert "接收乡镇：鞍子镇" in table and "转出乡镇：梅子垭镇" in table
     assert stack.baoxue("case", "note", case_no, "还在吗", actor=OFFICER).code == 3  # no longer 梅子垭镇's
+
+
+def test_a_child_with_no_papers_is_opened_visited_planned_and_identified_into_the_childs_case(
+    stack: RunningStack,
+) -> None:
+    """The issue's test through the CLI: a child with no ID number is opened from four lines on
+    standard input (never argv), visited and planned; the same child's case by ID number is in
+    鞍子镇; `case identify` (the number on standard input) merges them: one case remains, at the
+    plan's stage, with both histories; the other is closed as merged."""
+    stack.add_here("鞍子无证办案员", "case_officer", "--township", "鞍子镇")
+    one_line_error(
+        stack.baoxue("case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--no-id-number",
+                     "--name", "无证", actor=OFFICER, stdin="x\n"),
+        2,
+    )  # fmt: skip
+    facts = "无证小明\n2014-04-05\n无证监护人\n青龙村\n"
+    opened = stack.baoxue(
+        "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--no-id-number",
+        actor=OFFICER, stdin=facts, extra_env=NARROW,
+    )  # fmt: skip
+    assert opened.code == 0 and "临时身份" in opened.stdout, (opened.stdout, opened.stderr)
+    provisional = re.search(r"\d{4}-\d{6}", opened.stdout).group(0)  # type: ignore[union-attr]
+    shown_case = stack.baoxue("case", "show", provisional, actor=OFFICER, extra_env=NARROW).stdout
+    assert "临时身份" in shown_case and "无证监护人" in shown_case
+    assert "入户走访·临时" in stack.baoxue("cases", actor=OFFICER, extra_env={"COLUMNS": "120"}).stdout
+    assert stack.baoxue("case", "visit", provisional, "--finding", "confirmed", actor=OFFICER).code == 0
+    target = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    planned = stack.baoxue(
+        "case", "plan", provisional, "--target-date", target, "--placement", "original_school",
+        "--measure", "每周家访", actor=OFFICER,
+    )  # fmt: skip
+    assert planned.code == 0, planned.stderr
+    id_number = make_id_number("500243", dt.date(2014, 4, 5), next(_seed))
+    kept = open_case(stack, id_number, name="无证小明", township="鞍子镇", actor="鞍子无证办案员").json()["case_no"]
+
+    identified = stack.baoxue("case", "identify", provisional, actor=OFFICER, stdin=id_number + "\n")
+    assert identified.code == 0, identified.stderr
+    assert kept in identified.stdout and "合并" in identified.stdout
+    assert id_number not in identified.stdout + identified.stderr
+    gone = stack.baoxue("case", "show", provisional, "--json", actor=OFFICER).json()
+    assert (gone["stage"], gone["outcome"], gone["merged_into"]) == ("closed", "merged", kept)
+    carried = stack.baoxue("case", "show", kept, "--json", actor="鞍子无证办案员").json()
+    assert (carried["stage"], carried["merged_from"]) == ("return_confirmation", [provisional])
+    history = stack.baoxue("case", "history", kept, "--json", actor="鞍子无证办案员").json()
+    assert {(e["case_no"], e["type"]) for e in history} >= {
+        (provisional, "opened"),
+        (provisional, "visited"),
+        (provisional, "planned"),
+        (provisional, "merged"),
+        (kept, "opened"),
+        (kept, "merged_in"),
+    }
+    table = stack.baoxue("case", "history", kept, actor="鞍子无证办案员", extra_env=NARROW).stdout
+    assert f"{provisional}#" in table
+    again = stack.baoxue("case", "identify", provisional, actor=OFFICER, stdin=id_number + "\n")
+    one_line_error(again, 2)
