@@ -51,6 +51,8 @@ class ReportEvent:
     to_township: str | None = None
     """`transfer_requested`, `transfer_accepted`, `transfer_declined`: the receiving township."""
     to_group: int | None = None
+    provisional: bool | None = None
+    """`opened`: the child had no ID number (临时身份)."""
 
 
 @dataclass
@@ -81,6 +83,8 @@ class CaseFacts:
     """A transfer to this township waiting for its answer."""
     transfers: list[tuple[str, str]] = field(default_factory=list)
     """Hand-overs accepted: (from, to), in order."""
+    provisional: bool = False
+    """Opened without an ID number and not identified yet (临时身份)."""
     missed_deadline: bool = False
     episode: int = 1
     opened_at: dt.datetime | None = None
@@ -169,6 +173,10 @@ def fold(
                 facts.outcome = move.outcome
         elif kind == "restored":
             facts.stage = Stage(event.stage) if event.stage != Stage.discovery.value else Stage.home_visit
+        if kind == "opened":
+            facts.provisional = bool(event.provisional)
+        if kind == "identified":
+            facts.provisional = False
         if kind == "visited":
             facts.verified = facts.verified or event.finding == Finding.confirmed
             facts.whereabouts_unknown = event.finding == Finding.whereabouts_unknown
@@ -248,11 +256,15 @@ TALLY_KEYS = (
     "transferred_in",
     "transfer_pending_out",
     "transfer_pending_in",
+    "provisional",
+    "merged",
 )
 """The notice's table, in its order: 疑似, 已核实, 已返校/已安置/已资助, 已排除, 未清零, 逾期,
 已上报升级, 错过期限 — and the case's own: relapsed (opened again), stalled, priority children,
-open cases whose child was not found (下落不明), and hand-overs between townships: accepted out of
-and into each township, and waiting for an answer on either side."""
+open cases whose child was not found (下落不明), hand-overs between townships: accepted out of
+and into each township, and waiting for an answer on either side; children with no ID number yet
+(临时身份), and cases merged into the same child's case once identified (counted nowhere else:
+the kept case stands for the child)."""
 
 
 @dataclass
@@ -263,6 +275,10 @@ class TownshipTally:
 
     def add(self, facts: CaseFacts, overdue: bool) -> None:
         counts = self.counts
+        if facts.outcome == Outcome.merged:
+            counts["merged"] += 1
+            return
+        counts["provisional"] += facts.provisional
         is_open = facts.stage is not Stage.closed
         counts["suspected"] += 1
         counts["verified"] += facts.verified

@@ -117,6 +117,7 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
                 else_=payload["to_township"].as_string(),
             ),
             cast(payload["to_group"].as_string(), Integer),
+            case((CaseEventRow.type == "opened", payload["provisional"].as_boolean())),
             case((CaseEventRow.type == "restored", payload["withdrawn"])),
         )
         .where(CaseEventRow.case_id == any_(bindparam("case_ids", list(last_seqs), type_=ARRAY(Uuid))))

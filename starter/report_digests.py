@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from domain.beijing import beijing_iso, china_today
 from domain.campaign import CampaignSpec
+from domain.enums import Outcome
 from domain.report import CaseFacts, ReportEvent, fold
 from domain.step_specs import STEPS
 from domain.work_calendar import WorkCalendar
@@ -63,9 +64,9 @@ def digest(
             answered = next((later.at for later in events[i + 1 :] if later.type in STAGE_CHANGES), None)
             reminders.append(Reminder(event.at, min(2, event.level or 0), tuple(event.recipients or ()), answered))
     changes = tuple(
-        (china_today(e.at), -1 if e.type == "closed" else 1)
+        (china_today(e.at), -1 if e.type in ("closed", "merged") else 1)
         for e in events
-        if e.type in ("opened", "reopened", "closed")
+        if e.type in ("opened", "reopened", "closed", "merged")
     )
     closings = tuple(e.at for e in events if e.type == "closed")
     return CaseDigest(facts, tuple(reminders), changes, closings, ledger_row(facts))
@@ -96,6 +97,10 @@ def ledger_row(facts: CaseFacts) -> dict[str, Any]:
         "attempts": facts.attempts,
         "last_attempt_on": facts.last_attempt_on,
         "assigned_officer": None,
+        "provisional": facts.provisional,
+        "exclude_reason": facts.exclude_reason if facts.outcome == Outcome.excluded else None,
+        "transfers": [f"{sending}→{receiving}" for sending, receiving in facts.transfers],
+        "transfer_pending_to": facts.transfer_to if facts.open else None,
     }
 
 

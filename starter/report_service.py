@@ -96,6 +96,7 @@ def build_report(
         "cases": [
             {**d.row, "id_masked": c.id_masked, "overdue": late, "assigned_officer": c.assigned_officer}
             for (c, d), late in zip(digests, overdue, strict=True)
+            if d.facts.outcome != Outcome.merged  # the kept case stands for the child
         ],
         "poverty_risk": [
             {**d.row, "id_masked": c.id_masked, "overdue": late, "assigned_officer": c.assigned_officer}

@@ -34,6 +34,8 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("transferred_in", N_("转入")),
     ("transfer_pending_out", N_("转出待接收")),
     ("transfer_pending_in", N_("待接收转入")),
+    ("provisional", N_("临时身份")),
+    ("merged", N_("已合并")),
 )
 ACCOUNTABILITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("person", N_("责任人")),
@@ -60,6 +62,10 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("episode", N_("第几次立案")),
     ("priority", N_("重点群体")),
     ("assigned_officer", N_("办案人员")),
+    ("exclude_reason", N_("排除原因")),
+    ("transfers", N_("乡镇间转接")),
+    ("transfer_pending_to", N_("转出待接收")),
+    ("provisional", N_("临时身份")),
 )
 LABELLED = {
     "kind": "kind",
@@ -68,12 +74,15 @@ LABELLED = {
     "reason": "reason",
     "attendance": "attendance",
     "placement": "placement",
+    "exclude_reason": "exclude_reason",
 }
 
 
 def _cell(key: str, value: Any) -> Any:
     if isinstance(value, bool):
         return translate(N_("是")) if value else ""
+    if isinstance(value, list):
+        return "；".join(str(item) for item in value)
     if key in LABELLED and isinstance(value, str):
         return label(LABELLED[key], value)
     if isinstance(value, str) and key.endswith("_at"):
@@ -141,6 +150,10 @@ SUSPECTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("opened_at", N_("立案时间")),
     ("outcome", N_("结果")),
     ("closed_at", N_("销号时间")),
+    ("exclude_reason", N_("排除原因")),
+    ("transfers", N_("乡镇间转接")),
+    ("transfer_pending_to", N_("转出待接收")),
+    ("provisional", N_("临时身份")),
 )
 DROPOUT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("case_no", N_("案件编号")),
@@ -153,6 +166,10 @@ DROPOUT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("stage", N_("阶段")),
     ("outcome", N_("结果")),
     ("closed_at", N_("销号时间")),
+    ("exclude_reason", N_("排除原因")),
+    ("transfers", N_("乡镇间转接")),
+    ("transfer_pending_to", N_("转出待接收")),
+    ("provisional", N_("临时身份")),
 )
 BOOK_SHEETS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "children": (N_("适龄儿童台账"), CHILDREN_COLUMNS),

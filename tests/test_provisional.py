@@ -12,7 +12,7 @@ from sqlalchemy import select
 from domain.id_number import make_id_number
 from ledger.models import Case, Notification
 from tests.support.api import InProcessApi
-from tests.support.cases import ANZI_OFFICER, OFFICER
+from tests.support.cases import ANZI_LEAD, ANZI_OFFICER, COUNTY, OFFICER
 
 _children = itertools.count(1)
 
@@ -129,3 +129,32 @@ async def test_identified_into_the_childs_existing_case_the_two_merge(api: InPro
             )
         }
     assert (provisional, OFFICER.name) in told and (kept, ANZI_OFFICER.name) in told, told
+
+
+async def test_reports_and_ledgers_count_provisional_identities_merges_and_transfers(api: InProcessApi) -> None:
+    """The report counts a provisional identity where the case is and a merged case only as merged
+    (the kept case stands for the child); the suspected ledger shows each line's provisional flag,
+    its hand-overs and its exclusion reason, and never the merged-away line."""
+    county = COUNTY
+    before = (await api.call(county, "GET", "/api/report")).json()["total"]
+    child = _unpapered()
+    waiting = (await api.call(OFFICER, "POST", "/api/cases", body=child)).json()["case_no"]
+    other = _unpapered()
+    merged_away = (await api.call(OFFICER, "POST", "/api/cases", body=other)).json()["case_no"]
+    id_number = _id_for(other, 14)
+    by_id = {"kind": "dropout", "id_number": id_number, "name": other["name"], "township": "梅子垭镇"}
+    kept = (await api.call(OFFICER, "POST", "/api/cases", body=by_id)).json()["case_no"]
+    assert (await api.identify(OFFICER, merged_away, id_number)).status_code == 200
+    assert (await api.step(OFFICER, waiting, "transfer", {"to": "鞍子镇", "reason": "迁居"})).status_code == 200
+    assert (await api.step(ANZI_LEAD, waiting, "transfer_accept", {})).status_code == 200
+
+    report = (await api.call(county, "GET", "/api/report")).json()
+    after = report["total"]
+    assert after["provisional"] - before["provisional"] == 1  # `waiting`; the merged one no longer
+    assert after["merged"] - before["merged"] == 1
+    assert after["suspected"] - before["suspected"] == 2  # `waiting` and `kept`, not the merged one
+    assert after["transferred_in"] - before["transferred_in"] == 1
+    lines = {row["case_no"]: row for row in (await api.call(county, "GET", "/api/ledgers/suspected")).json()["rows"]}
+    assert merged_away not in lines and not lines[kept]["provisional"]
+    assert lines[waiting]["provisional"] and lines[waiting]["transfers"] == ["梅子垭镇→鞍子镇"]
+    assert lines[waiting]["id_masked"] == "临时身份"
