@@ -68,6 +68,18 @@ class HomeDelivery(BaseModel):
     source: str = Field(min_length=4, max_length=300)
 
 
+class ExclusionSample(BaseModel):
+    """The group's check of exclusions (组长抽查): this share of the cases closed as excluded, drawn
+    by the case's id (the same case always drawn or not), waits for the group leader — or a
+    county role — to agree or not within `within`; unchecked by then, the group leader is
+    reminded. A disagreement opens the case again at the home visit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    percent: int = Field(ge=1, le=100)
+    within: dt.timedelta = dt.timedelta(days=10)
+
+
 class CampaignSpec(BaseModel):
     """The shape of a campaign file (config/campaigns/*.yaml, `baoxue campaign add FILE`)."""
 
@@ -120,6 +132,8 @@ class CampaignSpec(BaseModel):
     home_delivery: HomeDelivery | None = None
     """送教上门's frequency with its source; unset, a session is due every 15 days (two a month,
     citing nothing) and only while the follow-up checks last."""
+    exclusion_sample: ExclusionSample | None = None
+    """The group checks a sample of exclusions after their closure; unset, none is checked."""
 
     @model_validator(mode="after")
     def _sane_durations(self) -> CampaignSpec:
@@ -133,6 +147,8 @@ class CampaignSpec(BaseModel):
         durations.update(
             {"escalation.level1_after": policy.level1_after, "escalation.repeat_every": policy.repeat_every}
         )
+        if self.exclusion_sample is not None:
+            durations["exclusion_sample.within"] = self.exclusion_sample.within
         for field, duration in durations.items():
             if duration <= dt.timedelta(0):
                 raise ValueError(f"{field}: must be longer than zero")

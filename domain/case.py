@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.actors import Actor, Chain
-from domain.campaign import EscalationPolicy, HomeDelivery
+from domain.campaign import EscalationPolicy, ExclusionSample, HomeDelivery
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
 from domain.signing import MergeTarget, OfficerKey, TransferTarget, sign, verify, without_unset_additions
 from domain.step_specs import STEPS
@@ -91,6 +91,8 @@ class CaseStart(BaseModel):
     """How long a transfer out of the county may wait for the receiving school's 学籍."""
     transfer_within: dt.timedelta | None = None
     """How long a receiving township has to answer a transfer before it escalates on both chains."""
+    exclusion_sample: ExclusionSample | None = None
+    """The campaign's sample of exclusions the group checks after closure (unset: none)."""
     provisional: bool = False
     """Opened without an ID number (`case open --no-id-number`): the identity is provisional until
     `case identify`."""
@@ -184,6 +186,19 @@ class PendingTransfer(BaseModel):
     """The rungs of its own ladder reached (unanswered past the campaign's `transfer`)."""
 
 
+class ExclusionCheck(BaseModel):
+    """A closed exclusion drawn for the group's check (组长抽查): due by `due_at`, its group leader
+    reminded once when it is past."""
+
+    due_at: dt.datetime
+    reminded: bool = False
+
+
+def drawn_for_check(case_id: str, percent: int) -> bool:
+    """Whether the case is in the campaign's sample: by its id alone, so a replay draws the same."""
+    return int(case_id.replace("-", ""), 16) % 100 < percent
+
+
 class CaseState(BaseModel):
     case_id: str
     case_no: str
@@ -217,6 +232,8 @@ class CaseState(BaseModel):
     """A hand-over to another township asked for and not yet answered."""
     provisional: bool = False
     """The child has no ID number on record yet (临时身份): shown wherever the case is."""
+    exclusion_check: ExclusionCheck | None = None
+    """Closed as excluded and drawn for the group's check, not yet checked."""
     due_capped: bool = False
     """The stage's budget ran past the clearance deadline: it is due at the deadline instead."""
     episode: int = 1

@@ -129,6 +129,8 @@ class EventType(StrEnum):
     """A provisional case identified as a child who already had a case: closed into that one."""
     merged_in = "merged_in"
     """The kept case of a merge: the other case's number, township and progress it took on."""
+    exclusion_sampled = "exclusion_sampled"
+    """A closed exclusion drawn for the group's check (组长抽查)."""
 
 
 class AttemptMethod(StrEnum):

@@ -44,6 +44,8 @@ RULE_MESSAGES: dict[str, str] = {
         "排除（{reason}）须附佐证材料：用 --evidence-file 上传（死亡证明、出境记录、转入学校学籍信息等）"
     ),
     "exclusion_closer": N_("排除须由责任科室负责人或以上人员审核销号，{actor}（{role}）不能"),
+    "no_exclusion_check": N_("该案件没有待组长抽查的排除"),
+    "exclusion_check_role": N_("抽查排除由责任组长或县级人员核查，{actor}（{role}）不能"),
     "not_provisional": N_("该案件的儿童已有身份证号，无需补录"),
     "date_too_early": N_("{field} 不能早于 {earliest}（立案前最多 90 天）"),
 }

@@ -78,6 +78,7 @@ LABELS: dict[str, dict[str, str]] = {
         "reopened": N_("重新立案"),
         "merged": N_("并入同一儿童的案件"),
         "merged_in": N_("合并同一儿童的临时身份案件"),
+        "exclusion_sampled": N_("排除被抽中，待组长核查"),
         **{spec.event: spec.event_label for spec in STEPS.values()},
     },
     "method": {"visit": N_("入户劝返"), "phone": N_("电话劝返"), "school": N_("到校劝返"), "village": N_("村组劝返")},
@@ -85,8 +86,14 @@ LABELS: dict[str, dict[str, str]] = {
         "relapse": N_("再次辍学"),
         "arrangement_expired": N_("休学/缓学期满"),
         "discovery": N_("比对再次发现"),
+        "exclusion_rejected": N_("组长抽查不同意排除"),
     },
-    "escalation_reason": {"overdue": N_("逾期"), "clearance_deadline": N_("清零期限已到")},
+    "escalation_reason": {
+        "overdue": N_("逾期"),
+        "clearance_deadline": N_("清零期限已到"),
+        "exclusion_check": N_("抽查排除待核查"),
+        "transfer_pending": N_("转出待答复"),
+    },
     "status": {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")},
     "outcome_of_access": {"ok": N_("允许"), "denied": N_("拒绝")},
     "action": {

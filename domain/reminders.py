@@ -40,6 +40,11 @@ def reminder_text(
     deadline: dt.datetime | None = None,
 ) -> str:
     stage_name = label("stage", stage)
+    if reason == "exclusion_check":
+        return (
+            f"【{reminder_title(level)}】案件 {case_no}（{township}）以排除销号，被抽中由组长核查，核查期限已到，"
+            "请用 baoxue case check-exclusion 记录是否同意排除。"
+        )
     if reason == "clearance_deadline":
         when = shown(beijing_iso(deadline)) if deadline else ""
         return (

@@ -85,6 +85,8 @@ class CaseFacts:
     """Hand-overs accepted: (from, to), in order."""
     provisional: bool = False
     """Opened without an ID number and not identified yet (临时身份)."""
+    exclusion_check_pending: bool = False
+    """Closed as excluded, drawn for the group's check and not checked yet (组长抽查)."""
     missed_deadline: bool = False
     episode: int = 1
     opened_at: dt.datetime | None = None
@@ -177,6 +179,8 @@ def fold(
             facts.provisional = bool(event.provisional)
         if kind == "identified":
             facts.provisional = False
+        if kind in ("exclusion_sampled", "exclusion_checked"):
+            facts.exclusion_check_pending = kind == "exclusion_sampled"
         if kind == "visited":
             facts.verified = facts.verified or event.finding == Finding.confirmed
             facts.whereabouts_unknown = event.finding == Finding.whereabouts_unknown
@@ -258,13 +262,14 @@ TALLY_KEYS = (
     "transfer_pending_in",
     "provisional",
     "merged",
+    "exclusion_check_pending",
 )
 """The notice's table, in its order: 疑似, 已核实, 已返校/已安置/已资助, 已排除, 未清零, 逾期,
 已上报升级, 错过期限 — and the case's own: relapsed (opened again), stalled, priority children,
 open cases whose child was not found (下落不明), hand-overs between townships: accepted out of
 and into each township, and waiting for an answer on either side; children with no ID number yet
 (临时身份), and cases merged into the same child's case once identified (counted nowhere else:
-the kept case stands for the child)."""
+the kept case stands for the child); exclusions drawn for the group's check, not checked yet."""
 
 
 @dataclass
@@ -279,6 +284,7 @@ class TownshipTally:
             counts["merged"] += 1
             return
         counts["provisional"] += facts.provisional
+        counts["exclusion_check_pending"] += facts.exclusion_check_pending
         is_open = facts.stage is not Stage.closed
         counts["suspected"] += 1
         counts["verified"] += facts.verified

@@ -347,6 +347,15 @@ def check_transfer_out(state: CaseState) -> None:
         raise CaseRuleViolation("transfer_pending", to=state.transfer.to)
 
 
+def check_exclusion_check(state: CaseState, actor: Actor) -> None:
+    """The group's check of a sampled exclusion: by the group leader of its chain, or a county role."""
+    if state.exclusion_check is None:
+        raise CaseRuleViolation("no_exclusion_check")
+    group_leader = actor.role == Role.group_leader and actor.name == state.chain.group_leader
+    if not (group_leader or actor.role == Role.county):
+        raise CaseRuleViolation("exclusion_check_role", actor=actor.name, role=actor.role.value)
+
+
 def check_identify(state: CaseState) -> None:
     """Only a provisional identity can be identified, on a case still running (open or watched)."""
     if not state.provisional:
@@ -391,6 +400,7 @@ STEP_RULES: dict[str, StepRule] = {
     "transfer_out": lambda state, step, today: check_transfer_out(state),
     "receipt": lambda state, step, today: check_receipt(state),
     "identify": lambda state, step, today: check_identify(state),
+    "check_exclusion": lambda state, step, today: check_exclusion_check(state, step.actor),
     "transfer_accept": lambda state, step, today: check_transfer_answer(state, step),
     "transfer_decline": lambda state, step, today: check_transfer_answer(state, step),
 }

@@ -80,11 +80,16 @@ ADDED_AFTER_SIGNING = frozenset(
         "hours",
         "transfer_within",
         "receipt_within",
+        "transfer",
+        "whereabouts_unknown",
+        "provisional",
+        "exclusion_check",
+        "exclusion_sample",
     }
 )
-"""Fields added after the server first signed what holds them (a case's start, a chain): left out
-of the signed message while unset, so that what was signed before them still verifies when a newer
-worker replays it."""
+"""Fields added after the server first signed what holds them (a case's start and the state it
+resumes from, a chain): left out of the signed message while unset (None, or False for a flag), so
+that what was signed before them still verifies when a newer worker replays it."""
 
 
 def without_unset_additions(value: Any) -> Any:
@@ -92,7 +97,7 @@ def without_unset_additions(value: Any) -> Any:
         return {
             key: without_unset_additions(item)
             for key, item in value.items()
-            if not (item is None and key in ADDED_AFTER_SIGNING)
+            if not ((item is None or item is False) and key in ADDED_AFTER_SIGNING)
         }
     if isinstance(value, list):
         return [without_unset_additions(item) for item in value]

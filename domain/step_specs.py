@@ -261,6 +261,25 @@ STEPS: dict[str, StepSpec] = {
             plain=("merged_into", "into_township"),
         ),
         StepSpec(
+            "check_exclusion",
+            "exclusion_checked",
+            N_("抽查排除"),
+            N_("组长抽查排除"),
+            Where.by_rule,
+            fields=(
+                StepField(
+                    "agreed",
+                    FieldKind.yes_no,
+                    N_("同意排除"),
+                    N_("同意排除：yes|no；不同意则案件重新立案、回到入户走访"),
+                    required=True,
+                    plain=True,
+                ),
+                StepField("note", FieldKind.text, N_("核查意见"), N_("核查意见，如 已电话核实死亡证明")),
+            ),
+            help=N_("组长（或县级人员）核查抽中的排除案件：同意则结束；不同意则重新立案，回到入户走访。"),
+        ),
+        StepSpec(
             "back",
             "back_in_school",
             N_("学生返校"),

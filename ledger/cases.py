@@ -235,6 +235,7 @@ LISTED = (
     "due_at", "closed_at", "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled",
     "due_capped", "episode", "reason", "priority", "poverty_risk", "next_check_at", "checks_done", "checks_left",
     "roster_version", "whereabouts_unknown", "transfer", "provisional",
+    "exclusion_check_due",
 )  # fmt: skip
 CHAIN_KEYS = ("section_chief", "office_head", "group_leader")
 
@@ -273,6 +274,7 @@ class CaseListing:
     whereabouts_unknown: bool
     transfer: dict[str, Any] | None
     provisional: bool
+    exclusion_check_due: dt.datetime | None
     chain: dict[str, Any]
 
     def __init__(self, values: Sequence[Any]) -> None:

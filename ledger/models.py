@@ -209,6 +209,8 @@ class Case(Base):
     """送教上门 watched month by month: {"per_month", "held", "from"} (domain.case.Watch)."""
     provisional: Mapped[bool] = mapped_column(Boolean, server_default="false")
     """The child's identity is provisional (no ID number yet): shown wherever the case is."""
+    exclusion_check_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """Closed as excluded and drawn for the group's check (组长抽查): checked by then."""
     merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     """Closed into the same child's other case (合并): that case shows this one's history too. One
     case a child, kind and campaign counts only cases not merged away."""

@@ -54,7 +54,7 @@ _CASE_COLUMNS = (
     "outcome", "escalation_level", "next_escalation_at", "missed_deadline", "stalled", "due_capped", "episode",
     "next_check_at", "checks_done", "checks_left", "chain", "roster_version", "last_seq", "updated_at",
     "sessions_watch", "whereabouts_unknown", "transfer", "township", "group_no",
-    "provisional",
+    "provisional", "exclusion_check_due",
 )  # fmt: skip
 
 
@@ -250,6 +250,7 @@ def _case_values(state: CaseState, event: CaseEvent) -> dict[str, Any]:
         "township": state.township,
         "group_no": state.group,
         "provisional": state.provisional,
+        "exclusion_check_due": state.exclusion_check.due_at if state.exclusion_check else None,
     }
     return {f"new_{name}": value for name, value in values.items()}
 

@@ -62,6 +62,7 @@ def case_summary(case: Case | CaseListing, *, now: dt.datetime | None = None) ->
         "whereabouts_unknown": case.whereabouts_unknown,
         "transfer": _transfer_shown(case.transfer),
         "provisional": case.provisional,
+        "exclusion_check_due": beijing_iso(case.exclusion_check_due),
         "due_capped": case.due_capped,
         "overdue": bool(case.due_at and watched_or_open(case) and case.due_at < now),
         "episode": case.episode,

@@ -30,7 +30,7 @@ from config.holidays import work_calendar
 from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
-from domain.case import CASE_GENERATION, SESSION_MONTH, CaseStart, CaseState, Watch
+from domain.case import CASE_GENERATION, SESSION_MONTH, CaseStart, CaseState, ExclusionCheck, Watch
 from domain.enums import CHAIN_ROLES, CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
@@ -233,6 +233,7 @@ def case_start(
         monitoring=campaign.monitoring,
         follow_up_within=campaign.follow_up_within,
         home_delivery=campaign.home_delivery,
+        exclusion_sample=campaign.exclusion_sample,
         transfer_within=campaign.transfer,
         receipt_within=campaign.receipt,
         service_key=ctx.service_public_key,
@@ -273,6 +274,7 @@ def ledger_state(case: Case) -> CaseState:
         episode=case.episode,
         whereabouts_unknown=case.whereabouts_unknown,
         provisional=case.provisional,
+        exclusion_check=ExclusionCheck(due_at=case.exclusion_check_due) if case.exclusion_check_due else None,
         monitoring=_ledger_watch(case),
         last_seq=case.last_seq,
     )

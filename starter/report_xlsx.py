@@ -36,6 +36,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("transfer_pending_in", N_("待接收转入")),
     ("provisional", N_("临时身份")),
     ("merged", N_("已合并")),
+    ("exclusion_check_pending", N_("排除待组长抽查")),
 )
 ACCOUNTABILITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("person", N_("责任人")),

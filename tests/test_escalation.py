@@ -100,7 +100,9 @@ async def ladder_ctx(skipping_env: WorkflowEnvironment, database_url: str, tmp_p
         with ctx.sessions() as session:
             workflow_ids = list(
                 session.scalars(
-                    select(Case.workflow_id).where(Case.campaign.in_(("ladder", "deadline", "ladder-home")))
+                    select(Case.workflow_id).where(
+                        Case.campaign.in_(("ladder", "deadline", "ladder-home", "ladder-sample"))
+                    )
                 )
             )
         for workflow_id in workflow_ids:
@@ -849,3 +851,57 @@ async def test_a_child_moved_out_of_the_county_stays_uncleared_until_received(
     assert (state.stage, state.outcome, state.transfer) == (Stage.closure, Outcome.excluded, None)
     state = await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=now)
     assert state.stage == Stage.closed
+
+
+async def test_the_group_checks_a_sample_of_exclusions(skipping_env: WorkflowEnvironment, ladder_ctx: Context) -> None:
+    """A campaign whose group checks every exclusion (`exclusion_sample: {percent: 100}`): a case
+    closed as excluded by a section chief waits for the group leader's check; a section chief may
+    not check it; unchecked past `within`, the group leader is reminded; a disagreement opens the
+    case again at the home visit (episode 2), an agreement lets it end."""
+    from temporalio.client import WorkflowUpdateFailedError
+
+    from domain.campaign import ExclusionSample
+    from domain.enums import ExcludeReason, Finding
+    from domain.steps import INPUTS, CloseInput, VisitInput
+    from starter.case_service import resolve_campaign
+    from tests.support.cases import COUNTY, PROOF
+
+    leader = "朱洪斌"  # 梅子垭镇's group leader (a group leader's own check: tests/test_rules.py)
+    sample = resolve_campaign(ladder_ctx, "ladder").model_copy(
+        update={"name": "ladder-sample", "exclusion_sample": ExclusionSample(percent=100, within=2 * DAY)}
+    )
+    with ladder_ctx.sessions.begin() as session:
+        upsert_campaign(session, spec=sample)
+    check = INPUTS["check_exclusion"]
+    for agreed in (False, True):
+        opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder-sample")
+        handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+        now = await skipping_env.get_current_time()
+        dead = VisitInput(actor=OFFICER, finding=Finding.excluded, exclude_reason=ExcludeReason.deceased, **PROOF)
+        await act(handle, CaseWorkflow.visit, dead, at=now)
+        state = await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=now)
+        assert state.stage == Stage.closed and state.exclusion_check is not None
+        assert state.chain.group_leader == leader
+        with pytest.raises(WorkflowUpdateFailedError):
+            await act(handle, CaseWorkflow.check_exclusion, check(actor=CHIEF, agreed=True), at=now)
+        if not agreed:
+            await skipping_env.sleep(2 * DAY + dt.timedelta(hours=1))
+            reminded = [e for e in ledger_events(ladder_ctx, opened.case_no) if e.type == "escalated"]
+            assert [(e.payload["reason"], e.payload["level"]) for e in reminded] == [("exclusion_check", 2)]
+            assert reminded[0].payload["recipients"] == [leader]
+            now = await skipping_env.get_current_time()
+            verdict = check(actor=COUNTY, agreed=False, note="死亡证明与户籍不符")
+            state = await act(handle, CaseWorkflow.check_exclusion, verdict, at=now)
+            assert (state.stage, state.episode, state.outcome, state.exclusion_check) == (
+                Stage.home_visit,
+                2,
+                None,
+                None,
+            )
+        else:
+            state = await act(handle, CaseWorkflow.check_exclusion, check(actor=COUNTY, agreed=True), at=now)
+            assert state.exclusion_check is None
+            ended = await handle.result()
+            assert (ended["stage"], ended["outcome"]) == ("closed", "excluded")
+            row = ledger_row(ladder_ctx, opened.case_no)
+            assert row.exclusion_check_due is None and row.outcome == "excluded"

@@ -145,3 +145,16 @@ def test_an_exclusion_carries_its_proof_and_a_section_chief_closes_it() -> None:
     assert code_of(lambda: check_exclusion_close(was_excluded, CloseInput(actor=lead))) == "exclusion_closer"
     check_exclusion_close(was_excluded, CloseInput(actor=chief))
     check_exclusion_close(state(Stage.closure, outcome=Outcome.returned), CloseInput(actor=lead))
+
+
+def test_a_sampled_exclusion_is_checked_by_its_group_leader_or_the_county() -> None:
+    from domain.case import ExclusionCheck
+    from domain.rules import check_exclusion_check
+
+    waiting = state(Stage.closed, exclusion_check=ExclusionCheck(due_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)))
+    check_exclusion_check(waiting, Actor(name="朱洪斌", role=Role.group_leader))
+    check_exclusion_check(waiting, Actor(name="县里", role=Role.county))
+    for other in (Actor(name="周勇", role=Role.group_leader), Actor(name="汪贤梁", role=Role.section_chief), OFFICER):
+        assert code_of(lambda other=other: check_exclusion_check(waiting, other)) == "exclusion_check_role"
+    group_leader = Actor(name="朱洪斌", role=Role.group_leader)
+    assert code_of(lambda: check_exclusion_check(state(Stage.closed), group_leader)) == "no_exclusion_check"

@@ -37,9 +37,11 @@ with workflow.unsafe.imports_passed_through():
         CaseStart,
         CaseState,
         Delivery,
+        ExclusionCheck,
         PendingTransfer,
         Projection,
         Watch,
+        drawn_for_check,
         workflow_id_for,
     )
     from domain.enums import (
@@ -245,8 +247,10 @@ class CaseWorkflow:
         return self.state
 
     def _active(self) -> bool:
-        """Open, or closed and still watched (follow-up checks, or an arrangement's end)."""
-        return self.state.stage != Stage.closed or self.state.monitoring is not None
+        """Open, or closed and still watched (follow-up checks, an arrangement's end, the group's
+        check of an exclusion)."""
+        state = self.state
+        return state.stage != Stage.closed or state.monitoring is not None or state.exclusion_check is not None
 
     def _history_is_long(self, start: CaseStart) -> bool:
         info = workflow.info()
@@ -284,6 +288,9 @@ class CaseWorkflow:
             candidates.append((watch.next_check_at, "arrangement_expired"))
         if (transfer_rung := self._transfer_rung()) is not None:
             candidates.append((transfer_rung[0], "transfer_pending"))
+        check = self.state.exclusion_check
+        if check is not None and not check.reminded:
+            candidates.append((check.due_at, "exclusion_check"))
         deadline = self._start.clearance_deadline
         if deadline is not None and not self.state.missed_deadline and self.state.stage != Stage.closed:
             if self._since(DEADLINE_SPREAD_PATCH):
@@ -323,6 +330,10 @@ class CaseWorkflow:
         if reason == "clearance_deadline":
             level = TOP_LEVEL
             state.missed_deadline = True
+        elif reason == "exclusion_check":
+            assert state.exclusion_check is not None
+            level = TOP_LEVEL
+            state.exclusion_check.reminded = True
         else:
             assert state.due_at is not None
             this_rung = self._ladder(self._case.rung)
@@ -558,6 +569,10 @@ class CaseWorkflow:
             self._run.stage_version += 1
         elif merge is not None:
             events.append(self._merged_away(merge, step.actor))
+        elif spec.name == "close":
+            events += self._sample_exclusion()
+        elif spec.name == "check_exclusion":
+            events += self._exclusion_checked(step)
         for event in events:
             await self._project(event)
         if merge is not None:
@@ -797,6 +812,31 @@ class CaseWorkflow:
         )
         await self._project(event)
         self._deliver(event)
+
+    # the group's check of a sample of exclusions (组长抽查)
+
+    def _sample_exclusion(self) -> list[CaseEvent]:
+        """An exclusion just closed, drawn for the campaign's sample: it waits for the group's check."""
+        state, sample = self.state, self._start.exclusion_sample
+        if sample is None or state.outcome != Outcome.excluded or not drawn_for_check(state.case_id, sample.percent):
+            return []
+        state.exclusion_check = ExclusionCheck(due_at=workflow.now() + sample.within)
+        self._refresh_next_escalation()
+        self._run.stage_version += 1
+        return [
+            self._record(
+                EventType.exclusion_sampled, SYSTEM_ACTOR, {"due_at": state.exclusion_check.due_at.isoformat()}
+            )
+        ]
+
+    def _exclusion_checked(self, step: StepInput) -> list[CaseEvent]:
+        """Agreed: the exclusion stands and the case's run may end; not agreed: opened again."""
+        self.state.exclusion_check = None
+        self._run.stage_version += 1
+        self._refresh_next_escalation()
+        if getattr(step, "agreed", True):
+            return []
+        return [self._reopen("exclusion_rejected", step.actor.name, step.actor.id)]
 
     # provisional identities merged into the same child's case (合并)
 

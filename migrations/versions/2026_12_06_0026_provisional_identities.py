@@ -1,6 +1,7 @@
 """Provisional identities and merges: students.provisional (a child recorded without an ID
 number), cases.provisional (shown wherever the case is), cases.merged_into (closed into the same
-child's other case); one case a child, kind and campaign now counts only cases not merged away
+child's other case), cases.exclusion_check_due (an exclusion drawn for the group's check); one
+case a child, kind and campaign now counts only cases not merged away
 
 Revision ID: 0026
 Revises: 0025
@@ -24,6 +25,7 @@ def upgrade() -> None:
     op.add_column("students", sa.Column("provisional", sa.Boolean, nullable=False, server_default=sa.false()))
     op.add_column("cases", sa.Column("provisional", sa.Boolean, nullable=False, server_default=sa.false()))
     op.add_column("cases", sa.Column("merged_into", sa.Uuid, nullable=True))
+    op.add_column("cases", sa.Column("exclusion_check_due", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_cases_merged_into", "cases", ["merged_into"])
     op.drop_constraint("uq_cases_one_per_child", "cases", type_="unique")
     op.create_index(
@@ -40,6 +42,7 @@ def downgrade() -> None:
     op.drop_index("uq_cases_one_per_child", "cases")
     op.create_unique_constraint("uq_cases_one_per_child", "cases", ["campaign", "kind", "student_id"])
     op.drop_index("ix_cases_merged_into", "cases")
+    op.drop_column("cases", "exclusion_check_due")
     op.drop_column("cases", "merged_into")
     op.drop_column("cases", "provisional")
     op.drop_column("students", "provisional")
