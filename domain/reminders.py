@@ -69,3 +69,11 @@ def merge_text(*, case_no: str, township: str, merged_into: str | None, into_tow
         f"【控辍保学通知】同一儿童的临时身份案件 {from_case_no}（{from_township}）已补录身份证号，合并到案件"
         f" {case_no}（{township}）：两案历史均保留，请在本案中继续办理。"
     )
+
+
+def transfer_text(*, case_no: str, township: str, to: str) -> str:
+    """The notice of a transfer request to the receiving township's lead."""
+    return (
+        f"【控辍保学通知】{township}申请将案件 {case_no} 转给{to}办理（家庭已迁居等，详见案件）。请{to}负责人"
+        f"核实后用 baoxue case transfer-accept {case_no} 接收，或 transfer-decline 说明原因拒绝。"
+    )

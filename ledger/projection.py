@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from domain.case import CaseEvent, CaseState, Projection, Watch
 from domain.enums import CHAIN_ROLES, EventType, Role
 from domain.privacy import split_details
-from domain.reminders import merge_text, reminder_text
+from domain.reminders import merge_text, reminder_text, transfer_text
 from ledger.event_seals import sealed_text
 from ledger.models import Case, CaseEventRow, Notification, Officer
 from ledger.personal import PersonalDataCipher, event_context
@@ -74,8 +74,9 @@ _MERGED_INTO = (
 """A case closed as merged links to the case it went into, with the event that says so."""
 
 Told = list[tuple[str, int | None]]
-NOTICE_EVENTS = frozenset({EventType.escalated, EventType.merged, EventType.merged_in})
-"""Events whose recipients get an outbox row: reminders, and the notice of a merge to both sides."""
+NOTICE_EVENTS = frozenset({EventType.escalated, EventType.merged, EventType.merged_in, "transfer_requested"})
+"""Events whose recipients get an outbox row: reminders, the notice of a merge to both sides, and
+of a transfer request to the receiving township."""
 
 
 def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseState) -> CaseEvent:
@@ -84,7 +85,7 @@ def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseStat
     of its township) with the township's lead copied, and the reporting school's officers for a
     case a school reported; only the ledger knows who they are."""
     details = event.details
-    if event.type not in NOTICE_EVENTS:
+    if event.type not in NOTICE_EVENTS or event.type == "transfer_requested":
         return event
     told = _told(connection, details, state)
     if details.get("level") == 0:
@@ -178,7 +179,9 @@ def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, st
     if not recipients:
         return
     deadline = dt.datetime.fromisoformat(details["deadline"]) if details.get("deadline") else None
-    if event.type == EventType.escalated:
+    if event.type == "transfer_requested":
+        message = transfer_text(case_no=state.case_no, township=state.township, to=details.get("to", ""))
+    elif event.type == EventType.escalated:
         message = reminder_text(
             case_no=state.case_no,
             township=state.township,

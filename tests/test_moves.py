@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from domain.id_number import make_id_number
+from ledger.models import Case, Notification
 from tests.support.api import InProcessApi, open_case
 from tests.support.cases import CHIEF, LEAD, OFFICER
 
@@ -68,6 +71,13 @@ async def test_a_case_moves_to_another_township_when_that_township_accepts(api: 
     asked = await api.step(OFFICER, case_no, "transfer", {"to": "鞍子镇", "reason": "全家迁往鞍子镇居住"})
     assert asked.status_code == 200, asked.text
     assert asked.json()["transfer"]["to"] == "鞍子镇" and asked.json()["township"] == "梅子垭镇"
+    with api.ctx.sessions() as session:  # the receiving lead hears of it now, not only when it is late
+        told = session.execute(
+            select(Notification.recipient, Notification.message)
+            .join(Case, Case.id == Notification.case_id)
+            .where(Case.case_no == case_no)
+        ).all()
+    assert [(who, "转给鞍子镇" in message) for who, message in told] == [(ANZI_LEAD.name, True)]
     listed = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
     assert listed["transfer"]["requested_at"].endswith("+08:00")
     again = await api.step(OFFICER, case_no, "transfer", {"to": "郁山镇", "reason": "再转"})

@@ -101,6 +101,9 @@ SIGNED_START_PATCH = "signed-start-1"
 """A run's input must carry the service key's seal (a start, restore or reopening the server made),
 checked before anything else. Asked of `workflow.patched` in every new run, never taken from the
 input's generation: a forged input could claim an old one."""
+TRANSFER_NOTICE_PATCH = "transfer-notice-1"
+"""A transfer request tells the receiving township's lead at once (its event carries them as
+recipients and is delivered), not only when it goes unanswered."""
 UNSIGNED_START_ERROR = "UnsignedCaseStart"
 _trusted_service_keys: frozenset[str] = frozenset()
 
@@ -119,6 +122,7 @@ PATCH_GENERATIONS = {
     MONITORING_PATCH: 1,
     LOCAL_ACTIVITIES_PATCH: 1,
     WAKE_WHEN_LONG_PATCH: 2,
+    TRANSFER_NOTICE_PATCH: 3,
 }
 """The generation from which a run has each patched behaviour without asking (domain/case.py)."""
 PROJECTION_OPTIONS: dict[str, Any] = {
@@ -554,6 +558,10 @@ class CaseWorkflow:
         merge = self._case.merge_target if isinstance(step, IdentifyInput) else None
         if merge is not None:
             recorded.update(merged_into=merge.into_case_no, into_township=merge.into_township)
+        notice = isinstance(step, TransferInput) and self._since(TRANSFER_NOTICE_PATCH)
+        if notice and (target := self._case.transfer_target) is not None:
+            told = receiving_leads(target.township, self._case.officers.values())
+            recorded.update(level=0, recipients=[n for n, _i in told], recipient_ids=[i for _n, i in told])
         events = [self._record(spec.event, step.actor.name, recorded, actor_id=step.actor.id)]
         step.apply(self.state)
         move = move_after(self.state.kind, spec.event, finding=events[0].details.get("finding"))
@@ -577,6 +585,8 @@ class CaseWorkflow:
             await self._project(event)
         if merge is not None:
             self._deliver(events[-1])
+        elif notice:
+            self._deliver(events[0])
         return self.state
 
     def _check(self, spec: StepSpec, step: StepInput, *, signed: bool) -> None:

@@ -14,14 +14,15 @@
   the steps to closure;
 - `restored-v3`: a terminated case restarted from its ledger by `verify --repair`, then closed;
 - `continued-v4`: the first run of a case whose history grew long: it ends continuing as new;
-- `moved-merged-v1`: a case opened without an ID number, transferred to another township (declined,
-  then accepted) and identified into the same child's case there (closed as merged);
+- `moved-merged-v2`: a case opened without an ID number, transferred to another township (declined,
+  then accepted) and identified into the same child's case there (closed as merged) — generation
+  3, whose request tells the receiving township at once (`-v1`, kept, is generation 2: no notice);
 - `merged-in-v1`: the kept case of a merge taking on the other's plan, then to closure and its
   follow-ups (a second case, moved out of the county, closes on the receiving school's 学籍).
 
-The newest of each path is a case of generation 2 (domain/case.py, `CASE_GENERATION`): local
+The newest of each path is a case of generation 2 or 3 (domain/case.py, `CASE_GENERATION`): local
 activities, no patch markers, a run that continues as new as soon as its history is long.
-Older recordings are kept and replay as the generation they were recorded under (0 or 1).
+Older recordings are kept and replay as the generation they were recorded under (0, 1 or 2).
 
 Run: python -m tests.support.record_history [NAME ...]   (default: all of them)
 """
@@ -325,7 +326,7 @@ async def merged_in(ctx: Context, client: Client, env: WorkflowEnvironment) -> s
 
 
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
-    "moved-merged-v1": (moved_merged, False),
+    "moved-merged-v2": (moved_merged, False),
     "merged-in-v1": (merged_in, False),
     "dropout-full-v5": (dropout_full, False),
     "after-closure-v5": (after_closure, True),
