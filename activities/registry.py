@@ -11,6 +11,7 @@ from typing import Any
 
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
+from activities.orders import OrderActivities
 from activities.rechecks import RecheckActivities
 from domain.database_timeouts import DatabaseTimeouts
 from ledger.db import make_engine, make_sessionmaker
@@ -34,6 +35,7 @@ def build_activities(
     ledger = LedgerActivities(sessions, PersonalDataCipher(data_keys))
     notify = NotifyActivities(sessions)
     rechecks = RecheckActivities(sessions)
+    orders = OrderActivities(sessions)
     executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="baoxue-activity")
 
     def close() -> None:
@@ -48,6 +50,7 @@ def build_activities(
             rechecks.attendance_imported_since,
             rechecks.late_schools,
             rechecks.unchecked_schools,
+            orders.order_remind,
         ],
         executor=executor,
         close=close,

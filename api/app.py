@@ -15,7 +15,19 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, cases, codec_endpoint, dashboard, dashboard_auth, evidence, officers, reads, report, schools
+from api import (
+    admin,
+    cases,
+    codec_endpoint,
+    dashboard,
+    dashboard_auth,
+    evidence,
+    officers,
+    reads,
+    report,
+    schools,
+    supervision,
+)
 from api.auth import language
 from api.body_limits import BodyLimits, BodyTooLarge
 from api.errors import ERRORS, PAGE_ERRORS
@@ -72,7 +84,18 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_middleware(BodyLimits, register_bytes=ctx.settings.register_max_bytes)
     app.add_middleware(RequestDeadline, seconds=ctx.settings.request_seconds, probe=app.state.ledger_probe)
     app.add_middleware(ServerTiming)
-    for module in (officers, cases, evidence, reads, report, admin, schools, dashboard_auth, codec_endpoint):
+    for module in (
+        officers,
+        cases,
+        evidence,
+        reads,
+        report,
+        admin,
+        schools,
+        supervision,
+        dashboard_auth,
+        codec_endpoint,
+    ):
         app.include_router(module.router, responses=ERRORS)
     app.include_router(dashboard.router, responses=PAGE_ERRORS)
 

@@ -35,7 +35,7 @@ class BodyLimits:
     def limit_for(self, path: str) -> int:
         if path.startswith("/api/registers/"):
             return self.register_bytes
-        if path.startswith("/api/cases/") and path.endswith("/evidence"):
+        if path.startswith(("/api/cases/", "/api/records/")) and path.endswith(("/evidence", "/files")):
             return EVIDENCE_BODY_BYTES
         if path == "/api/schools/import":
             return SCHOOL_LIST_BYTES

@@ -55,13 +55,7 @@ from starter.case_service import (
 )
 from starter.context import Context
 from starter.errors import BadInput, Refused
-from starter.identify_service import (
-    identification,
-    record_identity,
-    send_merge_target,
-    state_before,
-    tell_kept_case,
-)
+from starter.identify_service import identify_provisional
 from starter.transfer_service import receiving_township, send_transfer_target
 from workflows.case import CaseWorkflow
 
@@ -302,24 +296,7 @@ async def identify(ref: str, body: IdentifyBody, ctx: Ctx, actor: SignedIn) -> d
     kind, if there is one (starter/identify_service.py)."""
     signed = StepBody.model_validate(body.model_dump(exclude={"id_number"}))
     case, step_input = await run_in_threadpool(_checked_step, ctx, actor, ref, "identify", signed, identifying=True)
-    found = await run_in_threadpool(identification, ctx, case, body.id_number)
-    before = await state_before(ctx, case) if found.into is not None else None
-    if found.into is not None:
-        await send_merge_target(ctx, case, found.into)
-    outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_input.step), step_input)
-    await run_in_threadpool(record_identity, ctx, case, found)
-    told = False
-    if found.into is not None and before is not None:
-        told = await tell_kept_case(ctx, found.into, before)
-    answer = beijing_json(outcome.state.model_dump())
-    answer.update(
-        identified=case.case_no,
-        merged_into=found.into.case_no if found.into else None,
-        kept_case_no=found.into.case_no if found.into else case.case_no,
-        kept_case_told=told,
-        warnings=list(found.warnings),
-    )
-    return answer
+    return await identify_provisional(ctx, case, step_input, body.id_number)
 
 
 def _checked_step(
@@ -409,7 +386,8 @@ def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose:
         summary["child"] = {"name": name, "id_number": id_number}
     else:
         summary["child"] = {"name": name if reveal else mask_name(name), "id_number": student.id_masked}
-    summary["child"]["provisional"] = student.provisional
+    if student.provisional:  # the child's shape stays as documented for everyone else
+        summary["child"]["provisional"] = True
     summary["merged_into"] = into.case_no if into else None
     summary["merged_from"] = merged_from
     summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]

@@ -37,6 +37,7 @@ from starter.errors import BadInput
 from starter.report_service import build_report
 from starter.report_xlsx import book_workbook, report_workbook
 from starter.reporting_service import reporting
+from starter.supervision_service import supervision_record
 
 router = APIRouter(prefix="/dashboard")
 HERE = Path(__file__).parent
@@ -105,6 +106,14 @@ async def burndown(
 async def accountability(request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None):
     report, filters = await _report(ctx, actor, as_of=as_of)
     return _page("accountability.html", request, actor, title="问责", report=report, **filters)
+
+
+@router.get("/inspections", response_class=HTMLResponse)
+async def inspections(request: Request, ctx: Ctx, actor: DashboardActor):
+    """督查: the inspections and rectification orders of the reader's townships."""
+    record = await run_in_threadpool(supervision_record, ctx, actor, None)
+    await run_in_threadpool(audit, ctx, actor, "dashboard", "ok", detail="inspections")
+    return _page("inspections.html", request, actor, title="督查", record=record)
 
 
 @router.get("/reporting", response_class=HTMLResponse)

@@ -37,6 +37,7 @@ from cli import (  # noqa: E402
     reporting_commands,
     school_commands,
     step_verbs,
+    supervision_commands,
     transfer_commands,
 )
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED  # noqa: E402
@@ -94,6 +95,8 @@ app.command("discover")(admin_commands.discover_)
 app.command("verify")(admin_commands.verify)
 app.add_typer(identity_commands.officer_app, name="officer")
 app.add_typer(admin_commands.campaign_app, name="campaign")
+app.add_typer(supervision_commands.inspection_app, name="inspection")
+app.add_typer(supervision_commands.accountability_app, name="accountability")
 app.add_typer(school_commands.school_app, name="school")
 app.add_typer(admin_commands.retention_app, name="retention")
 

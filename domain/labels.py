@@ -81,6 +81,12 @@ LABELS: dict[str, dict[str, str]] = {
         "exclusion_sampled": N_("排除被抽中，待组长核查"),
         **{spec.event: spec.event_label for spec in STEPS.values()},
     },
+    "ground": {
+        "careless_screening": N_("排查不认真"),
+        "perfunctory": N_("工作走过场"),
+        "late_discovery": N_("问题发现不及时"),
+        "rectification_lagging": N_("整改落实不到位"),
+    },
     "method": {"visit": N_("入户劝返"), "phone": N_("电话劝返"), "school": N_("到校劝返"), "village": N_("村组劝返")},
     "reopen_reason": {
         "relapse": N_("再次辍学"),

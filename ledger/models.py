@@ -435,3 +435,83 @@ class LedgerEpoch(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class Inspection(Base):
+    """A 包片 group's inspection (督查) of a township: when, where, the cases sampled, the finding."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64), index=True)
+    township: Mapped[str] = mapped_column(String(32), index=True)
+    group_no: Mapped[int] = mapped_column(Integer)
+    inspected_on: Mapped[dt.date] = mapped_column(Date)
+    villages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    schools: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sampled: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Case numbers."""
+    finding_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    """May name a child: sealed like a note."""
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_by_id: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RectificationOrder(Base):
+    """A rectification order (整改通知) to a township: answered by its due day, or its ladder climbs
+    (workflows/order.py)."""
+
+    __tablename__ = "rectification_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64), index=True)
+    township: Mapped[str] = mapped_column(String(32), index=True)
+    group_no: Mapped[int] = mapped_column(Integer)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    text_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_by_id: Mapped[int | None] = mapped_column(Integer)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answer_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    escalation_level: Mapped[int | None] = mapped_column(Integer)
+    """The highest rung reached unanswered (0 the township, 1 the section, 2 the group leader)."""
+
+
+class AccountabilityDecision(Base):
+    """An accountability decision (问责) the county recorded, with its evidence in the record."""
+
+    __tablename__ = "accountability_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64), index=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    person: Mapped[str | None] = mapped_column(String(64))
+    ground: Mapped[str] = mapped_column(String(32))
+    cases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reminders: Mapped[list[int]] = mapped_column(JSON, default=list)
+    orders: Mapped[list[int]] = mapped_column(JSON, default=list)
+    decision_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_by_id: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RecordFile(Base):
+    """An evidence file of a supervision record (`inspection:3`, `order:5`, `accountability:2`),
+    sealed as a case's evidence is."""
+
+    __tablename__ = "record_files"
+    __table_args__ = (UniqueConstraint("record", "sha256", name="uq_record_file_once"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    record: Mapped[str] = mapped_column(String(40), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    blob_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

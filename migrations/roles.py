@@ -15,6 +15,9 @@ GRANTS = f"""
                 EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON step_signatures FROM {APP_ROLE}';
                 EXECUTE 'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_epochs FROM {APP_ROLE}';
             END IF;
+            IF to_regclass('accountability_decisions') IS NOT NULL THEN
+                EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON accountability_decisions, inspections FROM {APP_ROLE}';
+            END IF;
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
         END IF;
     END $$

@@ -12,19 +12,49 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
+from domain.beijing import beijing_json
 from domain.case import CaseState
 from domain.id_number import birth_date_of
 from domain.messages import t
 from domain.parsing import parse_id_number
 from domain.signing import MergeIn, MergeTarget
+from domain.steps import StepInput
 from ledger.cases import existing_case, identify_case, student_of
 from ledger.models import Case
+from starter.case_service import STEP_ANSWER_SECONDS, send_step
 from starter.context import Context
 from starter.errors import BadInput
 from workflows.case import CaseWorkflow
+
+
+async def identify_provisional(ctx: Context, case: Case, step: StepInput, id_text: str) -> dict[str, Any]:
+    """The whole identification, the officer's signed step checked by the caller: the answer is
+    the case's state after the step and what became of it (docs/cli.md, `case identify`)."""
+    found = await asyncio.to_thread(identification, ctx, case, id_text)
+    before = await state_before(ctx, case) if found.into is not None else None
+    if found.into is not None:
+        await send_merge_target(ctx, case, found.into)
+    outcome = await send_step(ctx, case, getattr(CaseWorkflow, step.step), step)
+    await asyncio.to_thread(record_identity, ctx, case, found)
+    told = False
+    if found.into is not None and before is not None:
+        told = await tell_kept_case(ctx, found.into, before)
+    answer = beijing_json(outcome.state.model_dump())
+    answer.update(
+        identified=case.case_no,
+        merged_into=found.into.case_no if found.into else None,
+        kept_case_no=found.into.case_no if found.into else case.case_no,
+        kept_case_told=told,
+        warnings=list(found.warnings),
+    )
+    if outcome.ledger_pending:
+        answer["ledger_pending"] = True
+    return answer
 
 
 @dataclass(frozen=True)
@@ -101,11 +131,11 @@ async def tell_kept_case(ctx: Context, into: Case, merged: CaseState) -> bool:
     client = await ctx.temporal()
     try:
         await asyncio.wait_for(
-            client.get_workflow_handle(into.workflow_id).signal(
+            client.get_workflow_handle(into.workflow_id).execute_update(
                 CaseWorkflow.merge_in, notice.signed_with(ctx.service_key)
             ),
-            timeout=10,
+            timeout=STEP_ANSWER_SECONDS,
         )
-    except RPCError:
+    except (RPCError, WorkflowUpdateFailedError, TimeoutError):
         return False
     return True

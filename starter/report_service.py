@@ -21,6 +21,7 @@ from starter.access import scope_of
 from starter.case_service import calendar_for
 from starter.context import Context
 from starter.report_digests import CaseDigest
+from starter.supervision_service import supervision_record
 
 
 def cutoff_of(as_of: dt.date | None, now: dt.datetime) -> dt.datetime:
@@ -104,6 +105,7 @@ def build_report(
             if c.poverty_risk
         ],
         "burndown": burndown((d for _c, d in digests), cutoff=cutoff, start=campaign.reference_date),
+        "supervision": supervision_record(ctx, actor, campaign.name),
     }
 
 

@@ -68,6 +68,42 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("transfer_pending_to", N_("转出待接收")),
     ("provisional", N_("临时身份")),
 )
+INSPECTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", N_("编号")),
+    ("group", N_("组别")),
+    ("township", N_("乡镇（街道）")),
+    ("inspected_on", N_("督查日期")),
+    ("villages", N_("走访的村（社区）")),
+    ("schools", N_("走访的学校")),
+    ("sampled", N_("抽查的案件")),
+    ("finding", N_("发现的问题")),
+    ("recorded_by", N_("记录人")),
+)
+ORDER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", N_("编号")),
+    ("township", N_("乡镇（街道）")),
+    ("inspection", N_("依据的督查")),
+    ("text", N_("整改要求")),
+    ("issued_by", N_("下达人")),
+    ("issued_at", N_("下达时间")),
+    ("due_at", N_("答复期限")),
+    ("answered_at", N_("答复时间")),
+    ("answer", N_("整改落实情况")),
+    ("overdue", N_("逾期未答复")),
+    ("escalation_level", N_("督办级别")),
+)
+DECISION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", N_("编号")),
+    ("unit", N_("单位")),
+    ("person", N_("责任人")),
+    ("ground", N_("问责事由")),
+    ("cases", N_("涉及案件")),
+    ("reminders", N_("关联督办提醒")),
+    ("orders", N_("关联整改通知")),
+    ("decision", N_("问责决定")),
+    ("decided_by", N_("记录人")),
+    ("decided_at", N_("记录时间")),
+)
 LABELLED = {
     "kind": "kind",
     "stage": "stage",
@@ -76,6 +112,7 @@ LABELLED = {
     "attendance": "attendance",
     "placement": "placement",
     "exclude_reason": "exclude_reason",
+    "ground": "ground",
 }
 
 
@@ -128,6 +165,10 @@ def report_workbook(report: dict[str, Any]) -> bytes:
     write_sheet(book, translate(N_("问责")), ACCOUNTABILITY_COLUMNS, report["accountability"])
     write_sheet(book, translate(N_("台账")), LEDGER_COLUMNS, report["cases"])
     write_sheet(book, translate(N_("防返贫监测")), LEDGER_COLUMNS, report.get("poverty_risk", []))
+    supervision = report.get("supervision") or {}
+    write_sheet(book, translate(N_("督查")), INSPECTION_COLUMNS, supervision.get("inspections", []))
+    write_sheet(book, translate(N_("整改通知")), ORDER_COLUMNS, supervision.get("orders", []))
+    write_sheet(book, translate(N_("问责记录")), DECISION_COLUMNS, supervision.get("accountability", []))
     book.close()
     return buffer.getvalue()
 

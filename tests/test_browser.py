@@ -74,6 +74,7 @@ def test_sign_in_overview_township_case_and_excel_in_chromium(
     driver.save_screenshot(str(shots / "4-burndown.png"))
     school_grid(stack, driver, tmp_path)
     driver.save_screenshot(str(shots / "5-reporting.png"))
+    supervision_pages(stack, driver, case_no)
     driver.find_element(By.LINK_TEXT, "导出 Excel").click()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not list(driver.downloads.glob("*.xlsx")):
@@ -90,6 +91,43 @@ def test_sign_in_overview_township_case_and_excel_in_chromium(
     assert errors == []
     assert _requested_hosts(driver) <= {"127.0.0.1"}
     assert len(list(shots.glob("*.png"))) == 6
+
+
+def supervision_pages(stack: RunningStack, driver: Any, case_no: str) -> None:
+    """督查 and 问责 through the CLI and on the dashboard: the section chief's inspection sampling
+    a case and a rectification order, the township lead's answer, the county's decision."""
+    from selenium.webdriver.common.by import By
+
+    chief = "汪贤梁"
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    inspected = stack.baoxue(
+        "inspection", "add", "--township", "梅子垭镇", "--date", today, "--villages", "青龙村、白云村",
+        "--sampled", case_no, "--finding", "浏览器督查发现记录不全", "--json", actor=chief,
+    )  # fmt: skip
+    assert inspected.code == 0, inspected.stderr
+    ordered = stack.baoxue(
+        "inspection", "order", "--township", "梅子垭镇", "--due", today, "--text", "浏览器整改要求",
+        "--inspection", str(inspected.json()["id"]), "--json", actor=chief,
+    )  # fmt: skip
+    assert ordered.code == 0, ordered.stderr
+    stack.add_here("梅子垭浏览器主任", "township_lead", "--township", "梅子垭镇")
+    stack.add_here("县浏览器督查", "county")
+    answered = stack.baoxue(
+        "inspection", "answer", str(ordered.json()["id"]), "--text", "浏览器已整改", actor="梅子垭浏览器主任"
+    )
+    assert answered.code == 0, answered.stderr
+    decided = stack.baoxue(
+        "accountability", "add", "--unit", "梅子垭镇", "--ground", "整改落实不到位", "--cases", case_no,
+        "--decision", "浏览器约谈", actor="县浏览器督查",
+    )  # fmt: skip
+    assert decided.code == 0, decided.stderr
+    driver.find_element(By.LINK_TEXT, "督查").click()
+    assert "浏览器督查发现记录不全" in driver.find_element(By.ID, "inspections").text
+    orders = driver.find_element(By.ID, "orders").text
+    assert "浏览器整改要求" in orders and "浏览器已整改" in orders
+    driver.find_element(By.LINK_TEXT, "问责").click()
+    decisions = driver.find_element(By.ID, "decisions").text
+    assert "浏览器约谈" in decisions and "整改落实不到位" in decisions
 
 
 def school_grid(stack: RunningStack, driver: Any, tmp_path: Path) -> None:

@@ -684,3 +684,85 @@ def test_the_shipped_campaigns_aid_rules_with_known_answers() -> None:
     assert current.clears(EducationLevel.compulsory, "《营养改善计划》", dt.date(2026, 10, 15))
     assert not current.clears(EducationLevel.compulsory, "普通高中国家助学金", dt.date(2026, 10, 15))
     assert {c.name for c in map(load_campaign_file, folder.glob("*.yaml")) if c.aid_rule is None} == {"drill"}
+
+
+async def test_a_provisional_child_identified_into_a_discovery_case_and_never_raised_twice(
+    case_ctx: Context, campaign: CampaignSpec, tmp_path: Path
+) -> None:
+    """Two children found door to door with no ID number, visited and planned. Discovery raises
+    the first from the household register (a case by ID, in 鞍子镇): identified, the provisional
+    case merges into that discovery case — one case, at the plan's stage, with both histories.
+    The second is identified before any register names them: discovery then finds their case and
+    opens no other."""
+    from api.cases import history_rows
+    from config.temporal_client import connect_temporal
+    from domain.enums import Finding, Placement
+    from domain.steps import INPUTS, PlanInput, VisitInput
+    from ledger.cases import provisional_key_text
+    from starter.case_service import OpenRequest, open_case
+    from starter.identify_service import identify_provisional
+    from tests.support.cases import OFFICER, act, ledger_row, signed_for, with_id
+    from workflows.case import CaseWorkflow
+
+    client = await connect_temporal(case_ctx.settings)
+    born = dt.date(2014, 7, 8)
+    ids = [make_id_number("500243", born, 870 + n) for n in range(2)]
+    provisional = []
+    for n in range(2):
+        name, guardian = f"无证童{n}", f"无证家长{n}"
+        key = provisional_key_text(name=name, born=born, guardian=guardian, village="青龙村")
+        intake = {"village": "青龙村", "birth_date": born.isoformat(), "guardian": guardian}
+        request = OpenRequest(CaseKind.dropout, key, name, "梅子垭镇", campaign.name, intake, provisional=True)
+        opened = await open_case(case_ctx, with_id(OFFICER), request)
+        handle = client.get_workflow_handle(opened.workflow_id)
+        await act(handle, CaseWorkflow.visit, VisitInput(actor=OFFICER, finding=Finding.confirmed))
+        target = dt.date.today() + dt.timedelta(days=30)
+        await act(handle, CaseWorkflow.plan, PlanInput(actor=OFFICER, target_date=target, placement=Placement.transfer))
+        provisional.append(opened)
+
+    async def identify(case_no: str, id_number: str) -> dict[str, object]:
+        case = ledger_row(case_ctx, case_no)
+        state = await client.get_workflow_handle(case.workflow_id).query(CaseWorkflow.current)
+        update = CaseWorkflow.identify  # type: ignore[attr-defined]
+        step = signed_for(case.workflow_id, update, INPUTS["identify"](actor=OFFICER), seq=state.last_seq)
+        return await identify_provisional(case_ctx, case, step, id_number)
+
+    second = await identify(provisional[1].case_no, ids[1])
+    assert (second["merged_into"], second["provisional"]) == (None, False)
+
+    household = [["无证童0", ids[0], "鞍子镇"], ["无证童1", ids[1], "梅子垭镇"]]
+    files = {
+        RegisterKind.household: _csv(tmp_path / "h.csv", ["姓名", "身份证号", "乡镇"], *household),
+        RegisterKind.enrollment: _csv(
+            tmp_path / "e.csv", ["姓名", "身份证号", "学校"], ["别人", make_id_number("500243", born, 9), "校"]
+        ),
+    }
+    for kind, path in files.items():
+        import_register(case_ctx, kind=kind, path=path, campaign=campaign, sheet=None, imported_by="t")
+    found = discover(case_ctx, campaign=campaign, township=None)
+    await apply_discovery(case_ctx, found, actor=DISCOVERY_ACTOR)
+    assert (found.opened, found.already_open) == (1, 1)  # the identified child's own case is found
+
+    with case_ctx.sessions() as session:
+        raised = session.scalars(
+            select(Case).where(Case.campaign == campaign.name, Case.township == "鞍子镇", Case.reason.is_not(None))
+        ).one()
+    first = await identify(provisional[0].case_no, ids[0])
+    assert (first["merged_into"], first["outcome"]) == (raised.case_no, "merged")
+    kept = ledger_row(case_ctx, raised.case_no)
+    assert (kept.stage, kept.township) == ("return_confirmation", "鞍子镇")
+    history = history_rows(case_ctx, kept)
+    assert {(e["case_no"], e["type"]) for e in history} >= {
+        (provisional[0].case_no, "visited"),
+        (provisional[0].case_no, "planned"),
+        (raised.case_no, "opened"),
+        (raised.case_no, "merged_in"),
+    }
+    again = discover(case_ctx, campaign=campaign, township=None)
+    await apply_discovery(case_ctx, again, actor=DISCOVERY_ACTOR)
+    assert (again.opened, again.already_open) == (0, 2)
+    with case_ctx.sessions() as session:
+        live = session.scalar(
+            select(func.count()).select_from(Case).where(Case.campaign == campaign.name, Case.merged_into.is_(None))
+        )
+    assert live == 2

@@ -905,3 +905,59 @@ async def test_the_group_checks_a_sample_of_exclusions(skipping_env: WorkflowEnv
             assert (ended["stage"], ended["outcome"]) == ("closed", "excluded")
             row = ledger_row(ladder_ctx, opened.case_no)
             assert row.exclusion_check_due is None and row.outcome == "excluded"
+
+
+async def test_an_unanswered_rectification_order_climbs_the_ladder(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """督查 → 整改: the section chief orders 梅子垭镇 to rectify by today; unanswered at the day's
+    end the township's lead is reminded, after `level1_after` its section chief and office head;
+    the answer ends the ladder (no group leader); the county's 问责 decision links the order and
+    its reminders as evidence."""
+    from domain.beijing import china_today
+    from domain.supervision import AccountabilityInput, Ground, OrderInput, order_workflow_id
+    from starter.supervision_service import answer, issue_order, record_decision
+    from tests.support.cases import COUNTY, LEAD, with_id
+
+    today = china_today(await skipping_env.get_current_time())
+    issued = await issue_order(
+        ladder_ctx, with_id(CHIEF), OrderInput(township="梅子垭镇", due=today, text="补齐入户走访记录"), "ladder"
+    )
+    order_id = issued["id"]
+    try:
+
+        def told(level: int) -> set[str]:
+            with ladder_ctx.sessions() as session:
+                rows = session.scalars(
+                    select(Notification.recipient).where(
+                        Notification.business_key.startswith(f"order:{order_id}:{level}:")
+                    )
+                )
+                return set(rows)
+
+        await skipping_env.sleep(DAY + dt.timedelta(hours=1))
+        assert told(0) == {LEAD.name}
+        assert told(1) == set()
+        await skipping_env.sleep(LADDER.level1_after)
+        assert told(1) == {CHIEF.name, OFFICE_HEAD.name}
+        await answer(ladder_ctx, with_id(LEAD), order_id, "已补齐，附走访记录")
+        reached = await skipping_env.client.get_workflow_handle(order_workflow_id(order_id)).result()
+        assert reached == 1 and told(2) == set()
+
+        decided = record_decision(
+            ladder_ctx,
+            with_id(COUNTY),
+            AccountabilityInput(unit="梅子垭镇", ground=Ground.rectification_lagging, decision="通报批评"),
+            "ladder",
+        )
+        assert order_id in decided["orders"]
+        with ladder_ctx.sessions() as session:
+            order_reminders = set(
+                session.scalars(
+                    select(Notification.id).where(Notification.business_key.startswith(f"order:{order_id}:"))
+                )
+            )
+        assert order_reminders and order_reminders <= set(decided["reminders"])
+    finally:
+        with contextlib.suppress(Exception):
+            await skipping_env.client.get_workflow_handle(order_workflow_id(order_id)).terminate("test over")

@@ -255,7 +255,9 @@ def test_server_and_worker_refuse_to_start_without_keys(tmp_path: Path) -> None:
 def test_the_app_role_can_only_append_to_audit_log_and_case_events(stack: RunningStack) -> None:
     import psycopg
 
-    open_case(stack, {**stack.env, "BAOXUE_ACTOR": "陈明凡"}, 107)
+    chief = {**stack.env, "BAOXUE_ACTOR": "陈明凡"}
+    case_no = open_case(stack, chief, 107)
+    assert stack.baoxue("case", "show", case_no, env=chief).code == 0  # audited: the log has a row
     app_url = stack.role_url("baoxue_app")
     for statement in (
         "DELETE FROM audit_log",
@@ -265,11 +267,16 @@ def test_the_app_role_can_only_append_to_audit_log_and_case_events(stack: Runnin
         "UPDATE case_events SET actor = 'nobody'",
         "ALTER TABLE case_events DISABLE TRIGGER ALL",
         "TRUNCATE case_events",
+        "UPDATE accountability_decisions SET unit = 'nobody'",
+        "DELETE FROM accountability_decisions",
+        "UPDATE inspections SET township = 'nobody'",
+        "DELETE FROM inspections",
     ):
         with psycopg.connect(app_url) as conn, pytest.raises(psycopg.Error):
             conn.execute(statement)
     with psycopg.connect(app_url) as conn:
         assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] > 0
+        assert conn.execute("SELECT count(*) FROM accountability_decisions").fetchone() is not None
         assert conn.execute("SELECT current_user").fetchone()[0] == "baoxue_app"
 
 

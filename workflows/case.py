@@ -870,12 +870,14 @@ class CaseWorkflow:
         self._move(self._move_of(EventType.merged), actor.name, actor.id)
         return event
 
-    @workflow.signal
-    async def merge_in(self, merged: MergeIn) -> None:
+    @workflow.update
+    async def merge_in(self, merged: MergeIn) -> CaseState:
         """A provisional case of the same child closed into this one: recorded, its people told, and
-        — if it had come further (visited, planned) while this one is open — its stage and plan taken on."""
+        — if it had come further (visited, planned) while this one is open — its stage and plan
+        taken on. An update, so the server answers once the ledger shows it; one not signed by the
+        service key changes nothing."""
         if not self._active() or not self._trusted(merged):
-            return
+            return self.state
         state = self.state
         details: dict[str, Any] = {"from_case_no": merged.from_case_no, "from_township": merged.from_township}
         further = (
@@ -894,6 +896,7 @@ class CaseWorkflow:
             self._enter(Stage(merged.stage))
         await self._project(event)
         self._deliver(event)
+        return self.state
 
     def _told_now(self) -> dict[str, Any]:
         """Who hears of a merge on this case's side: as for a first reminder (the assignee, or

@@ -4,9 +4,10 @@ from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.case import CaseWorkflow
+from workflows.order import OrderWorkflow
 from workflows.recheck import RecheckWorkflow
 
-ALL_WORKFLOWS: list[type] = [CaseWorkflow, RecheckWorkflow]
+ALL_WORKFLOWS: list[type] = [CaseWorkflow, RecheckWorkflow, OrderWorkflow]
 
 
 def workflow_runner(*, sandboxed: bool = True) -> WorkflowRunner:
