@@ -226,7 +226,7 @@ async def ledger_xlsx(ctx: Ctx, actor: DashboardActor, book: str, as_of: str | N
         raise BadInput(t("bad_value", option="book", value=book))
     _township, day = report_scope(ctx, actor, township=None, group=None, as_of=as_of, asked="ledger", day_name="as_of")
     built = await run_in_threadpool(ledger_book, ctx, actor, resolve_campaign(ctx, None), book, as_of=day)
-    workbook = await run_in_threadpool(book_workbook, book, built["rows"])
+    workbook = await run_in_threadpool(book_workbook, built)
     detail = f"{book} xlsx as_of={as_of or 'now'} rows={len(built['rows'])}"
     await run_in_threadpool(audit, ctx, actor, "ledger", "ok", detail=detail)
     return Response(

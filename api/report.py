@@ -116,6 +116,6 @@ async def ledger(
 
     built = await run_in_threadpool(read)
     if xlsx:
-        workbook = await run_in_threadpool(book_workbook, book, built["rows"])
+        workbook = await run_in_threadpool(book_workbook, built)
         built = {**built, "xlsx_base64": base64.b64encode(workbook).decode()}
     return Response(to_json(built), media_type="application/json")

@@ -26,7 +26,7 @@ from ledger.registers import ChildRow, register_rows_as_of
 from starter.access import scope_of
 from starter.context import Context
 from starter.errors import BadInput
-from starter.report_service import build_report, cutoff_of
+from starter.report_service import build_report, cutoff_of, reporting_unit
 
 BOOKS = ("children", "suspected", "dropouts")
 CHILD_REGISTERS = (RegisterKind.household, RegisterKind.enrollment, RegisterKind.attendance)
@@ -47,7 +47,8 @@ def ledger_book(
     a case); the others stay masked. The caller checks the purpose and audits."""
     if book == "children":
         rows = children(ctx, actor, campaign, township=township, school=school, as_of=as_of, reveal=reveal)
-        return {"book": book, "campaign": campaign.name, "rows": rows}
+        unit = reporting_unit(ctx, actor, township=township, group=None)
+        return {"book": book, "campaign": campaign.name, "unit": unit, "rows": rows}
     report = build_report(ctx, actor, campaign, township=township, as_of=as_of)
     rows = [row for row in report["cases"] if row["kind"] == "dropout"]
     if book == "dropouts":
@@ -56,7 +57,7 @@ def ledger_book(
         rows = [{**row, "causes": causes.get(row["case_no"])} for row in rows]
     if reveal:
         rows = revealed_cases(ctx, actor, rows)
-    return {"book": book, "campaign": campaign.name, "as_of": report["as_of"], "rows": rows}
+    return {"book": book, "campaign": campaign.name, "unit": report["unit"], "as_of": report["as_of"], "rows": rows}
 
 
 def revealed_cases(ctx: Context, actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

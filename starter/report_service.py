@@ -79,6 +79,7 @@ def build_report(
     )
     summary = {
         "campaign": campaign.name,
+        "unit": reporting_unit(ctx, actor, township=township, group=group),
         "as_of": beijing_iso(cutoff),
         "clearance_deadline": beijing_iso(campaign.clearance_deadline),
         "days_left": days_left,
@@ -107,6 +108,20 @@ def build_report(
         "burndown": burndown((d for _c, d in digests), cutoff=cutoff, start=campaign.reference_date),
         "supervision": supervision_record(ctx, actor, campaign.name),
     }
+
+
+def reporting_unit(ctx: Context, actor: Actor, *, township: str | None, group: int | None) -> str:
+    """填报单位: the township or group the figures are of, else the reader's own township, else the
+    county (the roster's name for it)."""
+    county = ctx.roster.county
+    if township:
+        return f"{county}{township}"
+    if group is not None:
+        return f"{county}第{group}组"
+    scope = scope_of(ctx, actor)
+    if scope is not None and len(scope) == 1:
+        return f"{county}{next(iter(scope))}"
+    return county
 
 
 def exclusions(cases: Iterable[CaseFacts]) -> dict[str, int]:

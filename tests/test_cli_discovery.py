@@ -150,9 +150,10 @@ def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
         written = stack.baoxue("ledger", book, "--campaign", "four-checks", "--xlsx", str(out), actor=officer)
         assert written.code == 0, written.stderr
         sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(title).to_python()
-        assert len(sheet) == rows + 1 and all(ch > "\u2e80" for ch in sheet[0][0])  # Chinese headers
-        masked = sheet[0].index("身份证号（已遮蔽）")
-        assert all("*" in line[masked] and line[masked] not in four.ids.values() for line in sheet[1:])
+        header = sheet[2]  # under the title and the head line
+        assert len(sheet) == rows + 3 and all(ch > "\u2e80" for ch in header[1]) and title in sheet[0][0]
+        masked = header.index("身份证号（已遮蔽）")
+        assert all("*" in line[masked] and line[masked] not in four.ids.values() for line in sheet[3:])
     book = ("ledger", "children", "--campaign", "four-checks", "--json", "--reveal")
     assert stack.baoxue(*book, actor=officer).code == 2  # no purpose, nothing shown
     revealed = stack.baoxue(*book, "--purpose", "入户核对在校情况", actor=officer).json()["rows"]
