@@ -27,6 +27,7 @@ from api import (
     report,
     schools,
     supervision,
+    xueji,
 )
 from api.auth import language
 from api.body_limits import BodyLimits, BodyTooLarge
@@ -93,6 +94,7 @@ def create_app(ctx: Context) -> FastAPI:
         admin,
         schools,
         supervision,
+        xueji,
         dashboard_auth,
         codec_endpoint,
     ):

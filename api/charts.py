@@ -10,7 +10,8 @@ WIDTH, HEIGHT, PAD = 720, 300, 40
 
 
 def burndown_svg(points: list[dict[str, Any]], deadline: dt.date) -> str:
-    """Open cases per day, and the straight line from the first day's count to zero at the deadline."""
+    """Open cases per day, and the target: the straight line from the open count on the day the
+    first case was open (the campaign's reference date has none yet) to zero at the deadline."""
     if not points:
         return '<p id="burndown-empty">尚无案件。</p>'
     first = dt.date.fromisoformat(points[0]["day"])
@@ -25,14 +26,15 @@ def burndown_svg(points: list[dict[str, Any]], deadline: dt.date) -> str:
         return HEIGHT - PAD - (HEIGHT - 2 * PAD) * value / top
 
     line = " ".join(f"{x(dt.date.fromisoformat(p['day'])):.1f},{y(p['open']):.1f}" for p in points)
-    ideal = f"{x(first):.1f},{y(points[0]['open']):.1f} {x(deadline):.1f},{y(0):.1f}"
+    begun = next((p for p in points if p["open"] > 0), points[0])
+    ideal = f"{x(dt.date.fromisoformat(begun['day'])):.1f},{y(begun['open']):.1f} {x(deadline):.1f},{y(0):.1f}"
     today = points[-1]
     return (
         f'<svg id="burndown" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="燃尽图">'
         f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#888"/>'
         f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="#888"/>'
-        f'<polyline points="{ideal}" fill="none" stroke="#999" stroke-dasharray="6 4"/>'
+        f'<polyline class="target-line" points="{ideal}" fill="none" stroke="#999" stroke-dasharray="6 4"/>'
         f'<polyline class="open-line" points="{line}" fill="none" stroke="#0b4f8a" stroke-width="2"/>'
         f'<text x="{PAD}" y="{PAD - 10}" font-size="12">{top}</text>'
         f'<text x="{PAD}" y="{HEIGHT - 12}" font-size="12">{escape(first.isoformat())}</text>'

@@ -28,12 +28,13 @@ from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_purpose
 from domain.scope import may_reveal
+from ledger.campaigns import list_campaigns
 from ledger.escalations import case_deliveries
-from ledger.evidence import evidence_of
+from ledger.evidence import evidence_bytes, evidence_of
 from starter.access import audit, refuse
 from starter.case_service import resolve_campaign
 from starter.context import Context
-from starter.errors import BadInput
+from starter.errors import BadInput, NotFound
 from starter.report_service import build_report
 from starter.report_xlsx import book_workbook, report_workbook
 from starter.reporting_service import reporting
@@ -46,9 +47,20 @@ PAGES.globals.update(shown=shown, label=label, details=shown_details)
 
 
 def _page(template: str, request: Request, actor: Actor, **values: Any) -> HTMLResponse:
-    keep = {k: v for k, v in request.query_params.items() if k == "as_of" and v}
+    """Every page names the campaign it shows and offers the others (drills included)."""
+    keep = {k: v for k, v in request.query_params.items() if k in ("as_of", "campaign") and v}
+    ctx: Context = request.app.state.ctx
+    shown_campaign = resolve_campaign(ctx, request.query_params.get("campaign") or None)
+    with ctx.sessions() as session:
+        campaigns = [(spec.name, spec.description or spec.name) for spec in list_campaigns(session)]
     html = PAGES.get_template(template).render(
-        actor=actor, role=label("role", actor.role.value), keep=urlencode(keep), **values
+        actor=actor,
+        role=label("role", actor.role.value),
+        keep=urlencode(keep),
+        campaign=shown_campaign.name,
+        campaign_description=shown_campaign.description or "",
+        campaigns=campaigns,
+        **values,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -58,6 +70,7 @@ async def _report(
     actor: Actor,
     *,
     as_of: str | None,
+    campaign: str | None = None,
     group: int | None = None,
     township: str | None = None,
     summary_only: bool = False,
@@ -66,10 +79,8 @@ async def _report(
         canonical, day = report_scope(
             ctx, actor, township=township, group=group, as_of=as_of, asked="dashboard", day_name="as_of"
         )
-        campaign = resolve_campaign(ctx, None)
-        figures = build_report(
-            ctx, actor, campaign, group=group, township=canonical, as_of=day, summary_only=summary_only
-        )
+        spec = resolve_campaign(ctx, campaign or None)
+        figures = build_report(ctx, actor, spec, group=group, township=canonical, as_of=day, summary_only=summary_only)
         return figures, canonical, day
 
     report, township, day = await run_in_threadpool(built)
@@ -79,9 +90,14 @@ async def _report(
 
 @router.get("/", response_class=HTMLResponse)
 async def overview(
-    request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None, group: int | None = None
+    request: Request,
+    ctx: Ctx,
+    actor: DashboardActor,
+    as_of: str | None = None,
+    group: int | None = None,
+    campaign: str | None = None,
 ):
-    report, filters = await _report(ctx, actor, as_of=as_of, group=group, summary_only=True)
+    report, filters = await _report(ctx, actor, as_of=as_of, group=group, campaign=campaign, summary_only=True)
     rows = sorted(report["townships"], key=lambda r: (r["on_track"], r["group"]))
     await run_in_threadpool(audit, ctx, actor, "dashboard", "ok", detail="overview")
     return _page("overview.html", request, actor, title="清零总览", report=report, rows=rows, **filters)
@@ -95,31 +111,36 @@ async def burndown(
     as_of: str | None = None,
     group: int | None = None,
     township: str | None = None,
+    campaign: str | None = None,
 ):
-    report, filters = await _report(ctx, actor, as_of=as_of, group=group, township=township)
+    report, filters = await _report(ctx, actor, as_of=as_of, group=group, township=township, campaign=campaign)
     deadline = dt.date.fromisoformat(report["clearance_deadline"][:10])
     chart = burndown_svg(report["burndown"], deadline)
     return _page("burndown.html", request, actor, title="燃尽图", chart=chart, **filters)
 
 
 @router.get("/accountability", response_class=HTMLResponse)
-async def accountability(request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None):
-    report, filters = await _report(ctx, actor, as_of=as_of)
+async def accountability(
+    request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None, campaign: str | None = None
+):
+    report, filters = await _report(ctx, actor, as_of=as_of, campaign=campaign)
     return _page("accountability.html", request, actor, title="问责", report=report, **filters)
 
 
 @router.get("/inspections", response_class=HTMLResponse)
-async def inspections(request: Request, ctx: Ctx, actor: DashboardActor):
+async def inspections(request: Request, ctx: Ctx, actor: DashboardActor, campaign: str | None = None):
     """督查: the inspections and rectification orders of the reader's townships."""
-    record = await run_in_threadpool(supervision_record, ctx, actor, None)
+    record = await run_in_threadpool(supervision_record, ctx, actor, campaign or None)
     await run_in_threadpool(audit, ctx, actor, "dashboard", "ok", detail="inspections")
     return _page("inspections.html", request, actor, title="督查", record=record)
 
 
 @router.get("/reporting", response_class=HTMLResponse)
-async def reporting_page(request: Request, ctx: Ctx, actor: DashboardActor, month: str | None = None):
+async def reporting_page(
+    request: Request, ctx: Ctx, actor: DashboardActor, month: str | None = None, campaign: str | None = None
+):
     """一月一报告: the month's grid of schools, as `baoxue reporting` shows it."""
-    grid = await run_in_threadpool(reporting, ctx, actor, month=month or None, township=None, campaign=None)
+    grid = await run_in_threadpool(reporting, ctx, actor, month=month or None, township=None, campaign=campaign or None)
     reported = sum(1 for school in grid["schools"] if school["reported"])
     return _page("reporting.html", request, actor, title="学校月报", grid=grid, reported=reported)
 
@@ -135,8 +156,9 @@ async def cases(
     kind: str | None = None,
     stage: str | None = None,
     overdue: str | None = None,
+    campaign: str | None = None,
 ):
-    report, filters = await _report(ctx, actor, as_of=as_of, group=group, township=township)
+    report, filters = await _report(ctx, actor, as_of=as_of, group=group, township=township, campaign=campaign)
     listed_cases = [
         c
         for c in report["cases"]
@@ -177,6 +199,28 @@ def _case_page(request: Request, ctx: Context, actor: Actor, case_no: str, *, pu
     )
 
 
+@router.get("/case/{case_no}/evidence/{n}", response_class=Response)
+def evidence_file(ctx: Ctx, actor: DashboardActor, case_no: str, n: int):
+    """An evidence file shown in the browser (inline), scoped like the case and audited."""
+    case = case_for(ctx, actor, case_no, "evidence_get")
+    with ctx.sessions() as session:
+        rows = evidence_of(session, case_id=case.id)
+    if not 1 <= n <= len(rows) or (data := evidence_bytes(ctx.cipher, rows[n - 1])) is None:
+        raise NotFound(t("evidence_not_found", n=n, case_no=case.case_no))
+    row = rows[n - 1]
+    audit(ctx, actor, "evidence_get", "ok", case, detail=f"{row.sha256} dashboard")
+    return Response(
+        data,
+        media_type=row.media_type,
+        headers={
+            "Content-Disposition": "inline",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; object-src 'self'; sandbox",
+        },
+    )
+
+
 @router.get("/case/{case_no}", response_class=HTMLResponse)
 def case_page(request: Request, ctx: Ctx, actor: DashboardActor, case_no: str):
     return _case_page(request, ctx, actor, case_no, purpose=None)
@@ -205,8 +249,10 @@ WORKBOOK: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX: {}}, "descr
 
 
 @router.get("/report.xlsx", response_class=Response, responses=WORKBOOK)
-async def report_xlsx(ctx: Ctx, actor: DashboardActor, as_of: str | None = None, group: int | None = None):
-    report, _filters_shown = await _report(ctx, actor, as_of=as_of, group=group)
+async def report_xlsx(
+    ctx: Ctx, actor: DashboardActor, as_of: str | None = None, group: int | None = None, campaign: str | None = None
+):
+    report, _filters_shown = await _report(ctx, actor, as_of=as_of, group=group, campaign=campaign)
     workbook = await run_in_threadpool(report_workbook, report)
     await run_in_threadpool(audit, ctx, actor, "report", "ok", detail=f"xlsx as_of={as_of or 'now'}")
     name = f"qingling-{report['campaign']}-{report['as_of'][:10]}.xlsx"
@@ -218,14 +264,17 @@ async def report_xlsx(ctx: Ctx, actor: DashboardActor, as_of: str | None = None,
 
 
 @router.get("/ledger/{book}.xlsx", response_class=Response, responses=WORKBOOK)
-async def ledger_xlsx(ctx: Ctx, actor: DashboardActor, book: str, as_of: str | None = None):
+async def ledger_xlsx(
+    ctx: Ctx, actor: DashboardActor, book: str, as_of: str | None = None, campaign: str | None = None
+):
     """The three ledgers (适龄儿童, 疑似辍学学生, 辍学学生台账) as `baoxue ledger` writes them."""
     from starter.ledger_books import BOOKS, ledger_book
 
     if book not in BOOKS:
         raise BadInput(t("bad_value", option="book", value=book))
     _township, day = report_scope(ctx, actor, township=None, group=None, as_of=as_of, asked="ledger", day_name="as_of")
-    built = await run_in_threadpool(ledger_book, ctx, actor, resolve_campaign(ctx, None), book, as_of=day)
+    spec = await run_in_threadpool(resolve_campaign, ctx, campaign or None)
+    built = await run_in_threadpool(ledger_book, ctx, actor, spec, book, as_of=day)
     workbook = await run_in_threadpool(book_workbook, built)
     detail = f"{book} xlsx as_of={as_of or 'now'} rows={len(built['rows'])}"
     await run_in_threadpool(audit, ctx, actor, "ledger", "ok", detail=detail)

@@ -129,6 +129,9 @@ def import_(
         echo(t("import_scope_unit", unit=summary["scope_unit"]))
     if summary.get("schools_added"):
         echo(t("import_schools_added", count=summary["schools_added"]))
+    for flag in summary.get("xueji_flags") or []:
+        status = label("attendance", flag["status"])
+        echo(t("import_xueji_flag", case_no=flag["case_no"], township=flag["township"], status=status))
     echo(
         t(
             "import_done",

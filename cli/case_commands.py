@@ -584,7 +584,7 @@ def history(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None,
             f"{row['case_no']}#{row['seq']}" if row.get("from_merged_case") else row["seq"],
             shown(row["at"]),
             label("event", row["type"]) + (_("（第{n}次）").format(n=row["episode"]) if episodes else ""),
-            row["actor"],
+            _("系统") if row["actor"] == "system" else row["actor"],
             shown_details(row["details"]),
         )
         for row in rows

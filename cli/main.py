@@ -39,6 +39,7 @@ from cli import (  # noqa: E402
     step_verbs,
     supervision_commands,
     transfer_commands,
+    xueji_commands,
 )
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED  # noqa: E402
 from cli.session import Invocation  # noqa: E402
@@ -77,6 +78,7 @@ case_commands.case_app.command("transfer-decline")(transfer_commands.transfer_de
 case_commands.case_app.command("receipt")(transfer_commands.receipt)
 case_commands.case_app.command("transfer-out")(transfer_commands.transfer_out)
 case_commands.case_app.command("identify")(provisional_commands.identify)
+case_commands.case_app.command("xueji")(xueji_commands.xueji)
 step_verbs.add_step_verbs(case_commands.case_app)
 app.add_typer(case_commands.case_app, name="case")
 app.command("cases")(case_commands.cases)

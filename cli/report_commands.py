@@ -95,12 +95,12 @@ def report(
     )
 
 
-BOOKS = ("children", "suspected", "dropouts")
+BOOKS = ("children", "suspected", "dropouts", "xueji")
 
 
 def ledger(
     typer_ctx: typer.Context,
-    book: Annotated[str, typer.Argument(metavar="BOOK", help=_("children|suspected|dropouts"))],
+    book: Annotated[str, typer.Argument(metavar="BOOK", help=_("children|suspected|dropouts|xueji"))],
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
     township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
     school: Annotated[str | None, typer.Option("--school", help=_("学校（名称中含此文字）"))] = None,
@@ -113,7 +113,9 @@ def ledger(
     actor: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help=_("输出 JSON"))] = False,
 ) -> None:
-    """三本台账 children|suspected|dropouts：适龄儿童、疑似辍学学生、辍学学生台账；身份证号默认遮蔽。"""
+    """三本台账 children|suspected|dropouts：适龄儿童、疑似辍学学生、辍学学生台账；身份证号默认遮蔽。
+
+    xueji：学籍变动台账——每个已销号案件需在全国学籍系统办理的变动（恢复在读、转入、转出等）及办理情况。"""
     if book not in BOOKS:
         raise bad_input(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
     day = parse_date(as_of, "--as-of")

@@ -8,6 +8,7 @@ from typing import Any
 from domain.beijing import shown
 from domain.i18n import N_, translate
 from domain.labels import label
+from domain.reminders import how_late
 from domain.step_specs import STEPS
 
 FIELD_LABELS: dict[str, str] = {
@@ -68,6 +69,14 @@ FIELD_LABELS: dict[str, str] = {
     "officer": N_("指派办案人员"),
     "school_no": N_("学籍号"),
     "student_no": N_("学籍号"),
+    "to_county": N_("转往（县）"),
+    "provisional": N_("临时身份"),
+    "merged_into": N_("并入案件"),
+    "into_township": N_("并入乡镇"),
+    "from_case_no": N_("合并自案件"),
+    "adopted_stage": N_("接续阶段"),
+    "guardian": N_("监护人"),
+    "birth_date": N_("出生日期"),
 }
 for _field in (field for spec in STEPS.values() for field in spec.fields):
     FIELD_LABELS.setdefault(_field.name, _field.label)
@@ -82,6 +91,7 @@ VALUE_CATEGORIES = {
     "reason": "escalation_reason",
     "step": "step",
     "method": "method",
+    "adopted_stage": "stage",
 }
 FALLBACK_CATEGORIES = {"reason": "reopen_reason"}
 TIME_FIELDS = {"at", "due_at", "deadline"}
@@ -97,6 +107,8 @@ def shown_value(key: str, value: Any) -> str:
         return translate(N_("是")) if value else translate(N_("否"))
     if key in TIME_FIELDS and isinstance(value, str):
         return shown(value)
+    if key == "overdue_seconds" and isinstance(value, int):
+        return how_late(value).removeprefix("已逾期 ")
     if key in VALUE_CATEGORIES and isinstance(value, str):
         shown_label = label(VALUE_CATEGORIES[key], value)
         if shown_label == value and key in FALLBACK_CATEGORIES:

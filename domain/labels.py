@@ -81,6 +81,15 @@ LABELS: dict[str, dict[str, str]] = {
         "exclusion_sampled": N_("排除被抽中，待组长核查"),
         **{spec.event: spec.event_label for spec in STEPS.values()},
     },
+    "xueji": {
+        "resume": N_("恢复在读"),
+        "transfer_in": N_("转入"),
+        "suspend": N_("休学（缓学）登记"),
+        "home_delivery": N_("送教上门纳入学籍"),
+        "transfer_out": N_("转出"),
+        "close_record": N_("学籍注销"),
+    },
+    "xueji_status": {"pending": N_("待办"), "done": N_("已办")},
     "ground": {
         "careless_screening": N_("排查不认真"),
         "perfunctory": N_("工作走过场"),
@@ -168,6 +177,7 @@ LABELS: dict[str, dict[str, str]] = {
         "children": N_("适龄儿童台账"),
         "suspected": N_("疑似辍学学生台账"),
         "dropouts": N_("辍学学生台账"),
+        "xueji": N_("学籍变动台账"),
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
     "check_kind": {"quarterly": N_("季度复核"), "term_start": N_("开学初入校入户")},

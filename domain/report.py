@@ -53,6 +53,8 @@ class ReportEvent:
     to_group: int | None = None
     provisional: bool | None = None
     """`opened`: the child had no ID number (临时身份)."""
+    arrangement: str | None = None
+    """`planned`: a disabled child's arrangement (随班就读, 送教上门, …)."""
 
 
 @dataclass
@@ -93,6 +95,7 @@ class CaseFacts:
     closed_at: dt.datetime | None = None
     priority: bool = False
     placement: str | None = None
+    arrangement: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     """Steps declared `counted`, by step, in every episode."""
     last_on: dict[str, str] = field(default_factory=dict)
@@ -186,7 +189,7 @@ def fold(
             facts.whereabouts_unknown = event.finding == Finding.whereabouts_unknown
             facts.exclude_reason = event.exclude_reason if event.finding == Finding.excluded else None
         if kind == "planned":
-            facts.placement = event.placement
+            facts.placement, facts.arrangement = event.placement, event.arrangement
         if kind in ("transfer_requested", "moved_out_county"):
             facts.transfer_to = event.to_township
         if kind in ("transfer_declined", "receipt_recorded"):

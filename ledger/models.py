@@ -515,3 +515,19 @@ class RecordFile(Base):
     blob_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class XuejiChange(Base):
+    """A 学籍 change made on the national register for a case (恢复在读, 转入, …): which, by whom
+    (the school's or township's 学籍 clerk, by name), when, and who recorded it here."""
+
+    __tablename__ = "xueji_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    done_by: Mapped[str] = mapped_column(String(64))
+    done_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_by_id: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

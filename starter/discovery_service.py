@@ -29,10 +29,19 @@ from domain.id_number import mask_id_number, mask_long_digits, normalise_id_numb
 from domain.labels import label
 from domain.messages import t
 from domain.register_scopes import COUNTY, FileScope, Scope
-from domain.registers import HEADER_LABELS, Column, ParsedRegister, RegisterKind, Rejection, cell_text, column_for
+from domain.registers import (
+    HEADER_LABELS,
+    Attendance,
+    Column,
+    ParsedRegister,
+    RegisterKind,
+    Rejection,
+    cell_text,
+    column_for,
+)
 from domain.schools import school_name, stage_from_name
 from domain.signing import ReopenRequest
-from ledger.models import Case, RegisterFile, School
+from ledger.models import Case, RegisterFile, RegisterRow, School, Student
 from ledger.registers import (
     current_file,
     current_rows,
@@ -98,6 +107,9 @@ class ImportSummary:
     scope_unit: str | None = None
     schools_added: int = 0
     """An enrollment register: schools it named that the county's list did not have."""
+    xueji_flags: list[dict[str, Any]] = field(default_factory=list)
+    """An attendance list: cases closed as returned or arranged whose child it shows as not in
+    school (辍学, 转出, 休学) — the 学籍 to be checked (`{"case_no", "township", "status"}`)."""
 
 
 SHRINK_GUARD = 0.5
@@ -178,7 +190,7 @@ def import_register(
         written = write_reports(ctx, summary, parsed)
         try:
             with ctx.sessions.begin() as session:
-                store_register(
+                stored = store_register(
                     session,
                     cipher=ctx.cipher,
                     campaign=campaign,
@@ -193,11 +205,36 @@ def import_register(
                 )
                 if kind == RegisterKind.enrollment:
                     summary.schools_added = add_named_schools(session, parsed, added_by=imported_by or "")
+                if kind == RegisterKind.attendance:
+                    summary.xueji_flags = returned_but_absent(session, campaign=campaign.name, file_id=stored.file_id)
         except BaseException:
             for report in written:
                 report.unlink(missing_ok=True)
             raise
     return summary
+
+
+def returned_but_absent(session: Session, *, campaign: str, file_id: int) -> list[dict[str, Any]]:
+    """The cases of the campaign closed as returned or arranged whose child this attendance list
+    shows as not in school: what the 学籍 says and what the case says disagree."""
+    found = session.execute(
+        select(Case.case_no, Case.township, RegisterRow.status)
+        .join(Student, Student.id == Case.student_id)
+        .join(RegisterRow, RegisterRow.child_key == Student.child_key)
+        .where(
+            RegisterRow.file_id == file_id,
+            Case.campaign == campaign,
+            Case.merged_into.is_(None),
+            Case.stage == "closed",
+            Case.outcome.in_(("returned", "arranged")),
+            RegisterRow.status.in_(NOT_IN_SCHOOL),
+        )
+        .order_by(Case.case_no)
+    ).all()
+    return [{"case_no": no, "township": town, "status": status} for no, town, status in found]
+
+
+NOT_IN_SCHOOL = (Attendance.left.value, Attendance.transferred.value, Attendance.suspended.value)
 
 
 def implausible_births(parsed: ParsedRegister, ages: list[int]) -> dict[int, Rejection]:

@@ -19,7 +19,7 @@ from domain.messages import t
 from domain.privacy import mask_name
 from domain.registers import Attendance, Column, RegisterKind, column_for
 from domain.scope import may_reveal
-from ledger.models import Case, CaseEventRow, Student
+from ledger.models import Case, CaseEventRow, Student, XuejiChange
 from ledger.personal import event_context
 from ledger.register_blocks import RegisterCells
 from ledger.registers import ChildRow, register_rows_as_of
@@ -28,7 +28,7 @@ from starter.context import Context
 from starter.errors import BadInput
 from starter.report_service import build_report, cutoff_of, reporting_unit
 
-BOOKS = ("children", "suspected", "dropouts")
+BOOKS = ("children", "suspected", "dropouts", "xueji")
 CHILD_REGISTERS = (RegisterKind.household, RegisterKind.enrollment, RegisterKind.attendance)
 
 
@@ -50,6 +50,9 @@ def ledger_book(
         unit = reporting_unit(ctx, actor, township=township, group=None)
         return {"book": book, "campaign": campaign.name, "unit": unit, "rows": rows}
     report = build_report(ctx, actor, campaign, township=township, as_of=as_of)
+    if book == "xueji":
+        rows = xueji_lines(ctx, report["cases"])
+        return {"book": book, "campaign": campaign.name, "unit": report["unit"], "as_of": report["as_of"], "rows": rows}
     rows = [row for row in report["cases"] if row["kind"] == "dropout"]
     if book == "dropouts":
         rows = [row for row in rows if row["verified"]]
@@ -58,6 +61,41 @@ def ledger_book(
     if reveal:
         rows = revealed_cases(ctx, actor, rows)
     return {"book": book, "campaign": campaign.name, "unit": report["unit"], "as_of": report["as_of"], "rows": rows}
+
+
+def xueji_lines(ctx: Context, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """学籍 follow-through: every closed case whose outcome needs a register change, with the
+    change recorded for it (`case xueji`) or `pending`, for the national platform."""
+    needing = [row for row in cases if row.get("xueji_needed")]
+    with ctx.sessions() as session:
+        done = {
+            case_no: change
+            for case_no, change in session.execute(
+                select(Case.case_no, XuejiChange)
+                .join(XuejiChange, XuejiChange.case_id == Case.id)
+                .where(Case.case_no.in_([row["case_no"] for row in needing]))
+                .order_by(XuejiChange.id)
+            )
+        }
+    lines = []
+    for row in needing:
+        change = done.get(row["case_no"])
+        lines.append(
+            {
+                "case_no": row["case_no"],
+                "township": row["township"],
+                "id_masked": row["id_masked"],
+                "kind": row["kind"],
+                "outcome": row["outcome"],
+                "closed_at": row["closed_at"],
+                "xueji_needed": row["xueji_needed"],
+                "status": "done" if change else "pending",
+                "xueji_action": change.action if change else None,
+                "done_by": change.done_by if change else None,
+                "done_on": change.done_on.isoformat() if change else None,
+            }
+        )
+    return lines
 
 
 def revealed_cases(ctx: Context, actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

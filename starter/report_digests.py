@@ -23,6 +23,7 @@ from domain.enums import Outcome
 from domain.report import CaseFacts, ReportEvent, fold
 from domain.step_specs import STEPS
 from domain.work_calendar import WorkCalendar
+from domain.xueji import needed_action
 from ledger.reports import ReportCase, report_events
 from starter.bounded_map import BoundedMap
 
@@ -101,7 +102,22 @@ def ledger_row(facts: CaseFacts) -> dict[str, Any]:
         "exclude_reason": facts.exclude_reason if facts.outcome == Outcome.excluded else None,
         "transfers": [f"{sending}→{receiving}" for sending, receiving in facts.transfers],
         "transfer_pending_to": facts.transfer_to if facts.open else None,
+        "arrangement": facts.arrangement,
+        "xueji_needed": _xueji(facts),
     }
+
+
+def _xueji(facts: CaseFacts) -> str | None:
+    """The 学籍 change a closed case needs (domain/xueji.py)."""
+    if facts.open:
+        return None
+    action = needed_action(
+        outcome=facts.outcome.value if facts.outcome else None,
+        placement=facts.placement,
+        arrangement=facts.arrangement,
+        exclude_reason=facts.exclude_reason,
+    )
+    return action.value if action else None
 
 
 Key = tuple[str, uuid.UUID, int]

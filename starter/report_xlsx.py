@@ -115,10 +115,12 @@ LABELLED = {
     "placement": "placement",
     "exclude_reason": "exclude_reason",
     "ground": "ground",
+    "xueji_needed": "xueji",
+    "status": "xueji_status",
 }
 
 
-DATE_KEYS = frozenset({"inspected_on", "last_attempt_on", "on", "target_date"})
+DATE_KEYS = frozenset({"inspected_on", "last_attempt_on", "on", "target_date", "done_on"})
 """Columns holding a day (ISO date): written as dates. Columns ending `_at` hold a moment."""
 
 
@@ -296,10 +298,22 @@ DROPOUT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("transfer_pending_to", N_("转出待接收")),
     ("provisional", N_("临时身份")),
 )
+XUEJI_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("case_no", N_("案件编号")),
+    ("township", N_("乡镇（街道）")),
+    ("id_masked", N_("身份证号（已遮蔽）")),
+    ("outcome", N_("结果")),
+    ("closed_at", N_("销号时间")),
+    ("xueji_needed", N_("需办学籍变动")),
+    ("status", N_("办理状态")),
+    ("done_by", N_("经办人")),
+    ("done_on", N_("办理日期")),
+)
 BOOK_SHEETS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "children": (N_("适龄儿童台账"), CHILDREN_COLUMNS),
     "suspected": (N_("疑似辍学学生台账"), SUSPECTED_COLUMNS),
     "dropouts": (N_("辍学学生台账"), DROPOUT_COLUMNS),
+    "xueji": (N_("学籍变动台账"), XUEJI_COLUMNS),
 }
 
 

@@ -1,7 +1,8 @@
 """The dashboard in a real browser (Debian's Chromium, driven by its ChromeDriver): sign-in by the
 one-time link → overview → a township → a case → the Excel download; no console error, no
-request leaving 127.0.0.1, the burn-down drawn; screenshots kept, one at phone width (390 px).
-Without Chromium the test is skipped on a workstation and fails in CI (`CI` set)."""
+request leaving 127.0.0.1, the burn-down drawn, Chinese drawn as characters (not missing-glyph
+boxes); screenshots kept, one at phone width (375 px). Without Chromium the test is skipped on a
+workstation and fails in CI (`CI` set)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,21 @@ def stack(tmp_path: Path) -> Iterator[RunningStack]:
     with running_stack(tmp_path / "data") as running:
         running.add_here(OFFICER, "case_officer", "--township", "梅子垭镇")
         yield running
+
+
+CHINESE_RENDERS = """
+const drawn = (text) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 64; canvas.height = 40;
+  const pen = canvas.getContext('2d');
+  pen.font = '32px ' + getComputedStyle(document.body).fontFamily;
+  pen.fillText(text, 0, 32);
+  return canvas.toDataURL();
+};
+return drawn('保') !== drawn('学') && drawn('保') !== drawn('\\uE000');
+"""
+"""Whether the page's font draws Chinese characters: without a Chinese font every character is
+the same missing-glyph box, as is a private-use character."""
 
 
 def _requested_hosts(driver: Any) -> set[str]:
@@ -60,7 +76,9 @@ def test_sign_in_overview_township_case_and_excel_in_chromium(
     url = stack.baoxue("dashboard", "--print-url", actor=OFFICER).stdout.strip()
 
     driver.get(url)
+    assert driver.execute_script(CHINESE_RENDERS), "Chinese renders as missing glyphs: no Chinese font"
     assert driver.find_element(By.ID, "total-suspected").text == "2"
+    assert "pengshui-2026" in driver.find_element(By.ID, "campaign-name").text
     driver.save_screenshot(str(shots / "1-overview.png"))
     driver.find_element(By.LINK_TEXT, "梅子垭镇").click()
     assert case_no in driver.page_source
@@ -82,11 +100,12 @@ def test_sign_in_overview_township_case_and_excel_in_chromium(
     workbooks = list(driver.downloads.glob("*.xlsx"))
     assert workbooks and workbooks[0].read_bytes()[:2] == b"PK"
 
-    driver.set_window_size(390, 844)
-    driver.get(stack.api_url() + "/dashboard/")
-    width = driver.execute_script("return document.documentElement.scrollWidth")
+    driver.set_window_size(375, 812)
+    for page in ("/dashboard/", f"/dashboard/case/{case_no}", "/dashboard/inspections"):
+        driver.get(stack.api_url() + page)
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 385, (page, width)  # the tables scroll inside their box, the page does not
     driver.save_screenshot(str(shots / "6-phone.png"))
-    assert width <= 400, width  # the tables scroll inside their box, the page does not
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     assert _requested_hosts(driver) <= {"127.0.0.1"}

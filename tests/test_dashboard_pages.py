@@ -1,0 +1,41 @@
+"""The dashboard's pages as a browser gets them (api/dashboard.py): every page names its campaign
+and offers the others; the case page shows what `case show` shows, the system as 系统, and its
+evidence files inline (scoped and audited); the burn-down's target line starts where cases did."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ledger.models import AuditEntry
+from tests.support.api import InProcessApi, open_case
+from tests.support.cases import ANZI_OFFICER, CHIEF, OFFICER
+
+PNG = bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 32
+
+
+async def test_pages_name_their_campaign_and_the_case_page_shows_what_case_show_shows(api: InProcessApi) -> None:
+    case_no, _ = await open_case(api)
+    upload = await api.call(OFFICER, "POST", f"/api/cases/{case_no}/evidence", raw=PNG)
+    assert upload.status_code == 200, upload.text
+    browser = await api.dashboard(CHIEF)
+    overview = (await browser.get("/dashboard/")).text
+    assert 'id="campaign-name"' in overview and "pengshui-2026" in overview
+    assert 'id="campaign-select"' in overview and 'value="drill"' in overview
+    drill = (await browser.get("/dashboard/", params={"campaign": "drill"})).text
+    assert "（drill）" in drill and 'value="drill" selected' in drill
+    page = (await browser.get(f"/dashboard/case/{case_no}")).text
+    for shown in ('id="escalation"', 'id="chain"', "汪贤梁", "督办级别", "下次督办", "错过清零期限", "PNG 图片", "KB"):
+        assert shown in page, shown
+    picture = await browser.get(f"/dashboard/case/{case_no}/evidence/1")
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert picture.content == PNG and picture.headers["content-disposition"] == "inline"
+    with api.ctx.sessions() as session:
+        seen = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.case_no == case_no, AuditEntry.action == "evidence_get")
+        ).all()
+    assert seen
+    await browser.aclose()
+    stranger = await api.dashboard(ANZI_OFFICER)
+    refused = await stranger.get(f"/dashboard/case/{case_no}/evidence/1")
+    assert refused.status_code == 403  # another township's officer sees none of it
+    await stranger.aclose()
