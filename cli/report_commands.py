@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cli.case_commands import AsOption, invocation
 from cli.errors import bad_input
-from cli.output import Col, echo, print_json, print_table
+from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import signed_server
 from domain.beijing import shown
-from domain.i18n import _
+from domain.i18n import _, translate
 from domain.labels import label
+from domain.ledger_columns import BOOK_SHEETS
 from domain.messages import t
 from domain.parsing import parse_date
 
@@ -110,6 +111,7 @@ def ledger(
         bool, typer.Option("--reveal", help=_("显示完整姓名和身份证号（限有权查看者，须 --purpose，记入审计）"))
     ] = False,
     purpose: Annotated[str | None, typer.Option("--purpose", help=_("完整查看的用途"))] = None,
+    wide: Annotated[bool, typer.Option("--wide", help=_("每人一段，列出台账的全部列（按80列折行）"))] = False,
     actor: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help=_("输出 JSON"))] = False,
 ) -> None:
@@ -138,8 +140,53 @@ def ledger(
     if xlsx is not None:
         echo(t("ledger_written", book=label("book", book), rows=len(built["rows"]), path=str(xlsx)))
         return
+    if wide:
+        print_records(book, built)
+        return
     key = "name_masked" if book == "children" else "case_no"
     print_table(
         (Col(_("乡镇（街道）"), keep=True), Col(_("编号或姓名")), Col(_("身份证号（已遮蔽）"))),
         [(row["township"] or "", row[key], row["id_masked"]) for row in built["rows"]],
     )
+
+
+LABELLED_CELLS = {
+    "kind": "kind",
+    "stage": "stage",
+    "case_stage": "stage",
+    "outcome": "outcome",
+    "case_outcome": "outcome",
+    "reason": "reason",
+    "attendance": "attendance",
+    "placement": "placement",
+    "exclude_reason": "exclude_reason",
+    "priority_groups": "priority",
+    "xueji_needed": "xueji",
+    "xueji_status": "xueji_status",
+    "status": "xueji_status",
+}
+
+
+def print_records(book: str, built: dict[str, Any]) -> None:
+    """`ledger … --wide`: each line of the book as a block of label and value, every column the
+    campaign's template names, wrapped at the terminal's width and never cut."""
+    known = dict(BOOK_SHEETS[book][1])
+    keys = [key for key in built.get("columns") or known if key in known]
+    for n, row in enumerate(built["rows"], start=1):
+        echo(f"── {n} ──")
+        print_fields([(translate(known[key]), _cell_text(key, row.get(key))) for key in keys])
+    echo(t("count_rows", n=len(built["rows"])))
+
+
+def _cell_text(key: str, value: Any) -> str:
+    if value is None or value == [] or value == "":
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "；".join(_cell_text(key, item) for item in value)
+    if key in LABELLED_CELLS:
+        return label(LABELLED_CELLS[key], str(value))
+    if key.endswith("_at"):
+        return shown(str(value))
+    return str(value)

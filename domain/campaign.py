@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.aid_rules import NO_ARRANGEMENT, AidRule
 from domain.beijing import BEIJING
 from domain.enums import CaseKind, EducationLevel, Stage
+from domain.ledger_columns import BOOK_SHEETS
 
 DEFAULT_STAGE_DURATIONS: dict[Stage, dt.timedelta] = {
     Stage.home_visit: dt.timedelta(days=3),
@@ -132,6 +133,9 @@ class CampaignSpec(BaseModel):
     home_delivery: HomeDelivery | None = None
     """送教上门's frequency with its source; unset, a session is due every 15 days (two a month,
     citing nothing) and only while the follow-up checks last."""
+    ledger_columns: dict[str, list[str]] = Field(default_factory=dict)
+    """The county's own column set for each ledger (`children`, `suspected`, `dropouts`, `xueji`):
+    the keys of docs/cli.md's `ledger`, in the order wanted; unset, every column."""
     exclusion_sample: ExclusionSample | None = None
     """The group checks a sample of exclusions after their closure; unset, none is checked."""
 
@@ -147,6 +151,10 @@ class CampaignSpec(BaseModel):
         durations.update(
             {"escalation.level1_after": policy.level1_after, "escalation.repeat_every": policy.repeat_every}
         )
+        for book, keys in self.ledger_columns.items():
+            unknown = [key for key in keys if key not in dict(BOOK_SHEETS.get(book, ("", ()))[1])]
+            if book not in BOOK_SHEETS or unknown:
+                raise ValueError(f"ledger_columns.{book}: unknown {'book' if book not in BOOK_SHEETS else unknown}")
         if self.exclusion_sample is not None:
             durations["exclusion_sample.within"] = self.exclusion_sample.within
         for field, duration in durations.items():

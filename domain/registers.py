@@ -36,6 +36,9 @@ class Column(StrEnum):
     arrangement = "arrangement"
     status = "status"
     category = "category"
+    guardian = "guardian"
+    phone = "phone"
+    sex = "sex"
 
 
 HEADER_ALIASES: dict[Column, tuple[str, ...]] = {
@@ -53,6 +56,9 @@ HEADER_ALIASES: dict[Column, tuple[str, ...]] = {
     Column.arrangement: ("安置方式", "审批文号", "休学审批", "批准文号"),
     Column.status: ("学籍状态", "在校状态", "在校情况", "在校", "状态"),
     Column.category: ("重点群体类别", "类别", "群体类别", "困境类别"),
+    Column.guardian: ("监护人", "监护人姓名", "家长姓名"),
+    Column.phone: ("联系电话", "电话", "监护人电话", "家长电话", "手机号码"),
+    Column.sex: ("性别",),
 }
 
 HEADER_LABELS: dict[Column, str] = {
@@ -70,6 +76,9 @@ HEADER_LABELS: dict[Column, str] = {
     Column.arrangement: "安置方式",
     Column.status: "学籍状态",
     Column.category: "类别",
+    Column.guardian: "监护人",
+    Column.phone: "联系电话",
+    Column.sex: "性别",
 }
 
 

@@ -394,6 +394,8 @@ class ChildRow:
     status: str | None
     block_no: int | None
     cells_enc: bytes | None
+    category: str | None = None
+    """A priority register's row: its priority groups, comma-joined codes."""
 
 
 def register_rows_as_of(
@@ -428,9 +430,10 @@ def register_rows_as_of(
             RegisterRow.status,
             RegisterRow.block_no,
             RegisterRow.cells_enc,
+            RegisterRow.category,
         )
         .join(RegisterFile, RegisterFile.id == RegisterRow.file_id)
         .where(RegisterRow.file_id.in_(shown))
         .order_by(RegisterRow.file_id, RegisterRow.row_no)
     )
-    return [ChildRow(*row) for row in rows]
+    return [ChildRow(*tuple(row)) for row in rows]

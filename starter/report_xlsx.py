@@ -14,6 +14,7 @@ from domain.beijing import BEIJING, beijing_iso, shown
 from domain.exports import safe_cell
 from domain.i18n import N_, translate
 from domain.labels import label
+from domain.ledger_columns import BOOK_SHEETS, book_columns
 
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("group", N_("组别")),
@@ -117,10 +118,14 @@ LABELLED = {
     "ground": "ground",
     "xueji_needed": "xueji",
     "status": "xueji_status",
+    "xueji_status": "xueji_status",
+    "case_stage": "stage",
+    "case_outcome": "outcome",
+    "priority_groups": "priority",
 }
 
 
-DATE_KEYS = frozenset({"inspected_on", "last_attempt_on", "on", "target_date", "done_on"})
+DATE_KEYS = frozenset({"inspected_on", "last_attempt_on", "on", "target_date", "done_on", "birth_date", "returned_on"})
 """Columns holding a day (ISO date): written as dates. Columns ending `_at` hold a moment."""
 
 
@@ -140,7 +145,7 @@ def _cell(key: str, value: Any) -> Any:
     if isinstance(value, bool):
         return translate(N_("是")) if value else ""
     if isinstance(value, list):
-        return "；".join(str(item) for item in value)
+        return "；".join(label(LABELLED[key], str(item)) if key in LABELLED else str(item) for item in value)
     if key in LABELLED and isinstance(value, str):
         return label(LABELLED[key], value)
     if isinstance(value, str) and key.endswith("_at"):
@@ -258,66 +263,8 @@ def report_workbook(report: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-CHILDREN_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("township", N_("乡镇（街道）")),
-    ("name_masked", N_("姓名（已遮蔽）")),
-    ("id_masked", N_("身份证号（已遮蔽）")),
-    ("age", N_("年龄")),
-    ("enrolled", N_("有学籍")),
-    ("school", N_("学校")),
-    ("attendance", N_("在校状态")),
-)
-SUSPECTED_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_no", N_("案件编号")),
-    ("township", N_("乡镇（街道）")),
-    ("id_masked", N_("身份证号（已遮蔽）")),
-    ("reason", N_("疑似原因")),
-    ("priority", N_("重点群体")),
-    ("stage", N_("阶段")),
-    ("opened_at", N_("立案时间")),
-    ("outcome", N_("结果")),
-    ("closed_at", N_("销号时间")),
-    ("exclude_reason", N_("排除原因")),
-    ("transfers", N_("乡镇间转接")),
-    ("transfer_pending_to", N_("转出待接收")),
-    ("provisional", N_("临时身份")),
-)
-DROPOUT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_no", N_("案件编号")),
-    ("township", N_("乡镇（街道）")),
-    ("id_masked", N_("身份证号（已遮蔽）")),
-    ("causes", N_("辍学原因")),
-    ("placement", N_("复学方案")),
-    ("attempts", N_("劝返次数")),
-    ("last_attempt_on", N_("最近劝返日期")),
-    ("stage", N_("阶段")),
-    ("outcome", N_("结果")),
-    ("closed_at", N_("销号时间")),
-    ("exclude_reason", N_("排除原因")),
-    ("transfers", N_("乡镇间转接")),
-    ("transfer_pending_to", N_("转出待接收")),
-    ("provisional", N_("临时身份")),
-)
-XUEJI_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_no", N_("案件编号")),
-    ("township", N_("乡镇（街道）")),
-    ("id_masked", N_("身份证号（已遮蔽）")),
-    ("outcome", N_("结果")),
-    ("closed_at", N_("销号时间")),
-    ("xueji_needed", N_("需办学籍变动")),
-    ("status", N_("办理状态")),
-    ("done_by", N_("经办人")),
-    ("done_on", N_("办理日期")),
-)
-BOOK_SHEETS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    "children": (N_("适龄儿童台账"), CHILDREN_COLUMNS),
-    "suspected": (N_("疑似辍学学生台账"), SUSPECTED_COLUMNS),
-    "dropouts": (N_("辍学学生台账"), DROPOUT_COLUMNS),
-    "xueji": (N_("学籍变动台账"), XUEJI_COLUMNS),
-}
-
-
 REVEALED_COLUMNS: tuple[tuple[str, str], ...] = (("name", N_("姓名")), ("id_number", N_("身份证号")))
+REVEALED_CHILD_COLUMNS: tuple[tuple[str, str], ...] = (("guardian", N_("监护人")), ("phone", N_("联系电话")))
 
 
 def book_workbook(built: dict[str, Any]) -> bytes:
@@ -326,9 +273,11 @@ def book_workbook(built: dict[str, Any]) -> bytes:
     import xlsxwriter
 
     book, rows = built["book"], built["rows"]
-    title, columns = BOOK_SHEETS[book]
+    title = BOOK_SHEETS[book][0]
+    columns = book_columns(book, built.get("columns"))
     if any("id_number" in row for row in rows):
-        columns = (*columns[:1], *REVEALED_COLUMNS, *columns[1:])
+        extra = REVEALED_CHILD_COLUMNS if book == "children" else ()
+        columns = (*columns[:1], *REVEALED_COLUMNS, *extra, *columns[1:])
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     head = SheetHead(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.cells import cell_len
 
 from bench.county import generate_county
 from config import DEFAULT_ROSTER_FILE
@@ -154,6 +155,11 @@ def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
         assert len(sheet) == rows + 3 and all(ch > "\u2e80" for ch in header[1]) and title in sheet[0][0]
         masked = header.index("身份证号（已遮蔽）")
         assert all("*" in line[masked] and line[masked] not in four.ids.values() for line in sheet[3:])
+    wide = stack.baoxue(
+        "ledger", "dropouts", "--campaign", "four-checks", "--wide", actor=officer, extra_env={"COLUMNS": "80"}
+    )
+    assert wide.code == 0 and "辍学原因" in wide.stdout and "外出打工" in wide.stdout, wide.stderr
+    assert all(cell_len(line) <= 80 for line in wide.stdout.splitlines()), wide.stdout  # wrapped, never cut
     book = ("ledger", "children", "--campaign", "four-checks", "--json", "--reveal")
     assert stack.baoxue(*book, actor=officer).code == 2  # no purpose, nothing shown
     revealed = stack.baoxue(*book, "--purpose", "入户核对在校情况", actor=officer).json()["rows"]

@@ -11,8 +11,9 @@ from typing import Any
 from openpyxl import load_workbook
 
 from domain.i18n import translate
+from domain.ledger_columns import BOOK_SHEETS
 from domain.report import TALLY_KEYS
-from starter.report_xlsx import BOOK_SHEETS, LEDGER_COLUMNS, SUMMARY_COLUMNS, book_workbook, report_workbook
+from starter.report_xlsx import LEDGER_COLUMNS, SUMMARY_COLUMNS, book_workbook, report_workbook
 
 AS_OF = "2026-12-06T18:00:00+08:00"
 
