@@ -228,6 +228,16 @@ def _resolved_target(ctx: Context, fields: dict[str, Any]) -> None:
         raise Refused(t("unknown_officer", name=to.get("name")))
 
 
+def _check_cause(ctx: Context, case: Case, fields: dict[str, Any]) -> None:
+    """A dropout confirmed names its cause by one of the campaign's categories."""
+    cause = fields.get("dropout_cause")
+    if case.kind != CaseKind.dropout.value or (fields.get("finding") != "confirmed" and cause is None):
+        return
+    causes = resolve_campaign(ctx, case.campaign).dropout_causes
+    if cause not in causes:
+        raise BadInput(t("dropout_cause_required", causes="|".join(causes)))
+
+
 def _check_rate(ctx: Context, case: Case, actor: Actor, event: str) -> None:
     """A repeatable step past the officer's hourly allowance on this case is refused (exit 3)."""
     limit = ctx.settings.repeatable_steps_per_hour
@@ -313,6 +323,10 @@ def _checked_step(
         _check_rate(ctx, case, actor, STEPS[step_name].event)
     if step_name == "identify" and not identifying:
         raise BadInput(t("identify_by_command"))
+    if step_name == "plan" and not body.fields.get("responsible"):
+        raise BadInput(t("plan_needs_responsible"))
+    if step_name == "visit":
+        _check_cause(ctx, case, body.fields)
     if step_name == "reassign":
         _resolved_target(ctx, body.fields)
     if step_name == "transfer":

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from api.auth import Ctx, signed_in
 from domain.actors import Actor
 from domain.beijing import beijing_iso
-from domain.enums import TOWNSHIP_ROLES, Role
+from domain.enums import GOVERNMENT_ROLES, TOWNSHIP_ROLES, Role
 from domain.messages import t
 from domain.parsing import parse_choice
 from domain.schools import school_name
@@ -145,7 +145,7 @@ def add(body: OfficerBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
         school, township = _school_of(ctx, body.school)
     elif body.school:
         raise BadInput(t("school_not_allowed"))
-    elif role in TOWNSHIP_ROLES:
+    elif role in TOWNSHIP_ROLES or role in GOVERNMENT_ROLES:
         if not body.township:
             raise BadInput(t("township_required"))
         township = ctx.chain(body.township).township

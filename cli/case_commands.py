@@ -202,7 +202,15 @@ def visit(
     student_no: Annotated[str | None, typer.Option("--student-no", help=_("排除为异地就读、已迁出：学籍号"))] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("走访记录"))] = None,
     visited_on: Annotated[str | None, typer.Option("--visited-on", help=_("走访日期 YYYY-MM-DD（默认今天）"))] = None,
+    village: Annotated[str | None, typer.Option("--village", help=_("走访的村（社区）"))] = None,
     dropout_reason: Annotated[str | None, typer.Option("--dropout-reason", help=_("失学辍学：辍学原因"))] = None,
+    cause: Annotated[
+        str | None,
+        typer.Option(
+            "--cause",
+            help=_("失学辍学：辍学原因类别（确认时必填），如 厌学、外出务工、早婚早育、家庭困难、身体原因、其他"),
+        ),
+    ] = None,
     disability_category: Annotated[str | None, typer.Option("--disability-category", help=_("残疾：残疾类别"))] = None,
     can_attend: Annotated[str | None, typer.Option("--can-attend", help=_("残疾：能否到校 yes|no"))] = None,
     household_verified: Annotated[
@@ -230,6 +238,7 @@ def visit(
         "note": note,
         "visited_on": visited.isoformat() if visited else None,
         "dropout_reason": dropout_reason,
+        "dropout_cause": cause.strip() if cause else None,
         "disability_category": disability_category,
         "can_attend": parse_bool(can_attend, "--can-attend"),
         "household_verified": parse_bool(household_verified, "--household-verified"),
@@ -237,6 +246,7 @@ def visit(
         "aid_due": parse_bool(aid_due, "--aid-due"),
         "school": school,
         "student_no": student_no,
+        "village": village.strip() if village else None,
     }
     if evidence_file:
         fields["evidence_files"] = upload_evidence(inv, case_ref, evidence_file)
@@ -278,7 +288,8 @@ def plan(
     procedure: Annotated[str | None, typer.Option("--procedure", help=_("残疾：办理程序"))] = None,
     measure: Annotated[list[str] | None, typer.Option("--measure", help=_("帮扶措施，可重复"))] = None,
     responsible: Annotated[
-        list[str] | None, typer.Option("--responsible", help=_("责任人 姓名:职责，可重复（1+N）"))
+        list[str] | None,
+        typer.Option("--responsible", help=_("包保责任人 姓名:职责（必填）；第一个为“1”，其后可重复为帮扶人“N”")),
     ] = None,
     until: Annotated[
         str | None, typer.Option("--until", help=_("休学/缓学：截止日期 YYYY-MM-DD，到期重新走访"))
@@ -290,7 +301,9 @@ def plan(
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """记录复学方案（一生一策）。"""
+    """记录复学方案（一生一策）：第一个 --responsible 为包保责任人“1”，其后为帮扶人“N”。"""
+    if not responsible:
+        raise bad_input(t("plan_needs_responsible"))
     target = parse_date(target_date, "--target-date")
     ends = parse_date(until, "--until")
     fields = {

@@ -88,7 +88,10 @@ def add(
         str,
         typer.Option(
             "--role",
-            help=_("角色：case_officer|township_lead|section_chief|office_head|group_leader|county|admin|school"),
+            help=_(
+                "角色：case_officer|township_lead|section_chief|office_head|group_leader|county|admin|school"
+                "|township_gov|village_cadre"
+            ),
         ),
     ],
     township: Annotated[str | None, typer.Option("--township", help=_("办案人员所在乡镇（街道）"))] = None,

@@ -69,6 +69,10 @@ class HomeDelivery(BaseModel):
     source: str = Field(min_length=4, max_length=300)
 
 
+DROPOUT_CAUSES = ("厌学", "外出务工", "早婚早育", "家庭困难", "身体原因", "其他")
+"""The usual categories of a dropout's cause (控辍保学 台账 practice); a campaign may name its own."""
+
+
 class ExclusionSample(BaseModel):
     """The group's check of exclusions (组长抽查): this share of the cases closed as excluded, drawn
     by the case's id (the same case always drawn or not), waits for the group leader — or a
@@ -133,6 +137,9 @@ class CampaignSpec(BaseModel):
     home_delivery: HomeDelivery | None = None
     """送教上门's frequency with its source; unset, a session is due every 15 days (two a month,
     citing nothing) and only while the follow-up checks last."""
+    dropout_causes: tuple[str, ...] = DROPOUT_CAUSES
+    """The categories a dropout's home visit names its cause by (`case visit --cause`), required
+    when the visit confirms the dropout; the free text (`--dropout-reason`) says more."""
     ledger_columns: dict[str, list[str]] = Field(default_factory=dict)
     """The county's own column set for each ledger (`children`, `suspected`, `dropouts`, `xueji`):
     the keys of docs/cli.md's `ledger`, in the order wanted; unset, every column."""

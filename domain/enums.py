@@ -88,6 +88,11 @@ class Role(StrEnum):
     """系统管理员: officers, campaigns, registers, discovery, retention, keys; reads no case."""
     school = "school"
     """学校控辍保学专干: one school's reporter (its attendance, its absent pupils); reads no case."""
+    township_gov = "township_gov"
+    """乡镇长或分管领导 (the government line of 双线责任): copied on the township's level-1
+    reminders and named on its report line; reads and acts on no case."""
+    village_cadre = "village_cadre"
+    """村（社区）干部 (the government line's village end): copied as the township's government line."""
 
 
 CHAIN_ROLES = (Role.section_chief, Role.office_head, Role.group_leader)
@@ -97,6 +102,8 @@ EXCLUSION_CLOSERS = (Role.section_chief, Role.office_head, Role.group_leader, Ro
 """Who closes an exclusion (排除) so that it counts toward 清零: the section chief's level or above."""
 TOWNSHIP_ROLES = (Role.case_officer, Role.township_lead)
 """Roles registered for one township, whose scope is that township."""
+GOVERNMENT_ROLES = (Role.township_gov, Role.village_cadre)
+"""The government line (双线责任), registered for one township: told, never acting."""
 
 
 class Outcome(StrEnum):

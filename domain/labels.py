@@ -30,6 +30,8 @@ LABELS: dict[str, dict[str, str]] = {
         "county": N_("县级"),
         "admin": N_("系统管理员"),
         "school": N_("学校控辍保学专干"),
+        "township_gov": N_("乡镇政府分管领导"),
+        "village_cadre": N_("村（社区）干部"),
     },
     "outcome": {
         "returned": N_("已复学"),

@@ -55,6 +55,8 @@ class ReportEvent:
     """`opened`: the child had no ID number (临时身份)."""
     arrangement: str | None = None
     """`planned`: a disabled child's arrangement (随班就读, 送教上门, …)."""
+    village: str | None = None
+    """`visited`: the village visited."""
 
 
 @dataclass
@@ -96,6 +98,10 @@ class CaseFacts:
     priority: bool = False
     placement: str | None = None
     arrangement: str | None = None
+    visited_villages: set[str] = field(default_factory=set)
+    """The villages its home visits were made in (each visit's village)."""
+    visited: bool = False
+    """A home visit was made (a household visited), whatever it found."""
     counts: dict[str, int] = field(default_factory=dict)
     """Steps declared `counted`, by step, in every episode."""
     last_on: dict[str, str] = field(default_factory=dict)
@@ -185,6 +191,9 @@ def fold(
         if kind in ("exclusion_sampled", "exclusion_checked"):
             facts.exclusion_check_pending = kind == "exclusion_sampled"
         if kind == "visited":
+            facts.visited = True
+            if event.village:
+                facts.visited_villages.add(event.village)
             facts.verified = facts.verified or event.finding == Finding.confirmed
             facts.whereabouts_unknown = event.finding == Finding.whereabouts_unknown
             facts.exclude_reason = event.exclude_reason if event.finding == Finding.excluded else None

@@ -15,6 +15,7 @@ from domain.beijing import china_today
 from domain.case import CaseEvent, CaseState
 from domain.enums import (
     EXCLUSION_CLOSERS,
+    GOVERNMENT_ROLES,
     REVIEWER_ROLES,
     SCHOOL_PROVEN_EXCLUSIONS,
     TIME_LIMITED_ARRANGEMENTS,
@@ -101,6 +102,8 @@ def check_sequence(state: CaseState, step: StepInput) -> None:
 def may_act(actor: Actor, *, township: str, chain_names: set[str]) -> bool:
     if actor.role == Role.county:
         return True
+    if actor.role in GOVERNMENT_ROLES:
+        return False
     if actor.role in TOWNSHIP_ROLES:
         return actor.township == township
     return actor.name in chain_names

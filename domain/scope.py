@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.actors import Actor
-from domain.enums import TOWNSHIP_ROLES, Role
+from domain.enums import GOVERNMENT_ROLES, TOWNSHIP_ROLES, Role
 from domain.roster import Roster
 
 
@@ -13,7 +13,7 @@ def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
     the case lists (a school reports; it does not read the townships' cases)."""
     if actor.role == Role.county:
         return None
-    if actor.role in (Role.admin, Role.school):
+    if actor.role in (Role.admin, Role.school, *GOVERNMENT_ROLES):
         return frozenset()
     if actor.role in TOWNSHIP_ROLES:
         return frozenset({actor.township}) if actor.township else frozenset()
@@ -30,7 +30,7 @@ def may_reveal(actor: Actor, *, township: str, chain: dict[str, str]) -> bool:
     its township lead, its section chief, office head and group leader)."""
     if actor.role == Role.county:
         return True
-    if actor.role in (Role.admin, Role.school):
+    if actor.role in (Role.admin, Role.school, *GOVERNMENT_ROLES):
         return False
     if actor.role in TOWNSHIP_ROLES:
         return actor.township == township

@@ -119,6 +119,8 @@ STEPS: dict[str, StepSpec] = {
                 "education_level",
                 "aid_due",
                 "evidence_files",
+                "village",
+                "dropout_cause",
             ),
             answers_reminder=True,
             retry=Retry.once,

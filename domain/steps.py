@@ -84,6 +84,9 @@ class VisitInput(StepInput):
     note: str | None = None
     visited_on: dt.date | None = None
     dropout_reason: str | None = None
+    dropout_cause: str | None = Field(default=None, max_length=16)
+    """The cause's category (the campaign's `dropout_causes`): required by the server when a
+    dropout is confirmed; `dropout_reason` the officer's own words."""
     disability_category: str | None = None
     can_attend: bool | None = None
     household_verified: bool | None = None
@@ -96,6 +99,8 @@ class VisitInput(StepInput):
     """An exclusion as enrolled elsewhere or moved out: the school the child is enrolled at."""
     student_no: str | None = Field(default=None, max_length=32)
     """… and the child's 学籍号 there."""
+    village: str | None = Field(default=None, min_length=1, max_length=64)
+    """The village (村（社区）) visited: the report's coverage counts villages and households."""
 
     def apply(self, state: CaseState) -> None:
         state.whereabouts_unknown = self.finding == Finding.whereabouts_unknown

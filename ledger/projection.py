@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import sessionmaker
 
 from domain.case import CaseEvent, CaseState, Projection, Watch
-from domain.enums import CHAIN_ROLES, EventType, Role
+from domain.enums import CHAIN_ROLES, GOVERNMENT_ROLES, EventType, Role
 from domain.privacy import split_details
 from domain.reminders import merge_text, reminder_text, transfer_text
 from ledger.event_seals import sealed_text
@@ -31,6 +31,12 @@ _OFFICERS = cast(Table, Officer.__table__)
 # (thousands a minute in an escalation storm) neither rebuilds nor re-keys its SQL.
 _INSERT_EVENT = insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id)
 _INSERT_OUTBOX = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["business_key"])
+_GOVERNMENT_LINE = select(_OFFICERS.c.name, _OFFICERS.c.id).where(
+    _OFFICERS.c.role.in_([role.value for role in GOVERNMENT_ROLES]),
+    _OFFICERS.c.township == bindparam("township"),
+    _OFFICERS.c.revoked_at.is_(None),
+)
+"""A township's government line (双线责任: 乡镇分管领导, 村干部), copied on its level-1 reminders."""
 _TOWNSHIP_PEOPLE = (
     select(_OFFICERS.c.name, _OFFICERS.c.role, _OFFICERS.c.id)
     .where(
@@ -83,7 +89,8 @@ def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseStat
     """Who an escalation tells, each as the officer (id) it is delivered to, recorded on its event.
     A level-0 reminder goes to the assigned officer (an unassigned case's to every case officer
     of its township) with the township's lead copied, and the reporting school's officers for a
-    case a school reported; only the ledger knows who they are."""
+    case a school reported; a level-1 reminder also to the township's government line (双线:
+    乡镇分管领导, 村干部); only the ledger knows who they are."""
     details = event.details
     if event.type not in NOTICE_EVENTS or event.type == "transfer_requested":
         return event
@@ -96,6 +103,10 @@ def _expand_recipients(connection: Connection, event: CaseEvent, state: CaseStat
         if state.school:  # the school that reported the absence is copied
             reporters = connection.execute(_SCHOOL_OFFICERS, {"school": state.school}).all()
             told += [(name, i) for name, i in reporters if i not in known]
+    elif details.get("level") == 1 and event.type == EventType.escalated:  # 双线: the government line copied
+        known = {officer_id for _name, officer_id in told}
+        line = connection.execute(_GOVERNMENT_LINE, {"township": state.township}).all()
+        told += [(name, i) for name, i in line if i not in known]
     names, ids = [name for name, _id in told], [officer_id for _name, officer_id in told]
     if names == details.get("recipients") and ids == details.get("recipient_ids"):
         return event

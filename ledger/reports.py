@@ -119,6 +119,7 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
             cast(payload["to_group"].as_string(), Integer),
             case((CaseEventRow.type == "opened", payload["provisional"].as_boolean())),
             payload["arrangement"].as_string(),
+            payload["village"].as_string(),
             case((CaseEventRow.type == "restored", payload["withdrawn"])),
         )
         .where(CaseEventRow.case_id == any_(bindparam("case_ids", list(last_seqs), type_=ARRAY(Uuid))))

@@ -10,12 +10,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from domain.actors import Actor
 from domain.beijing import beijing_iso, china_midnight, china_today
 from domain.campaign import CampaignSpec
-from domain.enums import ExcludeReason, Outcome, Stage
+from domain.enums import GOVERNMENT_ROLES, ExcludeReason, Outcome, Stage
+from domain.labels import label
 from domain.report import CaseFacts, summed, tally
 from domain.work_calendar import working_days
+from ledger.models import Officer
 from ledger.reports import ReportCase, report_cases
 from starter.access import scope_of
 from starter.case_service import calendar_for
@@ -59,6 +64,7 @@ def build_report(
             cutoff=cutoff if past else None,
         )
         digests = ctx.report_digests.digests(session, cases, campaign=campaign, calendar=calendar)
+        government = government_line(session)
     overdue = [d.facts.overdue_at(cutoff) for _c, d in digests]
     townships = [
         (chain.group, chain.township)
@@ -84,7 +90,14 @@ def build_report(
         "clearance_deadline": beijing_iso(campaign.clearance_deadline),
         "days_left": days_left,
         "townships": [
-            {"group": r.group, "township": r.township, **r.counts, **pace(r.township, r.counts)} for r in rows
+            {
+                "group": r.group,
+                "township": r.township,
+                **r.counts,
+                **pace(r.township, r.counts),
+                "government_line": government.get(r.township, []),
+            }
+            for r in rows
         ],
         "groups": [{"group": g, **summed(r for r in rows if r.group == g)} for g in groups],
         "total": summed(rows),
@@ -107,7 +120,21 @@ def build_report(
         ],
         "burndown": burndown((d for _c, d in digests), cutoff=cutoff, start=campaign.reference_date),
         "supervision": supervision_record(ctx, actor, campaign.name),
+        "village_coverage": village_coverage(d.facts for _c, d in digests),
     }
+
+
+def government_line(session: Session) -> dict[str, list[str]]:
+    """Each township's government line (双线责任: 乡镇分管领导, 村干部), as its report line names it."""
+    found: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(Officer.township, Officer.name, Officer.role)
+        .where(Officer.role.in_([role.value for role in GOVERNMENT_ROLES]), Officer.revoked_at.is_(None))
+        .order_by(Officer.township, Officer.role.desc(), Officer.name)
+    )
+    for township, name, role in rows:
+        found.setdefault(township or "", []).append(f"{name}（{label('role', role)}）")
+    return found
 
 
 def reporting_unit(ctx: Context, actor: Actor, *, township: str | None, group: int | None) -> str:
@@ -122,6 +149,30 @@ def reporting_unit(ctx: Context, actor: Actor, *, township: str | None, group: i
     if scope is not None and len(scope) == 1:
         return f"{county}{next(iter(scope))}"
     return county
+
+
+def village_coverage(cases: Iterable[CaseFacts]) -> list[dict[str, Any]]:
+    """Per township, the villages its home visits were made in and the households visited (cases
+    with a home visit; a case merged away is the kept case's)."""
+    found: dict[str, dict[str, Any]] = {}
+    for facts in cases:
+        if not facts.visited or facts.outcome == Outcome.merged:
+            continue
+        row = found.setdefault(
+            facts.township, {"group": facts.group, "township": facts.township, "villages": set(), "households": 0}
+        )
+        row["households"] += 1
+        row["villages"] |= facts.visited_villages
+    return [
+        {
+            "group": row["group"],
+            "township": row["township"],
+            "villages_visited": len(row["villages"]),
+            "households_visited": row["households"],
+            "villages": sorted(row["villages"]),
+        }
+        for row in sorted(found.values(), key=lambda r: (r["group"], r["township"]))
+    ]
 
 
 def exclusions(cases: Iterable[CaseFacts]) -> dict[str, int]:

@@ -37,6 +37,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("transferred_in", N_("转入")),
     ("transfer_pending_out", N_("转出待接收")),
     ("transfer_pending_in", N_("待接收转入")),
+    ("government_line", N_("双线责任人（乡镇政府）")),
     ("provisional", N_("临时身份")),
     ("merged", N_("已合并")),
     ("exclusion_check_pending", N_("排除待组长抽查")),
@@ -70,6 +71,13 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("transfers", N_("乡镇间转接")),
     ("transfer_pending_to", N_("转出待接收")),
     ("provisional", N_("临时身份")),
+)
+COVERAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("group", N_("组别")),
+    ("township", N_("乡镇（街道）")),
+    ("villages_visited", N_("走访村（社区）数")),
+    ("households_visited", N_("走访户数")),
+    ("villages", N_("走访的村（社区）")),
 )
 INSPECTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", N_("编号")),
@@ -253,6 +261,7 @@ def report_workbook(report: dict[str, Any]) -> bytes:
         (N_("问责"), N_("督办与问责统计表"), ACCOUNTABILITY_COLUMNS, report["accountability"]),
         (N_("台账"), N_("控辍保学案件台账"), LEDGER_COLUMNS, report["cases"]),
         (N_("防返贫监测"), N_("防返贫监测学生台账"), LEDGER_COLUMNS, report.get("poverty_risk", [])),
+        (N_("走访覆盖"), N_("入户走访覆盖情况表"), COVERAGE_COLUMNS, report.get("village_coverage", [])),
         (N_("督查"), N_("控辍保学督查记录表"), INSPECTION_COLUMNS, supervision.get("inspections", [])),
         (N_("整改通知"), N_("整改通知及落实情况表"), ORDER_COLUMNS, supervision.get("orders", [])),
         (N_("问责记录"), N_("控辍保学问责记录表"), DECISION_COLUMNS, supervision.get("accountability", [])),

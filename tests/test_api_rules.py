@@ -267,7 +267,7 @@ async def test_verify_accounts_for_every_step_event_by_its_signature(api: InProc
     """Guards ledger/step_signatures.py: a step's event rewritten, or one inserted, by the tables'
     owner is listed; the officer's own signed steps are not."""
     case_no, _ = await open_case(api)
-    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed"})
+    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学"})
     assert visited.status_code == 200, visited.text
 
     async def unaccounted() -> list[str]:

@@ -137,8 +137,9 @@ def test_dropout_case_through_the_cli_alone(stack: RunningStack) -> None:
 
     case = ("case",)
     refused_without_change(
-        stack, case_no, *case, "plan", case_no, "--placement", "transfer", "--target-date", TARGET, actor=OFFICER
-    )
+        stack, case_no, *case, "plan", case_no, "--placement", "transfer", "--target-date", TARGET,
+        "--responsible", "李老师:班主任", actor=OFFICER,
+    )  # fmt: skip
     refused_without_change(stack, case_no, *case, "visit", case_no, "--finding", "confirmed", actor="周勇")
     no_proof = refused_without_change(
         stack, case_no, *case, "visit", case_no, "--finding", "excluded", actor=OFFICER, code=2
@@ -154,16 +155,22 @@ def test_dropout_case_through_the_cli_alone(stack: RunningStack) -> None:
         "confirmed",
         "--disability-category",
         "视力",
+        "--cause",
+        "厌学",
         actor=OFFICER,
     )
     assert (
-        stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "入户走访", actor=OFFICER).code == 0
+        stack.baoxue(
+            "case", "visit", case_no, "--finding", "confirmed", "--cause", "厌学", "--note", "入户走访", actor=OFFICER
+        ).code
+        == 0
     )
     assert_ledger_equals_workflow(stack, case_no)
 
     refused_without_change(
-        stack, case_no, *case, "plan", case_no, "--placement", "transfer", "--target-date", "2020-01-01", actor=OFFICER
-    )
+        stack, case_no, *case, "plan", case_no, "--placement", "transfer", "--target-date", "2020-01-01",
+        "--responsible", "李老师:班主任", actor=OFFICER,
+    )  # fmt: skip
     refused_without_change(
         stack,
         case_no,
@@ -174,6 +181,8 @@ def test_dropout_case_through_the_cli_alone(stack: RunningStack) -> None:
         "special_school",
         "--target-date",
         TARGET,
+        "--responsible",
+        "李老师:班主任",
         actor=OFFICER,
     )
     assert (

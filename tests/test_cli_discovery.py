@@ -117,7 +117,16 @@ def four_checks_from_outside(stack: Any, tmp_path: Path) -> None:
 
     case_no = next(c["case_no"] for c in listed if c["reason"] == "enrolled_not_attending")
     visited = stack.baoxue(
-        "case", "visit", case_no, "--finding", "confirmed", "--dropout-reason", "外出打工", actor=officer
+        "case",
+        "visit",
+        case_no,
+        "--finding",
+        "confirmed",
+        "--cause",
+        "外出务工",
+        "--dropout-reason",
+        "外出打工",
+        actor=officer,
     )
     assert visited.code == 0, visited.stderr
     for n, method in enumerate(("visit", "phone", "village"), start=1):

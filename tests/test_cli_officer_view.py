@@ -79,7 +79,9 @@ def test_times_are_beijing_time(stack: RunningStack) -> None:
 def test_tables_fit_80_columns_and_cut_nothing(stack: RunningStack, tmp_path) -> None:
     drill = open_case(stack, child(), campaign="drill").json()["case_no"]
     case_no = open_case(stack, child(), village="一个名字很长的村民委员会").json()["case_no"]
-    stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "入户" * 60, actor=OFFICER)
+    stack.baoxue(
+        "case", "visit", case_no, "--finding", "confirmed", "--cause", "厌学", "--note", "入户" * 60, actor=OFFICER
+    )
     assert wait_until(lambda: stack.baoxue("escalations", "--json", actor=COUNTY).json(), 60, step=2)
     commands: list[tuple[tuple[str, ...], str | None, tuple[str, ...]]] = [
         (("cases",), OFFICER, (case_no, drill, "梅子垭镇", OFFICER)),
@@ -114,9 +116,21 @@ def test_what_was_entered_is_shown(stack: RunningStack) -> None:
     opened = open_case(stack, child(), village="大河村", school="梅子垭小学", reason="长期未到校")
     case_no = opened.json()["case_no"]
     assert (
-        stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "家长同意", actor=OFFICER).code == 0
+        stack.baoxue(
+            "case", "visit", case_no, "--finding", "confirmed", "--cause", "厌学", "--note", "家长同意", actor=OFFICER
+        ).code
+        == 0
     )
-    plan = ("--placement", "original_school", "--target-date", "2027-03-01", "--measure", "每周家访")
+    plan = (
+        "--placement",
+        "original_school",
+        "--target-date",
+        "2027-03-01",
+        "--responsible",
+        "李老师:班主任",
+        "--measure",
+        "每周家访",
+    )
     assert stack.baoxue("case", "plan", case_no, *plan, actor=OFFICER).code == 0
     confirm = ("--school", "梅子垭小学", "--evidence", "返校照片-7", "--note", "已返校")
     assert stack.baoxue("case", "confirm", case_no, *confirm, actor=OFFICER).code == 0
@@ -177,7 +191,7 @@ def test_an_existing_child_with_other_details_is_said_and_audited(stack: Running
 
 def test_refusals_say_what_is_wrong(stack: RunningStack, tmp_path: Path) -> None:
     case_no = open_case(stack, child()).json()["case_no"]
-    stranger = stack.baoxue("case", "visit", case_no, "--finding", "confirmed", actor=YUSHAN)
+    stranger = stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--cause", "厌学", actor=YUSHAN)
     assert "无权办理梅子垭镇的案件" in one_line_error(stranger, 3)
     moved = ("case", "visit", case_no, "--finding", "excluded", "--exclude-reason", "moved_out")
     assert "--evidence-file" in one_line_error(stack.baoxue(*moved, actor="汪贤梁"), 2)  # no proof
@@ -193,7 +207,7 @@ def test_refusals_say_what_is_wrong(stack: RunningStack, tmp_path: Path) -> None
     missing = stack.baoxue("case", "open", "--kind", "disability", "--township", "梅子垭", actor=OFFICER, stdin="")
     one_line_error(missing, 2)
     disability = open_case(stack, child(), kind="disability").json()["case_no"]
-    no_category = stack.baoxue("case", "visit", disability, "--finding", "confirmed", actor=OFFICER)
+    no_category = stack.baoxue("case", "visit", disability, "--finding", "confirmed", "--cause", "厌学", actor=OFFICER)
     assert "--disability-category" in one_line_error(no_category, 3)
     assert stack.baoxue("cases", "--group", "2", "--json", actor=OFFICER).code == 3
     assert stack.baoxue("cases", "--township", "郁山", "--json", actor=OFFICER).code == 3
@@ -207,10 +221,11 @@ def test_bounded_input(stack: RunningStack) -> None:
     short_purpose = stack.baoxue("case", "show", case_no, "--reveal", "--purpose", "看看", actor=COUNTY)
     assert "4" in one_line_error(short_purpose, 2)
     assert stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json() == before
-    assert stack.baoxue("case", "visit", case_no, "--finding", "confirmed", actor=OFFICER).code == 0
+    assert stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--cause", "厌学", actor=OFFICER).code == 0
     late = stack.baoxue(
-        "case", "plan", case_no, "--placement", "transfer", "--target-date", "2027-09-01", actor=OFFICER
-    )
+        "case", "plan", case_no, "--placement", "transfer", "--target-date", "2027-09-01",
+        "--responsible", "李老师:班主任", actor=OFFICER,
+    )  # fmt: skip
     assert late.code == 0 and late.stderr == ""
     assert "清零期限" in late.stdout.strip().splitlines()[-1]
 
@@ -234,12 +249,14 @@ def test_status_of_a_stopped_stack_reads_well(tmp_path) -> None:
 
 def test_a_retried_step_is_recognised_as_done(stack: RunningStack) -> None:
     case_no = open_case(stack, child()).json()["case_no"]
-    visit = ("case", "visit", case_no, "--finding", "confirmed", "--note", "同一次走访")
+    visit = ("case", "visit", case_no, "--finding", "confirmed", "--cause", "厌学", "--note", "同一次走访")
     assert stack.baoxue(*visit, actor=OFFICER).code == 0
     again = stack.baoxue(*visit, actor=OFFICER)
     assert again.code == 0 and again.stderr == "" and "此前已记录" in again.stdout
     assert stack.baoxue(*visit, "--json", actor=OFFICER).json()["already_recorded"] is True
-    other = stack.baoxue("case", "visit", case_no, "--finding", "confirmed", "--note", "另一次", actor=OFFICER)
+    other = stack.baoxue(
+        "case", "visit", case_no, "--finding", "confirmed", "--cause", "厌学", "--note", "另一次", actor=OFFICER
+    )
     assert other.code == 3
     history = stack.baoxue("case", "history", case_no, "--json", actor=OFFICER).json()
     assert [e["type"] for e in history] == ["opened", "visited"]
@@ -264,7 +281,7 @@ def test_verify_reports_and_repairs_a_terminated_case(stack: RunningStack) -> No
     fixed = stack.baoxue("verify", opened["case_no"], "--repair", extra_env=NARROW)
     assert fixed.code == 0 and "已修复 1 处" in fixed.stdout
     assert wait_until(lambda: stack.baoxue("verify", opened["case_no"]).code == 0, 20)
-    visit = stack.baoxue("case", "visit", opened["case_no"], "--finding", "confirmed", actor=OFFICER)
+    visit = stack.baoxue("case", "visit", opened["case_no"], "--finding", "confirmed", "--cause", "厌学", actor=OFFICER)
     assert visit.code == 0, visit.stderr
     events = [e["type"] for e in stack.baoxue("case", "history", opened["case_no"], "--json", actor=OFFICER).json()]
     assert events == ["opened", "restored", "visited"]
@@ -277,8 +294,17 @@ def test_a_township_lead_closes_its_townships_cases(stack: RunningStack) -> None
     stack.add_here(lead, "township_lead", "--township", "梅子垭镇")
     case_no = open_case(stack, child()).json()["case_no"]
     for step in (
-        ["visit", case_no, "--finding", "confirmed"],
-        ["plan", case_no, "--placement", "original_school", "--target-date", "2027-03-01"],
+        ["visit", case_no, "--finding", "confirmed", "--cause", "厌学"],
+        [
+            "plan",
+            case_no,
+            "--placement",
+            "original_school",
+            "--target-date",
+            "2027-03-01",
+            "--responsible",
+            "李老师:班主任",
+        ],
         ["confirm", case_no, "--school", "梅子垭镇中心校", "--evidence", "返校照片"],
     ):
         assert stack.baoxue("case", *step, actor=OFFICER).code == 0
@@ -295,8 +321,17 @@ def test_a_township_lead_closes_its_townships_cases(stack: RunningStack) -> None
 
 def _close_through_the_cli(stack: RunningStack, case_no: str) -> None:
     for step in (
-        ["visit", case_no, "--finding", "confirmed"],
-        ["plan", case_no, "--placement", "original_school", "--target-date", "2027-03-01"],
+        ["visit", case_no, "--finding", "confirmed", "--cause", "厌学"],
+        [
+            "plan",
+            case_no,
+            "--placement",
+            "original_school",
+            "--target-date",
+            "2027-03-01",
+            "--responsible",
+            "李老师:班主任",
+        ],
         ["confirm", case_no, "--school", "梅子垭镇中心校", "--evidence", "返校照片"],
     ):
         done = stack.baoxue("case", *step, actor=OFFICER)
@@ -491,11 +526,13 @@ def test_a_child_with_no_papers_is_opened_visited_planned_and_identified_into_th
     shown_case = stack.baoxue("case", "show", provisional, actor=OFFICER, extra_env=NARROW).stdout
     assert "临时身份" in shown_case and "无证监护人" in shown_case
     assert "入户走访·临时" in stack.baoxue("cases", actor=OFFICER, extra_env={"COLUMNS": "120"}).stdout
-    assert stack.baoxue("case", "visit", provisional, "--finding", "confirmed", actor=OFFICER).code == 0
+    assert (
+        stack.baoxue("case", "visit", provisional, "--finding", "confirmed", "--cause", "厌学", actor=OFFICER).code == 0
+    )
     target = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     planned = stack.baoxue(
         "case", "plan", provisional, "--target-date", target, "--placement", "original_school",
-        "--measure", "每周家访", actor=OFFICER,
+        "--measure", "每周家访", "--responsible", "李老师:班主任", actor=OFFICER,
     )  # fmt: skip
     assert planned.code == 0, planned.stderr
     id_number = make_id_number("500243", dt.date(2014, 4, 5), next(_seed))

@@ -46,10 +46,14 @@ async def test_a_deeply_nested_body_is_bad_input_in_the_one_shape(api: InProcess
 async def test_a_step_dated_long_before_its_case_is_refused(api: InProcessApi) -> None:
     case_no, _ = await open_case(api)
     early = (dt.date.today() - dt.timedelta(days=400)).isoformat()
-    answer = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "visited_on": early})
+    answer = await api.step(
+        OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学", "visited_on": early}
+    )
     assert answer.status_code == 403 and answer.json()["code"] == "date_too_early"
     recent = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    answer = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "visited_on": recent})
+    answer = await api.step(
+        OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学", "visited_on": recent}
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -185,7 +189,7 @@ async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InPro
     history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
     assert history[-1]["type"] == "restored" and history[-1]["details"]["withdrawn"] == [ghost.seq]
     assert (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["stage"] == "home_visit"
-    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed"})
+    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学"})
     assert visited.status_code == 200 and visited.json()["stage"] == "return_plan", visited.text
     assert visited.json()["last_seq"] == ghost.seq + 2
     import uuid

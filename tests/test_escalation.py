@@ -961,3 +961,32 @@ async def test_an_unanswered_rectification_order_climbs_the_ladder(
     finally:
         with contextlib.suppress(Exception):
             await skipping_env.client.get_workflow_handle(order_workflow_id(order_id)).terminate("test over")
+
+
+async def test_the_government_line_is_copied_on_the_townships_level_one_reminders(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """双线责任: 郁山镇's 分管领导, enrolled for the township, hears of its late cases with the
+    section chief at level 1 — not at level 0 — and is named on its report line; the government
+    line reads and acts on no case."""
+    from domain.actors import Actor
+    from domain.enums import Role
+    from domain.rules import may_act
+    from domain.scope import townships_in_scope
+    from starter.case_service import resolve_campaign
+    from starter.report_service import build_report
+    from tests.support.cases import COUNTY, register_officer
+
+    lead = register_officer(ladder_ctx, Actor(name="郁山镇分管副镇长", role=Role.township_gov, township="郁山镇"))
+    opened = await open_for(ladder_ctx, CaseKind.dropout, actor=COUNTY, township="郁山镇", campaign="ladder")
+    await skipping_env.sleep(3 * DAY + dt.timedelta(hours=1))
+    told = {e[0]: e[2] for e in escalations(ladder_ctx, opened.case_no)}
+    assert lead.name not in told[0]
+    await skipping_env.sleep(LADDER.level1_after)
+    told = {e[0]: e[2] for e in escalations(ladder_ctx, opened.case_no)}
+    assert lead.name in told[1] and "王世斌" in told[1]
+    assert townships_in_scope(lead, ladder_ctx.roster) == frozenset()
+    assert not may_act(lead, township="郁山镇", chain_names={lead.name})
+    report = build_report(ladder_ctx, COUNTY, resolve_campaign(ladder_ctx, "ladder"))
+    line = next(row for row in report["townships"] if row["township"] == "郁山镇")
+    assert line["government_line"] == ["郁山镇分管副镇长（乡镇政府分管领导）"]

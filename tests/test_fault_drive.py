@@ -33,8 +33,17 @@ REVIEWER = "汪贤梁"
 CASES = int(os.environ.get("FAULT_DRIVE_CASES", "80"))
 TARGET = (dt.date.today() + dt.timedelta(days=60)).isoformat()
 STEPS: list[tuple[str, str, dict[str, Any]]] = [
-    (OFFICER, "visit", {"finding": "confirmed", "note": "入户走访"}),
-    (OFFICER, "plan", {"target_date": TARGET, "placement": "original_school", "measures": ["每周家访"]}),
+    (OFFICER, "visit", {"finding": "confirmed", "dropout_cause": "厌学", "note": "入户走访"}),
+    (
+        OFFICER,
+        "plan",
+        {
+            "target_date": TARGET,
+            "placement": "original_school",
+            "measures": ["每周家访"],
+            "responsible": [{"name": "李老师", "role": "班主任"}],
+        },
+    ),
     (OFFICER, "note", {"text": "家长同意返校"}),
     (OFFICER, "confirm", {"evidence": ["返校照片-1"], "school": "梅子垭镇中心校"}),
     (REVIEWER, "close", {"note": "同意销号"}),

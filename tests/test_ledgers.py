@@ -55,7 +55,11 @@ async def test_the_ledgers_carry_the_countys_columns_and_follow_the_cases(api: I
         "result": "同意返校",
     }
     for actor, step, fields in (
-        (OFFICER, "visit", {"finding": "confirmed", "dropout_reason": "厌学"}),
+        (
+            OFFICER,
+            "visit",
+            {"finding": "confirmed", "dropout_cause": "厌学", "dropout_reason": "厌学", "village": "青龙村"},
+        ),
         (OFFICER, "plan", plan),
         (OFFICER, "attempt", attempt),
         (OFFICER, "confirm", {"evidence": ["返校照片"], "school": "梅子垭镇中心校", "on": today}),
@@ -84,6 +88,10 @@ async def test_the_ledgers_carry_the_countys_columns_and_follow_the_cases(api: I
     assert (line["causes"], line["responsible"], line["helpers"]) == ("厌学", "李老师（班主任）", "王支书（村支书）")
     assert len(line["attempt_log"]) == 1 and "入户劝返" in line["attempt_log"][0]
     assert (line["returned_on"], line["return_school"], line["xueji_status"]) == (today, "梅子垭镇中心校", "pending")
+
+    report = (await api.call(COUNTY, "GET", "/api/report", params=book)).json()
+    coverage = next(row for row in report["village_coverage"] if row["township"] == "梅子垭镇")
+    assert (coverage["villages"], coverage["villages_visited"], coverage["households_visited"]) == (["青龙村"], 1, 1)
 
     suspected = (await api.call(COUNTY, "GET", "/api/ledgers/suspected", params={**book, "xlsx": "true"})).json()
     assert suspected["columns"] == ["case_no", "township", "responsible"]  # the campaign's template

@@ -49,12 +49,13 @@ def test_nothing_stored_is_printed_raw(capsys: pytest.CaptureFixture[str]) -> No
 
 async def test_an_oversized_plan_is_refused_before_temporal_and_the_case_goes_on(api: InProcessApi) -> None:
     case_no, _ = await open_case(api)
-    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed"})
+    visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学"})
     assert visited.status_code == 200, visited.text
     huge = {
         "target_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
         "placement": "original_school",
         "measures": ["每周家访并与家长沟通" * 400] * 150,
+        "responsible": [{"name": "李老师", "role": "班主任"}],
     }
     refused = await api.step(OFFICER, case_no, "plan", huge)
     assert refused.status_code == 413 and refused.json()["exit"] == 2  # the body's limit, before it is read
@@ -74,7 +75,7 @@ async def test_a_flood_of_notes_is_refused_at_the_limit_and_a_colleague_still_ac
     flooded = await api.step(OFFICER, case_no, "note", {"text": "再一次"})
     assert flooded.status_code == 403 and flooded.json()["code"] == "rate_limited"
     assert (await api.step(OTHER_OFFICER, case_no, "note", {"text": "同事的备注"})).status_code == 200
-    visited = await api.step(OTHER_OFFICER, case_no, "visit", {"finding": "confirmed"})
+    visited = await api.step(OTHER_OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学"})
     assert visited.status_code == 200 and visited.json()["stage"] == "return_plan"
 
 

@@ -84,10 +84,17 @@ async def test_identified_into_the_childs_existing_case_the_two_merge(api: InPro
     kept — at the plan's stage, with both histories — and both townships' officers are told."""
     child = _unpapered()
     provisional = (await api.call(OFFICER, "POST", "/api/cases", body=child)).json()["case_no"]
-    visited = await api.step(OFFICER, provisional, "visit", {"finding": "confirmed", "note": "入户见到儿童"})
+    visited = await api.step(
+        OFFICER, provisional, "visit", {"finding": "confirmed", "dropout_cause": "厌学", "note": "入户见到儿童"}
+    )
     assert visited.status_code == 200, visited.text
     target = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    plan = {"target_date": target, "placement": "original_school", "measures": ["每周家访"]}
+    plan = {
+        "target_date": target,
+        "placement": "original_school",
+        "measures": ["每周家访"],
+        "responsible": [{"name": "李老师", "role": "班主任"}],
+    }
     assert (await api.step(OFFICER, provisional, "plan", plan)).status_code == 200
     id_number = _id_for(child, 13)
     registered = {"kind": "dropout", "id_number": id_number, "name": child["name"], "township": "鞍子镇"}

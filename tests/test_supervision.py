@@ -3,7 +3,11 @@ starter/supervision_service.py): who may record what, answers, evidence, scope."
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
+
+from openpyxl import load_workbook
 
 from domain.beijing import china_today
 from tests.support.api import InProcessApi, open_case
@@ -67,6 +71,14 @@ async def test_an_inspection_an_order_its_answer_and_a_decision_on_record(api: I
     assert any(
         d["decision"] == "约谈乡镇教管中心负责人" and d["ground"] == "perfunctory" for d in record["accountability"]
     )
+    workbook = (await api.call(COUNTY, "GET", "/api/report/xlsx")).json()["xlsx_base64"]
+    sheets = load_workbook(io.BytesIO(base64.b64decode(workbook)))
+    texts = {
+        name: {str(c.value) for row in sheets[name].iter_rows() for c in row}
+        for name in ("督查", "整改通知", "问责记录")
+    }
+    assert "入户走访记录不全" in texts["督查"] and "已补齐" in texts["整改通知"]
+    assert "约谈乡镇教管中心负责人" in texts["问责记录"] and "工作走过场" in texts["问责记录"]
     theirs = (await api.call(ANZI_LEAD, "GET", "/api/inspections")).json()
     assert all(i["township"] != "梅子垭镇" for i in theirs["inspections"])
     assert all(d["unit"] != "梅子垭镇" for d in theirs["accountability"])

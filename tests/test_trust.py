@@ -71,8 +71,17 @@ def test_officers_on_their_own_machines_drive_a_case(stack: RunningStack, tmp_pa
 
     case_no = open_case(stack, li, 101)
     for args in (
-        ("visit", case_no, "--finding", "confirmed"),
-        ("plan", case_no, "--placement", "original_school", "--target-date", "2099-01-01"),
+        ("visit", case_no, "--finding", "confirmed", "--cause", "厌学"),
+        (
+            "plan",
+            case_no,
+            "--placement",
+            "original_school",
+            "--target-date",
+            "2099-01-01",
+            "--responsible",
+            "李老师:班主任",
+        ),
         ("confirm", case_no, "--school", "梅子垭镇中心校", "--evidence", "返校照片"),
     ):
         done = stack.baoxue("case", *args, env=li)

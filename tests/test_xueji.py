@@ -61,8 +61,17 @@ async def test_a_returned_childs_transfer_in_is_pending_until_recorded(api: InPr
     assert early.status_code == 400 and early.json()["exit"] == 2  # not closed yet
     target = (dt.date.today() + dt.timedelta(days=20)).isoformat()
     for actor, step, fields in (
-        (OFFICER, "visit", {"finding": "confirmed"}),
-        (OFFICER, "plan", {"target_date": target, "placement": "transfer", "measures": ["转学"]}),
+        (OFFICER, "visit", {"finding": "confirmed", "dropout_cause": "厌学"}),
+        (
+            OFFICER,
+            "plan",
+            {
+                "target_date": target,
+                "placement": "transfer",
+                "measures": ["转学"],
+                "responsible": [{"name": "李老师", "role": "班主任"}],
+            },
+        ),
         (OFFICER, "confirm", {"evidence": ["入学通知"], "school": "鞍子镇中心校"}),
         (CHIEF, "close", {}),
     ):
