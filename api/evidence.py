@@ -37,16 +37,23 @@ def listed(row: EvidenceFile, n: int) -> dict[str, Any]:
     }
 
 
-@router.post("/cases/{ref}/evidence")
-async def upload(ref: str, request: Request, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
-    """The file is the request body (signed with it); JPEG, PNG or PDF by content, ≤ 10 MB."""
-    case = await run_in_threadpool(case_for, ctx, actor, ref, "evidence_upload", acting=True)
+async def uploaded_file(request: Request) -> tuple[bytes, str]:
+    """An evidence file as the request's body (signed with it): its bytes and its type, JPEG, PNG
+    or PDF by content, at most 10 MB."""
     data = await request.body()
     if not data or len(data) > MAX_EVIDENCE_BYTES:
         raise BadInput(t("evidence_too_large", size=len(data), limit=MAX_EVIDENCE_BYTES // (1024 * 1024)))
     media_type = media_type_of(data)
     if media_type is None:
         raise BadInput(t("evidence_wrong_type"))
+    return data, media_type
+
+
+@router.post("/cases/{ref}/evidence")
+async def upload(ref: str, request: Request, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    """The file is the request body (signed with it); JPEG, PNG or PDF by content, ≤ 10 MB."""
+    case = await run_in_threadpool(case_for, ctx, actor, ref, "evidence_upload", acting=True)
+    data, media_type = await uploaded_file(request)
 
     def stored() -> tuple[EvidenceFile, int]:
         with ctx.sessions.begin() as session:

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Ctx, signed_in
+from api.evidence import uploaded_file
 from domain.actors import Actor
-from domain.evidence import MAX_EVIDENCE_BYTES, media_type_of
 from domain.messages import t
 from domain.parsing import check_fields
 from domain.supervision import AccountabilityInput, AnswerInput, InspectionInput, OrderInput
@@ -101,12 +101,7 @@ def evidence(
 async def upload(record: str, request: Request, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     """An evidence file of an inspection, an order or a decision, by those who may write it."""
     await run_in_threadpool(_may_add_file, ctx, actor, record)
-    data = await request.body()
-    if not data or len(data) > MAX_EVIDENCE_BYTES:
-        raise BadInput(t("evidence_too_large", size=len(data), limit=MAX_EVIDENCE_BYTES // (1024 * 1024)))
-    media_type = media_type_of(data)
-    if media_type is None:
-        raise BadInput(t("evidence_wrong_type"))
+    data, media_type = await uploaded_file(request)
 
     def stored() -> dict[str, Any]:
         with ctx.sessions.begin() as session:

@@ -58,22 +58,30 @@ def signed_step(server: Server, case_id: str, step_name: str, expected_seq: int,
     return {"fields": fields, "expected_seq": expected_seq, "signed_at": at, "signature": signature}
 
 
-def run_step(inv: Invocation, case_ref: str, step_name: str, fields: dict[str, Any], as_json: bool) -> None:
-    """Sign the step against the case's current sequence number and send it. If the case moved in
-    between (an escalation), sign again once against the new number."""
-    clean = {k: v for k, v in fields.items() if v not in (None, [], "")}
-    check_fields(clean)
-    server = signed_server(inv)
+def send_signed(
+    server: Server, case_ref: str, step_name: str, fields: dict[str, Any], *, path: str, beside: dict[str, Any]
+) -> dict:
+    """Sign the step against the case's current sequence number and post it (with `beside`, what
+    travels next to the signed step) to `path`. If the case moved in between (an escalation),
+    sign again once against the new number."""
     for attempt in range(2):
         where = server.request("GET", _case_path(case_ref) + "/step")
-        body = signed_step(server, where["case_id"], step_name, where["last_seq"], clean)
+        body = {**signed_step(server, where["case_id"], step_name, where["last_seq"], fields), **beside}
         try:
-            state = server.request("POST", _case_path(case_ref) + f"/steps/{step_name}", body=body)
-            break
+            answer: dict = server.request("POST", _case_path(case_ref) + path, body=body)
+            return answer
         except ClientError as error:
             if attempt == 0 and error.exit_code == EXIT_REFUSED and error.code == "stale_step":
                 continue
             raise
+    raise AssertionError("unreachable")
+
+
+def run_step(inv: Invocation, case_ref: str, step_name: str, fields: dict[str, Any], as_json: bool) -> None:
+    """Sign the step and send it (`send_signed`); say what happened."""
+    clean = {k: v for k, v in fields.items() if v not in (None, [], "")}
+    check_fields(clean)
+    state = send_signed(signed_server(inv), case_ref, step_name, clean, path=f"/steps/{step_name}", beside={})
     if as_json:
         print_json(state)
         return

@@ -8,8 +8,8 @@ from typing import Any
 
 import typer
 
-from cli.case_commands import AsOption, CaseArg, JsonOption, _case_path, invocation, secret_value, signed_step
-from cli.errors import EXIT_REFUSED, ClientError, bad_input
+from cli.case_commands import AsOption, CaseArg, JsonOption, invocation, secret_value, send_signed
+from cli.errors import bad_input
 from cli.output import echo, print_json
 from cli.session import Invocation, signed_server
 from domain.labels import label
@@ -50,17 +50,8 @@ def identify(typer_ctx: typer.Context, case_ref: CaseArg, actor: AsOption = None
     该儿童在本次排查中已有同类案件时，两案合并：保留已有案件的编号，本案以“已合并”销号，两案历史都保留，两个乡镇都收到通知。"""
     inv = invocation(typer_ctx, actor)
     id_number = parse_id_number(secret_value("-", "身份证号", hide=True))
-    server = signed_server(inv)
-    for attempt in range(2):
-        where = server.request("GET", _case_path(case_ref) + "/step")
-        body = {**signed_step(server, where["case_id"], "identify", where["last_seq"], {}), "id_number": id_number}
-        try:
-            answer = server.request("POST", _case_path(case_ref) + "/identify", body=body)
-            break
-        except ClientError as error:
-            if attempt == 0 and error.exit_code == EXIT_REFUSED and error.code == "stale_step":
-                continue
-            raise
+    beside = {"id_number": id_number}
+    answer = send_signed(signed_server(inv), case_ref, "identify", {}, path="/identify", beside=beside)
     if as_json:
         print_json(answer)
         return
