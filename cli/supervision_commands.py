@@ -16,8 +16,8 @@ from cli.http import LONG_SECONDS
 from cli.output import Col, echo, print_json, print_table
 from cli.session import Invocation, signed_server
 from domain.beijing import shown
-from domain.i18n import _, translate
-from domain.labels import LABELS, label
+from domain.i18n import _
+from domain.labels import choices_of, code_of, label
 from domain.messages import t
 from domain.parsing import check_fields, parse_date
 
@@ -180,12 +180,10 @@ def _order_state(order: dict[str, Any]) -> str:
 
 def _ground(value: str) -> str:
     """A ground by its code or the notice's words."""
-    text = value.strip()
-    for code, words in LABELS["ground"].items():
-        if text in (code, words, translate(words)):
-            return code
-    choices = "|".join(f"{code}（{words}）" for code, words in LABELS["ground"].items())
-    raise bad_input(t("bad_value", option="--ground", value=f"{value} ({choices})"))
+    code = code_of("ground", value)
+    if code is None:
+        raise bad_input(t("bad_value", option="--ground", value=f"{value} ({choices_of('ground')})"))
+    return code
 
 
 @accountability_app.command("add")

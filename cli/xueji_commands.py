@@ -11,20 +11,18 @@ from cli.case_commands import AsOption, CaseArg, JsonOption, _case_path, invocat
 from cli.errors import bad_input
 from cli.output import echo, print_json
 from cli.session import signed_server
-from domain.i18n import _, translate
-from domain.labels import LABELS, label
+from domain.i18n import _
+from domain.labels import choices_of, code_of, label
 from domain.messages import t
 from domain.parsing import check_fields, parse_date
 
 
 def _action(value: str) -> str:
     """An action by its code or its words (恢复在读, 转入, …)."""
-    text = value.strip()
-    for code, words in LABELS["xueji"].items():
-        if text in (code, words, translate(words)):
-            return code
-    choices = "|".join(f"{code}（{words}）" for code, words in LABELS["xueji"].items())
-    raise bad_input(t("bad_value", option="--action", value=f"{value} ({choices})"))
+    code = code_of("xueji", value)
+    if code is None:
+        raise bad_input(t("bad_value", option="--action", value=f"{value} ({choices_of('xueji')})"))
+    return code
 
 
 def xueji(

@@ -212,3 +212,17 @@ def label(category: str, value: str | None, lang: Lang | None = None) -> str:
         return ""
     text = LABELS.get(category, {}).get(value)
     return translate(text, lang) if text else value
+
+
+def code_of(category: str, text: str) -> str | None:
+    """The value a person typed by its code or by its words (in either language); None if neither."""
+    typed = text.strip()
+    for code, words in LABELS.get(category, {}).items():
+        if typed in (code, words, translate(words)):
+            return code
+    return None
+
+
+def choices_of(category: str) -> str:
+    """The category's values with their words, for an error line: `resume（恢复在读）|…`."""
+    return "|".join(f"{code}（{translate(words)}）" for code, words in LABELS.get(category, {}).items())

@@ -96,3 +96,11 @@ async def test_a_returned_childs_transfer_in_is_pending_until_recorded(api: InPr
     imported = await api.call(ADMIN, "POST", "/api/registers/attendance", raw=attendance, params=params)
     assert imported.status_code == 200, imported.text
     assert imported.json()["xueji_flags"] == [{"case_no": case_no, "township": "梅子垭镇", "status": "left"}]
+
+
+def test_actions_and_grounds_are_typed_by_code_or_by_their_words() -> None:
+    from domain.labels import choices_of, code_of
+
+    assert code_of("xueji", "转入") == "transfer_in" and code_of("xueji", " close_record ") == "close_record"
+    assert code_of("ground", "工作走过场") == "perfunctory" and code_of("ground", "随便") is None
+    assert "resume（恢复在读）" in choices_of("xueji")
