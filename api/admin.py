@@ -23,7 +23,7 @@ from domain.registers import RegisterKind
 from ledger.campaigns import add_missing_campaigns, current_campaign, list_campaigns, upsert_campaign
 from ledger.retention import anonymise
 from starter.access import audit, require_role, require_township_access, scope_of
-from starter.case_service import reload_roster, resolve_campaign
+from starter.case_service import calendar_note, reload_roster, resolve_campaign
 from starter.contained_import import contained_import
 from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, write_suspect_list
 from starter.errors import BadInput
@@ -87,7 +87,12 @@ async def add_campaign(body: CampaignBody, ctx: Ctx, actor: SignedIn) -> dict[st
     await run_in_threadpool(stored)
     rechecks = await start_rechecks(ctx, spec, replace=True)
     await run_in_threadpool(audit, ctx, actor, "campaign_add", "ok", detail=spec.name)
-    return {"name": spec.name, "rechecks": rechecks, "aid_rule": spec.aid_rule is not None}
+    return {
+        "name": spec.name,
+        "rechecks": rechecks,
+        "aid_rule": spec.aid_rule is not None,
+        "calendar_note": calendar_note(spec),
+    }
 
 
 @router.get("/roster")

@@ -47,6 +47,7 @@ from starter.access import audit, in_scope, refuse, require_case_access, require
 from starter.case_list import case_summary
 from starter.case_service import (
     OpenRequest,
+    calendar_note,
     find_case_or_exit,
     ledger_caught_up,
     open_case,
@@ -404,6 +405,7 @@ def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose:
         summary["child"]["provisional"] = True
     summary["merged_into"] = into.case_no if into else None
     summary["merged_from"] = merged_from
+    summary["calendar_note"] = calendar_note(resolve_campaign(ctx, case.campaign))
     summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]
     summary.update(entered(ctx, case))
     audit(ctx, actor, "reveal" if reveal else "show", "ok", case, purpose=purpose if reveal else None)
@@ -525,8 +527,8 @@ def cases(
         school=school,
         township=chain.township if chain else None,
         group=group,
-        kind=(parse_choice(CaseKind, kind, "--kind") or None) and kind,
-        stage=(parse_choice(Stage, stage, "--stage") or None) and stage,
+        kind=_code(parse_choice(CaseKind, kind, "--kind")),
+        stage=_code(parse_choice(Stage, stage, "--stage")),
         campaign=resolve_campaign(ctx, campaign).name if campaign else None,
         overdue_at=now if overdue else None,
         stalled=stalled,
@@ -535,6 +537,10 @@ def cases(
     with ctx.sessions() as session:
         listed = ctx.case_list.json(session, where=where, now=now)
     return Response(listed, media_type="application/json")
+
+
+def _code(choice: CaseKind | Stage | None) -> str | None:
+    return choice.value if choice is not None else None
 
 
 def require_group_access(ctx: Context, actor: Actor, group: int) -> None:

@@ -102,6 +102,8 @@ def status(
         echo(f"  {mark[db['ok']]} PostgreSQL  {db['url'] or none}")
         echo(f"  {mark[wk['ok']]} worker      {_('任务队列')} {wk['task_queue']}")
         echo(f"  {mark[api['ok']]} API         {api['url'] or none}")
+        for note in report.get("calendar_notes", []):
+            echo(note)
     raise typer.Exit(0 if report["healthy"] else 1)
 
 

@@ -41,6 +41,8 @@ def campaign_add(
         echo(t("campaign_no_aid_rule", name=saved["name"]))
     if saved.get("rechecks"):
         echo(t("campaign_rechecks", name=saved["name"]))
+    if saved.get("calendar_note"):
+        echo(saved["calendar_note"])
 
 
 @campaign_app.command("list")

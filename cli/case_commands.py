@@ -560,6 +560,7 @@ def case_fields(summary: dict[str, Any]) -> list[tuple[str, Any]]:
         (_("复学确认"), shown_details(summary.get("confirmation"))),
         (_("来源"), "；".join(f"{label('register', s['register'])}:{s['row']}" for s in summary.get("sources") or [])),
         (_("排查活动"), summary.get("campaign")),
+        (_("日历"), summary.get("calendar_note")),
         (_("花名册版本"), summary.get("roster_version")),
         (_("工作流"), summary.get("workflow_id")),
     ]
@@ -628,13 +629,12 @@ def cases(
     as_json: JsonOption = False,
 ) -> None:
     """从台账列出本人权限范围内的案件；--json 返回全部匹配（除非 --limit）。"""
-    parse_choice(CaseKind, kind, "--kind")
-    parse_choice(Stage, stage, "--stage")
+    kind_code, stage_code = parse_choice(CaseKind, kind, "--kind"), parse_choice(Stage, stage, "--stage")
     query = {
         "township": township,
         "group": group,
-        "kind": kind,
-        "stage": stage,
+        "kind": kind_code.value if kind_code else None,
+        "stage": stage_code.value if stage_code else None,
         "overdue": "true" if overdue else None,
         "stalled": "true" if stalled else None,
         "campaign": campaign,

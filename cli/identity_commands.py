@@ -104,7 +104,9 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """登记人员（系统管理员），返回一次性登记码（72小时内有效，仅可使用一次）。"""
-    parse_choice(Role, role, "--role")
+    chosen = parse_choice(Role, role, "--role")
+    assert chosen is not None
+    role = chosen.value
     if not name.strip():
         raise bad_input(t("bad_value", option="--name", value=repr(name)))
     inv = invocation(typer_ctx, actor)

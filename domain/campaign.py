@@ -73,6 +73,20 @@ DROPOUT_CAUSES = ("厌学", "外出务工", "早婚早育", "家庭困难", "身
 """The usual categories of a dropout's cause (控辍保学 台账 practice); a campaign may name its own."""
 
 
+class YearArrangement(BaseModel):
+    """A year's public holidays and make-up workdays (调休) as the 国务院办公厅 notice sets them,
+    carried by a campaign file for a year the shipped calendar does not know yet."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    off: tuple[dt.date, ...] = Field(min_length=1)
+    """Days off (the holidays and the days moved to them)."""
+    work: tuple[dt.date, ...] = ()
+    """Weekend days that are workdays."""
+    source: str = Field(min_length=4, max_length=300)
+    """The notice it comes from (its title and number)."""
+
+
 class ExclusionSample(BaseModel):
     """The group's check of exclusions (组长抽查): this share of the cases closed as excluded, drawn
     by the case's id (the same case always drawn or not), waits for the group leader — or a
@@ -137,6 +151,9 @@ class CampaignSpec(BaseModel):
     home_delivery: HomeDelivery | None = None
     """送教上门's frequency with its source; unset, a session is due every 15 days (two a month,
     citing nothing) and only while the follow-up checks last."""
+    holidays: dict[int, YearArrangement] = Field(default_factory=dict)
+    """Years of public holidays the campaign carries itself (a `calendar: workdays` campaign over a
+    year the shipped calendar does not know yet); a year here overrides the shipped one."""
     dropout_causes: tuple[str, ...] = DROPOUT_CAUSES
     """The categories a dropout's home visit names its cause by (`case visit --cause`), required
     when the visit confirms the dropout; the free text (`--dropout-reason`) says more."""
@@ -158,6 +175,9 @@ class CampaignSpec(BaseModel):
         durations.update(
             {"escalation.level1_after": policy.level1_after, "escalation.repeat_every": policy.repeat_every}
         )
+        for year, arrangement in self.holidays.items():
+            if any(day.year != year for day in (*arrangement.off, *arrangement.work)):
+                raise ValueError(f"holidays.{year}: every day must be in {year}")
         for book, keys in self.ledger_columns.items():
             unknown = [key for key in keys if key not in dict(BOOK_SHEETS.get(book, ("", ()))[1])]
             if book not in BOOK_SHEETS or unknown:

@@ -140,6 +140,9 @@ MESSAGES: dict[str, str] = {
     "import_xueji_flag": N_("请核实学籍：案件 {case_no}（{township}）已以复学/安置销号，本次名单却显示为“{status}”"),
     "plan_needs_responsible": N_("复学方案须写明包保责任人：第一个 --responsible 姓名:职责 为“1”，其后为帮扶人“N”"),
     "dropout_cause_required": N_("确认辍学须用 --cause 写明辍学原因类别：{causes}（--dropout-reason 可补充说明）"),
+    "calendar_unknown": N_(
+        "日历缺 {years} 年的节假日安排：{campaign} 的 {first} 至 {last} 只按周末计休息日（请在活动文件 holidays: 中写明）"
+    ),
     "xueji_not_closed": N_("案件 {case_no} 尚未销号：学籍变动在销号后办理"),
     "xueji_recorded": N_("已记录案件 {case_no} 的学籍变动：{action}（经办人 {done_by}，{done_on}）"),
     "record_file_not_permitted": N_("{actor} 不能为 {record} 上传佐证材料"),

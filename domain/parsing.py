@@ -15,6 +15,7 @@ from domain.errors import option_for
 from domain.failure import EXIT_BAD_INPUT, Failure
 from domain.i18n import N_, Lang, current_lang, translate
 from domain.id_number import IdNumberError, birth_date_of, mask_id_number, normalise_id_number
+from domain.labels import code_of
 from domain.messages import t
 from domain.text import CONTROL_CHARACTERS
 from domain.wire import canonical_json
@@ -68,14 +69,39 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
 E = TypeVar("E", bound=StrEnum)
 
 
+LABEL_CATEGORIES = {
+    "CaseKind": "kind",
+    "Stage": "stage",
+    "Role": "role",
+    "Finding": "finding",
+    "Placement": "placement",
+    "Arrangement": "arrangement",
+    "ExcludeReason": "exclude_reason",
+    "EducationLevel": "education_level",
+    "AidChannel": "channel",
+    "Outcome": "outcome",
+    "RegisterKind": "register",
+}
+"""Which label table names an enum's values, so an option takes the words the tables show."""
+WORD_ALIASES = {"辍学": "dropout", "失学": "dropout", "残疾": "disability", "资助": "funding"}
+"""Short words people type for a kind, beside the tables' 失学辍学, 残疾儿童, 资助落实."""
+
+
 def parse_choice(enum: type[E], value: str | None, option: str) -> E | None:
+    """A choice by its code or by the Chinese (or English) words the tables show for it."""
     if value is None:
         return None
+    text = value.strip()
     try:
-        return enum(value.strip())
+        return enum(text)
     except ValueError:
-        choices = "|".join(member.value for member in enum)
-        raise InputError(t("bad_value", option=option, value=f"{value} ({choices})")) from None
+        pass
+    category = LABEL_CATEGORIES.get(enum.__name__)
+    code = (code_of(category, text) if category else None) or WORD_ALIASES.get(text)
+    if code is not None and code in {member.value for member in enum}:
+        return enum(code)
+    choices = "|".join(member.value for member in enum)
+    raise InputError(t("bad_value", option=option, value=f"{value} ({choices})"))
 
 
 def parse_since(value: str | None, option: str = "--since") -> dt.datetime | None:

@@ -26,7 +26,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.campaign_files import builtin_campaigns
-from config.holidays import work_calendar
+from config.holidays import unknown_years, work_calendar
 from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
@@ -69,7 +69,25 @@ def calendar_for(campaign: CampaignSpec, now: dt.datetime) -> WorkCalendar | Non
         return None
     first = min(campaign.reference_date, now.date())
     last = max(campaign.clearance_deadline.date(), now.date()) + dt.timedelta(days=120)
-    return work_calendar(first, last)
+    return work_calendar(first, last, carried_years(campaign))
+
+
+def carried_years(campaign: CampaignSpec) -> tuple[tuple[int, tuple[dt.date, ...], tuple[dt.date, ...]], ...]:
+    return tuple(sorted((year, a.off, a.work) for year, a in campaign.holidays.items()))
+
+
+def calendar_note(campaign: CampaignSpec) -> str | None:
+    """One line when a working-days campaign spans a year whose holidays nobody knows (the
+    package's or its own `holidays:`): the dates counted as weekdays only."""
+    if campaign.calendar != "workdays":
+        return None
+    first, last = campaign.reference_date, campaign.clearance_deadline.astimezone(BEIJING).date()
+    missing = unknown_years(first, last, tuple(campaign.holidays))
+    if not missing:
+        return None
+    start, end = max(first, dt.date(missing[0], 1, 1)), min(last, dt.date(missing[-1], 12, 31))
+    years = "、".join(str(year) for year in missing)
+    return t("calendar_unknown", years=years, first=start.isoformat(), last=end.isoformat(), campaign=campaign.name)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from typing import Any
 
+from config.campaign_files import builtin_campaigns
 from config.local_stack import database_url, pid_alive, read_state
 from config.settings import Settings
 from config.temporal_client import connect_temporal
@@ -42,6 +44,7 @@ def collect_status(settings: Settings) -> dict[str, Any]:
     api_up = api_ok(api_url)
     return {
         "healthy": temporal_up and worker_up and db_up and api_up,
+        "calendar_notes": calendar_notes(settings),
         "data_dir": str(settings.data_dir.expanduser().resolve()),
         "temporal": {
             "address": address,
@@ -66,6 +69,15 @@ def collect_status(settings: Settings) -> dict[str, Any]:
             "pid": _live(state.api.pid) if state and state.api else None,
         },
     }
+
+
+def calendar_notes(settings: Settings) -> list[str]:
+    """A line for each open shipped campaign that spans a year whose holidays nobody knows."""
+    from starter.case_service import calendar_note
+
+    now = dt.datetime.now(dt.UTC)
+    specs = builtin_campaigns(settings.campaigns_dir)
+    return [note for spec in specs if spec.clearance_deadline > now and (note := calendar_note(spec))]
 
 
 def wait_for_health(settings: Settings, seconds: float) -> dict[str, Any]:

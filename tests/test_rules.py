@@ -158,3 +158,17 @@ def test_a_sampled_exclusion_is_checked_by_its_group_leader_or_the_county() -> N
         assert code_of(lambda other=other: check_exclusion_check(waiting, other)) == "exclusion_check_role"
     group_leader = Actor(name="朱洪斌", role=Role.group_leader)
     assert code_of(lambda: check_exclusion_check(state(Stage.closed), group_leader)) == "no_exclusion_check"
+
+
+def test_choices_are_taken_by_their_code_or_the_words_the_tables_show() -> None:
+    from domain.enums import CaseKind, Role
+    from domain.parsing import InputError, parse_choice
+
+    assert parse_choice(Stage, "入户走访", "--stage") == Stage.home_visit
+    assert parse_choice(CaseKind, "辍学", "--kind") == CaseKind.dropout
+    assert parse_choice(CaseKind, "失学辍学", "--kind") == CaseKind.dropout
+    assert parse_choice(Role, "办案人员", "--role") == Role.case_officer
+    assert parse_choice(Finding, "确认", "--finding") == Finding.confirmed
+    assert parse_choice(Stage, "home_visit", "--stage") == Stage.home_visit
+    with pytest.raises(InputError):
+        parse_choice(Stage, "走访吧", "--stage")
