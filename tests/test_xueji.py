@@ -40,7 +40,7 @@ async def test_a_returned_childs_transfer_in_is_pending_until_recorded(api: InPr
     """Closed as returned to another school: 转入 pending in `ledger xueji` until recorded with who
     made it; an attendance list that still shows the child as 辍学 flags the case at its import."""
     campaign = CampaignSpec(
-        name=f"xueji-{uuid.uuid4().hex[:8]}",
+        name=f"closing-xueji-{uuid.uuid4().hex[:8]}",  # sorts before the current campaign: never current
         reference_date=dt.date(2026, 9, 1),
         clearance_deadline=dt.datetime(2027, 6, 5, tzinfo=dt.UTC),
     )
