@@ -48,6 +48,7 @@ from starter.case_list import case_summary
 from starter.case_service import (
     OpenRequest,
     calendar_note,
+    campaign_of,
     find_case_or_exit,
     ledger_caught_up,
     open_case,
@@ -234,7 +235,7 @@ def _check_cause(ctx: Context, case: Case, fields: dict[str, Any]) -> None:
     cause = fields.get("dropout_cause")
     if case.kind != CaseKind.dropout.value or (fields.get("finding") != "confirmed" and cause is None):
         return
-    causes = resolve_campaign(ctx, case.campaign).dropout_causes
+    causes = campaign_of(ctx, case).dropout_causes
     if cause not in causes:
         raise BadInput(t("dropout_cause_required", causes="|".join(causes)))
 
@@ -405,7 +406,7 @@ def shown_case(ctx: Context, actor: Actor, case: Case, *, reveal: bool, purpose:
         summary["child"]["provisional"] = True
     summary["merged_into"] = into.case_no if into else None
     summary["merged_from"] = merged_from
-    summary["calendar_note"] = calendar_note(resolve_campaign(ctx, case.campaign))
+    summary["calendar_note"] = calendar_note(campaign_of(ctx, case))
     summary["sources"] = [{"register": r.register, "row": r.row_no} for r in sources]
     summary.update(entered(ctx, case))
     audit(ctx, actor, "reveal" if reveal else "show", "ok", case, purpose=purpose if reveal else None)

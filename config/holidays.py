@@ -17,6 +17,7 @@ Arrangement = tuple[int, tuple[dt.date, ...], tuple[dt.date, ...]]
 """A year a campaign file carries: (year, days off, weekend workdays)."""
 
 
+@functools.cache
 def _package() -> tuple[frozenset[dt.date], frozenset[dt.date]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

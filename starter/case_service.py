@@ -62,6 +62,16 @@ def resolve_campaign(ctx: Context, name: str | None) -> CampaignSpec:
     return spec
 
 
+def campaign_of(ctx: Context, case: Case) -> CampaignSpec:
+    """A case's own campaign, from the ledger alone (it exists: the case was opened in it): one
+    query, without `resolve_campaign`'s reading of the shipped files, for per-request checks."""
+    with ctx.sessions() as session:
+        spec = get_campaign(session, name=case.campaign)
+    if spec is None:
+        raise BadInput(t("unknown_campaign", name=case.campaign))
+    return spec
+
+
 def calendar_for(campaign: CampaignSpec, now: dt.datetime) -> WorkCalendar | None:
     """The holidays a case of this campaign may meet: from the reference date (or today) to
     well past the clearance deadline."""
