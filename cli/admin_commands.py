@@ -15,8 +15,9 @@ from cli.session import signed_server
 from domain.beijing import shown
 from domain.enums import CaseKind
 from domain.i18n import N_, _, translate
-from domain.labels import label
+from domain.labels import choice_help, label
 from domain.messages import t
+from domain.parsing import parse_word
 
 campaign_app = typer.Typer(help=_("排查活动：基准日、清零期限、各阶段时限。"), no_args_is_help=True)
 retention_app = typer.Typer(help=_("个人信息的保存期限。"), no_args_is_help=True)
@@ -78,9 +79,7 @@ def campaign_list(
 
 def import_(
     typer_ctx: typer.Context,
-    register: Annotated[
-        str, typer.Argument(help=_("household|enrollment|attendance|alleviated|aid|disability|priority"))
-    ],
+    register: Annotated[str, typer.Argument(metavar="REGISTER", help=choice_help(_("登记表"), "register"))],
     file: Annotated[Path, typer.Argument(help=_("xlsx，或 UTF-8 / GB18030 编码的 csv"))],
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help=_("工作表名（默认第一个）"))] = None,
@@ -97,8 +96,7 @@ def import_(
     """导入一份登记表；每个退回行连同行号和原因保留，退回清单存在原文件旁。
 
     系统管理员导入各类登记表，默认代表全县；学校专干导入本校、乡镇负责人导入本乡镇的在校生名单，只替换其行。"""
-    if register not in REGISTER_KINDS:
-        raise bad_input(t("bad_value", option="REGISTER", value=f"{register} ({'|'.join(REGISTER_KINDS)})"))
+    register = parse_word("register", register, "REGISTER", REGISTER_KINDS) or register
     if not file.is_file():
         raise bad_input(t("file_missing", path=file))
     query = {

@@ -19,7 +19,7 @@ from domain.details import shown_details
 from domain.enums import AidChannel, Arrangement, CaseKind, EducationLevel, ExcludeReason, Finding, Placement, Stage
 from domain.errors import STEP_NAMES
 from domain.i18n import _, translate
-from domain.labels import label
+from domain.labels import choice_help, label
 from domain.messages import t
 from domain.parsing import (
     check_fields,
@@ -30,6 +30,7 @@ from domain.parsing import (
     parse_date,
     parse_id_number,
     parse_responsible,
+    parse_word,
 )
 from domain.wire import canonical_json, step_message
 
@@ -114,7 +115,7 @@ def secret_value(value: str, prompt: str, *, hide: bool) -> str:
 @case_app.command("open")
 def open_(
     typer_ctx: typer.Context,
-    kind: Annotated[str, typer.Option("--kind", help=_("案件类别：dropout|disability|funding"))],
+    kind: Annotated[str, typer.Option("--kind", help=choice_help(_("案件类别"), "kind"))],
     township: Annotated[str, typer.Option("--township", help=_("乡镇（街道），可省略“镇/乡/街道”"))],
     id_number: Annotated[
         str, typer.Option("--id-number", help=_("18位身份证号；“-”从标准输入读取（或在终端提示输入）"))
@@ -196,13 +197,13 @@ def visit(
     case_ref: CaseArg,
     finding: Annotated[
         str,
-        typer.Option("--finding", help=_("走访结论：confirmed|excluded|whereabouts_unknown（下落不明，案件不排除）")),
+        typer.Option("--finding", help=choice_help(_("走访结论"), "finding") + _("；下落不明的案件不排除，继续督办")),
     ],
     exclude_reason: Annotated[
         str | None,
         typer.Option(
             "--exclude-reason",
-            help=_("排除原因：enrolled_elsewhere|moved_out|deceased|abroad|over_age|duplicate|other"),
+            help=choice_help(_("排除原因"), "exclude_reason"),
         ),
     ] = None,
     evidence_file: EvidenceFileOption = None,
@@ -220,15 +221,17 @@ def visit(
         ),
     ] = None,
     disability_category: Annotated[str | None, typer.Option("--disability-category", help=_("残疾：残疾类别"))] = None,
-    can_attend: Annotated[str | None, typer.Option("--can-attend", help=_("残疾：能否到校 yes|no"))] = None,
+    can_attend: Annotated[
+        str | None, typer.Option("--can-attend", help=choice_help(_("残疾：能否到校"), "yes_no"))
+    ] = None,
     household_verified: Annotated[
-        str | None, typer.Option("--household-verified", help=_("资助：家庭已核实 yes|no"))
+        str | None, typer.Option("--household-verified", help=choice_help(_("资助：家庭已核实"), "yes_no"))
     ] = None,
     education_level: Annotated[
         str | None,
-        typer.Option("--education-level", help=_("资助：教育阶段 preschool|compulsory|senior_high|higher|vocational")),
+        typer.Option("--education-level", help=choice_help(_("资助：教育阶段"), "education_level")),
     ] = None,
-    aid_due: Annotated[str | None, typer.Option("--aid-due", help=_("资助：应享受资助 yes|no"))] = None,
+    aid_due: Annotated[str | None, typer.Option("--aid-due", help=choice_help(_("资助：应享受资助"), "yes_no"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -283,16 +286,14 @@ def plan(
     target_date: Annotated[str, typer.Option("--target-date", help=_("目标日期 YYYY-MM-DD"))],
     placement: Annotated[
         str | None,
-        typer.Option("--placement", help=_("失学辍学：安置去向 original_school|transfer|vocational|special_school")),
+        typer.Option("--placement", help=choice_help(_("失学辍学：安置去向"), "placement")),
     ] = None,
     arrangement: Annotated[
         str | None,
-        typer.Option(
-            "--arrangement", help=_("残疾：安置方式 inclusive_class|special_school|home_delivery|suspension|deferral")
-        ),
+        typer.Option("--arrangement", help=choice_help(_("残疾：安置方式"), "arrangement")),
     ] = None,
     aid: Annotated[list[str] | None, typer.Option("--aid", help=_("资助：项目:金额，可重复"))] = None,
-    channel: Annotated[str | None, typer.Option("--channel", help=_("资助：发放渠道 school|household|person"))] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help=choice_help(_("资助：发放渠道"), "channel"))] = None,
     procedure: Annotated[str | None, typer.Option("--procedure", help=_("残疾：办理程序"))] = None,
     measure: Annotated[list[str] | None, typer.Option("--measure", help=_("帮扶措施，可重复"))] = None,
     responsible: Annotated[
@@ -338,7 +339,7 @@ def confirm(
     school: Annotated[str | None, typer.Option("--school", help=_("就读学校"))] = None,
     on: Annotated[str | None, typer.Option("--on", help=_("日期 YYYY-MM-DD（默认今天）"))] = None,
     delivered_to: Annotated[
-        str | None, typer.Option("--delivered-to", help=_("资助：发放至 school|household|person"))
+        str | None, typer.Option("--delivered-to", help=choice_help(_("资助：发放至"), "channel"))
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("备注"))] = None,
     evidence_file: EvidenceFileOption = None,
@@ -390,7 +391,9 @@ def reassign(
 def follow_up(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
-    attending: Annotated[str, typer.Option("--attending", help=_("是否在校：yes|no（不在校即再次辍学，重新立案）"))],
+    attending: Annotated[
+        str, typer.Option("--attending", help=choice_help(_("是否在校"), "yes_no") + _("；不在校即再次辍学，重新立案"))
+    ],
     note: Annotated[str | None, typer.Option("--note", help=_("回访记录"))] = None,
     evidence: Annotated[list[str] | None, typer.Option("--evidence", help=_("佐证资料编号，可重复"))] = None,
     evidence_file: EvidenceFileOption = None,
@@ -442,7 +445,7 @@ def attempt(
     typer_ctx: typer.Context,
     case_ref: CaseArg,
     by: Annotated[str, typer.Option("--by", help=_("劝返人 姓名:身份，如 王建国:村支书"))],
-    method: Annotated[str, typer.Option("--method", help=_("劝返方式 visit|phone|school|village"))],
+    method: Annotated[str, typer.Option("--method", help=choice_help(_("劝返方式"), "method"))],
     result: Annotated[str, typer.Option("--result", help=_("劝返结果"))],
     on: Annotated[str | None, typer.Option("--on", help=_("劝返日期 YYYY-MM-DD（默认今天）"))] = None,
     evidence_file: EvidenceFileOption = None,
@@ -453,8 +456,7 @@ def attempt(
     name, _sep, role = by.replace("：", ":").partition(":")
     if not name.strip() or not role.strip():
         raise bad_input(t("bad_value", option="--by", value=f"{by} (NAME:ROLE)"))
-    if method not in ATTEMPT_METHODS:
-        raise bad_input(t("bad_value", option="--method", value=f"{method} ({'|'.join(ATTEMPT_METHODS)})"))
+    method = parse_word("method", method, "--method", ATTEMPT_METHODS) or method
     if not result.strip():
         raise bad_input(t("bad_value", option="--result", value=repr(result)))
     day = parse_date(on, "--on") or china_today(dt.datetime.now(dt.UTC))
@@ -618,8 +620,8 @@ def cases(
     typer_ctx: typer.Context,
     township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
     group: Annotated[int | None, typer.Option("--group", min=1, help=_("组别"))] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help=_("dropout|disability|funding"))] = None,
-    stage: Annotated[str | None, typer.Option("--stage", help=_("阶段"))] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help=choice_help(_("案件类别"), "kind"))] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help=choice_help(_("阶段"), "stage"))] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help=_("只列逾期未办的案件"))] = False,
     stalled: Annotated[bool, typer.Option("--stalled", help=_("只列督办已用尽仍未办理的案件（停滞）"))] = False,
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动"))] = None,
@@ -646,10 +648,10 @@ def cases(
         return
     columns = (
         Col(_("案件编号"), keep=True),
-        Col(_("乡镇（街道）"), keep=True),
+        Col(_("乡镇"), keep=True),
         Col(_("阶段")),
         Col(_("办案人员"), keep=True),
-        Col(_("本阶段期限"), keep=True),
+        Col(_("本阶段期限")),
         Col(_("类别"), wide=True),
         Col(_("结果"), wide=True),
         Col(_("督办级别"), wide=True),

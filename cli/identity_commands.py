@@ -14,7 +14,7 @@ from cli.output import Col, echo, print_json, print_table
 from cli.session import Invocation, signed_server, unsigned_server
 from domain.enums import Role
 from domain.i18n import _
-from domain.labels import label
+from domain.labels import choice_help, label
 from domain.messages import t
 from domain.parsing import parse_choice
 from domain.profile import Identity, Profile, new_private_key, normal_server
@@ -88,10 +88,7 @@ def add(
         str,
         typer.Option(
             "--role",
-            help=_(
-                "角色：case_officer|township_lead|section_chief|office_head|group_leader|county|admin|school"
-                "|township_gov|village_cadre"
-            ),
+            help=choice_help(_("角色"), "role"),
         ),
     ],
     township: Annotated[str | None, typer.Option("--township", help=_("办案人员所在乡镇（街道）"))] = None,

@@ -42,6 +42,7 @@ from cli import (  # noqa: E402
     xueji_commands,
 )
 from cli.errors import EXIT_BAD_INPUT, EXIT_FAILED  # noqa: E402
+from cli.help_format import WideHelpFormatter, dress  # noqa: E402
 from cli.session import Invocation  # noqa: E402
 from domain.failure import Failure  # noqa: E402
 from domain.i18n import _, translate  # noqa: E402
@@ -152,7 +153,10 @@ def run_cli() -> int:
         return EXIT_BAD_INPUT
     try:
         add_host_commands(app, sys.argv[1:])
-        done = app(prog_name="baoxue", standalone_mode=False)
+        command = typer.main.get_command(app)
+        dress(command)
+        click.Context.formatter_class = WideHelpFormatter
+        done = command.main(prog_name="baoxue", standalone_mode=False)
         return done if isinstance(done, int) else 0
     except click.exceptions.NoArgsIsHelpError as shown:
         click.echo(shown.ctx.get_help())

@@ -11,9 +11,9 @@ from cli.output import Col, echo, print_json, print_table
 from cli.session import signed_server
 from domain.beijing import shown
 from domain.i18n import _
-from domain.labels import label
+from domain.labels import choice_help, label
 from domain.messages import t
-from domain.parsing import parse_since
+from domain.parsing import parse_since, parse_word
 
 SinceOption = Annotated[str | None, typer.Option("--since", help=_("自该日起 YYYY-MM-DD（北京时间）"))]
 
@@ -64,13 +64,15 @@ def escalations(
 
 def notifications(
     typer_ctx: typer.Context,
-    status: Annotated[str | None, typer.Option("--status", help=_("pending|sent|failed"))] = None,
+    status: Annotated[str | None, typer.Option("--status", help=choice_help(_("发送状态"), "status"))] = None,
     wide: WideOption = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """本人权限范围内的通知发件箱及每条的送达情况。"""
-    rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/notifications", query={"status": status})
+    rows = signed_server(invocation(typer_ctx, actor)).request(
+        "GET", "/api/notifications", query={"status": parse_word("status", status, "--status")}
+    )
     if as_json:
         print_json(rows)
         return

@@ -15,10 +15,10 @@ from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import signed_server
 from domain.beijing import shown
 from domain.i18n import _, translate
-from domain.labels import label
+from domain.labels import choice_help, label
 from domain.ledger_columns import BOOK_SHEETS
 from domain.messages import t
-from domain.parsing import parse_date
+from domain.parsing import parse_date, parse_word
 
 FORMATS = ("table", "json", "xlsx")
 
@@ -101,7 +101,7 @@ BOOKS = ("children", "suspected", "dropouts", "xueji")
 
 def ledger(
     typer_ctx: typer.Context,
-    book: Annotated[str, typer.Argument(metavar="BOOK", help=_("children|suspected|dropouts|xueji"))],
+    book: Annotated[str, typer.Argument(metavar="BOOK", help=choice_help(_("台账"), "book"))],
     campaign: Annotated[str | None, typer.Option("--campaign", help=_("排查活动（默认：当前活动）"))] = None,
     township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
     school: Annotated[str | None, typer.Option("--school", help=_("学校（名称中含此文字）"))] = None,
@@ -118,8 +118,7 @@ def ledger(
     """三本台账 children|suspected|dropouts：适龄儿童、疑似辍学学生、辍学学生台账；身份证号默认遮蔽。
 
     xueji：学籍变动台账——每个已销号案件需在全国学籍系统办理的变动（恢复在读、转入、转出等）及办理情况。"""
-    if book not in BOOKS:
-        raise bad_input(t("bad_value", option="BOOK", value=f"{book} ({'|'.join(BOOKS)})"))
+    book = parse_word("book", book, "BOOK", BOOKS) or book
     day = parse_date(as_of, "--as-of")
     query = {
         "campaign": campaign,

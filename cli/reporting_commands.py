@@ -16,8 +16,9 @@ from cli.output import Col, echo, print_json, print_table
 from cli.session import signed_server
 from domain.beijing import shown
 from domain.i18n import _
-from domain.labels import label
+from domain.labels import choice_help, label
 from domain.messages import t
+from domain.parsing import parse_word
 
 MAX_PUPIL_FILE = 1024 * 1024
 _ID_HEADERS = ("身份证号", "身份证号码", "公民身份号码", "id_number")
@@ -77,7 +78,7 @@ def recheck(
     school: Annotated[str, typer.Option("--school", help=_("复核的学校"))],
     sampled: Annotated[int, typer.Option("--sampled", help=_("抽查学生人数"))],
     kind: Annotated[
-        str | None, typer.Option("--kind", help=_("quarterly|term_start：季度复核（默认）或开学初入校入户"))
+        str | None, typer.Option("--kind", help=choice_help(_("复核类别（默认季度复核）"), "check_kind"))
     ] = None,
     file: Annotated[
         Path | None,
@@ -92,7 +93,7 @@ def recheck(
     pupils = _pupils(file) if file is not None else []
     body = {
         "school": school,
-        "kind": kind or "quarterly",
+        "kind": parse_word("check_kind", kind, "--kind") or "quarterly",
         "sampled": sampled,
         "discrepancies": pupils,
         "note": note,

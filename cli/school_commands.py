@@ -13,8 +13,9 @@ from cli.http import LONG_SECONDS
 from cli.output import Col, echo, print_json, print_table
 from cli.session import signed_server
 from domain.i18n import _
-from domain.labels import label
+from domain.labels import choice_help, label
 from domain.messages import t
+from domain.parsing import parse_word
 
 school_app = typer.Typer(help=_("全县学校：每月报告在校情况的单位。"), no_args_is_help=True)
 STAGES = ("primary", "junior", "nine_year", "special")
@@ -25,12 +26,12 @@ def school_add(
     typer_ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help=_("学校名称"))],
     township: Annotated[str, typer.Option("--township", help=_("所在乡镇（街道）"))],
-    stage: Annotated[str | None, typer.Option("--stage", help=_("学段：primary|junior|nine_year|special"))] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help=choice_help(_("学段"), "school_stage"))] = None,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """新增或更新一所学校（系统管理员）；不给学段时按校名推断。"""
-    body = {"name": name, "township": township, "stage": stage}
+    body = {"name": name, "township": township, "stage": parse_word("school_stage", stage, "--stage")}
     saved = signed_server(invocation(typer_ctx, actor)).request("POST", "/api/schools", body=body)
     if as_json:
         print_json(saved)

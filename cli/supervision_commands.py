@@ -17,7 +17,7 @@ from cli.output import Col, echo, print_json, print_table
 from cli.session import Invocation, signed_server
 from domain.beijing import shown
 from domain.i18n import _
-from domain.labels import choices_of, code_of, label
+from domain.labels import choice_help, choices_of, code_of, label
 from domain.messages import t
 from domain.parsing import check_fields, parse_date
 
@@ -194,9 +194,7 @@ def add_decision(
         str,
         typer.Option(
             "--ground",
-            help=_(
-                "问责事由：careless_screening|perfunctory|late_discovery|rectification_lagging（排查不认真、工作走过场、问题发现不及时、整改落实不到位）"
-            ),
+            help=choice_help(_("问责事由"), "ground"),
         ),
     ],
     decision: Annotated[str, typer.Option("--decision", help=_("问责决定"))],

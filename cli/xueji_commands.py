@@ -12,7 +12,7 @@ from cli.errors import bad_input
 from cli.output import echo, print_json
 from cli.session import signed_server
 from domain.i18n import _
-from domain.labels import choices_of, code_of, label
+from domain.labels import choice_help, choices_of, code_of, label
 from domain.messages import t
 from domain.parsing import check_fields, parse_date
 
@@ -32,7 +32,7 @@ def xueji(
         str,
         typer.Option(
             "--action",
-            help=_("学籍变动：resume|transfer_in|suspend|home_delivery|transfer_out|close_record"),
+            help=choice_help(_("学籍变动"), "xueji"),
         ),
     ],
     done_by: Annotated[str, typer.Option("--done-by", help=_("在全国学籍系统办理的经办人"))],

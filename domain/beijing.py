@@ -31,7 +31,7 @@ def beijing_json(value: Any) -> Any:
 
 
 def shown(iso: str | None, *, seconds: bool = False) -> str:
-    """A time for a table: `2026-12-02 16:37 +08:00`."""
+    """A time for a table: `2026-12-02 16:37+08:00`."""
     if not iso:
         return ""
     try:
@@ -40,7 +40,7 @@ def shown(iso: str | None, *, seconds: bool = False) -> str:
         return iso
     if moment.tzinfo is None:
         return iso
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S +08:00" if seconds else "%Y-%m-%d %H:%M +08:00")
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S+08:00" if seconds else "%Y-%m-%d %H:%M+08:00")
 
 
 def china_today(now: dt.datetime) -> dt.date:

@@ -22,6 +22,7 @@ FIELD_LABELS: dict[str, str] = {
     "note": N_("备注"),
     "visited_on": N_("走访日期"),
     "dropout_reason": N_("辍学原因"),
+    "dropout_cause": N_("辍学原因类别"),
     "disability_category": N_("残疾类别"),
     "can_attend": N_("能否到校"),
     "household_verified": N_("家庭已核实"),

@@ -4,7 +4,9 @@ these. Standard library only."""
 
 from __future__ import annotations
 
-from domain.i18n import N_, Lang, translate
+from collections.abc import Iterable
+
+from domain.i18n import N_, Lang, current_lang, translate
 from domain.step_specs import STEPS
 
 STEP_LABELS: dict[str, str] = {"open": N_("立案"), **{spec.name: spec.label for spec in STEPS.values()}}
@@ -182,6 +184,7 @@ LABELS: dict[str, dict[str, str]] = {
         "xueji": N_("学籍变动台账"),
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
+    "yes_no": {"yes": N_("是"), "no": N_("否")},
     "check_kind": {"quarterly": N_("季度复核"), "term_start": N_("开学初入校入户")},
     "school_stage": {
         "primary": N_("小学"),
@@ -226,3 +229,15 @@ def code_of(category: str, text: str) -> str | None:
 def choices_of(category: str) -> str:
     """The category's values with their words, for an error line: `resume（恢复在读）|…`."""
     return "|".join(f"{code}（{translate(words)}）" for code, words in LABELS.get(category, {}).items())
+
+
+def choice_help(lead: str, category: str, codes: Iterable[str] | None = None) -> str:
+    """An option's help: what it asks, then every choice as the tables show it, with its code
+    (either may be typed): `阶段：入户走访（home_visit）、制定方案（plan）…`."""
+    words = LABELS[category]
+    chosen = list(codes) if codes is not None else list(words)
+    if current_lang() == "en":
+        english = {code: translate(words[code], "en") for code in chosen}
+        shown = (text if text.replace(" ", "_") == code else f"{text} ({code})" for code, text in english.items())
+        return f"{lead}: " + ", ".join(shown)
+    return f"{lead}：" + "、".join(f"{translate(words[code])}（{code}）" for code in chosen)

@@ -15,7 +15,7 @@ from domain.errors import option_for
 from domain.failure import EXIT_BAD_INPUT, Failure
 from domain.i18n import N_, Lang, current_lang, translate
 from domain.id_number import IdNumberError, birth_date_of, mask_id_number, normalise_id_number
-from domain.labels import code_of
+from domain.labels import choices_of, code_of
 from domain.messages import t
 from domain.text import CONTROL_CHARACTERS
 from domain.wire import canonical_json
@@ -102,6 +102,16 @@ def parse_choice(enum: type[E], value: str | None, option: str) -> E | None:
         return enum(code)
     choices = "|".join(member.value for member in enum)
     raise InputError(t("bad_value", option=option, value=f"{value} ({choices})"))
+
+
+def parse_word(category: str, value: str | None, option: str, codes: tuple[str, ...] | None = None) -> str | None:
+    """A value of a label table (a register, a ledger, a method…) by its code or its words."""
+    if value is None:
+        return None
+    code = code_of(category, value)
+    if code is None or (codes is not None and code not in codes):
+        raise InputError(t("bad_value", option=option, value=f"{value} ({choices_of(category)})"))
+    return code
 
 
 def parse_since(value: str | None, option: str = "--since") -> dt.datetime | None:

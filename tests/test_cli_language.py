@@ -44,7 +44,7 @@ def command_paths() -> list[list[str]]:
 
 def help_of(path: list[str], lang: str | None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
-    env.update(COLUMNS="200", BAOXUE_PROFILE_DIR="/nonexistent/profile")
+    env.update(COLUMNS="80", BAOXUE_PROFILE_DIR="/nonexistent/profile")
     if lang:
         env["BAOXUE_LANG"] = lang
     done = subprocess.run([BAOXUE, *path, "--help"], capture_output=True, text=True, env=env, timeout=60)
@@ -54,9 +54,10 @@ def help_of(path: list[str], lang: str | None) -> str:
 
 
 def english_words(line: str) -> list[str]:
-    text = re.sub(r"^(│\s*\*?\s*)[a-z_]+\b", r"\1", line.strip())  # an argument's own name
+    text = re.sub(r"^  [a-z][a-z_-]*\b", "", line)  # a command's own name in its group's list
     text = re.sub(r"--?[a-z][a-z-]*", " ", text)  # options
     text = re.sub(r"\b[a-z_]+(\|[a-z_0-9]+)+\b", " ", text)  # choices: dropout|disability
+    text = re.sub(r"（[a-z_0-9]+）", " ", text)  # a choice's code beside its words: 辍学（dropout）
     text = re.sub(r"\b[A-Z][A-Z0-9_]*\b", " ", text)  # metavars, settings: TEXT, BAOXUE_ACTOR
     text = re.sub(r"https?://\S+|\d+(\.\d+)+|\S*/\S*", " ", text)  # URLs, addresses, paths
     commands = {word for path in command_paths() for word in path for word in word.split("-")}
@@ -80,6 +81,21 @@ def test_every_help_line_is_chinese_by_default(helps: dict[tuple[str, str | None
         if english_words(line)
     ]
     assert english == []
+
+
+def test_every_help_fits_80_columns_whole(helps: dict[tuple[str, str | None], str]) -> None:
+    """At COLUMNS=80 no help line is wider than 80 columns, nothing is cut with "…", every choice
+    is listed with its code and no line starts with closing punctuation."""
+    from cli.layout import CLOSING, display_width
+
+    for (command, lang), text in helps.items():
+        for line in text.splitlines():
+            assert display_width(line) <= 80, (command, lang, line)
+            assert not re.search(r"(…|\.\.\.)\s*│?\s*$", line.replace("[参数]...", "").replace("[ARGS]...", "")), line
+            assert not (line.strip() and line.strip()[0] in CLOSING), (command, lang, line)
+    stage_help = helps[("cases", None)]
+    assert all(f"（{code}）" in stage_help.replace("\n", "").replace(" ", "") for code in ("home_visit", "closure"))
+    assert "入户走访" in stage_help
 
 
 def test_every_help_is_english_with_baoxue_lang_en(helps: dict[tuple[str, str | None], str]) -> None:

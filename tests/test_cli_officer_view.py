@@ -227,7 +227,7 @@ def test_bounded_input(stack: RunningStack) -> None:
         "--responsible", "李老师:班主任", actor=OFFICER,
     )  # fmt: skip
     assert late.code == 0 and late.stderr == ""
-    assert "清零期限" in late.stdout.strip().splitlines()[-1]
+    assert "清零期限" in "".join(late.stdout.strip().splitlines()[-2:])
 
 
 def test_undecodable_input_is_exit_2(stack: RunningStack) -> None:

@@ -54,7 +54,7 @@ def test_the_report_workbook_goes_up_the_line_as_it_is() -> None:
         head = sheet["A2"].value
         for part in (
             "排查活动：pengshui-2026",
-            "截至：2026-12-06 18:00 +08:00",
+            "截至：2026-12-06 18:00+08:00",
             "填报单位：彭水苗族土家族自治县",
             "制表时间：",
         ):

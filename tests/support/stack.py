@@ -31,6 +31,19 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+def assert_fits_80_columns(args: tuple[str, ...], stdout: str) -> None:
+    """What a person reads at 80 columns: no line wider, none starting with closing punctuation,
+    no time split from its +08:00. Every CLI run of every stack test is held to it. A line may be
+    longer only for a path or an address, which is printed whole to be copied."""
+    from cli.layout import CLOSING, display_width
+
+    for line in stdout.splitlines():
+        a_path = any("/" in word and display_width(word) > 40 for word in line.split())
+        assert display_width(line) <= 80 or a_path, (args, stdout)
+        assert not (line.strip() and line.strip()[0] in CLOSING), (args, stdout)
+        assert not line.strip().startswith("+08:00"), (args, line)
+
+
 @dataclass
 class RunningStack:
     data_dir: Path
@@ -52,6 +65,7 @@ class RunningStack:
         run_env = dict(env if env is not None else self.env)
         if actor:
             run_env["BAOXUE_ACTOR"] = actor
+        run_env.setdefault("COLUMNS", "80")
         run_env.update(extra_env or {})
         done = subprocess.run(
             [BAOXUE, *args],
@@ -62,6 +76,8 @@ class RunningStack:
             input=stdin or "",
             cwd=self.data_dir.parent,
         )
+        if run_env["COLUMNS"] == "80" and not {"--json", "--wide", "--format"} & set(args):
+            assert_fits_80_columns(args, done.stdout)
         return CliResult(done.returncode, done.stdout, done.stderr)
 
     def add_here(self, name: str, role: str, *extra: str) -> None:
