@@ -25,7 +25,7 @@ from domain.parsing import (
     parse_id_number,
 )
 from domain.privacy import mask_name
-from domain.scope import may_reveal
+from domain.scope import may_reveal, scope_notice
 from domain.step_specs import STEPS, Retry
 from domain.steps import INPUTS, EvidenceRef, PlanInput, StepInput, TransferInput
 from domain.wire import canonical_json
@@ -537,7 +537,7 @@ def cases(
     )
     with ctx.sessions() as session:
         listed = ctx.case_list.json(session, where=where, now=now)
-    return Response(listed, media_type="application/json")
+    return Response(listed, media_type="application/json", headers=scope_notice(actor))
 
 
 def _code(choice: CaseKind | Stage | None) -> str | None:

@@ -16,6 +16,7 @@ from api.cases import require_group_access
 from domain.actors import Actor
 from domain.messages import t
 from domain.parsing import check_purpose, parse_date
+from domain.scope import scope_notice
 from starter.access import audit, require_township_access
 from starter.case_service import resolve_campaign
 from starter.context import Context
@@ -72,7 +73,8 @@ def _built_report(ctx: Context, actor: Actor, query: ReportQuery) -> dict[str, A
 async def report(ctx: Ctx, actor: SignedIn, query: Query) -> Response:
     """Serialised at once (pydantic-core): the ten thousand ledger lines of a county are most of
     the answer, and FastAPI's generic encoder would walk them twice."""
-    return Response(to_json(await _report(ctx, actor, query)), media_type="application/json")
+    built = await _report(ctx, actor, query)
+    return Response(to_json(built), media_type="application/json", headers=scope_notice(actor))
 
 
 @router.get("/report/xlsx")
@@ -118,4 +120,4 @@ async def ledger(
     if xlsx:
         workbook = await run_in_threadpool(book_workbook, built)
         built = {**built, "xlsx_base64": base64.b64encode(workbook).decode()}
-    return Response(to_json(built), media_type="application/json")
+    return Response(to_json(built), media_type="application/json", headers=scope_notice(actor))

@@ -12,7 +12,7 @@ import typer
 from cli.errors import EXIT_REFUSED, ClientError, bad_input
 from cli.evidence_upload import EvidenceFileOption, read_evidence, upload_evidence
 from cli.http import Server, sign_text
-from cli.output import Col, echo, print_fields, print_json, print_table
+from cli.output import Col, echo, print_fields, print_json, print_notices, print_table
 from cli.session import Invocation, signed_server
 from domain.beijing import beijing_iso, china_today, shown
 from domain.details import shown_details
@@ -642,10 +642,12 @@ def cases(
         "campaign": campaign,
         "limit": limit,
     }
-    rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/cases", query=query)
+    server = signed_server(invocation(typer_ctx, actor))
+    rows = server.request("GET", "/api/cases", query=query)
     if as_json:
         print_json(rows)
         return
+    print_notices(server.notices)
     columns = (
         Col(_("案件编号"), keep=True),
         Col(_("乡镇"), keep=True),

@@ -13,7 +13,15 @@ from urllib.parse import urlencode, urlsplit
 from cli.errors import EXIT_FAILED, ClientError
 from domain.messages import current_lang, t
 from domain.profile import Identity
-from domain.wire import HEADER_LANG, HEADER_NONCE, HEADER_OFFICER, HEADER_SIGNATURE, HEADER_TIME, request_message
+from domain.wire import (
+    HEADER_LANG,
+    HEADER_NONCE,
+    HEADER_NOTICE,
+    HEADER_OFFICER,
+    HEADER_SIGNATURE,
+    HEADER_TIME,
+    request_message,
+)
 
 TIMEOUT_SECONDS = 60.0
 """How long a command waits for the server's answer: a step is answered within 15 seconds, a read
@@ -35,6 +43,8 @@ class Server:
         self._conn: http.client.HTTPConnection | None = None
         self.server_timing: str | None = None
         """The last answer's Server-Timing header (bench/ reads the server's own time)."""
+        self.notices: list[str] = []
+        """Codes of what the server said beside its answers (HEADER_NOTICE), for the reader."""
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
@@ -84,6 +94,9 @@ class Server:
             answer = json.loads(data) if data else None
         except ValueError:
             answer = None
+        notice = response.getheader(HEADER_NOTICE)
+        if notice and notice not in self.notices:
+            self.notices.append(notice)
         if response.status >= 400:
             if isinstance(answer, dict) and "message" in answer:
                 raise ClientError(str(answer["message"]), int(answer.get("exit", EXIT_FAILED)), answer.get("code"))

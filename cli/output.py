@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cli.layout import display_width, wrap
+from domain.messages import t
 from domain.terminal import echo as echo_line
 from domain.terminal import print_json
 from domain.text import visible
 
-__all__ = ["Col", "echo", "print_fields", "print_json", "print_table"]
+__all__ = ["Col", "echo", "print_fields", "print_json", "print_notices", "print_table"]
 
 GAP = "  "
 LONGEST_WORD = 24
@@ -38,6 +39,12 @@ def echo(text: str) -> None:
         for piece in ([line] if display_width(line) <= width else wrap(line, width, break_words=False))
     ]
     echo_line("\n".join(lines))
+
+
+def print_notices(codes: Sequence[str]) -> None:
+    """What the server said beside its answer (domain/wire.py, HEADER_NOTICE), one line each."""
+    for code in codes:
+        echo(t(code))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import typer
 
 from cli.case_commands import AsOption, invocation
 from cli.errors import bad_input
-from cli.output import Col, echo, print_fields, print_json, print_table
+from cli.output import Col, echo, print_fields, print_json, print_notices, print_table
 from cli.session import signed_server
 from domain.beijing import shown
 from domain.i18n import _, translate
@@ -54,6 +54,7 @@ def report(
     if output_format == "json":
         print_json(built)
         return
+    print_notices(server.notices)
     echo(
         t(
             "report_heading",
@@ -129,13 +130,15 @@ def ledger(
         "reveal": reveal or None,
         "purpose": purpose,
     }
-    built = signed_server(invocation(typer_ctx, actor)).request("GET", f"/api/ledgers/{book}", query=query)
+    server = signed_server(invocation(typer_ctx, actor))
+    built = server.request("GET", f"/api/ledgers/{book}", query=query)
     if xlsx is not None:
         data = base64.b64decode(built.pop("xlsx_base64"))
         xlsx.expanduser().write_bytes(data)
     if as_json:
         print_json(built)
         return
+    print_notices(server.notices)
     if xlsx is not None:
         echo(t("ledger_written", book=label("book", book), rows=len(built["rows"]), path=str(xlsx)))
         return

@@ -239,6 +239,10 @@ MESSAGES: dict[str, str] = {
     "mismatch_township": N_("乡镇（街道）"),
     "target_after_deadline": N_("注意：目标日期 {target} 晚于清零期限 {deadline}，本案将错过清零期限"),
     "count_rows": N_("共 {n} 条"),
+    "admin_sees_no_cases": N_(
+        "系统管理员的权限范围不含任何案件，所以这里没有数字；查看案件、报表和台账请用县级人员身份"
+        "（baoxue officer add --role county 登记后 baoxue --as 姓名 …）。"
+    ),
     "whoami": N_("{name}（{role}{where}）  {server}"),
     "usage_error": N_("{message}（用法见 {command} --help）"),
     "undecodable_input": N_("输入含有无法识别的字符：请使用 UTF-8 编码"),

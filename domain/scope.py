@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.actors import Actor
 from domain.enums import GOVERNMENT_ROLES, TOWNSHIP_ROLES, Role
 from domain.roster import Roster
+from domain.wire import HEADER_NOTICE
 
 
 def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
@@ -23,6 +24,12 @@ def townships_in_scope(actor: Actor, roster: Roster) -> frozenset[str] | None:
     if actor.role == Role.office_head:
         return frozenset(c.township for c in chains if c.office_head == actor.name)
     return frozenset(c.township for c in chains if c.group_leader == actor.name)
+
+
+def scope_notice(actor: Actor) -> dict[str, str]:
+    """What an answer says beside itself to an administrator, whose scope holds no case: that they
+    see none, so an empty list or a report of zeros is not read as a county without cases."""
+    return {HEADER_NOTICE: "admin_sees_no_cases"} if actor.role == Role.admin else {}
 
 
 def may_reveal(actor: Actor, *, township: str, chain: dict[str, str]) -> bool:

@@ -23,6 +23,9 @@ HEADER_TIME = "X-Baoxue-Time"
 HEADER_NONCE = "X-Baoxue-Nonce"
 HEADER_SIGNATURE = "X-Baoxue-Signature"
 HEADER_LANG = "X-Baoxue-Lang"
+HEADER_NOTICE = "X-Baoxue-Notice"
+"""A message code the server adds beside an answer for the person reading it (domain/messages.py):
+`admin_sees_no_cases` when an administrator lists cases, a report or a ledger."""
 
 
 def request_message(method: str, target: str, body: bytes, at: str, nonce: str, officer_id: str) -> bytes:

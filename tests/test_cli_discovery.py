@@ -67,6 +67,10 @@ def test_registers_in_cases_out(tmp_path: Path) -> None:
         stack.add_here("县教委督查员", "county")
         listed = stack.baoxue("cases", "--campaign", "pengshui-2026", "--json", actor="县教委督查员").json()
         assert stack.baoxue("cases", "--campaign", "pengshui-2026", "--json").json() == []  # admin reads no case
+        for told in (("cases",), ("report",), ("ledger", "dropouts")):
+            said = stack.baoxue(*told, "--campaign", "pengshui-2026")
+            assert said.code == 0 and "系统管理员的权限范围不含任何案件" in said.stdout, (told, said.stdout)
+        assert "系统管理员" not in stack.baoxue("report", actor="县教委督查员").stdout
         assert len(listed) == total
         assert {k: sum(1 for c in listed if c["kind"] == k) for k in county.expected} == county.expected
         twice = stack.baoxue("discover", "--campaign", "pengshui-2026", "--apply", "--json", timeout=300).json()
