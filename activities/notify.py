@@ -7,6 +7,7 @@ A person without a URL keeps a pending row: outbox only.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -14,16 +15,21 @@ from collections.abc import Callable
 from typing import cast
 
 import structlog
-from sqlalchemy import Table, and_, bindparam, select, update
-from sqlalchemy.orm import sessionmaker
+from pydantic import TypeAdapter
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from domain.beijing import beijing_iso, shown
+from domain.campaign import EscalationPolicy
 from domain.case import Delivery
+from domain.enums import Role
 from domain.rechecks import recheck_title
-from domain.reminders import reminder_title
-from ledger.models import Notification, Officer
+from domain.reminders import DIGEST_TITLE, FAILURE_TITLE, failure_text, reminder_title
+from ledger.models import Campaign, Case, Notification, Officer
 
 log = structlog.get_logger("baoxue.notify")
 
@@ -49,8 +55,17 @@ _URLS = select(_OFFICERS.c.notify_urls).where(_OFFICERS.c.id == _OUTBOX.c.recipi
 """The recipient's URLs, by the officer the row was written for: never whoever else bears the
 name (a row whose name stood for two officers has none, and stays in the outbox)."""
 _UNSENT = (
-    select(_OUTBOX.c.id, _OUTBOX.c.level, _OUTBOX.c.case_id, _OUTBOX.c.message, _URLS)
-    .where(_OUTBOX.c.status != "sent")
+    select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.level,
+        _OUTBOX.c.case_id,
+        _OUTBOX.c.message,
+        _URLS,
+        _OUTBOX.c.topic,
+        _OUTBOX.c.stage,
+        _OUTBOX.c.recipient_id,
+    )
+    .where(_OUTBOX.c.status.not_in(("sent", "duplicate")))
     .order_by(_OUTBOX.c.id)
 )
 _RECORD = (
@@ -62,41 +77,145 @@ _RECORD = (
         last_error=bindparam("new_error"),
         sent_at=bindparam("new_sent_at"),
     )
+    .returning(_OUTBOX.c.attempts)
 )
+_DURATION = TypeAdapter(dt.timedelta)
+DEFAULT_REPEAT = EscalationPolicy().repeat_every
+TELL_AFTER_ATTEMPTS = 3
+"""A reminder that failed this many times (over some seconds of backoff, so not a blip) is told to
+the recipient's township lead and the administrators, once; delivery goes on being retried."""
+LADDER_TOPICS = ("escalated", None)
+"""Rows that are a rung of a case's ladder (None: written before rows had a topic)."""
 
 
 def deliver(sessions: sessionmaker, delivery: Delivery, send: Sender = apprise_send) -> dict[str, int]:
     which = and_(_OUTBOX.c.case_id == uuid.UUID(delivery.case_id), _OUTBOX.c.event_seq == delivery.event_seq)
-    return deliver_rows(sessions, which, send, log_fields={"case_no": delivery.case_no})
+    return deliver_rows(sessions, which, send, log_fields={"案件": delivery.case_no})
 
 
 def deliver_rows(
     sessions: sessionmaker, which: ColumnElement[bool], send: Sender, *, log_fields: dict[str, object]
 ) -> dict[str, int]:
     """Send the outbox rows `which` selects (none already sent), each recorded as sent or failed
-    as soon as it is tried; raise if any failed, so the activity is retried and sends only what
-    is still unsent. One query finds the rows with their recipients' URLs."""
-    counts = {"sent": 0, "failed": 0, "outbox_only": 0}
+    as soon as it is tried; raise if any failed, so the activity is retried (with backoff) and
+    sends only what is still unsent. A rung of a case its recipient already received within the
+    campaign's repeat interval is not sent again (`duplicate`). A row failing for the
+    TELL_AFTER_ATTEMPTS-th time is told to the people who can mend the address."""
+    counts = {"sent": 0, "failed": 0, "outbox_only": 0, "duplicate": 0}
     with sessions() as session:
         connection = session.connection()
         rows = connection.execute(_UNSENT.where(which)).all()
         session.commit()
-        for row_id, level, case_id, message, urls in rows:
+        for row_id, level, case_id, message, urls, topic, stage, recipient_id in rows:
             if not urls:
                 counts["outbox_only"] += 1
                 continue
-            title = recheck_title(level) if case_id is None else reminder_title(level)
+            now = dt.datetime.now(dt.UTC)
+            if topic in LADDER_TOPICS and case_id is not None and recipient_id is not None:
+                earlier = _received_within_interval(session, case_id, recipient_id, level, stage, now)
+                if earlier is not None:
+                    values = {"row_id": row_id, "new_status": "duplicate", "new_sent_at": None}
+                    session.connection().execute(
+                        _RECORD, {**values, "new_error": f"同一级别已于 {shown(beijing_iso(earlier))} 送达"}
+                    )
+                    session.commit()
+                    counts["duplicate"] += 1
+                    log.info("同一催办已送达，不再重复发送", 级别=level, 接收人=recipient_id, **log_fields)
+                    continue
+            title = {"digest": DIGEST_TITLE, "delivery_failed": FAILURE_TITLE}.get(
+                topic or "", recheck_title(level) if case_id is None else reminder_title(level)
+            )
             ok, error = send(urls, title, message)
-            sent_at = dt.datetime.now(dt.UTC) if ok else None
             status = "sent" if ok else "failed"
-            values = {"row_id": row_id, "new_status": status, "new_error": error, "new_sent_at": sent_at}
-            session.connection().execute(_RECORD, values)
+            values = {"row_id": row_id, "new_status": status, "new_error": error, "new_sent_at": now if ok else None}
+            attempts = session.connection().execute(_RECORD, values).scalar_one()
             session.commit()
             counts[status] += 1
-            log.info("notification", level=level, status=status, **log_fields)
+            if ok:
+                log.info("通知已送达", 级别=level, 接收人=recipient_id, **log_fields)
+                continue
+            log.warning(
+                "通知发送失败", 级别=level, 接收人=recipient_id, 第几次=attempts, 原因=short_error(error), **log_fields
+            )
+            if attempts >= TELL_AFTER_ATTEMPTS and topic != "delivery_failed":
+                tell_of_failure(sessions, session, row_id, send)
     if counts["failed"]:
         raise ApplicationError(f"{counts['failed']} notification(s) failed; retrying", counts)
     return counts
+
+
+def _received_within_interval(
+    session: Session, case_id: uuid.UUID, recipient_id: int, level: int, stage: str, now: dt.datetime
+) -> dt.datetime | None:
+    """When this person last received this rung (case, stage, level) within the case campaign's
+    repeat interval; None when they did not."""
+    interval = session.execute(
+        select(Campaign.spec["escalation"]["repeat_every"].as_string())
+        .join(Case, Case.campaign == Campaign.name)
+        .where(Case.id == case_id)
+    ).scalar_one_or_none()
+    window = _DURATION.validate_python(interval) if interval else DEFAULT_REPEAT
+    return session.execute(
+        select(func.max(_OUTBOX.c.sent_at)).where(
+            _OUTBOX.c.case_id == case_id,
+            _OUTBOX.c.recipient_id == recipient_id,
+            _OUTBOX.c.level == level,
+            _OUTBOX.c.stage == stage,
+            _OUTBOX.c.status == "sent",
+            _OUTBOX.c.sent_at > now - window,
+        )
+    ).scalar_one_or_none()
+
+
+def short_error(error: str | None) -> str:
+    """The sender's error in one line of at most 200 characters (apprise's own lines are English)."""
+    return " ".join((error or "发送失败").split())[:200]
+
+
+def tell_of_failure(sessions: sessionmaker, session: Session, row_id: int, send: Sender) -> None:
+    """The recipient's township lead (the case's, for a chain person without a township) and every
+    administrator are told, once per row, that a reminder could not be delivered; their notices
+    are sent once each, and a failure of theirs is only recorded."""
+    claimed = session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == row_id, _OUTBOX.c.failure_told.is_(False))
+        .values(failure_told=True)
+        .returning(_OUTBOX.c.case_id, _OUTBOX.c.recipient, _OUTBOX.c.recipient_id, _OUTBOX.c.level, _OUTBOX.c.stage,
+                   _OUTBOX.c.last_error, _OUTBOX.c.attempts)
+    ).one_or_none()  # fmt: skip
+    session.commit()
+    if claimed is None:
+        return
+    case_id, recipient, recipient_id, level, stage, error, attempts = claimed
+    case = session.get(Case, case_id) if case_id is not None else None
+    home = session.execute(select(Officer.township).where(Officer.id == recipient_id)).scalar_one_or_none()
+    township = home or (case.township if case else None)
+    told = session.execute(
+        select(Officer.id, Officer.name).where(
+            Officer.revoked_at.is_(None),
+            Officer.id != (recipient_id or 0),
+            or_(
+                Officer.role == Role.admin.value,
+                and_(Officer.role == Role.township_lead.value, Officer.township == township),
+            ),
+        )
+    ).all()
+    text = failure_text(
+        recipient=recipient, case_no=case.case_no if case else None, township=township, attempts=attempts,
+        error=short_error(error),
+    )  # fmt: skip
+    for officer_id, name in told:
+        session.execute(
+            insert(Notification)
+            .values(
+                business_key=f"failed:{row_id}:#{officer_id}", case_id=case_id, event_seq=row_id, level=level,
+                stage=stage, recipient=name, recipient_id=officer_id, message=text, topic="delivery_failed",
+            )
+            .on_conflict_do_nothing(index_elements=["business_key"])
+        )  # fmt: skip
+    session.commit()
+    with contextlib.suppress(ApplicationError):
+        deliver_rows(sessions, _OUTBOX.c.business_key.like(f"failed:{row_id}:#%"), send, log_fields={"原通知": row_id})
 
 
 class NotifyActivities:

@@ -69,6 +69,7 @@ class OrderActivities:
                     insert(Notification)
                     .values(
                         business_key=f"{prefix}#{officer_id}",
+                        topic="order",
                         case_id=None,
                         event_seq=order.id,
                         level=reminder.level,

@@ -166,6 +166,7 @@ class RecheckActivities:
                     insert(Notification)
                     .values(
                         business_key=(prefix + f"{recipient}#{officer_id}")[:160],
+                        topic="recheck",
                         case_id=None,
                         event_seq=0,
                         level=notice.level,

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from activities.digests import DigestActivities
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
 from activities.orders import OrderActivities
@@ -36,6 +37,7 @@ def build_activities(
     notify = NotifyActivities(sessions)
     rechecks = RecheckActivities(sessions)
     orders = OrderActivities(sessions)
+    digests = DigestActivities(sessions)
     executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="baoxue-activity")
 
     def close() -> None:
@@ -51,6 +53,7 @@ def build_activities(
             rechecks.late_schools,
             rechecks.unchecked_schools,
             orders.order_remind,
+            digests.send_digest,
         ],
         executor=executor,
         close=close,

@@ -23,15 +23,15 @@ from api.report import report_scope
 from domain.actors import Actor
 from domain.beijing import shown
 from domain.details import shown_details
-from domain.enums import CaseKind, Stage
+from domain.enums import CaseKind, Role, Stage
 from domain.labels import label
 from domain.messages import t
 from domain.parsing import check_purpose
 from domain.scope import may_reveal
 from ledger.campaigns import list_campaigns
-from ledger.escalations import case_deliveries
+from ledger.escalations import case_deliveries, list_failed
 from ledger.evidence import evidence_bytes, evidence_of
-from starter.access import audit, refuse
+from starter.access import audit, refuse, scope_of
 from starter.case_service import resolve_campaign
 from starter.context import Context
 from starter.errors import BadInput, NotFound
@@ -124,7 +124,15 @@ async def accountability(
     request: Request, ctx: Ctx, actor: DashboardActor, as_of: str | None = None, campaign: str | None = None
 ):
     report, filters = await _report(ctx, actor, as_of=as_of, campaign=campaign)
-    return _page("accountability.html", request, actor, title="问责", report=report, **filters)
+    failed = await run_in_threadpool(_failed_deliveries, ctx, actor)
+    return _page("accountability.html", request, actor, title="问责", report=report, failed=failed, **filters)
+
+
+def _failed_deliveries(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
+    """Reminders not delivered, as `escalations --failed` lists them for the reader."""
+    townships = None if actor.role in (Role.admin, Role.county) else scope_of(ctx, actor)
+    with ctx.sessions() as session:
+        return list_failed(session, townships=townships, officer_id=actor.id or 0)
 
 
 @router.get("/inspections", response_class=HTMLResponse)

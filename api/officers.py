@@ -31,6 +31,8 @@ from starter.context import Context
 from starter.errors import BadInput, NotFound, NotSignedIn, Refused
 
 router = APIRouter(prefix="/api")
+MAX_NOTIFY_URLS = 10
+TEST_TITLE = "控辍保学通知测试"
 SignedIn = Annotated[Actor, Depends(signed_in)]
 
 CODE_VALID = dt.timedelta(hours=72)
@@ -292,3 +294,97 @@ def list_(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
             entry["school"] = officer.school
         rows[key] = entry
     return list(rows.values())
+
+
+class NotifyBody(BaseModel):
+    """`baoxue notify`: the signer's own reminder addresses and digest (an administrator's for
+    another officer with `officer`)."""
+
+    officer: str | None = Field(default=None, max_length=80)
+    add: list[str] = Field(default_factory=list, max_length=MAX_NOTIFY_URLS)
+    remove: list[str] = Field(default_factory=list, max_length=MAX_NOTIFY_URLS)
+    digest: str | None = Field(default=None, max_length=16)
+    test: bool = False
+
+
+def _checked_url(url: str) -> str:
+    """A URL apprise can send to; refused (naming it without its secrets) otherwise."""
+    import apprise
+
+    text = url.strip()
+    if "://" not in text or len(text) > 2000 or not apprise.Apprise().add(text):
+        raise BadInput(t("bad_value", option="--add", value=_shown_url(text)))
+    return text
+
+
+def _without(urls: list[str], gone: list[str]) -> list[str]:
+    kept = list(urls)
+    for typed in (g.strip() for g in gone):
+        match = [u for u in kept if typed in (u, _shown_url(u))]
+        if len(match) != 1:
+            raise BadInput(t("notify_url_unknown", url=_shown_url(typed)))
+        kept.remove(match[0])
+    return kept
+
+
+@router.post("/notify")
+async def notify(body: NotifyBody, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    """Show, change and test where one's reminders go and whether a daily digest comes (the
+    signer's own; an administrator's for anyone). A change needs no new enrolment."""
+    from activities.notify import apprise_send, short_error
+    from domain.digest import parse_digest_time
+    from starter.digest_service import schedule_digest
+
+    if body.officer is not None:
+        require_role(ctx, actor, "notify_other", Role.admin)
+        target_id: int = resolve_one(ctx, body.officer).id
+    else:
+        target_id = actor.id or 0
+    added = [_checked_url(url) for url in body.add]
+    try:
+        digest = parse_digest_time(body.digest) if body.digest is not None else None
+    except ValueError:
+        raise BadInput(
+            t("bad_value", option="--digest", value=f"{visible(body.digest or '')[:16]} (HH:MM|off)")
+        ) from None
+
+    def save() -> tuple[Officer, bool]:
+        with ctx.sessions.begin() as session:
+            officer = session.get(Officer, target_id)
+            if officer is None:
+                raise NotFound(t("unknown_officer", name=str(target_id)))
+            urls = _without(list(officer.notify_urls or []), body.remove)
+            urls += [url for url in added if url not in urls]
+            if len(urls) > MAX_NOTIFY_URLS:
+                raise BadInput(t("too_many_items", option="--add", limit=MAX_NOTIFY_URLS, count=len(urls)))
+            changed_digest = body.digest is not None and digest != officer.digest_at
+            if urls != officer.notify_urls or changed_digest:
+                officer.notify_urls = urls
+                if body.digest is not None:
+                    officer.digest_at = digest
+                seal_officer(session, officer)
+            session.flush()
+            session.expunge(officer)
+            return officer, changed_digest
+
+    officer, changed_digest = await run_in_threadpool(save)
+    if changed_digest:
+        await schedule_digest(ctx, officer.id, officer.digest_at)
+    changes = [*(f"+{_shown_url(u)}" for u in added), *(f"-{_shown_url(u)}" for u in body.remove)]
+    if body.digest is not None:
+        changes.append(f"digest={officer.digest_at or 'off'}")
+    await run_in_threadpool(audit, ctx, actor, "notify", "ok", detail=f"{officer.ref} {' '.join(changes)}".strip())
+    answer: dict[str, Any] = {
+        "officer": officer.ref,
+        "notify": [_shown_url(u) for u in officer.notify_urls],
+        "digest": officer.digest_at,
+    }
+    if body.test:
+        tested = []
+        for url in officer.notify_urls:
+            ok, error = await run_in_threadpool(
+                apprise_send, [url], TEST_TITLE, t("notify_test_body", name=officer.name)
+            )
+            tested.append({"url": _shown_url(url), "ok": ok, "error": None if ok else short_error(error)})
+        answer["tested"] = tested
+    return answer

@@ -13,7 +13,7 @@ from domain.enums import Role
 from domain.messages import t
 from domain.parsing import parse_since
 from ledger.audit import entries
-from ledger.escalations import EscalationFilter, list_escalations, list_notifications
+from ledger.escalations import EscalationFilter, list_escalations, list_failed, list_notifications
 from starter.access import require_role, require_township_access, scope_of
 from starter.case_service import find_case_or_exit
 from starter.errors import BadInput
@@ -21,7 +21,7 @@ from starter.errors import BadInput
 router = APIRouter(prefix="/api")
 SignedIn = Annotated[Actor, Depends(signed_in)]
 
-STATUSES = ("pending", "sent", "failed")
+STATUSES = ("pending", "sent", "failed", "duplicate")
 
 
 def _since(value: str | None) -> dt.datetime | None:
@@ -55,6 +55,15 @@ def notifications(ctx: Ctx, actor: SignedIn, status: str | None = None) -> list[
         raise BadInput(t("bad_value", option="--status", value=f"{status} ({'|'.join(STATUSES)})"))
     with ctx.sessions() as session:
         return list_notifications(session, status=status, townships=scope_of(ctx, actor))
+
+
+@router.get("/notifications/failed")
+def failed_notifications(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
+    """Reminders that could not be delivered: an administrator's and the county's all of them (an
+    administrator mends the addresses), anyone else's those of their cases and their own."""
+    townships = None if actor.role in (Role.admin, Role.county) else scope_of(ctx, actor)
+    with ctx.sessions() as session:
+        return list_failed(session, townships=townships, officer_id=actor.id or 0)
 
 
 @router.get("/audit")

@@ -31,6 +31,7 @@ from cli import (  # noqa: E402
     dashboard_commands,
     evidence_commands,
     identity_commands,
+    notify_commands,
     provisional_commands,
     read_commands,
     report_commands,
@@ -92,6 +93,7 @@ app.command("ledger")(report_commands.ledger)
 app.command("dashboard")(dashboard_commands.dashboard)
 app.command("escalations")(read_commands.escalations)
 app.command("notifications")(read_commands.notifications)
+app.command("notify")(notify_commands.notify)
 app.command("audit")(read_commands.audit_)
 app.command("import")(admin_commands.import_)
 app.command("discover")(admin_commands.discover_)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,11 +24,17 @@ def escalations(
     township: Annotated[str | None, typer.Option("--township", help=_("乡镇（街道）"))] = None,
     group: Annotated[int | None, typer.Option("--group", min=1, help=_("组别"))] = None,
     since: SinceOption = None,
+    failed: Annotated[
+        bool, typer.Option("--failed", help=_("只列发送失败、仍在重试的通知（系统管理员和县级看全部）"))
+    ] = False,
     wide: WideOption = False,
     actor: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """本人权限范围内的每一次督办：案件、乡镇、阶段、级别、接收人、时间、是否送达。"""
+    if failed:
+        print_failed(signed_server(invocation(typer_ctx, actor)).request("GET", "/api/notifications/failed"), as_json)
+        return
     parse_since(since)
     query = {"level": level, "township": township, "group": group, "since": since}
     rows = signed_server(invocation(typer_ctx, actor)).request("GET", "/api/escalations", query=query)
@@ -59,6 +65,30 @@ def escalations(
         for r in rows
     ]
     print_table(columns, table, wide=wide)
+    echo(t("count_rows", n=len(rows)))
+
+
+def print_failed(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        echo(t("failed_none"))
+        return
+    columns = (
+        Col(_("案件编号"), keep=True),
+        Col(_("乡镇"), keep=True),
+        Col(_("接收人"), keep=True),
+        Col(_("次数")),
+        Col(_("时间"), keep=True),
+        Col(_("原因")),
+    )
+    table = [
+        (r["case_no"] or label("topic", r["topic"]), r["township"], r["recipient"], r["attempts"],
+         shown(r["created_at"]), r["last_error"] or "")
+        for r in rows
+    ]  # fmt: skip
+    print_table(columns, table)
     echo(t("count_rows", n=len(rows)))
 
 

@@ -113,7 +113,7 @@ LABELS: dict[str, dict[str, str]] = {
         "exclusion_check": N_("抽查排除待核查"),
         "transfer_pending": N_("转出待答复"),
     },
-    "status": {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")},
+    "status": {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败"), "duplicate": N_("重复未发")},
     "outcome_of_access": {"ok": N_("允许"), "denied": N_("拒绝")},
     "action": {
         "show": N_("查看"),
@@ -140,6 +140,8 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence_get": N_("取回佐证资料"),
         "report": N_("报表"),
         "ledger": N_("台账"),
+        "notify": N_("通知设置"),
+        "notify_other": N_("为他人设置通知"),
     },
     "register": {
         "household": N_("户籍"),
@@ -185,6 +187,15 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "calendar": {"workdays": N_("工作日"), "calendar": N_("自然日")},
     "yes_no": {"yes": N_("是"), "no": N_("否")},
+    "topic": {
+        "escalated": N_("催办"),
+        "transfer_requested": N_("转出申请"),
+        "merged": N_("合并"),
+        "order": N_("整改通知"),
+        "recheck": N_("复核提醒"),
+        "digest": N_("每日汇总"),
+        "delivery_failed": N_("未送达通知"),
+    },
     "check_kind": {"quarterly": N_("季度复核"), "term_start": N_("开学初入校入户")},
     "school_stage": {
         "primary": N_("小学"),

@@ -239,6 +239,14 @@ MESSAGES: dict[str, str] = {
     "mismatch_township": N_("乡镇（街道）"),
     "target_after_deadline": N_("注意：目标日期 {target} 晚于清零期限 {deadline}，本案将错过清零期限"),
     "count_rows": N_("共 {n} 条"),
+    "notify_url_unknown": N_("没有这个通知地址：{url}（用 baoxue notify 查看现有地址）"),
+    "notify_test_body": N_("这是保学系统发给{name}的测试消息：收到即说明通知地址可用。"),
+    "notify_shown": N_("{officer} 的通知地址 {n} 个；每日汇总：{digest}"),
+    "notify_digest_off": N_("不发送"),
+    "notify_tested_ok": N_("测试消息已送达：{url}"),
+    "notify_tested_failed": N_("测试消息发送失败：{url}（{error}）"),
+    "notify_none": N_("没有通知地址：催办只留在发件箱（用 --add 添加）"),
+    "failed_none": N_("没有发送失败的通知"),
     "admin_sees_no_cases": N_(
         "系统管理员的权限范围不含任何案件，所以这里没有数字；查看案件、报表和台账请用县级人员身份"
         "（baoxue officer add --role county 登记后 baoxue --as 姓名 …）。"

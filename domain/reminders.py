@@ -25,6 +25,10 @@ def how_late(seconds: int) -> str:
     return "已逾期 " + "".join(parts)
 
 
+DIGEST_TITLE = "控辍保学每日汇总"
+FAILURE_TITLE = "控辍保学通知未送达"
+
+
 def reminder_title(level: int) -> str:
     return f"控辍保学催办（{LEVEL_NAMES.get(level, str(level))}）"
 
@@ -76,4 +80,13 @@ def transfer_text(*, case_no: str, township: str, to: str) -> str:
     return (
         f"【控辍保学通知】{township}申请将案件 {case_no} 转给{to}办理（家庭已迁居等，详见案件）。请{to}负责人"
         f"核实后用 baoxue case transfer-accept {case_no} 接收，或 transfer-decline 说明原因拒绝。"
+    )
+
+
+def failure_text(*, recipient: str, case_no: str | None, township: str | None, attempts: int, error: str) -> str:
+    """The notice to a township lead and the administrators that someone's reminder is not arriving."""
+    about = f"案件 {case_no}（{township}）的" if case_no else ""
+    return (
+        f"【{FAILURE_TITLE}】发给{recipient}的{about}通知已 {attempts} 次发送失败（{error}），系统仍在重试。"
+        f"请核实其通知地址：本人用 baoxue notify --test 检查，或由系统管理员 baoxue notify --officer {recipient} 修改。"
     )

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.beijing import beijing_iso
-from ledger.models import Case, CaseEventRow, Notification
+from ledger.models import Case, CaseEventRow, Notification, Officer
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,31 @@ def case_deliveries(session: Session, *, case_id: object) -> list[Notification]:
             .order_by(Notification.event_seq, Notification.id)
         )
     )
+
+
+def list_failed(session: Session, *, townships: frozenset[str] | None, officer_id: int) -> list[dict[str, Any]]:
+    """Reminders not delivered (still failing): those of cases in `townships` (None: all, with the
+    ones of no case — digests, re-checks, orders), and the reader's own."""
+    query = (
+        select(Notification, Case.case_no, Case.township, Officer.township)
+        .outerjoin(Case, Case.id == Notification.case_id)
+        .outerjoin(Officer, Officer.id == Notification.recipient_id)
+        .where(Notification.status == "failed")
+        .order_by(Notification.id)
+    )
+    if townships is not None:
+        query = query.where(or_(Case.township.in_(sorted(townships)), Notification.recipient_id == officer_id))
+    return [
+        {
+            "case_no": case_no,
+            "township": township or home,
+            "topic": row.topic,
+            "level": row.level,
+            "recipient": row.recipient,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "failure_told": row.failure_told,
+            "created_at": beijing_iso(row.created_at),
+        }
+        for row, case_no, township, home in session.execute(query)
+    ]

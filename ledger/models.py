@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
     text,
 )
@@ -49,6 +50,8 @@ class Officer(Base):
     school: Mapped[str | None] = mapped_column(String(64))
     """A school officer's school (`schools.name`); their township is the school's."""
     notify_urls: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    digest_at: Mapped[str | None] = mapped_column(String(5))
+    """The officer's daily digest, Beijing time `HH:MM` (`baoxue notify --digest`); None: none."""
     public_key: Mapped[str | None] = mapped_column(String(64))
     enrol_code_hash: Mapped[str | None] = mapped_column(String(64))
     enrol_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -245,6 +248,16 @@ class Notification(Base):
     status, never inserts."""
 
     __tablename__ = "notifications"
+    __table_args__ = (
+        Index(
+            "ix_notifications_rung",
+            "case_id",
+            "recipient_id",
+            "level",
+            "stage",
+            postgresql_where=text("status = 'sent'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     business_key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -264,6 +277,11 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    topic: Mapped[str | None] = mapped_column(String(24))
+    """What the row is about: `escalated` (a rung of a case's ladder), `transfer_requested`,
+    `merged`, `order`, `recheck`, `digest`, `delivery_failed`; None on rows written before 0029."""
+    failure_told: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether the recipient's township lead and the administrators were told it could not be sent."""
 
 
 class RegisterFile(Base):

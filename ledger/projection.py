@@ -228,6 +228,7 @@ def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, st
                 "message": message,
                 "status": "pending",
                 "attempts": 0,
+                "topic": str(event.type),
             }
             for recipient, officer_id in recipients
         ],

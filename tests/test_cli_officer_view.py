@@ -559,3 +559,37 @@ def test_a_child_with_no_papers_is_opened_visited_planned_and_identified_into_th
     assert f"{provisional}#" in table
     again = stack.baoxue("case", "identify", provisional, actor=OFFICER, stdin=id_number + "\n")
     one_line_error(again, 2)
+
+
+def test_an_officer_manages_their_own_reminders_without_a_new_enrolment(stack: RunningStack) -> None:
+    """`notify`: the officer adds an address, tests it (a test message arrives), removes a dead
+    one and picks a digest time, signed with their own key; an unreachable address fails the test
+    with exit 1; another officer's addresses only an administrator changes (--officer)."""
+    from tests.support.webhook import webhook
+
+    with webhook() as (port, received):
+        good = f"json://127.0.0.1:{port}/mine"
+        dead = "json://127.0.0.1:9/never"
+        added = stack.baoxue("notify", "--add", good, "--add", dead, "--json", actor=YUSHAN)
+        assert added.code == 0, added.stderr
+        assert added.json()["notify"] == [f"json://127.0.0.1:{port}/…", "json://127.0.0.1:9/…"]
+        tested = stack.baoxue("notify", "--test", actor=YUSHAN)
+        assert tested.code == 1 and "测试消息已送达" in tested.stdout and "测试消息发送失败" in tested.stdout
+        assert any(m["title"] == "控辍保学通知测试" and YUSHAN in m["message"] for m in received)
+        removed = stack.baoxue("notify", "--remove", dead, "--digest", "7:30", "--test", "--json", actor=YUSHAN)
+        assert removed.code == 0, removed.stderr
+        assert len(removed.json()["notify"]) == 1 and removed.json()["digest"] == "07:30"
+        assert all(item["ok"] for item in removed.json()["tested"])
+    shown_now = stack.baoxue("notify", actor=YUSHAN)
+    assert shown_now.code == 0 and "07:30" in shown_now.stdout and "/mine" not in shown_now.stdout
+    refused = stack.baoxue("notify", "--officer", OFFICER, "--add", "json://h/x", actor=YUSHAN)
+    assert refused.code == 3 and refused.stderr.count("\n") == 1
+    by_admin = stack.baoxue("notify", "--officer", YUSHAN, "--digest", "off", "--json")
+    assert by_admin.code == 0 and by_admin.json()["digest"] is None
+    bad = stack.baoxue("notify", "--digest", "25:00", actor=YUSHAN)
+    assert bad.code == 2 and "--digest" in bad.stderr
+    unknown = stack.baoxue("notify", "--remove", "json://nowhere/x", actor=YUSHAN)
+    assert unknown.code == 2 and "没有这个通知地址" in unknown.stderr
+    assert stack.baoxue("escalations", "--failed", actor=COUNTY).code == 0
+    audit = stack.baoxue("audit", "--json", actor=COUNTY).json()
+    assert any(entry.get("action") == "notify" for entry in audit)

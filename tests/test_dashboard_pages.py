@@ -39,3 +39,26 @@ async def test_pages_name_their_campaign_and_the_case_page_shows_what_case_show_
     refused = await stranger.get(f"/dashboard/case/{case_no}/evidence/1")
     assert refused.status_code == 403  # another township's officer sees none of it
     await stranger.aclose()
+
+
+async def test_the_accountability_page_lists_reminders_not_delivered(api: InProcessApi) -> None:
+    """What `escalations --failed` lists, the dashboard shows to the same readers."""
+    from ledger.models import Case, Notification
+
+    case_no, _ = await open_case(api)
+    with api.ctx.sessions.begin() as session:
+        case_id = session.scalars(select(Case.id).where(Case.case_no == case_no)).one()
+        session.add(
+            Notification(
+                business_key=f"test-failed:{case_no}", case_id=case_id, event_seq=0, level=1, stage="home_visit",
+                recipient="汪贤梁", message="x", status="failed", attempts=5, last_error="Connection refused",
+                topic="escalated",
+            )
+        )  # fmt: skip
+    browser = await api.dashboard(CHIEF)
+    page = (await browser.get("/dashboard/accountability")).text
+    assert 'id="failed"' in page and case_no in page and "Connection refused" in page
+    await browser.aclose()
+    stranger = await api.dashboard(ANZI_OFFICER)
+    assert case_no not in (await stranger.get("/dashboard/accountability")).text
+    await stranger.aclose()

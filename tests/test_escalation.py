@@ -990,3 +990,144 @@ async def test_the_government_line_is_copied_on_the_townships_level_one_reminder
     report = build_report(ladder_ctx, COUNTY, resolve_campaign(ladder_ctx, "ladder"))
     line = next(row for row in report["townships"] if row["township"] == "郁山镇")
     assert line["government_line"] == ["郁山镇分管副镇长（乡镇政府分管领导）"]
+
+
+def _escalated_row(ctx: Context, state: object, seq: int, level: int, recipient: str) -> None:
+    from domain.case import CaseEvent
+    from domain.enums import EventType
+
+    event = CaseEvent(
+        seq=seq,
+        type=EventType.escalated,
+        stage=Stage.home_visit,
+        actor="system",
+        at=dt.datetime.now(dt.UTC),
+        details={"level": level, "reason": "overdue", "recipients": [recipient], "overdue_seconds": 60},
+    )
+    projection = Projection(business_key=f"{state.case_id}:escalated:{seq}", event=event, state=state)  # type: ignore[attr-defined]
+    write_projection(ctx.sessions, projection, ctx.cipher)
+
+
+def _outbox(ctx: Context, case_id: uuid.UUID) -> list[Notification]:
+    with ctx.sessions() as session:
+        return list(
+            session.scalars(select(Notification).where(Notification.case_id == case_id).order_by(Notification.id))
+        )
+
+
+async def test_the_same_rung_reaches_a_person_once_within_its_repeat_interval(case_ctx: Context) -> None:
+    """Two escalations of one case at the same level for the same person (a deadline rung beside
+    a ladder rung, a ladder rebuilt after a repair): the second is not sent within the campaign's
+    repeat interval (a day), and says when the first arrived."""
+    from domain.case import CaseState
+
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    row = ledger_row(case_ctx, opened.case_no)
+    with case_ctx.sessions.begin() as session:
+        save_officer(session, name="重复测试员", role="case_officer", township="梅子垭镇", notify_urls=["json://h/dup"])
+    state = CaseState.model_validate({**(await _state(case_ctx, opened.workflow_id)), "last_seq": 99})
+    sent: list[str] = []
+
+    def ok(urls: list[str], title: str, body: str) -> tuple[bool, str | None]:
+        sent.append(body)
+        return True, None
+
+    for seq in (97, 98):
+        _escalated_row(case_ctx, state, seq, 1, "重复测试员")
+        counts = deliver(case_ctx.sessions, Delivery(case_id=str(row.id), case_no=row.case_no, event_seq=seq), ok)
+    assert len(sent) == 1 and counts["duplicate"] == 1
+    rows = {r.event_seq: r for r in _outbox(case_ctx, row.id) if r.recipient == "重复测试员"}
+    assert (rows[97].status, rows[98].status) == ("sent", "duplicate")
+    assert rows[98].last_error and "已于" in rows[98].last_error and "+08:00" in rows[98].last_error
+    _escalated_row(case_ctx, state, 96, 2, "重复测试员")  # another rung: sent
+    deliver(case_ctx.sessions, Delivery(case_id=str(row.id), case_no=row.case_no, event_seq=96), ok)
+    assert len(sent) == 2
+
+
+async def test_a_failing_address_is_retried_and_told_to_the_township_lead_and_the_administrator(
+    case_ctx: Context,
+) -> None:
+    """A reminder whose address keeps failing: recorded failed with each attempt, and at the third
+    the recipient's township lead and every administrator get one notice of it (sent to their own
+    addresses), however often delivery is retried after."""
+    from domain.case import CaseState
+    from tests.support.cases import LEAD
+
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    row = ledger_row(case_ctx, opened.case_no)
+    with case_ctx.sessions.begin() as session:
+        save_officer(
+            session, name="失败测试员", role="case_officer", township="梅子垭镇", notify_urls=["json://h/down"]
+        )
+        lead, _new = save_officer(
+            session, name=LEAD.name, role="township_lead", township="梅子垭镇", notify_urls=["json://h/lead"]
+        )
+        admin, _new = save_officer(session, name="失败测试管理员", role="admin", township=None, notify_urls=[])
+        told_ids = {lead.id, admin.id}
+    state = CaseState.model_validate({**(await _state(case_ctx, opened.workflow_id)), "last_seq": 99})
+    _escalated_row(case_ctx, state, 95, 1, "失败测试员")
+    sent: list[tuple[str, str]] = []
+
+    def down(urls: list[str], title: str, body: str) -> tuple[bool, str | None]:
+        sent.append((urls[0], body))
+        return (False, "Connection refused") if urls == ["json://h/down"] else (True, None)
+
+    delivery = Delivery(case_id=str(row.id), case_no=row.case_no, event_seq=95)
+    for _attempt in range(4):
+        with pytest.raises(Exception, match="failed"):
+            deliver(case_ctx.sessions, delivery, down)
+    rows = _outbox(case_ctx, row.id)
+    failing = next(r for r in rows if r.event_seq == 95 and r.recipient == "失败测试员")
+    assert (failing.status, failing.attempts, failing.failure_told) == ("failed", 4, True)
+    notices = [r for r in rows if r.topic == "delivery_failed"]
+    assert told_ids <= {r.recipient_id for r in notices}
+    assert len([r for r in notices if r.recipient_id == lead.id]) == 1
+    to_lead = [body for url, body in sent if url == "json://h/lead"]
+    assert len(to_lead) == 1 and "失败测试员" in to_lead[0] and opened.case_no in to_lead[0]
+    assert "baoxue notify" in to_lead[0]
+    with case_ctx.sessions.begin() as session:
+        save_officer(session, name=LEAD.name, role="township_lead", township="梅子垭镇", notify_urls=[])
+
+
+async def test_a_daily_digest_lists_every_case_due_for_the_officer(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """The officer's digest at a time they chose, every day: nothing while no case is due; on the
+    day two cases fall due (unless midnight falls between), one message listing both under their
+    township; the next day again, overdue."""
+    from domain.beijing import BEIJING
+    from ledger.models import Officer
+    from starter.digest_service import schedule_digest
+
+    first = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    second = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    with webhook() as (port, received):
+        with ladder_ctx.sessions.begin() as session:
+            officer, _new = save_officer(
+                session, name=OFFICER.name, role="case_officer", township="梅子垭镇",
+                notify_urls=[f"json://127.0.0.1:{port}/digest"],
+            )  # fmt: skip
+            at = (await skipping_env.get_current_time() - dt.timedelta(hours=1)).astimezone(BEIJING).strftime("%H:%M")
+            officer.digest_at = at
+            officer_id = officer.id
+        await schedule_digest(ladder_ctx, officer_id, at)
+        try:
+            await skipping_env.sleep(2 * DAY)
+            mine = [m for m in received if m["title"] == "控辍保学每日汇总" and first.case_no in m["message"]]
+            assert mine == []  # due in three days: nothing yet
+            await skipping_env.sleep(2 * DAY)
+            mine = [m for m in received if m["title"] == "控辍保学每日汇总" and first.case_no in m["message"]]
+        finally:
+            with ladder_ctx.sessions.begin() as session:
+                stored = session.get(Officer, officer_id)
+                assert stored is not None
+                stored.digest_at = None
+                stored.notify_urls = []
+            await schedule_digest(ladder_ctx, officer_id, None)
+    assert 1 <= len(mine) <= 2, [m["message"] for m in received]
+    for message in mine:
+        assert message["title"] == "控辍保学每日汇总"
+        assert second.case_no in message["message"] and "梅子垭镇（" in message["message"]
+        assert message["message"].count("梅子垭镇（") == 1
+    assert "今日到期" in mine[0]["message"] or "已逾期" in mine[0]["message"]
+    assert "已逾期" in mine[-1]["message"]

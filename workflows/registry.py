@@ -4,10 +4,11 @@ from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.case import CaseWorkflow
+from workflows.digest import DigestWorkflow
 from workflows.order import OrderWorkflow
 from workflows.recheck import RecheckWorkflow
 
-ALL_WORKFLOWS: list[type] = [CaseWorkflow, RecheckWorkflow, OrderWorkflow]
+ALL_WORKFLOWS: list[type] = [CaseWorkflow, RecheckWorkflow, OrderWorkflow, DigestWorkflow]
 
 
 def workflow_runner(*, sandboxed: bool = True) -> WorkflowRunner:
