@@ -25,8 +25,15 @@ from ledger.retention import anonymise
 from starter.access import audit, require_role, require_township_access, scope_of
 from starter.case_service import calendar_note, reload_roster, resolve_campaign
 from starter.contained_import import contained_import
-from starter.discovery_service import DISCOVERY_ACTOR, apply_discovery, discover, write_suspect_list
-from starter.errors import BadInput
+from starter.context import Context
+from starter.discovery_service import (
+    DISCOVERY_ACTOR,
+    Progress,
+    apply_discovery,
+    discover,
+    write_suspect_list,
+)
+from starter.errors import BadInput, NotFound
 from starter.import_scope import import_scope
 from starter.rechecks import start_rechecks
 from starter.register_files import RegisterFileError
@@ -45,6 +52,8 @@ class DiscoverBody(BaseModel):
     township: str | None = None
     apply: bool = False
     concurrency: int = Field(default=8, ge=1, le=64)
+    follow: bool = False
+    """Answer at once with a job the client follows (GET /api/jobs/{id}) instead of the result."""
 
 
 class VerifyBody(BaseModel):
@@ -176,6 +185,18 @@ async def discover_(body: DiscoverBody, ctx: Ctx, actor: SignedIn) -> dict[str, 
         return spec, canonical
 
     spec, canonical = await run_in_threadpool(scoped)
+    if body.follow:
+        key = ("discover", spec.name, canonical, body.apply, actor.id)
+        job = ctx.jobs.start(
+            key, actor.id or 0, lambda job: _discovery(ctx, actor, body, spec, canonical, job.progress)
+        )
+        return job.shown()
+    return await _discovery(ctx, actor, body, spec, canonical, None)
+
+
+async def _discovery(
+    ctx: Context, actor: Actor, body: DiscoverBody, spec: CampaignSpec, canonical: str | None, progress: Progress | None
+) -> dict[str, Any]:
     result = await run_in_threadpool(discover, ctx, campaign=spec, township=canonical)
     scope = None if actor.role == Role.admin else scope_of(ctx, actor)
     if scope is not None:
@@ -184,7 +205,7 @@ async def discover_(body: DiscoverBody, ctx: Ctx, actor: SignedIn) -> dict[str, 
     result.report_file = str(report)
     if body.apply:
         concurrency = min(max(body.concurrency, 1), 64)
-        await apply_discovery(ctx, result, actor=DISCOVERY_ACTOR, concurrency=concurrency)
+        await apply_discovery(ctx, result, actor=DISCOVERY_ACTOR, concurrency=concurrency, progress=progress)
         detail = f"{spec.name} opened={result.opened}"
         await run_in_threadpool(audit, ctx, actor, "discover_apply", "ok", detail=detail)
     return {
@@ -202,6 +223,15 @@ async def discover_(body: DiscoverBody, ctx: Ctx, actor: SignedIn) -> dict[str, 
         "report_file": result.report_file,
         "report_csv": report.read_text(encoding="utf-8-sig"),
     }
+
+
+@router.get("/jobs/{job_id}")
+def job_state(job_id: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
+    """Where a job stands (its result once done), for the officer who started it or an administrator."""
+    job = ctx.jobs.get(job_id)
+    if job is None or (job.owner != actor.id and actor.role != Role.admin):
+        raise NotFound(t("job_unknown", job=job_id[:16]))
+    return job.shown()
 
 
 @router.post("/verify")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from cli.case_commands import AsOption, JsonOption, WideOption, invocation
 from cli.errors import bad_input
 from cli.http import LONG_SECONDS
+from cli.jobs import follow_job
 from cli.output import Col, echo, print_fields, print_json, print_table
 from cli.session import signed_server
 from domain.beijing import shown
@@ -156,10 +158,11 @@ def discover_(
     as_json: JsonOption = False,
 ) -> None:
     """比对登记表找出疑似对象；--apply 立案（重复执行不会重复立案）。疑似名单存入当前目录。"""
-    body = {"campaign": campaign, "township": township, "apply": apply, "concurrency": concurrency}
-    result = signed_server(invocation(typer_ctx, actor)).request(
-        "POST", "/api/discover", body=body, timeout=LONG_SECONDS
-    )
+    body = {"campaign": campaign, "township": township, "apply": apply, "concurrency": concurrency, "follow": True}
+    server = signed_server(invocation(typer_ctx, actor))
+    started = server.request("POST", "/api/discover", body=body)
+    result = follow_job(server, started, draw=sys.stdout.isatty() and not as_json)
+    result["job"] = started["job"]
     report_csv = result.pop("report_csv", None)
     if report_csv is not None:
         local = Path.cwd() / Path(result["report_file"]).name

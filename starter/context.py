@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from ledger.personal import PersonalDataCipher
     from starter.case_list import CaseListCache
+    from starter.jobs import Jobs
     from starter.report_digests import DigestCache
 
 
@@ -78,6 +79,12 @@ class Context:
         from starter.case_list import CaseListCache
 
         return CaseListCache()
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        from starter.jobs import Jobs
+
+        return Jobs()
 
     @cached_property
     def report_digests(self) -> DigestCache:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,13 @@ def test_registers_in_cases_out(tmp_path: Path) -> None:
         assert {k: dry.json()[k] for k in expected} == expected
         assert Path(dry.json()["report_file"]).exists()
 
+        drawn, code = stack.on_terminal_until("discover", "--campaign", "pengshui-2026", "--apply", seen="立案 ")
+        assert code == 130 and "比对登记表" in drawn and "立案 " in drawn and "%" in drawn, drawn
+        job = re.search(r"作业 ([0-9a-f]{12})", drawn)
+        assert job, drawn  # interrupted: the client says the work goes on, and which job it is
         applied = stack.baoxue("discover", "--campaign", "pengshui-2026", "--apply", "--json", timeout=300)
         assert applied.code == 0, applied.stderr
+        assert applied.json()["job"] == job[1]  # the same command again follows the same job
         total = sum(county.expected.values())
         assert (applied.json()["opened"], applied.json()["already_open"]) == (total, 0)
         stack.add_here("县教委督查员", "county")

@@ -80,6 +80,33 @@ class RunningStack:
             assert_fits_80_columns(args, done.stdout)
         return CliResult(done.returncode, done.stdout, done.stderr)
 
+    def on_terminal_until(self, *args: str, seen: str, timeout: float = 120) -> tuple[str, int]:
+        """The CLI with its standard output a terminal (80 columns): read until `seen` shows, then
+        interrupted as Ctrl-C does. What it drew and its exit code."""
+        import pty
+        import select
+
+        leader, follower = pty.openpty()
+        run_env = {**self.env, "COLUMNS": "80"}
+        proc = subprocess.Popen(
+            [BAOXUE, *args], stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=run_env,
+            cwd=self.data_dir.parent,
+        )  # fmt: skip
+        os.close(follower)
+        drawn = b""
+        deadline = time.monotonic() + timeout
+        while seen.encode() not in drawn and time.monotonic() < deadline and proc.poll() is None:
+            ready, _w, _x = select.select([leader], [], [], 0.2)
+            if ready:
+                drawn += os.read(leader, 65536)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+        with contextlib.suppress(OSError):
+            while select.select([leader], [], [], 0.2)[0]:
+                drawn += os.read(leader, 65536)
+        os.close(leader)
+        return drawn.decode(errors="replace"), code
+
     def add_here(self, name: str, role: str, *extra: str) -> None:
         """The admin registers an officer and, as `up --demo` allows, signs them in on this machine."""
         added = self.baoxue("officer", "add", "--name", name, "--role", role, "--here", *extra)
