@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ from domain.campaign import CampaignSpec
 from domain.enums import Role
 from domain.messages import t
 from domain.parsing import parse_choice
+from domain.register_scopes import FileScope
 from domain.registers import RegisterKind
 from ledger.campaigns import add_missing_campaigns, current_campaign, list_campaigns, upsert_campaign
 from ledger.retention import anonymise
@@ -133,15 +136,39 @@ async def import_(
     replace: bool = False,
     school: str | None = None,
     township: str | None = None,
+    follow: bool = False,
 ) -> dict[str, Any]:
     """The register file is the request body; every bad row is kept with its row number and reason.
     `replace`: take it even with no valid rows, or far fewer than the version in use. `school`,
-    `township`: the unit the file speaks for (starter.import_scope says who may import what)."""
+    `township`: the unit the file speaks for (starter.import_scope says who may import what).
+    `follow`: answer at once with a job the client follows (GET /api/jobs/{id})."""
     kind = parse_choice(RegisterKind, register, "REGISTER")
     assert kind is not None
     scope = await run_in_threadpool(import_scope, ctx, actor, kind, school=school, township=township)
     spec = await run_in_threadpool(resolve_campaign, ctx, campaign)
     body = await request.body()
+    asked = ImportAsked(kind, spec, file_name, sheet, replace, scope)
+    if follow:
+        key = ("import", kind.value, spec.name, hashlib.sha256(body).hexdigest(), actor.id)
+        job = ctx.jobs.start(key, actor.id or 0, lambda job: _import(ctx, actor, asked, body, job.reading))
+        return job.shown()
+    return await _import(ctx, actor, asked, body, None)
+
+
+@dataclass(frozen=True)
+class ImportAsked:
+    kind: RegisterKind
+    spec: CampaignSpec
+    file_name: str
+    sheet: str | None
+    replace: bool
+    scope: FileScope
+
+
+async def _import(
+    ctx: Context, actor: Actor, asked: ImportAsked, body: bytes, progress: Progress | None
+) -> dict[str, Any]:
+    kind, spec, file_name, scope = asked.kind, asked.spec, asked.file_name, asked.scope
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(file_name).name
         path.write_bytes(body)
@@ -149,12 +176,13 @@ async def import_(
             summary = await run_in_threadpool(
                 contained_import,
                 ctx.settings,
+                progress,
                 kind=kind,
                 path=path,
                 campaign=spec,
-                sheet=sheet,
+                sheet=asked.sheet,
                 imported_by=actor.name,
-                replace=replace,
+                replace=asked.replace,
                 scope=scope,
             )
         except RegisterFileError as error:

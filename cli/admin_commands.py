@@ -109,9 +109,15 @@ def import_(
         "school": school,
         "township": township,
     }
-    summary = signed_server(invocation(typer_ctx, actor)).request(
-        "POST", f"/api/registers/{register}", query=query, raw=file.read_bytes(), timeout=LONG_SECONDS
+    server = signed_server(invocation(typer_ctx, actor))
+    started = server.request(
+        "POST",
+        f"/api/registers/{register}",
+        query={**query, "follow": "true"},
+        raw=file.read_bytes(),
+        timeout=LONG_SECONDS,
     )
+    summary = follow_job(server, started, draw=sys.stdout.isatty() and not as_json)
     rejects_csv = summary.pop("rejects_csv", None)
     summary["file"] = str(file)
     if rejects_csv is not None:

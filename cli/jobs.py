@@ -43,10 +43,11 @@ def follow_job(server: Server, started: dict[str, Any], *, draw: bool) -> dict[s
 
 def progress_line(state: dict[str, Any]) -> str:
     done, total, elapsed = state["done"], state["total"], state["elapsed_seconds"]
-    if state["phase"] != "opening" or not total:
+    if state["phase"] not in ("opening", "rows") or not total:
         return t("job_reading", seconds=int(elapsed))
     filled = BAR * done // total
-    line = f"{t('job_opening')} {done}/{total} ▕{'█' * filled}{' ' * (BAR - filled)}▏ {100 * done // total}%"
+    what = t("job_opening") if state["phase"] == "opening" else t("job_rows")
+    line = f"{what} {done}/{total} ▕{'█' * filled}{' ' * (BAR - filled)}▏ {100 * done // total}%"
     if done and elapsed:
         rate = done / elapsed
         line += "  " + t("job_rate", rate=rate, left=int((total - done) / rate))

@@ -249,8 +249,9 @@ MESSAGES: dict[str, str] = {
     "failed_none": N_("没有发送失败的通知"),
     "job_unknown": N_("没有这个作业：{job}（服务器重启后作业不再保留；重新运行命令即可，已立案的不会重复立案）"),
     "job_detached": N_("已断开，服务器上的工作继续进行（作业 {job}）；再次运行同一命令即接着显示进度。"),
-    "job_reading": N_("比对登记表…已 {seconds} 秒"),
+    "job_reading": N_("服务器处理中…已 {seconds} 秒"),
     "job_opening": N_("立案"),
+    "job_rows": N_("已核对行"),
     "job_rate": N_("{rate:.1f} 件/秒，约剩 {left} 秒"),
     "admin_sees_no_cases": N_(
         "系统管理员的权限范围不含任何案件，所以这里没有数字；查看案件、报表和台账请用县级人员身份"

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import resource
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -26,7 +27,7 @@ from domain.failure import Failure
 from domain.messages import current_lang, set_lang, t
 from domain.register_scopes import COUNTY, FileScope
 from domain.registers import RegisterKind
-from starter.discovery_service import ImportSummary
+from starter.discovery_service import ImportSummary, Progress
 from starter.errors import BadInput, CliError
 from starter.register_files import RegisterFileError
 
@@ -89,35 +90,42 @@ class RegisterReader:
             self._child.join(5)
         self._child, self._conn = None, None
 
-    def run(self, work: ImportJob) -> tuple[str, Any]:
+    def run(self, work: ImportJob, progress: Progress | None = None) -> tuple[str, Any]:
+        """The import's answer; on the way, its progress messages (rows checked of rows read)."""
         settings = work.settings
         with self._lock:
             conn = self._started(settings.register_memory_bytes)
             conn.send(work)
-            if not conn.poll(settings.register_seconds):
-                self._stop()
-                return "refused", (
-                    "file",
-                    "too_slow",
-                    f"{work.path.name}: not read within {settings.register_seconds:.0f} s",
-                    2,
-                )
-            try:
-                answer: tuple[str, Any] = conn.recv()
-            except (EOFError, OSError):
-                self._stop()
-                return "refused", ("file", OUT_OF_MEMORY, f"{work.path.name}: its reading ran out of memory", 2)
+            deadline = time.monotonic() + settings.register_seconds
+            while True:
+                if not conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._stop()
+                    return "refused", (
+                        "file",
+                        "too_slow",
+                        f"{work.path.name}: not read within {settings.register_seconds:.0f} s",
+                        2,
+                    )
+                try:
+                    answer: tuple[Any, ...] = conn.recv()
+                except (EOFError, OSError):
+                    self._stop()
+                    return "refused", ("file", OUT_OF_MEMORY, f"{work.path.name}: its reading ran out of memory", 2)
+                if answer[0] != "progress":
+                    break
+                if progress is not None:
+                    progress(answer[1], answer[2])
             if answer[0] == "refused" and answer[1][1] == OUT_OF_MEMORY:
                 self._stop()
-            return answer
+            return answer[0], answer[1]
 
 
 _READER = RegisterReader()
 
 
-def contained_import(job_settings: Settings, **job: Any) -> ImportSummary:
+def contained_import(job_settings: Settings, progress: Progress | None = None, **job: Any) -> ImportSummary:
     """Run `import_register` in the reader process, within the settings' memory and time limits."""
-    outcome, value = _READER.run(ImportJob(settings=job_settings, lang=current_lang(), **job))
+    outcome, value = _READER.run(ImportJob(settings=job_settings, lang=current_lang(), **job), progress)
     if outcome == "done":
         return value
     kind, code, detail, exit_code = value
@@ -142,13 +150,13 @@ def _serve(conn: Connection, memory: int) -> None:
         database = work.settings.database_url.get_secret_value() if work.settings.database_url else ""
         key = work.settings.model_dump_json() + database
         ctx = contexts.get(key) or contexts.setdefault(key, Context(work.settings, pool_size=1))
-        answer = _one(ctx, work)
+        answer = _one(ctx, work, lambda done, total: conn.send(("progress", done, total)))
         conn.send(answer)
         if answer[0] == "refused" and answer[1][1] == OUT_OF_MEMORY:
             os._exit(0)  # a process that met its memory cap is not trusted with the next file
 
 
-def _one(ctx: Any, work: ImportJob) -> tuple[str, Any]:
+def _one(ctx: Any, work: ImportJob, progress: Progress) -> tuple[str, Any]:
     """One import, answered as plain data (exceptions do not cross processes whole)."""
     from starter.discovery_service import import_register
 
@@ -163,6 +171,7 @@ def _one(ctx: Any, work: ImportJob) -> tuple[str, Any]:
             imported_by=work.imported_by,
             replace=work.replace,
             scope=work.scope,
+            progress=progress,
         )
         return "done", summary
     except RegisterFileError as error:

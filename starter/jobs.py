@@ -28,7 +28,7 @@ class Job:
     key: tuple[object, ...]
     owner: int
     started_at: dt.datetime
-    phase: str = "reading"
+    phase: str = "started"
     done: int = 0
     total: int = 0
     state: str = "running"
@@ -37,7 +37,12 @@ class Job:
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def progress(self, done: int, total: int) -> None:
+        """Cases opened of the suspects found."""
         self.phase, self.done, self.total = "opening", done, total
+
+    def reading(self, done: int, total: int) -> None:
+        """Rows of a register checked of the rows read."""
+        self.phase, self.done, self.total = "rows", done, total
 
     def shown(self) -> dict[str, Any]:
         elapsed = (dt.datetime.now(dt.UTC) - self.started_at).total_seconds()

@@ -49,6 +49,11 @@ def test_registers_in_cases_out(tmp_path: Path) -> None:
             "import", "household", str(county.files[next(iter(county.files))]), "--campaign", "pengshui-2026", "--json"
         )
         assert again.code == 0 and again.json()["unchanged"] is True
+        household = county.files[next(iter(county.files))]
+        drawn, code = stack.on_terminal_until(
+            "import", "household", str(household), "--campaign", "pengshui-2026", seen="\x00 never shown"
+        )
+        assert code == 0 and "服务器处理中" in drawn and household.name in drawn, drawn
 
         dry = stack.baoxue("discover", "--campaign", "pengshui-2026", "--json")
         assert dry.code == 0, dry.stderr
@@ -62,7 +67,7 @@ def test_registers_in_cases_out(tmp_path: Path) -> None:
         assert Path(dry.json()["report_file"]).exists()
 
         drawn, code = stack.on_terminal_until("discover", "--campaign", "pengshui-2026", "--apply", seen="立案 ")
-        assert code == 130 and "比对登记表" in drawn and "立案 " in drawn and "%" in drawn, drawn
+        assert code == 130 and "服务器处理中" in drawn and "立案 " in drawn and "%" in drawn, drawn
         job = re.search(r"作业 ([0-9a-f]{12})", drawn)
         assert job, drawn  # interrupted: the client says the work goes on, and which job it is
         applied = stack.baoxue("discover", "--campaign", "pengshui-2026", "--apply", "--json", timeout=300)

@@ -95,10 +95,15 @@ class RunningStack:
         os.close(follower)
         drawn = b""
         deadline = time.monotonic() + timeout
-        while seen.encode() not in drawn and time.monotonic() < deadline and proc.poll() is None:
+        while seen.encode() not in drawn and time.monotonic() < deadline:
             ready, _w, _x = select.select([leader], [], [], 0.2)
-            if ready:
-                drawn += os.read(leader, 65536)
+            try:
+                chunk = os.read(leader, 65536) if ready else b""
+            except OSError:  # the terminal's other end closed: the command ended
+                break
+            if ready and not chunk:
+                break
+            drawn += chunk
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
         with contextlib.suppress(OSError):
