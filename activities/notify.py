@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from typing import cast
@@ -127,15 +128,17 @@ def deliver_rows(
             )
             ok, error = send(urls, title, message)
             status = "sent" if ok else "failed"
-            values = {"row_id": row_id, "new_status": status, "new_error": error, "new_sent_at": now if ok else None}
+            told = None if ok else short_error(error)
+            values = {"row_id": row_id, "new_status": status, "new_error": told, "new_sent_at": now if ok else None}
             attempts = session.connection().execute(_RECORD, values).scalar_one()
             session.commit()
             counts[status] += 1
             if ok:
                 log.info("通知已送达", 级别=level, 接收人=recipient_id, **log_fields)
                 continue
+            detail = " ".join((error or "").split())[-300:]
             log.warning(
-                "通知发送失败", 级别=level, 接收人=recipient_id, 第几次=attempts, 原因=short_error(error), **log_fields
+                "通知发送失败", 级别=level, 接收人=recipient_id, 第几次=attempts, 原因=told, 详情=detail, **log_fields
             )
             if attempts >= TELL_AFTER_ATTEMPTS and topic != "delivery_failed":
                 tell_of_failure(sessions, session, row_id, send)
@@ -167,9 +170,23 @@ def _received_within_interval(
     ).scalar_one_or_none()
 
 
+_HTTP_STATUS = re.compile(r"\b([45]\d\d)\b")
+
+
 def short_error(error: str | None) -> str:
-    """The sender's error in one line of at most 200 characters (apprise's own lines are English)."""
-    return " ".join((error or "发送失败").split())[:200]
+    """What went wrong, in Chinese, for the people told (apprise's own log lines are English and
+    in UTC: they stay in the server log, never in a message)."""
+    text = " ".join((error or "").split()).lower()
+    if "invalid notify url" in text:
+        return "通知地址无效"
+    if "timed out" in text or "timeout" in text:
+        return "连接超时"
+    if "connection" in text or "refused" in text or "name or service not known" in text:
+        return "无法连接对方服务器"
+    status = _HTTP_STATUS.search(text)
+    if status:
+        return f"对方服务器拒收（HTTP {status[1]}）"
+    return "发送失败"
 
 
 def tell_of_failure(sessions: sessionmaker, session: Session, row_id: int, send: Sender) -> None:
@@ -202,7 +219,7 @@ def tell_of_failure(sessions: sessionmaker, session: Session, row_id: int, send:
     ).all()
     text = failure_text(
         recipient=recipient, case_no=case.case_no if case else None, township=township, attempts=attempts,
-        error=short_error(error),
+        error=error or "发送失败",
     )  # fmt: skip
     for officer_id, name in told:
         session.execute(

@@ -14,7 +14,7 @@ from gettext import gettext
 
 import click
 
-from cli.layout import display_width, is_wide, join_lines, wrap
+from domain.layout import display_width, is_wide, join_lines, wrap
 
 
 class WideHelpFormatter(click.HelpFormatter):

@@ -10,8 +10,8 @@ from typing import Any
 
 from cli.errors import ClientError
 from cli.http import Server
-from cli.layout import display_width
 from cli.output import terminal_width
+from domain.layout import display_width
 from domain.messages import t
 
 POLL_SECONDS = 0.5

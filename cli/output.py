@@ -7,15 +7,13 @@ Low-value columns appear only with `--wide`."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cli.layout import display_width, wrap
+from domain.layout import display_width, wrap
 from domain.messages import t
-from domain.terminal import echo as echo_line
-from domain.terminal import print_json
+from domain.terminal import echo, print_json, terminal_width, write_lines
 from domain.text import visible
 
 __all__ = ["Col", "echo", "print_fields", "print_json", "print_notices", "print_table"]
@@ -27,18 +25,6 @@ LABEL = 16
 """A run of Chinese up to this wide is a label (入户走访, 梅子垭镇·临时) and stays whole; a longer
 run is a sentence and may break between any two characters."""
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?\+08:00")
-
-
-def echo(text: str) -> None:
-    """A message for a person: lines wider than the terminal wrapped as in a table cell, a path
-    or an address kept whole on a line of its own."""
-    width = terminal_width()
-    lines = [
-        piece
-        for line in text.split("\n")
-        for piece in ([line] if display_width(line) <= width else wrap(line, width, break_words=False))
-    ]
-    echo_line("\n".join(lines))
 
 
 def print_notices(codes: Sequence[str]) -> None:
@@ -54,10 +40,6 @@ class Col:
     """Never cut or wrapped: a case number, a name, a township, a time."""
     wide: bool = False
     """Shown only with --wide."""
-
-
-def terminal_width() -> int:
-    return shutil.get_terminal_size((80, 24)).columns
 
 
 def _narrowest(lines: Sequence[str]) -> int:
@@ -130,7 +112,7 @@ def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, wide: 
     lines.append(gap.join("─" * w for w in widths))
     for row in cells:
         lines.extend(_row_lines([_cell_lines(c, w) for c, w in zip(row, widths, strict=True)], widths, gap))
-    echo_line("\n".join(lines))
+    write_lines("\n".join(lines))
 
 
 def _header_lines(header: str, width: int) -> list[str]:
@@ -154,4 +136,4 @@ def print_fields(rows: Sequence[tuple[str, Any]]) -> None:
     for key, value in labelled:
         for n, line in enumerate(_cell_lines(value, room)):
             lines.append((_pad(key if n == 0 else "", label_width) + GAP + line).rstrip())
-    echo_line("\n".join(lines))
+    write_lines("\n".join(lines))

@@ -86,7 +86,7 @@ def test_every_help_line_is_chinese_by_default(helps: dict[tuple[str, str | None
 def test_every_help_fits_80_columns_whole(helps: dict[tuple[str, str | None], str]) -> None:
     """At COLUMNS=80 no help line is wider than 80 columns, nothing is cut with "…", every choice
     is listed with its code and no line starts with closing punctuation."""
-    from cli.layout import CLOSING, display_width
+    from domain.layout import CLOSING, display_width
 
     for (command, lang), text in helps.items():
         for line in text.splitlines():

@@ -1084,7 +1084,8 @@ async def test_a_failing_address_is_retried_and_told_to_the_township_lead_and_th
     assert len([r for r in notices if r.recipient_id == lead.id]) == 1
     to_lead = [body for url, body in sent if url == "json://h/lead"]
     assert len(to_lead) == 1 and "失败测试员" in to_lead[0] and opened.case_no in to_lead[0]
-    assert "baoxue notify" in to_lead[0]
+    assert "baoxue notify" in to_lead[0] and "无法连接对方服务器" in to_lead[0]  # in Chinese, not apprise's line
+    assert failing.last_error == "无法连接对方服务器"
     with case_ctx.sessions.begin() as session:
         save_officer(session, name=LEAD.name, role="township_lead", township="梅子垭镇", notify_urls=[])
 

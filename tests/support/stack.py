@@ -35,7 +35,7 @@ def assert_fits_80_columns(args: tuple[str, ...], stdout: str) -> None:
     """What a person reads at 80 columns: no line wider, none starting with closing punctuation,
     no time split from its +08:00. Every CLI run of every stack test is held to it. A line may be
     longer only for a path or an address, which is printed whole to be copied."""
-    from cli.layout import CLOSING, display_width
+    from domain.layout import CLOSING, display_width
 
     for line in stdout.splitlines():
         a_path = any("/" in word and display_width(word) > 40 for word in line.split())
