@@ -23,7 +23,7 @@ def notify(
     ] = None,
     test: Annotated[bool, typer.Option("--test", help=_("向每个通知地址发送一条测试消息；有失败时退出码为 1"))] = False,
     digest: Annotated[
-        str | None, typer.Option("--digest", help=_("每日汇总的时间 HH:MM（北京时间），或 off 不再发送"))
+        str | None, typer.Option("--digest", help=_("每日汇总的时间 HH:MM（北京时间），或“关闭”不再发送"))
     ] = None,
     officer: Annotated[
         str | None, typer.Option("--officer", help=_("为另一名人员设置（系统管理员）：姓名或 姓名@乡镇"))
