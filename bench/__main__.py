@@ -35,7 +35,8 @@ TARGETS: dict[str, tuple[str, float | None]] = {
     "visibility_ratio": ("", None),
     "worker_rss_mb_10k": ("≤", 400),
     "escalations_10k_s": ("≤", 600),
-    "import_ratio": ("≤", 2.0),
+    "storm_ratio": ("≥", 0.8),
+    "import_ratio": ("≤", 1.5),
     "reconcile_ratio": ("≤", 1.5),
 }
 

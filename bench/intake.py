@@ -1,9 +1,10 @@
 """Benchmark `intake`: cases opened per second by `discover --apply` against the engine floor.
 
-Target (issue 15): `intake_ratio` ≥ 0.8 — N suspects (default 2,000) opened by `baoxue discover
---apply` (as a whole command, dry run included), per second, divided by the floor: N raw
-workflows on the same Temporal server, each running one activity that inserts one row into the
-same PostgreSQL and answering one update, started with the same concurrency (8) in the same run.
+Target (issues 15, 29): `intake_ratio` ≥ 0.8 — N suspects (default 2,000) opened by `baoxue
+discover --apply` (as a whole command, dry run included), per second, divided by the floor: N
+workflows of the same shape as opening a case on the same Temporal server — started by
+update-with-start, one local activity inserting one row into the same PostgreSQL, the update
+answered once it has — started with the same concurrency (8) in the same run.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ async def floor_rate(stack: BenchStack, n: int) -> dict[str, float]:
     """The floor's workflows per second, its worker in this process on a queue of its own."""
     import psycopg
     from temporalio import activity
-    from temporalio.client import Client
+    from temporalio.client import Client, WithStartWorkflowOperation
+    from temporalio.common import WorkflowIDConflictPolicy
     from temporalio.worker import Worker
 
     state = stack.state()
@@ -60,10 +62,14 @@ async def floor_rate(stack: BenchStack, n: int) -> dict[str, float]:
 
     async def one(i: int) -> None:
         async with gate:
-            handle = await client.start_workflow(
-                FloorWorkflow.run, i, id=f"bench-floor-{run_id}-{i}", task_queue="bench-floor"
+            operation = WithStartWorkflowOperation(
+                FloorWorkflow.run,
+                i,
+                id=f"bench-floor-{run_id}-{i}",
+                task_queue="bench-floor",
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )
-            await handle.execute_update(FloorWorkflow.synced)
+            await client.execute_update_with_start_workflow(FloorWorkflow.synced, start_workflow_operation=operation)
 
     with ThreadPoolExecutor(CONCURRENCY) as executor:
         async with Worker(
@@ -72,7 +78,7 @@ async def floor_rate(stack: BenchStack, n: int) -> dict[str, float]:
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(n)))
             seconds = time.perf_counter() - started
-    return {"floor_n": n, "floor_s": seconds, "floor_per_s": n / seconds}
+    return {"floor_n": n, "floor_s": seconds, "floor_per_s": n / seconds, "floor_shape": "update-with-start, local"}
 
 
 def measure(stack: BenchStack, n: int = 2000) -> dict[str, Any]:

@@ -9,7 +9,9 @@ reported). At the deadline: seconds until every level-0 outbox row exists and ha
 apprise, a local `json://` sink counting them (`escalations_10k_s`, ≤ 600 s). Then, every case
 overdue: `cases --overdue --json` server time (`list_10k_p50_ms`, ≤ 100 ms). It ends when every
 case has also been escalated for the deadline (`deadline_escalated_s`), so the benchmarks after it
-do not share the machine with its tail. (Issue 15.)
+do not share the machine with its tail. Then the floor (bench/storm_floor.py): as many workflows of
+a reminder's shape waking at one moment; `storm_ratio` = floor seconds ÷ baoxue's (≥ 0.8).
+(Issues 15, 29.)
 """
 
 from __future__ import annotations
@@ -180,7 +182,11 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
         else:
             time.sleep(2)
     worst = max(escalated_s or float("inf"), delivered_s or float("inf"))
+    from bench.storm_floor import storm_floor
+
+    floor = asyncio.run(storm_floor(stack, n, start_rate=max(50.0, n / opening_s)))
     return {
+        "storm_ratio": floor["storm_floor_s"] / worst,
         "worker_rss_mb_10k": rss,
         "overview_10k_p50_ms": max(overview_ms, report_ms),
         "visibility_ratio": visibility["list_and_tally_s"] * 1000 / ledger_list_ms,
@@ -202,6 +208,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
             "delivered_s": delivered_s,
             "list_overdue_first_ms": list_cold_ms,
             "deadline_escalated_s": settled_s,
+            **floor,
         },
     }
 
