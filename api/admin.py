@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import tempfile
@@ -254,11 +255,14 @@ async def _discovery(
 
 
 @router.get("/jobs/{job_id}")
-def job_state(job_id: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
-    """Where a job stands (its result once done), for the officer who started it or an administrator."""
+async def job_state(job_id: str, ctx: Ctx, actor: SignedIn, wait: float = 0) -> dict[str, Any]:
+    """Where a job stands (its result once done), for the officer who started it or an
+    administrator; `wait` (seconds, at most 5): answer as soon as it ends, or after that long."""
     job = ctx.jobs.get(job_id)
     if job is None or (job.owner != actor.id and actor.role != Role.admin):
         raise NotFound(t("job_unknown", job=job_id[:16]))
+    if job.task is not None and job.state == "running" and wait > 0:
+        await asyncio.wait({job.task}, timeout=min(wait, 5.0))
     return job.shown()
 
 

@@ -5,7 +5,6 @@ terminal or with --json; interrupted, the client says the work goes on and how t
 from __future__ import annotations
 
 import sys
-import time
 from typing import Any
 
 from cli.errors import ClientError
@@ -19,14 +18,14 @@ BAR = 20
 
 
 def follow_job(server: Server, started: dict[str, Any], *, draw: bool) -> dict[str, Any]:
-    """The job's result once it is done; its failure as the server's one line and exit code."""
+    """The job's result once it is done; its failure as the server's one line and exit code. Each
+    poll waits on the server until the job ends or POLL_SECONDS pass: the end is seen at once."""
     state = started
     try:
         while state["state"] == "running":
             if draw:
                 _draw(state)
-            time.sleep(POLL_SECONDS)
-            state = server.request("GET", f"/api/jobs/{state['job']}")
+            state = server.request("GET", f"/api/jobs/{state['job']}", query={"wait": POLL_SECONDS})
     except KeyboardInterrupt:
         if draw:
             sys.stdout.write("\n")
