@@ -3,7 +3,7 @@ stack of its own (free ports, a temporary data dir), a table of the figures agai
 targets, and `bench/results.json` with each figure and the raw numbers behind it.
 
     python -m bench all [--keep DIR] [--storm-cases 10000] [--intake-cases 2000] [--children 200000]
-    python -m bench cli api intake storm import reconcile
+    python -m bench cli api intake storm import reconcile mixed
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bench.stack import bench_stack, scratch_folder  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-ORDER = ("cli", "api", "intake", "storm", "import", "reconcile")
+ORDER = ("cli", "api", "intake", "storm", "import", "reconcile", "mixed")
 TARGETS: dict[str, tuple[str, float | None]] = {
     "intake_ratio": ("≥", 0.8),
     "cli_step_p50_s": ("≤", 0.35),
@@ -38,6 +38,10 @@ TARGETS: dict[str, tuple[str, float | None]] = {
     "storm_ratio": ("≥", 0.8),
     "import_ratio": ("≤", 1.5),
     "reconcile_ratio": ("≤", 1.5),
+    "mixed_step_p50_ms": ("", None),
+    "mixed_step_p95_ms": ("≤", 500),
+    "mixed_overview_p95_ms": ("≤", 1000),
+    "mixed_health_p99_ms": ("≤", 200),
 }
 
 
@@ -50,7 +54,7 @@ def verdict(key: str, value: float) -> str:
 
 
 def run(names: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    from bench import api_step, cli_step, import_speed, intake, reconcile_path, storm
+    from bench import api_step, cli_step, import_speed, intake, mixed, reconcile_path, storm
 
     figures: dict[str, Any] = {}
     with scratch_folder(args.keep) as folder, bench_stack(folder) as stack:
@@ -61,6 +65,7 @@ def run(names: list[str], args: argparse.Namespace) -> dict[str, Any]:
             "storm": lambda: storm.measure(stack, args.storm_cases, opening_rate(figures)),
             "import": lambda: import_speed.measure(stack, args.children),
             "reconcile": lambda: reconcile_path.measure(stack, args.children),
+            "mixed": lambda: mixed.measure(stack, args.storm_cases, args.children, opening_rate(figures), figures),
         }
         for name in ORDER:
             if name not in names:

@@ -35,8 +35,8 @@ class BenchStack:
             raise SystemExit(f"baoxue {' '.join(args)} failed: {done.stderr.strip()}")
         return done
 
-    def json(self, *args: str, actor: str | None = None) -> Any:
-        return json.loads(self.baoxue(*args, "--json", actor=actor).stdout)
+    def json(self, *args: str, actor: str | None = None, stdin: str = "") -> Any:
+        return json.loads(self.baoxue(*args, "--json", actor=actor, stdin=stdin).stdout)
 
     def state(self) -> dict[str, Any]:
         return json.loads((self.folder / "data" / "state.json").read_text(encoding="utf-8"))

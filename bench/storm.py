@@ -213,7 +213,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
     }
 
 
-def level0_rows(url: str) -> tuple[int, int, int]:
+def level0_rows(url: str, campaign: str = CAMPAIGN) -> tuple[int, int, int]:
     """The campaign's level-0 outbox rows: written, sent, and those with a recipient who has a
     notify URL (the rest stay in the outbox by design)."""
     import psycopg
@@ -224,7 +224,7 @@ def level0_rows(url: str) -> tuple[int, int, int]:
             " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM officers o WHERE o.name = n.recipient"
             "  AND jsonb_array_length(o.notify_urls) > 0))"
             " FROM notifications n JOIN cases c ON c.id = n.case_id WHERE c.campaign = %s AND n.level = 0",
-            (CAMPAIGN,),
+            (campaign,),
         ).fetchone()
     return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
 

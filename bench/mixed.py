@@ -1,0 +1,217 @@
+"""Benchmark `mixed` (issue 29): what an officer feels on the busiest morning. On one stack, a
+10,000-case deadline storm and a 200,000-row household import run together; meanwhile 8 officers
+take steps (signed API requests on real cases, back to back), the dashboard overview is read once
+a second and `/api/health` five times a second. Reported: the steps' p50 and p95
+(`mixed_step_p50_ms`, `mixed_step_p95_ms` ≤ 500), the overview's p95 (`mixed_overview_p95_ms`
+≤ 1,000), health's p99 (`mixed_health_p99_ms` ≤ 200), all timed by the client, and how long the
+storm and the import took beside their quiet figures from the same run (`storm`, `import`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import os
+import statistics
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.import_speed import county_files
+from bench.stack import BenchStack, Sink, campaign_file, free_port
+from bench.storm import level0_rows
+from domain.id_number import make_id_number
+
+CAMPAIGN = "bench-mixed"
+STEPS_CAMPAIGN = "bench-mixed-steps"
+IMPORT_CAMPAIGN = "bench-mixed-import"
+OFFICERS = 8
+TOWNSHIPS = ("靛水街道", "鞍子镇", "汉葭街道", "保家镇", "郁山镇")
+COUNTY = "混合测速督查"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def household_file(folder: Path, n: int) -> Path:
+    path = folder / "mixed-household.csv"
+    lines = ["姓名,身份证号,乡镇（街道）"]
+    for i in range(n):
+        born = dt.date(2011, 1, 1) + dt.timedelta(days=i % 1800)
+        lines.append(f"混合测速{i},{make_id_number('500242', born, 100 + i // 1800)},{TOWNSHIPS[i % len(TOWNSHIPS)]}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class Recorder:
+    """Client-side latencies of one kind of request while the window is open."""
+
+    def __init__(self) -> None:
+        self.ms: list[float] = []
+        self.errors = 0
+        self.lock = threading.Lock()
+
+    def timed(self, call: Any) -> None:
+        started = time.perf_counter()
+        try:
+            call()
+        except Exception:
+            with self.lock:
+                self.errors += 1
+            return
+        with self.lock:
+            self.ms.append((time.perf_counter() - started) * 1000)
+
+
+def _officer(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) -> None:
+    try:
+        _steps(stack, i, stop, steps)
+    except BaseException as error:  # a thread's SystemExit would pass in silence
+        FAILED.append(f"混合办案员{i}: {error}")
+        raise
+
+
+FAILED: list[str] = []
+
+
+def _steps(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) -> None:
+    from cli.case_commands import signed_step
+    from cli.http import Server
+    from domain.profile import Profile
+
+    name = f"混合办案员{i}"
+    server = Server(stack.state()["api"]["url"], Profile().choose(name, None))
+    case_no = stack.json(
+        "case", "open", "--kind", "dropout", "--township", TOWNSHIPS[i % len(TOWNSHIPS)], "--campaign", STEPS_CAMPAIGN,
+        actor=name, stdin=f"{make_id_number('500242', dt.date(2014, 1, 1 + i), 900 + i)}\n混合步骤{i}\n",
+    )["case_no"]  # fmt: skip
+    where = server.request("GET", f"/api/cases/{case_no}/step")
+    state = {"seq": where["last_seq"], "n": 0}
+    ready.wait()
+
+    def one() -> None:
+        body = signed_step(server, where["case_id"], "note", state["seq"], {"text": f"混合测速 {state['n']}"})
+        answer = server.request("POST", f"/api/cases/{case_no}/steps/note", body=body)
+        state["seq"], state["n"] = answer["last_seq"], state["n"] + 1
+
+    while not stop.is_set():
+        steps.timed(one)
+    server.close()
+
+
+ready = threading.Event()
+
+
+def _every(seconds: float, stop: threading.Event, call: Any, recorder: Recorder) -> None:
+    ready.wait()
+    while not stop.is_set():
+        started = time.perf_counter()
+        recorder.timed(call)
+        stop.wait(max(0.0, seconds - (time.perf_counter() - started)))
+
+
+def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet: dict[str, Any]) -> dict[str, Any]:
+    import httpx
+
+    os.environ["BAOXUE_PROFILE_DIR"] = stack.env["BAOXUE_PROFILE_DIR"]
+    sink = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    sink_url = f"json://127.0.0.1:{sink.server_address[1]}/"
+    stack.baoxue("officer", "add", "--name", COUNTY, "--role", "county", "--here")
+    for i in range(OFFICERS):
+        stack.baoxue(
+            "officer", "add", "--name", f"混合办案员{i}", "--role", "case_officer",
+            "--township", TOWNSHIPS[i % len(TOWNSHIPS)], "--notify", sink_url, "--here",
+        )  # fmt: skip
+    stack.baoxue("campaign", "add", str(campaign_file(stack.folder, STEPS_CAMPAIGN)))
+    stack.baoxue("campaign", "add", str(campaign_file(stack.folder, IMPORT_CAMPAIGN)))
+    register = county_files(stack.folder, children)
+    allowance = n / (0.7 * opening_rate) + 120
+    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=allowance)
+    stages = "stages: {home_visit: P30D, return_plan: P30D, return_confirmation: P30D, closure: P30D}\n"
+    extra = "calendar: calendar\n" + stages
+    stack.baoxue(
+        "campaign", "add", str(campaign_file(stack.folder, CAMPAIGN, deadline=deadline.isoformat(), extra=extra))
+    )
+    stack.baoxue("import", "household", str(household_file(stack.folder, n)), "--campaign", CAMPAIGN)
+    applied = stack.json("discover", "--campaign", CAMPAIGN, "--apply")
+    if applied["opened"] != n or dt.datetime.now(dt.UTC) >= deadline:
+        raise SystemExit(f"mixed: opened {applied['opened']} of {n} before the deadline? {deadline}")
+
+    url = stack.state()["api"]["url"]
+    link = stack.baoxue("dashboard", "--print-url", actor=COUNTY).stdout.strip()
+    browser = httpx.Client(timeout=120)
+    browser.cookies.set("baoxue_session", browser.get(link).cookies["baoxue_session"], path="/dashboard")
+    health_client = httpx.Client(timeout=60)
+    stop = threading.Event()
+    steps, overview, health = Recorder(), Recorder(), Recorder()
+    threads = [threading.Thread(target=_officer, args=(stack, i, stop, steps), daemon=True) for i in range(OFFICERS)]
+
+    def read_overview() -> None:
+        browser.get(f"{url}/dashboard/", params={"campaign": CAMPAIGN}).raise_for_status()
+
+    threads.append(threading.Thread(target=_every, args=(1.0, stop, read_overview, overview), daemon=True))
+    threads.append(
+        threading.Thread(
+            target=_every, args=(0.2, stop, lambda: health_client.get(f"{url}/api/health").raise_for_status(), health),
+            daemon=True,
+        )
+    )  # fmt: skip
+    for thread in threads:
+        thread.start()
+    wait = (deadline - dt.datetime.now(dt.UTC)).total_seconds() - 2
+    if wait > 0:
+        time.sleep(wait)
+    ready.set()
+    imported: dict[str, Any] = {}
+
+    def run_import() -> None:
+        started = time.perf_counter()
+        summary = stack.json("import", "household", str(register[next(iter(register))]), "--campaign", IMPORT_CAMPAIGN)
+        imported.update(seconds=time.perf_counter() - started, rows=summary["rows"])
+
+    importer = threading.Thread(target=run_import, daemon=True)
+    importer.start()
+    storm_s = None
+    while storm_s is None and (dt.datetime.now(dt.UTC) - deadline).total_seconds() < 1800:
+        written, sent, deliverable = level0_rows(stack.owner_url(), CAMPAIGN)
+        if written >= n and sent >= deliverable:
+            storm_s = (dt.datetime.now(dt.UTC) - deadline).total_seconds()
+        else:
+            time.sleep(2)
+    importer.join(1800)
+    stop.set()
+    if FAILED:
+        raise SystemExit("mixed: " + "; ".join(FAILED))
+    for thread in threads:
+        thread.join(60)
+    sink.shutdown()
+    browser.close()
+    health_client.close()
+    return {
+        "mixed_step_p50_ms": statistics.median(steps.ms),
+        "mixed_step_p95_ms": percentile(steps.ms, 0.95),
+        "mixed_overview_p95_ms": percentile(overview.ms, 0.95),
+        "mixed_health_p99_ms": percentile(health.ms, 0.99),
+        "mixed": {
+            "storm_cases": n,
+            "storm_s": storm_s,
+            "storm_quiet_s": quiet.get("escalations_10k_s"),
+            "import_rows": imported.get("rows"),
+            "import_s": imported.get("seconds"),
+            "import_quiet_s": (quiet.get("import") or {}).get("import_s"),
+            "officers": OFFICERS,
+            "steps": len(steps.ms),
+            "step_errors": steps.errors,
+            "step_max_ms": max(steps.ms, default=None),
+            "overview_reads": len(overview.ms),
+            "overview_p50_ms": statistics.median(overview.ms) if overview.ms else None,
+            "overview_errors": overview.errors,
+            "health_reads": len(health.ms),
+            "health_p50_ms": statistics.median(health.ms) if health.ms else None,
+            "health_max_ms": max(health.ms, default=None),
+            "health_errors": health.errors,
+        },
+    }
