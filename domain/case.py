@@ -21,11 +21,12 @@ def workflow_id_for(case_id: str) -> str:
     return f"case-{case_id}"
 
 
-CASE_GENERATION = 3
+CASE_GENERATION = 4
 """Generation 1 has every behaviour added behind `workflow.patched` before it (bounded ladder,
 deadline spread and cap, monitoring, local activities); generation 2 adds continuing as new when a
 run's history grows long, whatever woke the case; generation 3 tells the receiving township of a
-transfer request at once. A run that starts under a generation takes its
+transfer request at once; generation 4 restores a case with the due time and the ladder its
+ledger holds (a restore never moves a due time nor sends a rung again). A run that starts under a generation takes its
 behaviours from its input, so its history holds no patch marker and no `TemporalChangeVersion`
 upsert for each — four of each per case, a third of a new case's history (issue 15)."""
 

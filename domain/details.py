@@ -72,6 +72,7 @@ FIELD_LABELS: dict[str, str] = {
     "student_no": N_("学籍号"),
     "to_county": N_("转往（县）"),
     "provisional": N_("临时身份"),
+    "late": N_("系统恢复后补发"),
     "merged_into": N_("并入案件"),
     "into_township": N_("并入乡镇"),
     "from_case_no": N_("合并自案件"),

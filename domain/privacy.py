@@ -28,6 +28,7 @@ CASE_EVENT_KEYS = frozenset(
         "due_at",
         "deadline",
         "step",
+        "late",
         # reopening
         "episode",
         # provisional identities and merges (case numbers and townships, never the child)

@@ -42,8 +42,14 @@ def reminder_text(
     reason: str,
     overdue_seconds: int,
     deadline: dt.datetime | None = None,
+    late: bool = False,
 ) -> str:
     stage_name = label("stage", stage)
+    if late:
+        return reminder_text(
+            case_no=case_no, township=township, stage=stage, level=level, reason=reason,
+            overdue_seconds=overdue_seconds, deadline=deadline,
+        ) + "（系统恢复后补发：此提醒应在系统停止期间发出）"  # fmt: skip
     if reason == "exclusion_check":
         return (
             f"【{reminder_title(level)}】案件 {case_no}（{township}）以排除销号，被抽中由组长核查，核查期限已到，"

@@ -201,6 +201,7 @@ def _outbox_rows(connection: Connection, business_key: str, event: CaseEvent, st
             reason=details.get("reason", "overdue"),
             overdue_seconds=details.get("overdue_seconds", 0),
             deadline=deadline,
+            late=bool(details.get("late")),
         )
     else:
         message = merge_text(

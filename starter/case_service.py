@@ -305,6 +305,11 @@ def ledger_state(case: Case) -> CaseState:
         exclusion_check=ExclusionCheck(due_at=case.exclusion_check_due) if case.exclusion_check_due else None,
         monitoring=_ledger_watch(case),
         last_seq=case.last_seq,
+        due_at=case.due_at,
+        due_capped=case.due_capped,
+        escalation_level=case.escalation_level,
+        next_escalation_at=case.next_escalation_at,
+        stalled=case.stalled,
     )
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -1132,3 +1133,42 @@ async def test_a_daily_digest_lists_every_case_due_for_the_officer(
         assert message["message"].count("梅子垭镇（") == 1
     assert "今日到期" in mine[0]["message"] or "已逾期" in mine[0]["message"]
     assert "已逾期" in mine[-1]["message"]
+
+
+def overdue_rungs(ctx: Context, case_no: str) -> list[Any]:
+    """The stage ladder's escalations (not the clearance deadline's, which the module's earlier
+    tests may have brought within reach of the skipped clock)."""
+    return [e for e in ledger_events(ctx, case_no) if e.type == "escalated" and e.payload["reason"] == "overdue"]
+
+
+async def test_a_case_restored_from_its_ledger_keeps_its_due_time_and_its_place_on_the_ladder(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """Temporal loses a case mid-ladder (its run terminated, as a lost database leaves it): `verify
+    --repair` restores it from the ledger with the due time the stage had, the level it reached and
+    the rungs already sent not sent again; the rung that fell due while it was down goes out at
+    once, marked late; the next one comes on time."""
+    from domain.actors import Actor
+    from domain.enums import Role
+    from starter.verify import verify_cases
+
+    opened = await open_for(ladder_ctx, CaseKind.dropout, campaign="ladder")
+    await skipping_env.sleep(3 * DAY + 2 * DAY + dt.timedelta(hours=1))  # level 0 and level 1 sent
+    before = ledger_row(ladder_ctx, opened.case_no)
+    assert [e.payload["level"] for e in overdue_rungs(ladder_ctx, opened.case_no)] == [0, 1]
+    handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+    await handle.terminate("the engine's state was lost")
+    await skipping_env.sleep(3 * DAY)  # level 2 (due + 5 days) falls due while the case is down
+    admin = Actor(name="恢复测试管理员", role=Role.admin)
+    checked, differences = await verify_cases(ladder_ctx, repair=True, actor=admin, only=[opened.case_no])
+    assert checked == 1 and [d.problem for d in differences] == ["workflow_ended"] and differences[0].repaired
+    after = ledger_row(ladder_ctx, opened.case_no)
+    assert after.due_at == before.due_at and after.stage == before.stage
+    events = overdue_rungs(ladder_ctx, opened.case_no)
+    assert [e.payload["level"] for e in events] == [0, 1, 2]  # 0 and 1 not again; 2 at once
+    assert events[-1].payload.get("late") is True and not events[0].payload.get("late")
+    assert after.escalation_level == 2
+    await skipping_env.sleep(DAY)  # the next repeat, due + 6 days, on time
+    events = overdue_rungs(ladder_ctx, opened.case_no)
+    assert [e.payload["level"] for e in events] == [0, 1, 2, 2] and not events[-1].payload.get("late")
+    assert (events[-1].at - before.due_at) < 6 * DAY + dt.timedelta(minutes=5)

@@ -104,6 +104,12 @@ input's generation: a forged input could claim an old one."""
 TRANSFER_NOTICE_PATCH = "transfer-notice-1"
 """A transfer request tells the receiving township's lead at once (its event carries them as
 recipients and is delivered), not only when it goes unanswered."""
+RESTORE_KEEPS_DUE_PATCH = "restore-keeps-due-1"
+"""A case restored from its ledger keeps the due time its stage had and its ladder's place: the
+rungs sent before the loss are not sent again, one that fell due meanwhile goes out at once and
+says it is late (docs/architecture.md, "What survives what")."""
+LATE_AFTER = timedelta(minutes=1)
+"""A rung sent this long after its time says so (`late`): the case was down when it fell due."""
 UNSIGNED_START_ERROR = "UnsignedCaseStart"
 _trusted_service_keys: frozenset[str] = frozenset()
 
@@ -123,6 +129,7 @@ PATCH_GENERATIONS = {
     LOCAL_ACTIVITIES_PATCH: 1,
     WAKE_WHEN_LONG_PATCH: 2,
     TRANSFER_NOTICE_PATCH: 3,
+    RESTORE_KEEPS_DUE_PATCH: 4,
 }
 """The generation from which a run has each patched behaviour without asking (domain/case.py)."""
 PROJECTION_OPTIONS: dict[str, Any] = {
@@ -205,13 +212,16 @@ class CaseWorkflow:
             # A closed case whose workflow had completed, found again (discovery): a new episode.
             event = self._reopen(start.reopen_reason, start.opened_by.name, start.opened_by.id)
         elif start.resume is not None:
-            # Restored by `verify --repair` after its earlier run was terminated or failed: it
-            # carries on from the ledger's state at the stage it had reached, due afresh.
+            # Restored by `verify --repair` after its earlier run was terminated, failed or lost:
+            # it carries on from the ledger's state at the stage it had reached, due when it was.
             restored: dict[str, Any] = {"from": start.resume_reason}
             if start.withdrawn:
                 restored["withdrawn"] = start.withdrawn
             event = self._record(EventType.restored, start.opened_by.name, restored, actor_id=start.opened_by.id)
-            self._enter(start.resume.stage)
+            kept = start.resume if self._since(RESTORE_KEEPS_DUE_PATCH) else None
+            self._enter(start.resume.stage, due_at=kept.due_at if kept is not None else None)
+            if kept is not None:
+                self._resume_ladder(kept)
             self._resume_watch()
         else:
             opened: dict[str, Any] = {"assigned_officer": start.assigned_officer}
@@ -331,6 +341,7 @@ class CaseWorkflow:
 
     async def _escalate(self, reason: str) -> None:
         state = self.state
+        late = False
         if reason == "clearance_deadline":
             level = TOP_LEVEL
             state.missed_deadline = True
@@ -343,6 +354,7 @@ class CaseWorkflow:
             this_rung = self._ladder(self._case.rung)
             assert this_rung is not None
             level = this_rung[1]
+            late = self._since(RESTORE_KEEPS_DUE_PATCH) and workflow.now() - this_rung[0] > LATE_AFTER
             self._case.rung += 1
             if self._ladder(self._case.rung) is None:
                 state.stalled = True
@@ -365,6 +377,7 @@ class CaseWorkflow:
                 if reason == "clearance_deadline" and self._start.clearance_deadline
                 else None,
                 **({"step": self._watched_step()} if state.monitoring is not None else {}),
+                **({"late": True} if late else {}),
             },
         )
         workflow.upsert_search_attributes([ESCALATION_LEVEL.value_set(state.escalation_level)])
@@ -504,6 +517,25 @@ class CaseWorkflow:
         self._enter(move.to)
         if move.to == Stage.closed:
             self._watch_after_closure()
+
+    def _resume_ladder(self, kept: CaseState) -> None:
+        """The ladder where the ledger left it: every rung due before the next escalation the
+        ledger expected was sent before the loss (the stalled case's: all of them)."""
+        state = self.state
+        if state.due_at is None or kept.due_at is None or state.due_at != kept.due_at:
+            return
+        n = 0
+        while n < 200 and (this_rung := self._ladder(n)) is not None:
+            if kept.next_escalation_at is not None and this_rung[0] >= kept.next_escalation_at:
+                break
+            if kept.next_escalation_at is None and not kept.stalled:
+                break
+            n += 1
+        self._case.rung = n
+        state.escalation_level = kept.escalation_level
+        state.stalled = kept.stalled
+        state.due_capped = kept.due_capped
+        self._refresh_next_escalation()
 
     def _restart_ladder(self) -> None:
         """Something new is due (a stage, a check): its reminders start from the first rung."""
