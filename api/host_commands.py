@@ -34,6 +34,8 @@ def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.command("codec-server")(codec_server)
     app.command("bootstrap-admin")(bootstrap_admin)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
     app.add_typer(db_app, name="db")
     app.add_typer(codec_app, name="codec")
     app.add_typer(secret_app, name="secret")
@@ -276,3 +278,42 @@ def roster_check(file: Annotated[Path, typer.Argument(help=_("花名册 YAML 文
             sys.stderr.write(f"  {problem}\n")
         raise typer.Exit(2) from None
     echo(t("roster_ok", groups=len(roster.groups), townships=len(roster.townships())))
+
+
+def backup(
+    typer_ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help=_("备份放到哪个目录（须为新目录或空目录）"))],
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """在服务器主机上在线备份台账（PostgreSQL 自带的转储格式）和本地 Temporal 数据库，附清单；不含密钥。
+
+    备份完成后逐项核对，核对无误才以 0 退出。"""
+    from starter.backup import KEY_FILES
+    from starter.backup import backup as take_backup
+
+    settings = settings_for(typer_ctx, data_dir)
+    manifest = take_backup(settings, out, (lambda line: None) if as_json else echo)
+    if as_json:
+        print_json({"out": str(out), **manifest})
+        return
+    counts = manifest["counts"]
+    echo(t("backup_done", path=str(out), cases=counts["cases"], events=counts["case_events"]))
+    echo(t("backup_keep_keys", files="、".join(KEY_FILES)))
+
+
+def restore(
+    typer_ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help=_("备份目录（baoxue backup --out 的目录）"))],
+    new_data_dir: Annotated[Path, typer.Option("--data-dir", help=_("恢复到的新数据目录（须为空）"))],
+    keys: Annotated[Path, typer.Option("--keys", help=_("另行保管的密钥所在目录（文件名与数据目录中的相同）"))],
+    as_json: JsonOption = False,
+) -> None:
+    """把备份恢复到一个空的数据目录：先核对密钥与备份清单是否相符，再建立新的台账数据库。"""
+    from starter.backup import restore as restore_backup
+
+    done = restore_backup(folder, new_data_dir, keys, (lambda line: None) if as_json else echo)
+    if as_json:
+        print_json({"data_dir": str(done.data_dir), **done.manifest})
+        return
+    echo(t("restore_done", path=str(done.data_dir), at=done.manifest["at"], cases=done.manifest["counts"]["cases"]))

@@ -247,6 +247,27 @@ MESSAGES: dict[str, str] = {
     "notify_tested_failed": N_("测试消息发送失败：{url}（{error}）"),
     "notify_none": N_("没有通知地址：催办只留在发件箱（用 --add 添加）"),
     "failed_none": N_("没有发送失败的通知"),
+    "backup_out_not_empty": N_("备份目录 {path} 不是空的：请给一个新的目录"),
+    "backup_keys_missing": N_("找不到密钥文件：{files}"),
+    "backup_key_mismatch": N_("正在使用的数据密钥（{file}）解不开台账中的个人信息：用它保管的备份将无法恢复"),
+    "backup_failed": N_("{what} 失败：{detail}"),
+    "backup_ledger": N_("备份台账（PostgreSQL）…"),
+    "backup_temporal": N_("备份 Temporal 的 SQLite（在线备份）…"),
+    "backup_pages": N_("  Temporal：{done}/{total} 页（{percent}%）"),
+    "backup_verifying": N_("核对备份…"),
+    "backup_done": N_("已备份到 {path}：案件 {cases} 件，事件 {events} 条，已核对无误。"),
+    "backup_keep_keys": N_(
+        "密钥不在备份中：请把 {files} 另行妥善保管（丢失数据密钥即丢失全部姓名和身份证号）；恢复时用 --keys 指明所在目录。"
+    ),
+    "backup_corrupt": N_("备份中的 {file} 缺失或已损坏"),
+    "backup_not_a_backup": N_("{path} 不是保学的备份（没有 manifest.json）"),
+    "restore_not_empty": N_("数据目录 {path} 不是空的：恢复只能放到新的空目录"),
+    "restore_keys_mismatch": N_("{keys} 中的密钥与备份不符：{files}"),
+    "restore_temporal": N_("恢复 Temporal 的数据库…"),
+    "restore_ledger": N_("恢复台账（新建 PostgreSQL 并载入备份）…"),
+    "restore_done": N_(
+        "已恢复到 {path}（备份时间 {at}，案件 {cases} 件）。启动：baoxue up --data-dir {path}，然后 baoxue verify。"
+    ),
     "job_unknown": N_("没有这个作业：{job}（服务器重启后作业不再保留；重新运行命令即可，已立案的不会重复立案）"),
     "job_detached": N_("已断开，服务器上的工作继续进行（作业 {job}）；再次运行同一命令即接着显示进度。"),
     "job_reading": N_("服务器处理中…已 {seconds} 秒"),

@@ -19,7 +19,11 @@ _ROSTER_ROLE_ORDER = ("section_chief", "office_head", "group_leader")
 
 
 def _enrol(profile: Profile, session: Session, *, name: str, role: str, server: str) -> Identity:
-    held = next((i for i in profile.identities if i.name == name and i.township is None and i.server == server), None)
+    mine = [i for i in profile.identities if i.name == name and i.township is None]
+    held = next((i for i in mine if i.server == server), None) or next(iter(mine), None)
+    for stale in mine:
+        if stale is not held:
+            profile.remove(stale)  # the same person on this stack before (another port): one identity
     private = held.private_key if held else new_private_key()[0]
     public = public_key_of(Identity(0, name, role, None, server, private).signing_key())
     officer = set_public_key(session, name=name, role=role, township=None, public_key=public)
