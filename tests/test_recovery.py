@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,11 @@ a stable place on the ladder to compare before and after."""
 def snapshot(stack: RunningStack) -> dict[str, tuple[Any, ...]]:
     rows = stack.baoxue("cases", "--campaign", "recovery", "--json", actor=CHIEF).json()
     return {r["case_no"]: (r["stage"], r["due_at"], r["escalation_level"], r["closed_at"]) for r in rows}
+
+
+def reminders(stack: RunningStack, case_no: str) -> list[tuple[int, str]]:
+    rows = stack.baoxue("escalations", "--json", actor=CHIEF).json()
+    return sorted((r["level"], r["at"]) for r in rows if r["case_no"] == case_no)
 
 
 def open_cases(stack: RunningStack, count: int, seed: int) -> list[str]:
@@ -71,6 +77,8 @@ def test_a_county_backed_up_destroyed_and_restored_is_served_as_it_was(tmp_path:
         assert stack.baoxue("case", "close", closed, actor=CHIEF).code == 0  # watched: follow-ups due
         assert wait_until(lambda: snapshot(stack)[mid_ladder][2] == 1, 60)
         before = snapshot(stack)
+        sent_before = reminders(stack, mid_ladder)
+        assert [level for level, _at in sent_before] == [0, 1]
         taken = stack.baoxue("backup", "--out", str(backup_dir))
         assert taken.code == 0, taken.stderr
         assert "secret.key" in taken.stdout and taken.stderr == ""
@@ -97,6 +105,8 @@ def test_a_county_backed_up_destroyed_and_restored_is_served_as_it_was(tmp_path:
         checked = back.baoxue("verify", "--json")
         assert checked.code == 0, checked.stdout
         assert back.baoxue("case", "history", mid_ladder, "--json", actor=CHIEF).code == 0
+        time.sleep(8)  # a rung sent twice would be written by now (the ladder's steps are 6 s)
+        assert reminders(back, mid_ladder) == sent_before  # no reminder sent again
 
 
 def test_temporal_lost_every_case_is_rebuilt_from_the_ledger_as_it_was(tmp_path: Path) -> None:
