@@ -275,7 +275,7 @@ def _transfer(state: CaseState) -> dict[str, Any] | None:
     transfer = state.transfer
     if transfer is None:
         return None
-    return {"to": transfer.to, "requested_at": transfer.requested_at.isoformat(), "by": transfer.by}
+    return transfer.model_dump(mode="json")
 
 
 def _sessions_watch(watch: Watch | None) -> dict[str, Any] | None:

@@ -36,7 +36,7 @@ def _transfer_shown(transfer: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     requested = transfer.get("requested_at")
     at = beijing_iso(dt.datetime.fromisoformat(requested)) if isinstance(requested, str) else requested
-    return {**transfer, "requested_at": at}
+    return {"to": transfer.get("to"), "requested_at": at, "by": transfer.get("by")}
 
 
 def case_summary(case: Case | CaseListing, *, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from config.holidays import unknown_years, work_calendar
 from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
-from domain.case import CASE_GENERATION, SESSION_MONTH, CaseStart, CaseState, ExclusionCheck, Watch
+from domain.case import CASE_GENERATION, SESSION_MONTH, CaseStart, CaseState, ExclusionCheck, PendingTransfer, Watch
 from domain.enums import CHAIN_ROLES, CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
@@ -307,10 +307,19 @@ def ledger_state(case: Case) -> CaseState:
         last_seq=case.last_seq,
         due_at=case.due_at,
         due_capped=case.due_capped,
+        transfer=_ledger_transfer(case),
         escalation_level=case.escalation_level,
         next_escalation_at=case.next_escalation_at,
         stalled=case.stalled,
     )
+
+
+def _ledger_transfer(case: Case) -> PendingTransfer | None:
+    """A pending transfer as the ledger keeps it whole (with the receiving chain); rows written
+    before it was kept whole (to, time and requester only) restore without it."""
+    if not case.transfer or "chain" not in case.transfer:
+        return None
+    return PendingTransfer.model_validate(case.transfer)
 
 
 def _ledger_watch(case: Case) -> Watch | None:
@@ -355,6 +364,9 @@ async def restart_from_ledger(
             withdrawn = list(range(committed.last_seq + 1, case.last_seq + 1))
         with ctx.sessions() as session:
             officers = officer_snapshot(session, township=case.township, chain=resume.chain, school=case.school)
+            pending = resume.transfer
+            if pending is not None and pending.county is None:  # the receiving side answers it
+                officers |= officer_snapshot(session, township=pending.to, chain=pending.chain)
         return case_start(
             ctx,
             case,

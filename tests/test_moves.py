@@ -106,3 +106,29 @@ async def test_a_case_moves_to_another_township_when_that_township_accepts(api: 
     assert (declined.json()["township"], declined.json()["transfer"]) == ("梅子垭镇", None)
     same = await api.step(OFFICER, other, "transfer", {"to": "梅子垭镇", "reason": "x"})
     assert same.status_code == 400 and same.json()["exit"] == 2
+
+
+async def test_a_pending_transfer_survives_the_loss_of_the_cases_run(api: InProcessApi) -> None:
+    """Temporal loses the case's run while a transfer waits: `verify --repair` restores it from the
+    ledger still waiting for the receiving township, which can then accept it."""
+    from domain.actors import Actor
+    from domain.enums import Role
+    from starter.verify import verify_cases
+    from tests.support.cases import ANZI_LEAD, ANZI_OFFICER
+
+    case_no, _ = await open_case(api)
+    asked = await api.step(OFFICER, case_no, "transfer", {"to": "鞍子镇", "reason": "全家迁往鞍子镇居住"})
+    assert asked.status_code == 200, asked.text
+    with api.ctx.sessions() as session:
+        workflow_id = session.scalars(select(Case.workflow_id).where(Case.case_no == case_no)).one()
+    client = await api.ctx.temporal()
+    await client.get_workflow_handle(workflow_id).terminate("the engine's state was lost")
+    admin = Actor(name="转接恢复管理员", role=Role.admin)
+    _checked, differences = await verify_cases(api.ctx, repair=True, actor=admin, only=[case_no])
+    assert [d.problem for d in differences] == ["workflow_ended"] and differences[0].repaired
+    shown = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()
+    assert shown["transfer"]["to"] == "鞍子镇" and shown["township"] == "梅子垭镇"
+    officer = (await api.call(ANZI_LEAD, "GET", "/api/officers/resolve", params={"ref": ANZI_OFFICER.name})).json()
+    accepted = await api.step(ANZI_LEAD, case_no, "transfer_accept", {"officer": officer})
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["township"] == "鞍子镇"
