@@ -97,8 +97,9 @@ class Sink(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with Sink.lock:
-            Sink.received += 1
+        kind = type(self)
+        with kind.lock:
+            kind.received += 1
         self.send_response(200)
         self.end_headers()
 

@@ -15,26 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.floor_workflow import REMIND_ACTIVITY, StormFloorWorkflow
-from bench.stack import BenchStack, free_port
+from bench.stack import BenchStack, Sink, free_port
 
 SLOTS = 16
 """baoxue's worker's activity slots (BAOXUE_WORKER_ACTIVITY_SLOTS, default 16)."""
 STARTS_AT_ONCE = 32
 
 
-class FloorSink(http.server.BaseHTTPRequestHandler):
+class FloorSink(Sink):
+    """The floor's own count, apart from baoxue's sink."""
+
     received = 0
     lock = threading.Lock()
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with FloorSink.lock:
-            FloorSink.received += 1
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
-        return
 
 
 async def storm_floor(stack: BenchStack, n: int, start_rate: float) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from config.settings import Settings
 from domain.beijing import beijing_iso
 from domain.messages import t
 from starter.errors import BadInput, CliError
+from starter.register_files import file_digest
 
 MANIFEST = "manifest.json"
 LEDGER_DUMP = "ledger.dump"
@@ -39,14 +40,6 @@ Say = Callable[[str], None]
 
 def fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(chunk)
-    return sha.hexdigest()
 
 
 def key_paths(settings: Settings) -> dict[str, Path]:
@@ -105,7 +98,7 @@ def backup(settings: Settings, out: Path, say: Say) -> dict[str, Any]:
         "baoxue": _version(),
         "migration_head": _scalar(url, "SELECT version_num FROM alembic_version"),
         "counts": {table: int(_scalar(url, f"SELECT count(*) FROM {table}") or 0) for table in COUNTED},
-        "files": {name: {"sha256": _digest(path), "bytes": path.stat().st_size} for name, path in files.items()},
+        "files": {name: {"sha256": file_digest(path), "bytes": path.stat().st_size} for name, path in files.items()},
         "keys": {name: fingerprint(path) for name, path in keys.items()},
         "temporal": "sqlite" if TEMPORAL_COPY in files else "not_in_backup",
     }
@@ -171,7 +164,7 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     manifest = read_manifest(folder)
     for name, expected in manifest["files"].items():
         path = folder / name
-        if not path.exists() or _digest(path) != expected["sha256"]:
+        if not path.exists() or file_digest(path) != expected["sha256"]:
             raise CliError(t("backup_corrupt", file=name))
     listed = subprocess.run([_tool("pg_restore"), "--list", str(folder / LEDGER_DUMP)], capture_output=True)
     if listed.returncode != 0:

@@ -32,11 +32,21 @@ escalation: {level1_after: PT6S, level2_after: PT2H, repeat_every: PT2H}
 """
 """A case left at its home visit reaches level 1 within seconds and stays there for two hours:
 a stable place on the ladder to compare before and after."""
+STALLING = """\
+name: recovery-stall
+reference_date: 2026-09-01
+clearance_deadline: 2027-06-05T00:00:00+08:00
+calendar: calendar
+drill: true
+stages: {home_visit: PT3S, return_plan: P10D, return_confirmation: P10D, closure: P10D}
+escalation: {level1_after: PT3S, level2_after: PT6S, repeat_every: PT3S, repeat_max: 0}
+"""
+"""A case whose whole ladder is spent within ten seconds: stalled, then quiet."""
 
 
-def snapshot(stack: RunningStack) -> dict[str, tuple[Any, ...]]:
-    rows = stack.baoxue("cases", "--campaign", "recovery", "--json", actor=CHIEF).json()
-    return {r["case_no"]: (r["stage"], r["due_at"], r["escalation_level"], r["closed_at"]) for r in rows}
+def snapshot(stack: RunningStack, campaign: str = "recovery") -> dict[str, tuple[Any, ...]]:
+    rows = stack.baoxue("cases", "--campaign", campaign, "--json", actor=CHIEF).json()
+    return {r["case_no"]: (r["stage"], r["due_at"], r["escalation_level"], r["closed_at"], r["stalled"]) for r in rows}
 
 
 def reminders(stack: RunningStack, case_no: str) -> list[tuple[int, str]]:
@@ -44,12 +54,12 @@ def reminders(stack: RunningStack, case_no: str) -> list[tuple[int, str]]:
     return sorted((r["level"], r["at"]) for r in rows if r["case_no"] == case_no)
 
 
-def open_cases(stack: RunningStack, count: int, seed: int) -> list[str]:
+def open_cases(stack: RunningStack, count: int, seed: int, campaign: str = "recovery") -> list[str]:
     numbers = []
     for i in range(count):
         child = make_id_number("500243", dt.date(2013, 3, 1) + dt.timedelta(days=i), seed + i)
         opened = stack.baoxue(
-            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--campaign", "recovery", "--json",
+            "case", "open", "--kind", "dropout", "--township", "梅子垭镇", "--campaign", campaign, "--json",
             actor=OFFICER, stdin=f"{child}\n恢复演练{i}\n",
         )  # fmt: skip
         assert opened.code == 0, opened.stderr
@@ -60,13 +70,17 @@ def open_cases(stack: RunningStack, count: int, seed: int) -> list[str]:
 def test_a_county_backed_up_destroyed_and_restored_is_served_as_it_was(tmp_path: Path) -> None:
     campaign = tmp_path / "recovery.yaml"
     campaign.write_text(CAMPAIGN, encoding="utf-8")
+    stalling = tmp_path / "recovery-stall.yaml"
+    stalling.write_text(STALLING, encoding="utf-8")
     first = tmp_path / "county"
     kept_keys = tmp_path / "keys-kept-apart"
     backup_dir = tmp_path / "backup"
     with running_stack(first) as stack:
         assert stack.baoxue("campaign", "add", str(campaign)).code == 0
+        assert stack.baoxue("campaign", "add", str(stalling)).code == 0
         stack.add_here(OFFICER, "case_officer", "--township", "梅子垭镇")
         mid_ladder, planned, closed = open_cases(stack, 3, 401)
+        (stalled,) = open_cases(stack, 1, 501, campaign="recovery-stall")
         visit = ("--finding", "confirmed", "--cause", "厌学")
         for case_no in (planned, closed):
             assert stack.baoxue("case", "visit", case_no, *visit, actor=OFFICER).code == 0
@@ -76,7 +90,9 @@ def test_a_county_backed_up_destroyed_and_restored_is_served_as_it_was(tmp_path:
         assert stack.baoxue("case", "confirm", closed, *confirm, actor=OFFICER).code == 0
         assert stack.baoxue("case", "close", closed, actor=CHIEF).code == 0  # watched: follow-ups due
         assert wait_until(lambda: snapshot(stack)[mid_ladder][2] == 1, 60)
+        assert wait_until(lambda: snapshot(stack, "recovery-stall")[stalled][4] is True, 60)
         before = snapshot(stack)
+        stalled_before = snapshot(stack, "recovery-stall")
         sent_before = reminders(stack, mid_ladder)
         assert [level for level, _at in sent_before] == [0, 1]
         taken = stack.baoxue("backup", "--out", str(backup_dir))
@@ -102,6 +118,7 @@ def test_a_county_backed_up_destroyed_and_restored_is_served_as_it_was(tmp_path:
     assert busy.code == 2 and "不是空的" in busy.stderr
     with running_stack(restored) as back:
         assert snapshot(back) == before  # stage, due time, level, closure: to the microsecond
+        assert snapshot(back, "recovery-stall") == stalled_before  # stalled, and quiet
         checked = back.baoxue("verify", "--json")
         assert checked.code == 0, checked.stdout
         assert back.baoxue("case", "history", mid_ladder, "--json", actor=CHIEF).code == 0
