@@ -3,8 +3,8 @@ options), measured in display columns — a Chinese character takes two — and 
 two Chinese characters or at spaces, never cutting a word with "…" and never starting a line with
 closing punctuation (docs/architecture.md, "For the people who use it").
 
-rich draws tables elsewhere; help does not need it, and click's layout is plain text a reader can
-copy, grep and print."""
+Neither help nor tables use rich any more (cli/output.py lays tables out the same way); click's
+layout is plain text a reader can copy, grep and print."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Printing: JSON for machines, tables for people. Tables fit the terminal (80 columns unless it
 says otherwise) without cutting what people copy or look for (case numbers, names, townships,
 times): those columns never wrap; no column is narrower than its longest word or label; a time
-stays whole with its `+08:00`; wrapped text never starts a line with punctuation (cli/layout.py).
+stays whole with its `+08:00`; wrapped text never starts a line with punctuation (domain/layout.py).
 Low-value columns appear only with `--wide`."""
 
 from __future__ import annotations
