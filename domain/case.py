@@ -12,6 +12,7 @@ from domain.actors import Actor, Chain
 from domain.campaign import EscalationPolicy, ExclusionSample, HomeDelivery
 from domain.enums import Arrangement, CaseKind, EventType, Outcome, Stage
 from domain.signing import MergeTarget, OfficerKey, TransferTarget, sign, verify, without_unset_additions
+from domain.stage_machine import Due, move_after, stage_due
 from domain.step_specs import STEPS
 from domain.wire import canonical_json
 from domain.work_calendar import WorkCalendar
@@ -21,12 +22,15 @@ def workflow_id_for(case_id: str) -> str:
     return f"case-{case_id}"
 
 
-CASE_GENERATION = 4
+CASE_GENERATION = 5
 """Generation 1 has every behaviour added behind `workflow.patched` before it (bounded ladder,
 deadline spread and cap, monitoring, local activities); generation 2 adds continuing as new when a
 run's history grows long, whatever woke the case; generation 3 tells the receiving township of a
 transfer request at once; generation 4 restores a case with the due time and the ladder its
-ledger holds (a restore never moves a due time nor sends a rung again). A run that starts under a generation takes its
+ledger holds (a restore never moves a due time nor sends a rung again); generation 5 opens a case
+quietly: the seal vouches for the generation, so the seal check asks no patch, and the opening
+stage is due from the ledger's `opened_at` — the server sets that due time as the start's search
+attribute, so the first task upserts nothing it already holds. A run that starts under a generation takes its
 behaviours from its input, so its history holds no patch marker and no `TemporalChangeVersion`
 upsert for each — four of each per case, a third of a new case's history (issue 15)."""
 
@@ -110,6 +114,22 @@ class CaseStart(BaseModel):
         of a model in no fixed order, so every list is sorted when it holds only plain values."""
         body = _sorted_sets(without_unset_additions(self.model_dump(mode="json", exclude={"seal", "carry"})))
         return f"baoxue-start/1|{self.case_id}|{canonical_json(body)}".encode()
+
+    def opening_stage(self) -> Stage:
+        move = move_after(self.kind, EventType.opened)
+        assert move is not None
+        return move.to
+
+    def opening_due(self) -> Due:
+        """When the opening stage is due, counted from the ledger's `opened_at` (generation 5):
+        the workflow enters the stage with it and the server names it in the start's search
+        attributes, both from this one computation."""
+        due = stage_due(
+            self.opened_at, self.stage_durations.get(self.opening_stage()), self.work_calendar, self.clearance_deadline
+        )
+        if self.first_due_at is None:
+            return due
+        return Due(min(self.first_due_at, due.at) if due.at else self.first_due_at)
 
     def sealed_with(self, key: Ed25519PrivateKey) -> CaseStart:
         return self.model_copy(update={"seal": sign(key, self.seal_message())})

@@ -49,7 +49,7 @@ def upsert_student(
     but never stored."""
     child_key = cipher.child_key(id_number)
     new_id = uuid.uuid4()
-    session.execute(
+    made = session.scalar(
         insert(Student)
         .values(
             id=new_id,
@@ -60,8 +60,9 @@ def upsert_student(
             provisional=provisional,
         )
         .on_conflict_do_nothing(index_elements=["child_key"])
+        .returning(Student.id)
     )
-    return session.scalars(select(Student.id).where(Student.child_key == child_key)).one()
+    return made or session.scalars(select(Student.id).where(Student.child_key == child_key)).one()
 
 
 def reserve_case(
@@ -93,7 +94,7 @@ def reserve_case(
     case_id = case_id_for(campaign=campaign, kind=kind, child_key=cipher.child_key(id_number))
     number = session.scalar(text("SELECT nextval('case_no_seq')"))
     year = now.astimezone(BEIJING).year
-    inserted = session.execute(
+    inserted = session.scalars(
         insert(Case)
         .values(
             id=case_id,
@@ -118,11 +119,13 @@ def reserve_case(
             provisional=provisional,
         )
         .on_conflict_do_nothing()
-        .returning(Case.id)
+        .returning(Case)
     ).first()
+    if inserted is not None:
+        return Reservation(inserted, created=True)
     case = _case_of(session, campaign=campaign, kind=kind, student_id=student_id)
     assert case is not None
-    return Reservation(case, created=inserted is not None)
+    return Reservation(case, created=False)
 
 
 def _case_of(session: Session, *, campaign: str, kind: str, student_id: uuid.UUID) -> Case | None:

@@ -31,6 +31,7 @@ from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
 from domain.campaign import CampaignSpec
 from domain.case import CASE_GENERATION, SESSION_MONTH, CaseStart, CaseState, ExclusionCheck, PendingTransfer, Watch
+from domain.discovery import RowRef
 from domain.enums import CHAIN_ROLES, CaseKind, Outcome, Role, Stage
 from domain.errors import render
 from domain.labels import label
@@ -45,11 +46,18 @@ from ledger.campaigns import add_missing_campaigns, current_campaign, get_campai
 from ledger.cases import CaseFilter, Reservation, find_case, list_cases, reserve_case
 from ledger.models import Case, Officer
 from ledger.officers import chain_officer_ids, default_case_officer, officers_for_case
-from ledger.registers import priority_groups
+from ledger.registers import link_sources, priority_groups
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
-from workflows.search_attributes import CASE_CAMPAIGN, CASE_GROUP, CASE_KIND, CASE_STAGE, CASE_TOWNSHIP
+from workflows.search_attributes import (
+    CASE_CAMPAIGN,
+    CASE_GROUP,
+    CASE_KIND,
+    CASE_STAGE,
+    CASE_TOWNSHIP,
+    STAGE_DUE_AT,
+)
 
 
 def resolve_campaign(ctx: Context, name: str | None) -> CampaignSpec:
@@ -118,6 +126,8 @@ class OpenRequest:
     see the case and may report the pupil back."""
     provisional: bool = False
     """No ID number yet: `id_number` is the provisional key's text (ledger.cases.provisional_key_text)."""
+    sources: tuple[RowRef, ...] = ()
+    """The register rows discovery raised the child from: linked to the case as it is reserved."""
 
 
 @dataclass(frozen=True)
@@ -143,30 +153,30 @@ async def prepare_opener(ctx: Context, campaign: str | None) -> Opener:
 
 
 async def open_case(
-    ctx: Context, actor: Actor, request: OpenRequest, opener: Opener | None = None, *, reported: bool = False
+    ctx: Context,
+    actor: Actor,
+    request: OpenRequest,
+    opener: Opener | None = None,
+    *,
+    reported: bool = False,
+    reserved: Reserved | None = None,
 ) -> OpenResult:
     """Open the child's case (or find it). `reported`: a school officer's absence report, whose
-    own rule (their school's township) the caller has checked; the case goes to the township."""
-    chain = ctx.chain(request.township)
-    names = {chain.section_chief, chain.office_head, chain.group_leader}
-    if not reported and not may_act(actor, township=chain.township, chain_names=names):
-        raise Refused(
-            t("open_not_permitted", actor=actor.name, role=label("role", actor.role.value), township=chain.township)
-        )
+    own rule (their school's township) the caller has checked; the case goes to the township.
+    `reserved`: its ledger side, taken already (`reserve_many`)."""
+    chain = _permitted_chain(ctx, actor, request, reported=reported)
     opener = opener or await prepare_opener(ctx, request.campaign)
-    campaign = opener.campaign
-    reservation, case_chain, officers, assigned = await asyncio.to_thread(
-        _reserve, ctx, actor, request, campaign.name, chain, dt.datetime.now(dt.UTC)
-    )
-    case = reservation.case
+    if reserved is None:
+        reserved = await asyncio.to_thread(_reserve, ctx, actor, request, opener.campaign.name, chain)
+    case = reserved.reservation.case
     start = case_start(
         ctx,
         case,
-        campaign,
-        chain=case_chain,
+        opener.campaign,
+        chain=reserved.chain,
         opened_by=actor,
-        assigned_officer=assigned,
-        officers=officers,
+        assigned_officer=reserved.assigned,
+        officers=reserved.officers,
         work_calendar=opener.calendar,
         **({"first_due_at": request.first_due_at} if request.first_due_at else {}),
     )
@@ -174,55 +184,95 @@ async def open_case(
         await _start_and_sync(ctx, opener.client, start)
     else:
         await _start_workflow(ctx, opener.client, start)
-    return OpenResult(str(case.id), case.case_no, case.workflow_id, reservation.created)
+    return OpenResult(str(case.id), case.case_no, case.workflow_id, reserved.reservation.created)
 
 
-def _reserve(
+def _permitted_chain(ctx: Context, actor: Actor, request: OpenRequest, *, reported: bool = False) -> TownshipChain:
+    """The township's chain, once the actor may open a case there (`reported`: checked by the caller)."""
+    chain = ctx.chain(request.township)
+    names = {chain.section_chief, chain.office_head, chain.group_leader}
+    if not reported and not may_act(actor, township=chain.township, chain_names=names):
+        raise Refused(
+            t("open_not_permitted", actor=actor.name, role=label("role", actor.role.value), township=chain.township)
+        )
+    return chain
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """The ledger's side of opening a case: the child's case (existing or new), its chain, the
+    officers its workflow checks signatures against, and who it is assigned to."""
+
+    reservation: Reservation
+    chain: Chain
+    officers: dict[str, OfficerKey]
+    assigned: tuple[str, int] | None
+
+
+def _reserve(ctx: Context, actor: Actor, request: OpenRequest, campaign: str, chain: TownshipChain) -> Reserved:
+    """One opening's ledger side in a transaction of its own. Run in a thread: the API's event
+    loop must not wait on the database meanwhile."""
+    with ctx.sessions.begin() as session:
+        return _reserve_in(session, ctx, actor, request, campaign, chain, dt.datetime.now(dt.UTC))
+
+
+def reserve_many(ctx: Context, actor: Actor, requests: list[OpenRequest], campaign: str) -> list[Reserved]:
+    """Many openings' ledger side in one transaction (discovery reserves a few dozen cases at a
+    time ahead of starting their workflows): one commit instead of one a case. Refused as a whole,
+    before anything is written, when the actor may not open one of them."""
+    chains = [_permitted_chain(ctx, actor, request) for request in requests]
+    now = dt.datetime.now(dt.UTC)
+    with ctx.sessions.begin() as session:
+        return [
+            _reserve_in(session, ctx, actor, request, campaign, chain, now)
+            for request, chain in zip(requests, chains, strict=True)
+        ]
+
+
+def _reserve_in(
+    session: Session,
     ctx: Context,
     actor: Actor,
     request: OpenRequest,
     campaign: str,
     chain: TownshipChain,
     now: dt.datetime,
-) -> tuple[Reservation, Chain, dict[str, OfficerKey], tuple[str, int] | None]:
-    """The ledger's side of opening, in one transaction: the child's case (existing or new), its
-    chain, the officers its workflow checks signatures against, and who it is assigned to. Run in a thread:
-    a county's discovery opens cases eight at a time, and the API's event loop must not wait on
-    the database meanwhile."""
-    with ctx.sessions.begin() as session:
-        case_chain = chain_from_roster(ctx, session, chain.township)
-        groups = (
-            ()
-            if request.provisional
-            else priority_groups(session, campaign=campaign, child_key=ctx.cipher.child_key(request.id_number))
-        )
-        reservation = reserve_case(
-            session,
-            cipher=ctx.cipher,
-            campaign=campaign,
-            kind=request.kind.value,
-            id_number=request.id_number,
-            name=request.name,
-            township=chain.township,
-            group=chain.group,
-            chain=case_chain.model_dump(mode="json", exclude_none=True),
-            roster_version=ctx.roster.version,
-            intake=request.intake,
-            now=now,
-            reason=request.reason,
-            priority=",".join(groups),
-            poverty_risk=request.kind == CaseKind.dropout and PriorityCategory.alleviated in groups,
-            school=request.school,
-            provisional=request.provisional,
-        )
-        case_school = reservation.case.school
-        officers = officer_snapshot(session, township=chain.township, chain=case_chain, school=case_school)
-        assigned = (
-            (actor.name, actor.id)
-            if actor.role == Role.case_officer and actor.id is not None
-            else default_case_officer(session, township=chain.township)
-        )
-    return reservation, case_chain, officers, assigned
+) -> Reserved:
+    case_chain = chain_from_roster(ctx, session, chain.township)
+    groups = (
+        ()
+        if request.provisional
+        else priority_groups(session, campaign=campaign, child_key=ctx.cipher.child_key(request.id_number))
+    )
+    reservation = reserve_case(
+        session,
+        cipher=ctx.cipher,
+        campaign=campaign,
+        kind=request.kind.value,
+        id_number=request.id_number,
+        name=request.name,
+        township=chain.township,
+        group=chain.group,
+        chain=case_chain.model_dump(mode="json", exclude_none=True),
+        roster_version=ctx.roster.version,
+        intake=request.intake,
+        now=now,
+        reason=request.reason,
+        priority=",".join(groups),
+        poverty_risk=request.kind == CaseKind.dropout and PriorityCategory.alleviated in groups,
+        school=request.school,
+        provisional=request.provisional,
+    )
+    case_school = reservation.case.school
+    if request.sources:
+        link_sources(session, case_id=reservation.case.id, refs=list(request.sources))
+    officers = officer_snapshot(session, township=chain.township, chain=case_chain, school=case_school)
+    assigned = (
+        (actor.name, actor.id)
+        if actor.role == Role.case_officer and actor.id is not None
+        else default_case_officer(session, township=chain.township)
+    )
+    return Reserved(reservation, case_chain, officers, assigned)
 
 
 def case_start(
@@ -394,15 +444,19 @@ async def restart_from_ledger(
 
 
 def _search_attributes(start: CaseStart) -> TypedSearchAttributes:
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(CASE_KIND, start.kind.value),
-            SearchAttributePair(CASE_TOWNSHIP, start.township),
-            SearchAttributePair(CASE_CAMPAIGN, start.campaign),
-            SearchAttributePair(CASE_GROUP, start.group),
-            SearchAttributePair(CASE_STAGE, Stage.home_visit.value),
-        ]
-    )
+    """What visibility knows of a case from its start: a new case's opening stage and when it is
+    due too (the workflow enters it with the same due time and upserts nothing)."""
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(CASE_KIND, start.kind.value),
+        SearchAttributePair(CASE_TOWNSHIP, start.township),
+        SearchAttributePair(CASE_CAMPAIGN, start.campaign),
+        SearchAttributePair(CASE_GROUP, start.group),
+        SearchAttributePair(CASE_STAGE, start.opening_stage().value),
+    ]
+    due = start.opening_due().at if start.resume is None and start.carry is None else None
+    if due is not None:
+        pairs.append(SearchAttributePair(STAGE_DUE_AT, due))
+    return TypedSearchAttributes(pairs)
 
 
 def _new_case_options(ctx: Context, start: CaseStart) -> dict[str, Any]:

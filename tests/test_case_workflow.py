@@ -765,3 +765,28 @@ async def test_the_kept_list_says_what_case_summary_says_and_follows_every_step(
     built, expected = listed_and_expected(CaseFilter(campaign=campaign))
     assert built == expected and kept.built == 5
     assert next(c for c in built if c["case_no"] == opened[1].case_no)["escalation_level"] is None
+
+
+async def test_a_new_case_opens_without_telling_temporal_what_it_knows(case_ctx: Context) -> None:
+    """Generation 5: the opening stage is due from the ledger's opened_at, the start names that
+    stage and due time as search attributes, and the first task records neither a patch marker
+    (the seal vouches for the generation) nor an upsert."""
+    from domain.stage_machine import stage_due
+    from starter.case_service import calendar_for, resolve_campaign
+    from workflows.search_attributes import CASE_STAGE, STAGE_DUE_AT
+
+    opened = await open_for(case_ctx, CaseKind.dropout)
+    handle = await handle_of(case_ctx, opened.workflow_id)
+    state = await handle.query(CaseWorkflow.current)
+    row = ledger_row(case_ctx, opened.case_no)
+    campaign = resolve_campaign(case_ctx, row.campaign)
+    budget = campaign.durations_for(CaseKind.dropout, priority=False)[Stage.home_visit]
+    due = stage_due(row.opened_at, budget, calendar_for(campaign, row.opened_at), campaign.clearance_deadline)
+    assert state.stage == Stage.home_visit and state.due_at == due.at
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(CASE_STAGE) == Stage.home_visit.value
+    assert described.typed_search_attributes.get(STAGE_DUE_AT) == state.due_at
+    events = [event.WhichOneof("attributes") for event in (await handle.fetch_history()).events]
+    assert "upsert_workflow_search_attributes_event_attributes" not in events
+    markers = [e for e in (await handle.fetch_history()).events if e.HasField("marker_recorded_event_attributes")]
+    assert [m.marker_recorded_event_attributes.marker_name for m in markers] == ["core_local_activity"]

@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -65,7 +65,7 @@ with workflow.unsafe.imports_passed_through():
         check_step_dates,
     )
     from domain.signing import ChainUpdate, MergeIn, MergeTarget, RegistryUpdate, ReopenRequest, TransferTarget
-    from domain.stage_machine import Move, move_after, stage_due
+    from domain.stage_machine import Due, Move, move_after, stage_due
     from domain.step_specs import STEPS, Retry, StepSpec
     from domain.steps import (
         INPUTS,
@@ -104,6 +104,10 @@ input's generation: a forged input could claim an old one."""
 TRANSFER_NOTICE_PATCH = "transfer-notice-1"
 """A transfer request tells the receiving township's lead at once (its event carries them as
 recipients and is delivered), not only when it goes unanswered."""
+QUIET_OPEN_PATCH = "quiet-open-1"
+"""A case opens without telling Temporal what it knows already: a sealed start of this generation
+skips the seal check's patch marker, and a search attribute is upserted only when it changes (the
+start names the opening stage and its due time)."""
 RESTORE_KEEPS_DUE_PATCH = "restore-keeps-due-1"
 """A case restored from its ledger keeps the due time its stage had and its ladder's place: the
 rungs sent before the loss are not sent again, one that fell due meanwhile goes out at once and
@@ -130,6 +134,7 @@ PATCH_GENERATIONS = {
     WAKE_WHEN_LONG_PATCH: 2,
     TRANSFER_NOTICE_PATCH: 3,
     RESTORE_KEEPS_DUE_PATCH: 4,
+    QUIET_OPEN_PATCH: 5,
 }
 """The generation from which a run has each patched behaviour without asking (domain/case.py)."""
 PROJECTION_OPTIONS: dict[str, Any] = {
@@ -230,7 +235,10 @@ class CaseWorkflow:
             if start.provisional:
                 opened["provisional"] = True
             event = self._record(EventType.opened, start.opened_by.name, opened, actor_id=start.opened_by.id)
-            self._enter(self._move_of(EventType.opened).to, due_at=start.first_due_at)
+            if self._since(QUIET_OPEN_PATCH):
+                self._enter(start.opening_stage(), due=start.opening_due())
+            else:
+                self._enter(self._move_of(EventType.opened).to, due_at=start.first_due_at)
         await self._project(event)
         return await self._carry_on(start)
 
@@ -240,7 +248,10 @@ class CaseWorkflow:
         key, or the case fails before it records or projects anything (`verify` lists it)."""
         if start.carry is not None and workflow.info().continued_run_id is not None:
             return
-        if workflow.patched(SIGNED_START_PATCH) and not start.sealed_by(_trusted_service_keys):
+        sealed = start.sealed_by(_trusted_service_keys)
+        if sealed and start.generation >= PATCH_GENERATIONS[QUIET_OPEN_PATCH]:
+            return  # the seal vouches for the generation: no patch to ask
+        if workflow.patched(SIGNED_START_PATCH) and not sealed:
             raise ApplicationError(
                 f"case {start.case_id}: its start is not sealed by a trusted service key",
                 type=UNSIGNED_START_ERROR,
@@ -469,16 +480,19 @@ class CaseWorkflow:
     def _today(self) -> dt.date:
         return china_today(workflow.now())
 
-    def _enter(self, stage: Stage, *, due_at: dt.datetime | None = None) -> None:
+    def _enter(self, stage: Stage, *, due_at: dt.datetime | None = None, due: Due | None = None) -> None:
         """Begin a stage: its due time is computed once, now, and kept (or the one the server set
-        for the opening stage, `due_at`); its ladder starts afresh. (Cases begun before the
-        deadline cap keep their uncapped due times, so their histories replay.)"""
+        for the opening stage, `due_at`; or `due`, the opening stage's as the start computes it);
+        its ladder starts afresh. (Cases begun before the deadline cap keep their uncapped due
+        times, so their histories replay.)"""
         state = self.state
         state.stage = stage
         self._restart_ladder()
         state.due_capped = False
         if stage == Stage.closed:
             state.due_at = None
+        elif due is not None:
+            state.due_at, state.due_capped = due.at, due.capped
         else:
             now, budget, calendar = workflow.now(), self._start.stage_durations.get(stage), self._start.work_calendar
             due = stage_due(now, budget, calendar, self._start.clearance_deadline)
@@ -490,13 +504,24 @@ class CaseWorkflow:
         self._refresh_next_escalation()
         if stage == Stage.closed:
             state.next_escalation_at = None
-        workflow.upsert_search_attributes(
+        self._upsert(
             [
                 CASE_STAGE.value_set(stage.value),
                 STAGE_DUE_AT.value_set(state.due_at) if state.due_at else STAGE_DUE_AT.value_unset(),
                 ESCALATION_LEVEL.value_unset(),
             ]
         )
+
+    def _upsert(self, updates: list[SearchAttributeUpdate[Any]]) -> None:
+        """Tell visibility what changed: an update that changes nothing is left out (since
+        QUIET_OPEN_PATCH), and with nothing left nothing is sent — each upsert is an event and a
+        write to the visibility store."""
+        if self._since(QUIET_OPEN_PATCH):
+            held = workflow.info().typed_search_attributes
+            updates = [update for update in updates if held.get(update.key) != update.value]
+            if not updates:
+                return
+        workflow.upsert_search_attributes(updates)
 
     def _move_of(self, event: str) -> Move:
         move = move_after(self.state.kind, event)
@@ -573,11 +598,12 @@ class CaseWorkflow:
         self._run.projected_seq = max(self._run.projected_seq, event.seq)
 
     @workflow.update
-    async def synced(self) -> CaseState:
-        """Return once the ledger holds every event so far (used right after opening). The opening
-        event is seq 1 and may not be recorded yet when this update arrives with the first task."""
+    async def synced(self) -> int:
+        """Return once the ledger holds every event so far (used right after opening), with the
+        last event's number. The opening event is seq 1 and may not be recorded yet when this
+        update arrives with the first task."""
         await workflow.wait_condition(lambda: self._run.projected_seq >= max(1, self.state.last_seq))
-        return self.state
+        return self.state.last_seq
 
     # steps: one handler and one validator for every declared step
 

@@ -20,9 +20,12 @@
 - `merged-in-v1`: the kept case of a merge taking on the other's plan, then to closure and its
   follow-ups (a second case, moved out of the county, closes on the receiving school's 学籍).
 
-The newest of each path is a case of generation 2 or 3 (domain/case.py, `CASE_GENERATION`): local
-activities, no patch markers, a run that continues as new as soon as its history is long.
-Older recordings are kept and replay as the generation they were recorded under (0, 1 or 2).
+`dropout-full-v6`, `funding-ladder-v5`, `moved-merged-v3` and `merged-in-v2` are cases of generation 5
+(domain/case.py, `CASE_GENERATION`): local activities, no patch markers, not even the seal
+check's, a run that continues as new as soon as its history is long, an opening that upserts no
+search attribute. The exclusion paths (after-closure, disability-excluded, restored, continued)
+do not record at present: their scenarios exclude without the evidence an exclusion now needs.
+Older recordings are kept and replay as the generation they were recorded under.
 
 Run: python -m tests.support.record_history [NAME ...]   (default: all of them)
 """
@@ -326,12 +329,12 @@ async def merged_in(ctx: Context, client: Client, env: WorkflowEnvironment) -> s
 
 
 SCENARIOS: dict[str, tuple[Scenario, bool]] = {
-    "moved-merged-v2": (moved_merged, False),
-    "merged-in-v1": (merged_in, False),
-    "dropout-full-v5": (dropout_full, False),
+    "moved-merged-v3": (moved_merged, False),
+    "merged-in-v2": (merged_in, False),
+    "dropout-full-v6": (dropout_full, False),
     "after-closure-v5": (after_closure, True),
     "disability-excluded-v3": (disability_excluded, False),
-    "funding-ladder-v4": (funding_ladder, True),
+    "funding-ladder-v5": (funding_ladder, True),
     "restored-v3": (restored, False),
     "continued-v4": (continued, True),
 }
