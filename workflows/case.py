@@ -112,6 +112,10 @@ RESTORE_KEEPS_DUE_PATCH = "restore-keeps-due-1"
 """A case restored from its ledger keeps the due time its stage had and its ladder's place: the
 rungs sent before the loss are not sent again, one that fell due meanwhile goes out at once and
 says it is late (docs/architecture.md, "What survives what")."""
+OPENED_JUST_NOW = timedelta(minutes=1)
+"""A run that starts this close to its ledger's `opened_at` enters the opening stage with the due
+time its start names (QUIET_OPEN_PATCH); one that starts later (an opening retried after a
+failure, a test's skipped clock) counts the stage from its own start, as before, and says so."""
 LATE_AFTER = timedelta(minutes=1)
 """A rung sent this long after its time says so (`late`): the case was down when it fell due."""
 UNSIGNED_START_ERROR = "UnsignedCaseStart"
@@ -235,7 +239,7 @@ class CaseWorkflow:
             if start.provisional:
                 opened["provisional"] = True
             event = self._record(EventType.opened, start.opened_by.name, opened, actor_id=start.opened_by.id)
-            if self._since(QUIET_OPEN_PATCH):
+            if self._since(QUIET_OPEN_PATCH) and abs(workflow.now() - start.opened_at) <= OPENED_JUST_NOW:
                 self._enter(start.opening_stage(), due=start.opening_due())
             else:
                 self._enter(self._move_of(EventType.opened).to, due_at=start.first_due_at)
