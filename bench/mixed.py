@@ -26,7 +26,9 @@ CAMPAIGN = "bench-mixed"
 STEPS_CAMPAIGN = "bench-mixed-steps"
 IMPORT_CAMPAIGN = "bench-mixed-import"
 OFFICERS = 8
-TOWNSHIPS = ("靛水街道", "鞍子镇", "汉葭街道", "保家镇", "郁山镇")
+TOWNSHIPS = ("万足镇", "鹿角镇", "新田镇", "桑柘镇", "大同镇")
+"""None of the storm benchmark's: after it, its officers' sink is gone, and their reminders would
+only fail (on one stack, `python -m bench all` runs the storm first)."""
 COUNTY = "混合测速督查"
 
 
@@ -54,15 +56,17 @@ class Recorder:
         self.lock = threading.Lock()
 
     def timed(self, call: Any) -> None:
+        """A request that failed (a step not answered within the server's 15 s) counts with the
+        time it took, as well as an error: the percentiles must not drop the slowest."""
         started = time.perf_counter()
+        failed = False
         try:
             call()
         except Exception:
-            with self.lock:
-                self.errors += 1
-            return
+            failed = True
         with self.lock:
             self.ms.append((time.perf_counter() - started) * 1000)
+            self.errors += failed
 
 
 def _officer(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) -> None:

@@ -29,5 +29,10 @@ class BoundedMap(Generic[K, V]):
             while len(kept) > self._limit:
                 del kept[next(iter(kept))]
 
+    def discard(self, keys: list[K]) -> None:
+        with self._lock:
+            for key in keys:
+                self._kept.pop(key, None)
+
     def __len__(self) -> int:
         return len(self._kept)

@@ -185,12 +185,14 @@ async def test_kept_digests_are_folded_again_exactly_when_a_case_moves(case_ctx:
     folded = case_ctx.report_digests.folded
     build_report(case_ctx, COUNTY, campaign)
     assert case_ctx.report_digests.folded == folded  # nothing moved: every case from what was kept
+    kept = len(case_ctx.report_digests)
 
     handle = client.get_workflow_handle(opened.workflow_id)
     await act(handle, client_update("visit"), VisitInput(actor=OFFICER, finding=Finding.confirmed))
     after = {c["case_no"]: c for c in build_report(case_ctx, COUNTY, campaign)["cases"]}
     assert after[opened.case_no]["stage"] == "return_plan"
     assert case_ctx.report_digests.folded == folded + 1  # the one case that moved, and only it
+    assert len(case_ctx.report_digests) == kept  # its newer digest took the older one's place
     assert {k: v for k, v in after.items() if k != opened.case_no} == {
         k: v for k, v in before.items() if k != opened.case_no
     }
