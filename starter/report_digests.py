@@ -126,9 +126,9 @@ Key = tuple[str, uuid.UUID, int]
 class DigestCache:
     """Digests by (campaign and calendar, case, last sequence number), the oldest dropped past
     `limit` — enough for every case of a county at a few moments. A case's digest at a newer
-    sequence number replaces the one it had at its newest before: a deadline storm moves every
-    case each second, and a dashboard read meanwhile once a second kept a digest of every case
-    at every second (4.7 GB in the API after a 10,000-case storm) until the limit."""
+    sequence number replaces the one it had at its newest before: through a deadline storm every
+    case moves, and a dashboard read once a second would otherwise keep a digest of every case at
+    every moment it was read, up to the limit."""
 
     def __init__(self, limit: int = 400_000) -> None:
         self._kept: BoundedMap[Key, CaseDigest | None] = BoundedMap(limit)
