@@ -158,7 +158,6 @@ class DigestCache:
             self._kept.discard(self._superseded(folded))
         return [(case, seen) for case, seen in zip(cases, found, strict=True) if seen is not None]
 
-
     def _superseded(self, folded: dict[Key, CaseDigest | None]) -> list[Key]:
         """The kept keys these new digests make old: each case's newest before, when newer now."""
         old: list[Key] = []
