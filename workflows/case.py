@@ -115,7 +115,7 @@ says it is late (docs/architecture.md, "What survives what")."""
 OPENED_JUST_NOW = timedelta(minutes=1)
 """A run that starts this close to its ledger's `opened_at` enters the opening stage with the due
 time its start names (QUIET_OPEN_PATCH); one that starts later (an opening retried after a
-failure, a test's skipped clock) counts the stage from its own start, as before, and says so."""
+failure, a test's skipped clock) counts the stage from its own start, as before."""
 LATE_AFTER = timedelta(minutes=1)
 """A rung sent this long after its time says so (`late`): the case was down when it fell due."""
 UNSIGNED_START_ERROR = "UnsignedCaseStart"
@@ -242,7 +242,7 @@ class CaseWorkflow:
             if self._since(QUIET_OPEN_PATCH) and abs(workflow.now() - start.opened_at) <= OPENED_JUST_NOW:
                 self._enter(start.opening_stage(), due=start.opening_due())
             else:
-                self._enter(self._move_of(EventType.opened).to, due_at=start.first_due_at)
+                self._enter(start.opening_stage(), due_at=start.first_due_at)
         await self._project(event)
         return await self._carry_on(start)
 
