@@ -93,7 +93,9 @@ def report_events(session: Session, last_seqs: dict[uuid.UUID, int]) -> dict[uui
     """The events of these cases up to each one's sequence number, in order; events a repair
     withdrew (steps the case never committed, listed by its `restored` event) left out."""
     payload = CaseEventRow.payload
-    recipients = func.array(select(func.jsonb_array_elements_text(payload["recipients"])).scalar_subquery())
+    recipients = func.array(
+        select(func.jsonb_array_elements_text(payload["recipients"])).correlate(CaseEventRow).scalar_subquery()
+    )  # correlated by hand: inside array() SQLAlchemy does not, and it read every event's recipients
     query = (
         select(
             CaseEventRow.case_id,

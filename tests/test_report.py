@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from typing import Any
 
 from domain.campaign import CampaignSpec
@@ -195,6 +196,38 @@ async def test_kept_digests_are_folded_again_exactly_when_a_case_moves(case_ctx:
     assert len(case_ctx.report_digests) == kept  # its newer digest took the older one's place
     assert {k: v for k, v in after.items() if k != opened.case_no} == {
         k: v for k, v in before.items() if k != opened.case_no
+    }
+
+
+async def test_a_reminder_names_only_the_people_its_own_event_reminded(case_ctx: Context) -> None:
+    """Each escalated event's recipients, and no other's: the query once took every reminder's
+    recipients in the ledger for each one (an uncorrelated subquery), wrong in the 问责 figures and
+    quadratic in memory through a deadline storm."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from ledger.reports import report_events
+
+    first, second = [await open_for(case_ctx, CaseKind.dropout) for _ in range(2)]
+    reminded = {uuid.UUID(first.case_id): ["甲办案员", "乙股长"], uuid.UUID(second.case_id): ["丙办案员"]}
+    with case_ctx.sessions() as session:  # rolled back: the ledger keeps no unsigned event
+        for case_id, people in reminded.items():
+            session.execute(
+                text(
+                    "INSERT INTO case_events (case_id, business_key, seq, type, stage, actor, at, payload)"
+                    " VALUES (:case, :key, 90, 'escalated', 'home_visit', 'system', now(), :payload)"
+                ),
+                {
+                    "case": case_id,
+                    "key": f"{case_id}:escalated:90",
+                    "payload": json.dumps({"level": 0, "recipients": people}),
+                },
+            )
+        events = report_events(session, dict.fromkeys(reminded, 90))
+        session.rollback()
+    assert {case_id: [e.recipients for e in found if e.type == "escalated"] for case_id, found in events.items()} == {
+        case_id: [people] for case_id, people in reminded.items()
     }
 
 
