@@ -278,7 +278,7 @@ async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: Signed
         await ledger_caught_up(ctx, case)
         if await run_in_threadpool(already_recorded, ctx, case, step_input):
             moved = await run_in_threadpool(find_case_or_exit, ctx, ref)
-            return {**case_summary(moved), "already_recorded": True}
+            return {**case_summary(moved), "last_seq": moved.last_seq, "already_recorded": True}
         raise
     answer = beijing_json(outcome.state.model_dump())
     if outcome.ledger_pending:

@@ -14,6 +14,7 @@ import os
 import statistics
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -53,20 +54,25 @@ class Recorder:
     def __init__(self) -> None:
         self.ms: list[float] = []
         self.errors = 0
+        self.kinds: Counter[str] = Counter()
         self.lock = threading.Lock()
 
-    def timed(self, call: Any) -> None:
+    def timed(self, call: Any) -> bool:
         """A request that failed (a step not answered within the server's 15 s) counts with the
-        time it took, as well as an error: the percentiles must not drop the slowest."""
+        time it took, as well as an error: the percentiles must not drop the slowest. True when
+        it failed."""
         started = time.perf_counter()
-        failed = False
+        failed, error = False, None
         try:
             call()
-        except Exception:
-            failed = True
+        except Exception as raised:
+            failed, error = True, raised
         with self.lock:
             self.ms.append((time.perf_counter() - started) * 1000)
             self.errors += failed
+            if failed:
+                self.kinds[f"{type(error).__name__}: {error}"[:80]] += 1
+        return failed
 
 
 def _officer(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) -> None:
@@ -96,12 +102,13 @@ def _steps(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) ->
     ready.wait()
 
     def one() -> None:
+        state["n"] += 1  # a note's text once more would be taken for a retry of the same note
         body = signed_step(server, where["case_id"], "note", state["seq"], {"text": f"混合测速 {state['n']}"})
-        answer = server.request("POST", f"/api/cases/{case_no}/steps/note", body=body)
-        state["seq"], state["n"] = answer["last_seq"], state["n"] + 1
+        state["seq"] = server.request("POST", f"/api/cases/{case_no}/steps/note", body=body)["last_seq"]
 
     while not stop.is_set():
-        steps.timed(one)
+        if steps.timed(one):  # the server may have taken it after all: go on from where the case is
+            state["seq"] = server.request("GET", f"/api/cases/{case_no}/step")["last_seq"]
     server.close()
 
 
@@ -209,6 +216,7 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
             "officers": OFFICERS,
             "steps": len(steps.ms),
             "step_errors": steps.errors,
+            "step_error_kinds": dict(steps.kinds),
             "step_max_ms": max(steps.ms, default=None),
             "overview_reads": len(overview.ms),
             "overview_p50_ms": statistics.median(overview.ms) if overview.ms else None,

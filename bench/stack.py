@@ -62,8 +62,9 @@ def scratch_folder(keep: Path | None) -> Iterator[Path]:
 @contextlib.contextmanager
 def bench_stack(folder: Path) -> Iterator[BenchStack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
-    if "BAOXUE_TEMPORAL_SQLITE_PRAGMAS" in os.environ:  # `--sqlite-pragmas`: measured with and without
-        env["BAOXUE_TEMPORAL_SQLITE_PRAGMAS"] = os.environ["BAOXUE_TEMPORAL_SQLITE_PRAGMAS"]
+    for tuned in ("BAOXUE_TEMPORAL_SQLITE_PRAGMAS", "BAOXUE_WORKER_MAX_CACHED_WORKFLOWS"):  # measured with and without
+        if tuned in os.environ:
+            env[tuned] = os.environ[tuned]
     env.update(
         BAOXUE_DATA_DIR=str(folder / "data"),
         BAOXUE_PROFILE_DIR=str(folder / "profile"),

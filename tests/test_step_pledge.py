@@ -51,5 +51,6 @@ async def test_the_same_pledge_sent_twice_is_answered_as_already_recorded(api: I
     again = await api.step(OFFICER, case_no, "pledge", PLEDGE)
     assert first.status_code == 200 and again.status_code == 200
     assert again.json().get("already_recorded") is True
+    assert again.json()["last_seq"] == first.json()["last_seq"]  # where the case is, as a step answers
     history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
     assert sum(e["type"] == "pledged" for e in history) == 1
