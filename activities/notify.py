@@ -89,7 +89,7 @@ LADDER_TOPICS = ("escalated", None)
 
 
 def deliver(sessions: sessionmaker, delivery: Delivery, send: Sender = apprise_send) -> dict[str, int]:
-    which = and_(_OUTBOX.c.case_id == uuid.UUID(delivery.case_id), _OUTBOX.c.event_seq == delivery.event_seq)
+    which = and_(_OUTBOX.c.case_id == uuid.UUID(delivery.case_id), _OUTBOX.c.event_seq.in_(delivery.event_seqs))
     return deliver_rows(sessions, which, send, log_fields={"案件": delivery.case_no})
 
 

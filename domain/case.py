@@ -22,7 +22,7 @@ def workflow_id_for(case_id: str) -> str:
     return f"case-{case_id}"
 
 
-CASE_GENERATION = 5
+CASE_GENERATION = 6
 """Generation 1 has every behaviour added behind `workflow.patched` before it (bounded ladder,
 deadline spread and cap, monitoring, local activities); generation 2 adds continuing as new when a
 run's history grows long, whatever woke the case; generation 3 tells the receiving township of a
@@ -32,7 +32,9 @@ quietly: the seal vouches for the generation, so the seal check asks no patch, a
 stage is due from the ledger's `opened_at` — the server sets that due time as the start's search
 attribute, so the first task upserts nothing it already holds. A run that starts under a generation takes its
 behaviours from its input, so its history holds no patch marker and no `TemporalChangeVersion`
-upsert for each — four of each per case, a third of a new case's history (issue 15)."""
+upsert for each — four of each per case, a third of a new case's history (issue 15). Generation
+6 escalates a stage due at the clearance deadline in the deadline's own wake: one task, one
+projection and one delivery for the rung and the deadline, not two of each minutes apart."""
 
 
 def _sorted_sets(value: Any) -> Any:
@@ -283,14 +285,26 @@ class CaseCarry(BaseModel):
     """The case the server named for the identification about to be recorded (same child)."""
 
 
+def event_business_key(case_id: str, event: CaseEvent) -> str:
+    """The key an event's ledger row is written under once, however often it is projected."""
+    return f"{case_id}:{event.type}:{event.seq}"
+
+
 class Projection(BaseModel):
-    """What the ledger activity writes: the event and the state right after it, in one transaction."""
+    """What the ledger activity writes: the event (and any recorded with it in the same workflow
+    task, `also`) and the state right after them, in one transaction."""
 
     model_config = ConfigDict(frozen=True)
 
     business_key: str
     event: CaseEvent
     state: CaseState
+    also: tuple[CaseEvent, ...] = ()
+
+    def keyed_events(self) -> list[tuple[str, CaseEvent]]:
+        return [(self.business_key, self.event)] + [
+            (event_business_key(self.state.case_id, event), event) for event in self.also
+        ]
 
 
 class Delivery(BaseModel):
@@ -301,6 +315,12 @@ class Delivery(BaseModel):
     case_id: str
     case_no: str
     event_seq: int
+    more_seqs: tuple[int, ...] = ()
+    """Escalations recorded in the same wake (generation 6: a stage due at the clearance deadline)."""
+
+    @property
+    def event_seqs(self) -> tuple[int, ...]:
+        return (self.event_seq, *self.more_seqs)
 
 
 CaseStart.model_rebuild()

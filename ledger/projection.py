@@ -285,37 +285,49 @@ def _sessions_watch(watch: Watch | None) -> dict[str, Any] | None:
 
 
 def write_projection(sessions: sessionmaker, projection: Projection, cipher: PersonalDataCipher) -> bool:
-    """Write one projection; True when it was new, False when it had been written before."""
+    """Write one projection (its events in order, then the case's row as of the last); True when
+    any event was new, False when all had been written before."""
     case_id = uuid.UUID(projection.state.case_id)
     with sessions.begin() as session:
         connection = session.connection()
         state = _with_ledger_ids(connection, projection.state)
-        event = _expand_recipients(connection, projection.event, state)
-        plain, personal = split_details(event.details)
-        seal = cipher.seal(
-            sealed_text(case_id, event.seq, event.type, event.stage.value, event.actor, event.actor_id, event.at, plain)
-        )
-        inserted = connection.execute(
-            _INSERT_EVENT,
-            {
-                "case_id": case_id,
-                "business_key": projection.business_key,
-                "seq": event.seq,
-                "type": event.type,
-                "stage": event.stage.value,
-                "actor": event.actor,
-                "actor_id": event.actor_id,
-                "at": event.at,
-                "payload": plain,
-                "seal": seal,
-                "payload_enc": cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
-                if personal
-                else None,
-            },
-        ).first()
-        if event.type in NOTICE_EVENTS and inserted is not None:
-            _outbox_rows(connection, projection.business_key, event, state)
+        new = False
+        for business_key, recorded in projection.keyed_events():
+            event = _expand_recipients(connection, recorded, state)
+            inserted = _insert_event(connection, cipher, case_id, business_key, event)
+            if event.type in NOTICE_EVENTS and inserted:
+                _outbox_rows(connection, business_key, event, state)
+            new = new or inserted
         connection.execute(_UPDATE_CASE, {"case_id": case_id, "seq": event.seq, **_case_values(state, event)})
         if event.type == EventType.merged:
             connection.execute(_MERGED_INTO, {"case_id": case_id, "into": event.details.get("merged_into")})
+    return new
+
+
+def _insert_event(
+    connection: Connection, cipher: PersonalDataCipher, case_id: uuid.UUID, business_key: str, event: CaseEvent
+) -> bool:
+    """The event's row, sealed, its personal details encrypted; False when it was there already."""
+    plain, personal = split_details(event.details)
+    seal = cipher.seal(
+        sealed_text(case_id, event.seq, event.type, event.stage.value, event.actor, event.actor_id, event.at, plain)
+    )
+    inserted = connection.execute(
+        _INSERT_EVENT,
+        {
+            "case_id": case_id,
+            "business_key": business_key,
+            "seq": event.seq,
+            "type": event.type,
+            "stage": event.stage.value,
+            "actor": event.actor,
+            "actor_id": event.actor_id,
+            "at": event.at,
+            "payload": plain,
+            "seal": seal,
+            "payload_enc": cipher.encrypt_json(personal, context=event_context(case_id, event.seq))
+            if personal
+            else None,
+        },
+    ).first()
     return inserted is not None

@@ -276,9 +276,21 @@ async def test_clearance_deadline_escalates_every_open_case(
         assert (2, "home_visit", ["朱洪斌"]) in climbed and climbed[0][0] == 0, climbed
         row = ledger_row(ladder_ctx, opened.case_no)
         assert row.missed_deadline and row.escalation_level == 2
-    event = next(e for e in ledger_events(ladder_ctx, first.case_no) if e.payload.get("reason") == "clearance_deadline")
-    assert event.payload["reason"] == "clearance_deadline"
+    escalated = [e for e in ledger_events(ladder_ctx, first.case_no) if e.type == "escalated"]
+    rung, event = escalated[:2]
+    assert (rung.payload["reason"], event.payload["reason"]) == ("overdue", "clearance_deadline")
     assert deadline <= event.at <= deadline + dt.timedelta(minutes=3)  # spread, not all at once
+    # The stage was due at the deadline: its rung waits for the case's moment in the spread and
+    # goes out in the same wake (generation 6), one projection, one delivery of both.
+    assert rung.at == event.at and event.seq == rung.seq + 1 and "late" not in rung.payload
+    with ladder_ctx.sessions() as session:
+        told = session.execute(
+            select(Notification.event_seq, Notification.status).where(Notification.case_id == rung.case_id)
+        ).all()
+    assert {seq for seq, _status in told} >= {rung.seq, event.seq}, told
+    history = await skipping_env.client.get_workflow_handle(first.workflow_id).fetch_history()
+    fired = [e for e in history.events if e.HasField("timer_fired_event_attributes")]
+    assert len(fired) == len({e.at for e in escalated}), (len(fired), [(e.seq, e.at) for e in escalated])
 
 
 def test_the_deadline_wakes_cases_spread_over_three_minutes() -> None:

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Projection,
         Watch,
         drawn_for_check,
+        event_business_key,
         workflow_id_for,
     )
     from domain.enums import (
@@ -112,6 +113,12 @@ RESTORE_KEEPS_DUE_PATCH = "restore-keeps-due-1"
 """A case restored from its ledger keeps the due time its stage had and its ladder's place: the
 rungs sent before the loss are not sent again, one that fell due meanwhile goes out at once and
 says it is late (docs/architecture.md, "What survives what")."""
+DEADLINE_WAKE_PATCH = "deadline-wake-1"
+"""A stage due at the clearance deadline (capped) escalates in the same wake as the deadline, at
+the case's moment in the deadline's spread: one workflow task, one projection and one delivery
+for both, where there were two of each a few minutes apart (docs/architecture.md, "Escalation")."""
+ONE_WAKE = ("overdue", "clearance_deadline")
+"""What one wake may escalate together, in the order recorded: the rung, then the deadline."""
 OPENED_JUST_NOW = timedelta(minutes=1)
 """A run that starts this close to its ledger's `opened_at` enters the opening stage with the due
 time its start names (QUIET_OPEN_PATCH); one that starts later (an opening retried after a
@@ -139,6 +146,7 @@ PATCH_GENERATIONS = {
     TRANSFER_NOTICE_PATCH: 3,
     RESTORE_KEEPS_DUE_PATCH: 4,
     QUIET_OPEN_PATCH: 5,
+    DEADLINE_WAKE_PATCH: 6,
 }
 """The generation from which a run has each patched behaviour without asking (domain/case.py)."""
 PROJECTION_OPTIONS: dict[str, Any] = {
@@ -304,6 +312,13 @@ class CaseWorkflow:
 
     def _next_wake(self) -> tuple[dt.datetime, str] | None:
         """The next moment something escalates: the stage's next rung or the clearance deadline."""
+        wakes = self._wakes()
+        return min(wakes) if wakes else None
+
+    def _wakes(self) -> list[tuple[dt.datetime, str]]:
+        """Every next moment something escalates, with why. A rung that falls due between the
+        clearance deadline and this case's moment in the deadline's spread (a stage capped at the
+        deadline) waits for that moment, so the two are one wake (DEADLINE_WAKE_PATCH)."""
         candidates: list[tuple[dt.datetime, str]] = []
         awaiting_receipt = self.state.transfer is not None and self.state.transfer.county is not None
         if (
@@ -322,10 +337,14 @@ class CaseWorkflow:
             candidates.append((check.due_at, "exclusion_check"))
         deadline = self._start.clearance_deadline
         if deadline is not None and not self.state.missed_deadline and self.state.stage != Stage.closed:
+            raw_deadline = deadline
             if self._since(DEADLINE_SPREAD_PATCH):
                 deadline += deadline_spread(self.state.case_id)
             candidates.append((deadline, "clearance_deadline"))
-        return min(candidates) if candidates else None
+            rung_at, why = candidates[0]  # the rung, when there is one, came first
+            if why == "overdue" and raw_deadline <= rung_at <= deadline and self._since(DEADLINE_WAKE_PATCH):
+                candidates[0] = (deadline, "overdue")
+        return candidates
 
     async def _wait_and_escalate(self) -> None:
         version = self._run.stage_version
@@ -351,10 +370,25 @@ class CaseWorkflow:
             await self._project(self._reopen("arrangement_expired", SYSTEM_ACTOR))
         elif wake[1] == "transfer_pending":
             await self._escalate_transfer()
+        elif wake[1] == "clearance_deadline" and self._since(DEADLINE_WAKE_PATCH):
+            now_due = self._wakes()
+            await self._escalate(*(why for why in ONE_WAKE if (wake[0], why) in now_due), scheduled=wake[0])
         else:
-            await self._escalate(wake[1])
+            await self._escalate(wake[1], scheduled=wake[0])
 
-    async def _escalate(self, reason: str) -> None:
+    async def _escalate(self, *reasons: str, scheduled: dt.datetime) -> None:
+        """Record an escalation for each reason (one, or the rung and the clearance deadline of
+        one wake), then project them together and deliver them together."""
+        events = [self._escalation_event(reason, scheduled) for reason in reasons]
+        level = ESCALATION_LEVEL.value_set(self.state.escalation_level or 0)  # just set, never None
+        if len(events) == 1:
+            workflow.upsert_search_attributes([level])
+        else:
+            self._upsert([level])
+        await self._project(*events)
+        self._deliver(*events)
+
+    def _escalation_event(self, reason: str, scheduled: dt.datetime) -> CaseEvent:
         state = self.state
         late = False
         if reason == "clearance_deadline":
@@ -369,7 +403,8 @@ class CaseWorkflow:
             this_rung = self._ladder(self._case.rung)
             assert this_rung is not None
             level = this_rung[1]
-            late = self._since(RESTORE_KEEPS_DUE_PATCH) and workflow.now() - this_rung[0] > LATE_AFTER
+            since = scheduled if self._since(DEADLINE_WAKE_PATCH) else this_rung[0]
+            late = self._since(RESTORE_KEEPS_DUE_PATCH) and workflow.now() - since > LATE_AFTER
             self._case.rung += 1
             if self._ladder(self._case.rung) is None:
                 state.stalled = True
@@ -377,7 +412,7 @@ class CaseWorkflow:
         self._refresh_next_escalation()
         overdue = workflow.now() - state.due_at if state.due_at else timedelta(0)
         told = recipients(level, state, self._case.officers.values())
-        event = self._record(
+        return self._record(
             EventType.escalated,
             SYSTEM_ACTOR,
             {
@@ -395,14 +430,13 @@ class CaseWorkflow:
                 **({"late": True} if late else {}),
             },
         )
-        workflow.upsert_search_attributes([ESCALATION_LEVEL.value_set(state.escalation_level)])
-        await self._project(event)
-        self._deliver(event)
 
-    def _deliver(self, event: CaseEvent) -> None:
+    def _deliver(self, event: CaseEvent, *more: CaseEvent) -> None:
         """The escalation's reminders go out without holding the case up."""
         state = self.state
-        delivery_input = Delivery(case_id=state.case_id, case_no=state.case_no, event_seq=event.seq)
+        delivery_input = Delivery(
+            case_id=state.case_id, case_no=state.case_no, event_seq=event.seq, more_seqs=tuple(e.seq for e in more)
+        )
         if self._since(LOCAL_ACTIVITIES_PATCH):
             delivery = workflow.start_local_activity(DELIVER_ACTIVITY, delivery_input, **DELIVERY_OPTIONS)
         else:
@@ -589,17 +623,18 @@ class CaseWorkflow:
         del self._case.recent[: -RECENT_EVENTS * 2]
         return event
 
-    async def _project(self, event: CaseEvent) -> None:
+    async def _project(self, event: CaseEvent, *more: CaseEvent) -> None:
         projection = Projection(
-            business_key=f"{self.state.case_id}:{event.type}:{event.seq}",
+            business_key=event_business_key(self.state.case_id, event),
             event=event,
             state=self.state.model_copy(),
+            also=more,
         )
         if self._since(LOCAL_ACTIVITIES_PATCH):
             await workflow.execute_local_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
         else:
             await workflow.execute_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
-        self._run.projected_seq = max(self._run.projected_seq, event.seq)
+        self._run.projected_seq = max(self._run.projected_seq, event.seq, *(e.seq for e in more))
 
     @workflow.update
     async def synced(self) -> int:

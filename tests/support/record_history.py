@@ -25,6 +25,8 @@
 check's, a run that continues as new as soon as its history is long, an opening that upserts no
 search attribute. The exclusion paths (after-closure, disability-excluded, restored, continued)
 do not record at present: their scenarios exclude without the evidence an exclusion now needs.
+`deadline-wake-v1` is of generation 6: a stage due at the clearance deadline escalates in the
+deadline's wake, the rung and the deadline together.
 Older recordings are kept and replay as the generation they were recorded under.
 
 Run: python -m tests.support.record_history [NAME ...]   (default: all of them)
@@ -226,6 +228,43 @@ async def funding_ladder(ctx: Context, client: Client, env: WorkflowEnvironment)
     return opened.workflow_id
 
 
+async def deadline_wake(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
+    """Opened two days before the clearance deadline, its 30-day stage capped at it: the rung and
+    the deadline escalate in one wake (generation 6), the ladder climbs after it, then closure."""
+    deadline = (await env.get_current_time()).replace(microsecond=0) + 2 * DAY
+    with ctx.sessions.begin() as session:
+        upsert_campaign(
+            session,
+            spec=CampaignSpec(
+                name="record-deadline",
+                reference_date=dt.date(2026, 9, 1),
+                clearance_deadline=deadline,
+                calendar="calendar",
+                stages={stage: 30 * DAY for stage in STAGE_ORDER},
+                escalation=EscalationPolicy(level1_after=2 * DAY, level2_after=5 * DAY, repeat_every=DAY, repeat_max=1),
+            ),
+        )
+    opened = await open_for(ctx, CaseKind.funding, campaign="record-deadline")
+    handle = client.get_workflow_handle(opened.workflow_id)
+    await env.sleep(8 * DAY)
+    visit = VisitInput(
+        actor=OFFICER, finding=Finding.confirmed, household_verified=True, education_level=EducationLevel.compulsory
+    )
+    await act(handle, CaseWorkflow.visit, visit, at=await env.get_current_time())
+    target = (await env.get_current_time()).date() + dt.timedelta(days=10)
+    plan = PlanInput(
+        actor=OFFICER, target_date=target, aid_items=(AidItem(item="营养餐", amount=200),), channel=AidChannel.school
+    )
+    await act(handle, CaseWorkflow.plan, plan, at=await env.get_current_time())
+    confirm = ConfirmInput(actor=OFFICER, evidence=("回执",), delivered_to=AidChannel.school)
+    await act(handle, CaseWorkflow.confirm, confirm, at=await env.get_current_time())
+    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=await env.get_current_time())
+    return opened.workflow_id
+
+
+STAGE_ORDER = (Stage.home_visit, Stage.return_plan, Stage.return_confirmation, Stage.closure)
+
+
 async def restored(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
     from starter.verify import verify_cases
 
@@ -337,6 +376,7 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "funding-ladder-v5": (funding_ladder, True),
     "restored-v3": (restored, False),
     "continued-v4": (continued, True),
+    "deadline-wake-v1": (deadline_wake, True),
 }
 """name → (scenario, runs on the time-skipping server)"""
 
