@@ -50,6 +50,7 @@ async def run_worker(settings: Settings) -> None:
         activities=built.activities,
         activity_executor=built.executor,
         max_concurrent_activities=settings.worker_activity_slots,
+        max_concurrent_workflow_tasks=settings.worker_workflow_slots,
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     loop = asyncio.get_running_loop()

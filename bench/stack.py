@@ -62,7 +62,12 @@ def scratch_folder(keep: Path | None) -> Iterator[Path]:
 @contextlib.contextmanager
 def bench_stack(folder: Path) -> Iterator[BenchStack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
-    for tuned in ("BAOXUE_TEMPORAL_SQLITE_PRAGMAS", "BAOXUE_WORKER_MAX_CACHED_WORKFLOWS"):  # measured with and without
+    tuned_settings = (
+        "BAOXUE_TEMPORAL_SQLITE_PRAGMAS",
+        "BAOXUE_WORKER_MAX_CACHED_WORKFLOWS",
+        "BAOXUE_WORKER_WORKFLOW_SLOTS",
+    )
+    for tuned in tuned_settings:  # measured with and without
         if tuned in os.environ:
             env[tuned] = os.environ[tuned]
     env.update(
