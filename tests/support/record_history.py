@@ -42,8 +42,9 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -210,6 +211,12 @@ async def funding_ladder(ctx: Context, client: Client, env: WorkflowEnvironment)
     chain = Chain(section_chief=newcomer.name, office_head="陈明凡", group_leader="朱洪斌", roster_version="record")
     change = ChainUpdate(case_id=opened.case_id, issued_at=now + dt.timedelta(seconds=1), chain=chain)
     await handle.signal(CaseWorkflow.update_chain, change.signed_with(ctx.service_key))
+    await aid_to_closure(handle, env, closed_by=newcomer)
+    return opened.workflow_id
+
+
+async def aid_to_closure(handle: WorkflowHandle[Any, Any], env: WorkflowEnvironment, *, closed_by: Actor) -> None:
+    """A funding case from its home visit to closure: aid planned, delivered through the school."""
     visit = VisitInput(
         actor=OFFICER,
         finding=Finding.confirmed,
@@ -224,8 +231,7 @@ async def funding_ladder(ctx: Context, client: Client, env: WorkflowEnvironment)
     await act(handle, CaseWorkflow.plan, plan, at=await env.get_current_time())
     confirm = ConfirmInput(actor=OFFICER, evidence=("回执",), delivered_to=AidChannel.school)
     await act(handle, CaseWorkflow.confirm, confirm, at=await env.get_current_time())
-    await act(handle, CaseWorkflow.close, CloseInput(actor=newcomer), at=await env.get_current_time())
-    return opened.workflow_id
+    await act(handle, CaseWorkflow.close, CloseInput(actor=closed_by), at=await env.get_current_time())
 
 
 async def deadline_wake(ctx: Context, client: Client, env: WorkflowEnvironment) -> str:
@@ -247,18 +253,7 @@ async def deadline_wake(ctx: Context, client: Client, env: WorkflowEnvironment) 
     opened = await open_for(ctx, CaseKind.funding, campaign="record-deadline")
     handle = client.get_workflow_handle(opened.workflow_id)
     await env.sleep(8 * DAY)
-    visit = VisitInput(
-        actor=OFFICER, finding=Finding.confirmed, household_verified=True, education_level=EducationLevel.compulsory
-    )
-    await act(handle, CaseWorkflow.visit, visit, at=await env.get_current_time())
-    target = (await env.get_current_time()).date() + dt.timedelta(days=10)
-    plan = PlanInput(
-        actor=OFFICER, target_date=target, aid_items=(AidItem(item="营养餐", amount=200),), channel=AidChannel.school
-    )
-    await act(handle, CaseWorkflow.plan, plan, at=await env.get_current_time())
-    confirm = ConfirmInput(actor=OFFICER, evidence=("回执",), delivered_to=AidChannel.school)
-    await act(handle, CaseWorkflow.confirm, confirm, at=await env.get_current_time())
-    await act(handle, CaseWorkflow.close, CloseInput(actor=CHIEF), at=await env.get_current_time())
+    await aid_to_closure(handle, env, closed_by=CHIEF)
     return opened.workflow_id
 
 
