@@ -55,6 +55,28 @@ _OFFICERS = Officer.__table__
 _URLS = select(_OFFICERS.c.notify_urls).where(_OFFICERS.c.id == _OUTBOX.c.recipient_id).scalar_subquery()
 """The recipient's URLs, by the officer the row was written for: never whoever else bears the
 name (a row whose name stood for two officers has none, and stays in the outbox)."""
+DEFAULT_REPEAT = EscalationPolicy().repeat_every
+_SENT = _OUTBOX.alias("sent")
+_REPEAT_EVERY = func.coalesce(cast_(Campaign.spec["escalation"]["repeat_every"].as_string(), Interval), DEFAULT_REPEAT)
+_RECEIVED = (
+    select(func.max(_SENT.c.sent_at))
+    .join(Case, Case.id == _SENT.c.case_id)
+    .outerjoin(Campaign, Campaign.name == Case.campaign)
+    .where(
+        _SENT.c.case_id == _OUTBOX.c.case_id,
+        _SENT.c.recipient_id == _OUTBOX.c.recipient_id,
+        _SENT.c.level == _OUTBOX.c.level,
+        _SENT.c.stage == _OUTBOX.c.stage,
+        _SENT.c.status == "sent",
+        _SENT.c.sent_at > bindparam("now") - _REPEAT_EVERY,
+    )
+    .correlate(_OUTBOX)
+    .scalar_subquery()
+)
+"""When the row's recipient last received the same rung (case, stage, level) within the case
+campaign's repeat interval (an ISO 8601 duration PostgreSQL reads as an interval); NULL when they
+did not. One indexed lookup a row (ix_notifications_rung), correlated by hand: SQLAlchemy does
+not correlate a scalar subquery in a select list by itself."""
 _UNSENT = (
     select(
         _OUTBOX.c.id,
@@ -65,6 +87,7 @@ _UNSENT = (
         _OUTBOX.c.topic,
         _OUTBOX.c.stage,
         _OUTBOX.c.recipient_id,
+        _RECEIVED,
     )
     .where(_OUTBOX.c.status.not_in(("sent", "duplicate")))
     .order_by(_OUTBOX.c.id)
@@ -80,7 +103,6 @@ _RECORD = (
     )
     .returning(_OUTBOX.c.attempts)
 )
-DEFAULT_REPEAT = EscalationPolicy().repeat_every
 TELL_AFTER_ATTEMPTS = 3
 """A reminder that failed this many times (over some seconds of backoff, so not a blip) is told to
 the recipient's township lead and the administrators, once; delivery goes on being retried."""
@@ -99,26 +121,29 @@ def deliver_rows(
     """Send the outbox rows `which` selects (none already sent), each recorded as sent or failed
     as soon as it is tried; raise if any failed, so the activity is retried (with backoff) and
     sends only what is still unsent. A rung of a case its recipient already received within the
-    campaign's repeat interval is not sent again (`duplicate`). A row failing for the
-    TELL_AFTER_ATTEMPTS-th time is told to the people who can mend the address."""
+    campaign's repeat interval (or earlier in this delivery) is not sent again (`duplicate`). A
+    row failing for the TELL_AFTER_ATTEMPTS-th time is told to the people who can mend the
+    address. Each statement commits by itself: a deadline storm delivers thousands of these at
+    once, and a round trip less a row is worth having (each record is one statement anyway)."""
     counts = {"sent": 0, "failed": 0, "outbox_only": 0, "duplicate": 0}
     with sessions() as session:
-        connection = session.connection()
-        rows = connection.execute(_UNSENT.where(which)).all()
-        session.commit()
-        for row_id, level, case_id, message, urls, topic, stage, recipient_id in rows:
+        connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        started = dt.datetime.now(dt.UTC)
+        rows = connection.execute(_UNSENT.where(which), {"now": started}).all()
+        sent_now: dict[tuple[uuid.UUID, int, int, str], dt.datetime] = {}
+        for row_id, level, case_id, message, urls, topic, stage, recipient_id, received in rows:
             if not urls:
                 counts["outbox_only"] += 1
                 continue
             now = dt.datetime.now(dt.UTC)
+            rung = (case_id, recipient_id, level, stage)
             if topic in LADDER_TOPICS and case_id is not None and recipient_id is not None:
-                earlier = _received_within_interval(session, case_id, recipient_id, level, stage, now)
+                earlier = sent_now.get(rung, received)
                 if earlier is not None:
                     values = {"row_id": row_id, "new_status": "duplicate", "new_sent_at": None}
-                    session.connection().execute(
+                    connection.execute(
                         _RECORD, {**values, "new_error": f"同一级别已于 {shown(beijing_iso(earlier))} 送达"}
                     )
-                    session.commit()
                     counts["duplicate"] += 1
                     log.info("同一催办已送达，不再重复发送", 级别=level, 接收人=recipient_id, **log_fields)
                     continue
@@ -129,10 +154,10 @@ def deliver_rows(
             status = "sent" if ok else "failed"
             told = None if ok else short_error(error)
             values = {"row_id": row_id, "new_status": status, "new_error": told, "new_sent_at": now if ok else None}
-            attempts = session.connection().execute(_RECORD, values).scalar_one()
-            session.commit()
+            attempts = connection.execute(_RECORD, values).scalar_one()
             counts[status] += 1
             if ok:
+                sent_now[rung] = now
                 log.info("通知已送达", 级别=level, 接收人=recipient_id, **log_fields)
                 continue
             detail = " ".join((error or "").split())[-300:]
@@ -144,28 +169,6 @@ def deliver_rows(
     if counts["failed"]:
         raise ApplicationError(f"{counts['failed']} notification(s) failed; retrying", counts)
     return counts
-
-
-def _received_within_interval(
-    session: Session, case_id: uuid.UUID, recipient_id: int, level: int, stage: str, now: dt.datetime
-) -> dt.datetime | None:
-    """When this person last received this rung (case, stage, level) within the case campaign's
-    repeat interval (an ISO 8601 duration PostgreSQL reads as an interval); None when they did
-    not. One indexed query (ix_notifications_rung)."""
-    interval = func.coalesce(cast_(Campaign.spec["escalation"]["repeat_every"].as_string(), Interval), DEFAULT_REPEAT)
-    return session.execute(
-        select(func.max(_OUTBOX.c.sent_at))
-        .join(Case, Case.id == _OUTBOX.c.case_id)
-        .outerjoin(Campaign, Campaign.name == Case.campaign)
-        .where(
-            _OUTBOX.c.case_id == case_id,
-            _OUTBOX.c.recipient_id == recipient_id,
-            _OUTBOX.c.level == level,
-            _OUTBOX.c.stage == stage,
-            _OUTBOX.c.status == "sent",
-            _OUTBOX.c.sent_at > now - interval,
-        )
-    ).scalar_one_or_none()
 
 
 _HTTP_STATUS = re.compile(r"\b([45]\d\d)\b")

@@ -1055,6 +1055,18 @@ async def test_the_same_rung_reaches_a_person_once_within_its_repeat_interval(ca
     _escalated_row(case_ctx, state, 96, 2, "重复测试员")  # another rung: sent
     deliver(case_ctx.sessions, Delivery(case_id=str(row.id), case_no=row.case_no, event_seq=96), ok)
     assert len(sent) == 2
+    for seq in (94, 95):  # the same new rung twice in one delivery (one wake): sent once
+        _escalated_row(case_ctx, state, seq, 3, "重复测试员")
+    both = Delivery(case_id=str(row.id), case_no=row.case_no, event_seq=94, more_seqs=(95,))
+    assert deliver(case_ctx.sessions, both, ok)["duplicate"] == 1 and len(sent) == 3
+    other = await open_for(case_ctx, CaseKind.dropout)  # another case's rung of that level is its own
+    other_row = ledger_row(case_ctx, other.case_no)
+    other_state = CaseState.model_validate({**(await _state(case_ctx, other.workflow_id)), "last_seq": 99})
+    _escalated_row(case_ctx, other_state, 97, 1, "重复测试员")
+    counts = deliver(
+        case_ctx.sessions, Delivery(case_id=str(other_row.id), case_no=other_row.case_no, event_seq=97), ok
+    )
+    assert counts["sent"] == 1 and len(sent) == 4
 
 
 async def test_a_failing_address_is_retried_and_told_to_the_township_lead_and_the_administrator(
