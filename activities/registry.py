@@ -47,6 +47,7 @@ def build_activities(
     return ActivitySet(
         activities=[
             ledger.project_case,
+            ledger.ledger_last_seq,
             notify.deliver_escalation,
             rechecks.recheck_remind,
             rechecks.attendance_imported_since,

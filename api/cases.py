@@ -54,6 +54,7 @@ from starter.case_service import (
     open_case,
     resolve_campaign,
     send_step,
+    withdraw_uncommitted,
 )
 from starter.context import Context
 from starter.errors import BadInput, Refused
@@ -273,6 +274,8 @@ async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: Signed
     try:
         outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
     except Refused as refused:
+        if refused.code == "stale_step":
+            await withdraw_uncommitted(ctx, case, step_input)
         if refused.code not in RETRY_CODES[STEPS[step_name].retry]:
             raise  # a note is a retry only when the case itself says so; a replayed one stays refused
         await ledger_caught_up(ctx, case)

@@ -290,6 +290,11 @@ def event_business_key(case_id: str, event: CaseEvent) -> str:
     return f"{case_id}:{event.type}:{event.seq}"
 
 
+LEDGER_AHEAD = "LedgerAhead"
+"""The projection's refusal of an event whose number the ledger gives to another (an event of a
+workflow task that failed after projecting it): its details hold the ledger's last number."""
+
+
 class Projection(BaseModel):
     """What the ledger activity writes: the event (and any recorded with it in the same workflow
     task, `also`) and the state right after them, in one transaction."""

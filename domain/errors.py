@@ -28,6 +28,9 @@ RULE_MESSAGES: dict[str, str] = {
     "stale_signature": N_("签名时间与服务器时间相差超过5分钟，请校准本机时间"),
     "key_revoked": N_("{actor} 的密钥已被吊销"),
     "stale_step": N_("案件已有新的变化（签名时为第 {seq} 步，现为第 {now} 步），请重新查看后再办理"),
+    "ledger_withdrawn": N_(
+        "台账中自第 {seq} 步起的记录未被案件确认（当时的办理没有完成），已撤回；案件现为第 {now} 步，请重新查看后再办理"
+    ),
     "reassign_same": N_("案件已由 {to} 负责"),
     "back_school_only": N_("学生返校由报告缺勤的学校专干报告，{actor} 不是"),
     "repeated_note": N_("{actor} 刚刚已添加过同样的备注"),

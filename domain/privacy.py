@@ -16,6 +16,7 @@ CASE_EVENT_KEYS = frozenset(
         "from",
         "from_id",
         "withdrawn",
+        "moved",
         "to",
         "to_id",
         # escalation

@@ -2,16 +2,20 @@
 the worker's `project_case` activity, and by `verify --repair` for what a lagging ledger missed).
 
 Idempotent on the business key the workflow builds (<case>:<step>:<n>): a retried activity
-inserts nothing the second time, and the case row only ever moves forward (last_seq).
+inserts nothing the second time, and the case row only ever moves forward (last_seq). An event
+whose number the ledger already gives to another event is refused (`LedgerAheadError`), never
+taken for written: the ledger holds a step the case never committed (docs/architecture.md,
+"A step the case never committed").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import sessionmaker
 
@@ -31,6 +35,23 @@ _OFFICERS = cast(Table, Officer.__table__)
 # (thousands a minute in an escalation storm) neither rebuilds nor re-keys its SQL.
 _INSERT_EVENT = insert(_EVENTS).on_conflict_do_nothing().returning(_EVENTS.c.id)
 _INSERT_OUTBOX = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["business_key"])
+_EVENT_AT = select(_EVENTS.c.business_key, _EVENTS.c.actor_id, _EVENTS.c.payload).where(
+    _EVENTS.c.case_id == bindparam("case_id"), _EVENTS.c.seq == bindparam("seq")
+)
+_LAST_EVENT = select(func.max(_EVENTS.c.seq)).where(_EVENTS.c.case_id == bindparam("case_id"))
+
+
+class LedgerAheadError(Exception):
+    """The ledger already holds another event under a number the case gives its own: an event
+    projected in a workflow task that then failed, and never committed (`ledger_last`: the
+    ledger's last event number, after which the case numbers on)."""
+
+    def __init__(self, seq: int, ledger_last: int) -> None:
+        super().__init__(f"ledger holds another event at {seq} (its last is {ledger_last})")
+        self.seq = seq
+        self.ledger_last = ledger_last
+
+
 _GOVERNMENT_LINE = select(_OFFICERS.c.name, _OFFICERS.c.id).where(
     _OFFICERS.c.role.in_([role.value for role in GOVERNMENT_ROLES]),
     _OFFICERS.c.township == bindparam("township"),
@@ -295,6 +316,9 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
         for business_key, recorded in projection.keyed_events():
             event = _expand_recipients(connection, recorded, state)
             inserted = _insert_event(connection, cipher, case_id, business_key, event)
+            if not inserted and not _written_before(connection, case_id, business_key, event):
+                last = connection.execute(_LAST_EVENT, {"case_id": case_id}).scalar_one()
+                raise LedgerAheadError(event.seq, last)
             if event.type in NOTICE_EVENTS and inserted:
                 _outbox_rows(connection, business_key, event, state)
             new = new or inserted
@@ -302,6 +326,28 @@ def write_projection(sessions: sessionmaker, projection: Projection, cipher: Per
         if event.type == EventType.merged:
             connection.execute(_MERGED_INTO, {"case_id": case_id, "into": event.details.get("merged_into")})
     return new
+
+
+def ledger_last_seq(sessions: sessionmaker, case_id: uuid.UUID) -> int:
+    with sessions() as session:
+        return session.connection().execute(_LAST_EVENT, {"case_id": case_id}).scalar_one() or 0
+
+
+def _written_before(connection: Connection, case_id: uuid.UUID, business_key: str, event: CaseEvent) -> bool:
+    """Whether the event already in the ledger under this number is this one, written by an earlier
+    attempt: the same key, and for an officer's step also the same actor and details (a step the
+    case never committed may have been of the same kind). A system event of the same key is the
+    same wake recorded again, its figures (how late, how overdue) taken at a later moment."""
+    row = connection.execute(_EVENT_AT, {"case_id": case_id, "seq": event.seq}).first()
+    if row is None:
+        return True  # its key is taken at another number: only ever the same event (the key holds the number)
+    key, actor_id, payload = row
+    if key != business_key:
+        return False
+    if event.actor_id is None:
+        return True
+    plain, _personal = split_details(event.details)
+    return actor_id == event.actor_id and payload == json.loads(json.dumps(plain))
 
 
 def _insert_event(

@@ -79,15 +79,28 @@ class Unaccounted:
     """unsigned (no row the server sealed), bad_signature, altered (the event's fields differ)"""
 
 
-def _accounts_for(row: StepSignature, event: CaseEventRow, cipher: PersonalDataCipher) -> str | None:
-    """None when the row accounts for the event, else why not."""
-    fields = cipher.decrypt(row.fields_enc, context=_context(event.case_id, event.seq))
+def _numbered_on(session: Session, case_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, int], int]:
+    """Step events a case numbered on past events the ledger held that it never committed (a
+    `restored` event's `moved`: [as signed, as numbered]), by where they stand now."""
+    restored = session.execute(
+        select(CaseEventRow.case_id, CaseEventRow.payload["moved"]).where(
+            CaseEventRow.case_id.in_(case_ids),
+            CaseEventRow.type == "restored",
+            CaseEventRow.payload["moved"].is_not(None),
+        )
+    ).all()
+    return {(case_id, int(now)): int(signed) for case_id, moved in restored for signed, now in moved or []}
+
+
+def _accounts_for(row: StepSignature, event: CaseEventRow, cipher: PersonalDataCipher, seq: int) -> str | None:
+    """None when the row accounts for the event (signed as the case's `seq`-th event), else why not."""
+    fields = cipher.decrypt(row.fields_enc, context=_context(event.case_id, seq))
     digest = hashlib.sha256(fields.encode()).hexdigest()
-    text = _sealed_text(event.case_id, event.seq, row.step, row.officer_id, row.public_key, row.signed_at,
+    text = _sealed_text(event.case_id, seq, row.step, row.officer_id, row.public_key, row.signed_at,
                         row.signature, digest)  # fmt: skip
     if cipher.seal(text) != row.seal:
         return "unsigned"
-    message = step_message(str(event.case_id), row.step, event.seq - 1, row.signed_at, fields)
+    message = step_message(str(event.case_id), row.step, seq - 1, row.signed_at, fields)
     if not verify(row.public_key, message, row.signature):
         return "bad_signature"
     if event.actor_id is not None and event.actor_id != row.officer_id:
@@ -112,10 +125,12 @@ def unaccounted_steps(session: Session, cipher: PersonalDataCipher, case_ids: li
     rows: dict[tuple[uuid.UUID, int], list[StepSignature]] = {}
     for row in session.scalars(select(StepSignature).where(StepSignature.case_id.in_(case_ids))):
         rows.setdefault((row.case_id, row.seq), []).append(row)
+    signed_as = _numbered_on(session, case_ids)
     found = []
     for event in events:
-        candidates = [r for r in rows.get((event.case_id, event.seq), []) if r.step == _STEP_OF_EVENT[event.type]]
-        reasons = [_accounts_for(row, event, cipher) for row in candidates]
+        seq = signed_as.get((event.case_id, event.seq), event.seq)
+        candidates = [r for r in rows.get((event.case_id, seq), []) if r.step == _STEP_OF_EVENT[event.type]]
+        reasons = [_accounts_for(row, event, cipher, seq) for row in candidates]
         if None not in reasons:
             found.append(Unaccounted(event.case_id, event.seq, event.type, next(iter(reasons), "unsigned") or ""))
     return found

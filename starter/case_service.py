@@ -578,6 +578,28 @@ async def ledger_caught_up(ctx: Context, case: Case, *, within: float = 10.0) ->
         await asyncio.wait_for(handle.execute_update(CaseWorkflow.synced), timeout=within)
 
 
+async def withdraw_uncommitted(ctx: Context, case: Case, step: StepInput, *, within: float = 10.0) -> None:
+    """A step refused as signed for an earlier state of the case, though signed for a number the
+    case has not reached: its client read the number from the ledger, which then holds events the
+    case never committed (a workflow task that failed after projecting them, docs/architecture.md).
+    The case withdraws them and numbers on past them (`catch_up_with_ledger`), and the officer is
+    told so — as a `stale_step`, which a client signs again against the new number. Otherwise, or
+    when the case does not answer in time, the refusal stands as it was."""
+    if step.expected_seq is None:
+        return
+    handle = (await ctx.temporal()).get_workflow_handle(case.workflow_id)
+    with contextlib.suppress(
+        TimeoutError, RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+    ):
+        current = await asyncio.wait_for(handle.query(CaseWorkflow.current), timeout=within)
+        if step.expected_seq <= current.last_seq:
+            return
+        now = await asyncio.wait_for(handle.execute_update(CaseWorkflow.catch_up_with_ledger), timeout=within)
+        if now.last_seq > current.last_seq:
+            params = {"seq": current.last_seq + 1, "now": now.last_seq}
+            raise Refused(render("ledger_withdrawn", params, current_lang()), code="stale_step")
+
+
 def chain_from_roster(ctx: Context, session: Session, township: str) -> Chain:
     """The township's chain as the roster names it, each person with their officer id."""
     row = ctx.roster.resolve(township)

@@ -41,7 +41,7 @@ from domain.steps import (
     VisitInput,
 )
 from ledger.models import Case, CaseEventRow, Student
-from ledger.projection import write_projection
+from ledger.projection import LedgerAheadError, write_projection
 from starter.context import Context
 from tests.support.cases import (
     ANZI_LEAD,
@@ -453,7 +453,9 @@ async def test_projection_is_idempotent(case_ctx: Context) -> None:
         )
     assert count == 1
     stale = projection.model_copy(update={"business_key": "other", "event": event.model_copy(update={"seq": 1})})
-    write_projection(case_ctx.sessions, stale, case_ctx.cipher)
+    with pytest.raises(LedgerAheadError) as refused:  # another event at a number taken: never taken for it
+        write_projection(case_ctx.sessions, stale, case_ctx.cipher)
+    assert (refused.value.seq, refused.value.ledger_last) == (1, event.seq)
     assert ledger_row(case_ctx, opened.case_no).last_seq == event.seq
 
 

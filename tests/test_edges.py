@@ -154,11 +154,9 @@ def _signed_as_the_api_keeps_it(api: InProcessApi, case_id: str, expected_seq: i
         )
 
 
-async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InProcessApi) -> None:
-    """The ledger is written while a step is taken, before Temporal commits it: a step whose
-    workflow task then failed stands in the ledger though the case never took it. `verify` lists
-    it; repair carries on from what the case had committed, says which events it withdraws, and
-    the next step is numbered after them."""
+async def _ghost_step(api: InProcessApi) -> tuple[str, Any, Any]:
+    """A case whose ledger holds a visit the case never committed (a workflow task that failed
+    after projecting it): (case number, the case's state, the ghost event)."""
     from domain.case import CaseEvent, Projection
     from domain.enums import Stage
     from ledger.projection import write_projection
@@ -181,6 +179,24 @@ async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InPro
     write_projection(api.ctx.sessions, Projection(business_key=key, event=ghost, state=ahead), api.ctx.cipher)
     _signed_as_the_api_keeps_it(api, state.case_id, state.last_seq)  # the officer did sign the visit
     assert (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["stage"] == "return_plan"
+    return case_no, state, ghost
+
+
+def _counted_in_report(api: InProcessApi, case_id: str, last_seq: int) -> list[int]:
+    import uuid
+
+    from ledger.reports import report_events
+
+    with api.ctx.sessions() as session:
+        return [e.seq for e in report_events(session, {uuid.UUID(case_id): last_seq})[uuid.UUID(case_id)]]
+
+
+async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InProcessApi) -> None:
+    """The ledger is written while a step is taken, before Temporal commits it: a step whose
+    workflow task then failed stands in the ledger though the case never took it. `verify` lists
+    it; repair carries on from what the case had committed, says which events it withdraws, and
+    the next step is numbered after them."""
+    case_no, state, ghost = await _ghost_step(api)
 
     found = await verified(api, False, [case_no])
     assert [(d["case_no"], d["problem"]) for d in found["differences"]] == [(case_no, "ledger_ahead")]
@@ -192,14 +208,53 @@ async def test_a_step_the_case_never_committed_is_withdrawn_by_repair(api: InPro
     visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学"})
     assert visited.status_code == 200 and visited.json()["stage"] == "return_plan", visited.text
     assert visited.json()["last_seq"] == ghost.seq + 2
-    import uuid
-
-    from ledger.reports import report_events
-
-    case_id = uuid.UUID(state.case_id)
-    with api.ctx.sessions() as session:
-        counted = [e.seq for e in report_events(session, {case_id: ghost.seq + 2})[case_id]]
+    counted = _counted_in_report(api, state.case_id, ghost.seq + 2)
     assert ghost.seq not in counted and ghost.seq + 2 in counted  # the report folds what the case took
+
+
+async def test_the_officer_who_next_acts_on_it_has_the_uncommitted_step_withdrawn(api: InProcessApi) -> None:
+    """The officer's client signs against the ledger's number, which the case has not reached:
+    instead of being refused as stale for ever (until someone runs `verify --repair`), the case
+    withdraws what it never committed, the officer is told so as a stale step (the CLI signs
+    again once), and the step signed again is taken, numbered after the withdrawal."""
+    case_no, state, ghost = await _ghost_step(api)
+    visit = {"finding": "confirmed", "dropout_cause": "厌学"}
+    refused = await api.step(OFFICER, case_no, "visit", visit)
+    assert refused.status_code == 403 and refused.json()["code"] == "stale_step", refused.text
+    assert f"第 {ghost.seq} 步" in refused.json()["message"] and "已撤回" in refused.json()["message"]
+    history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
+    assert (history[-1]["type"], history[-1]["details"]) == (
+        "restored",
+        {"from": "ledger_ahead", "withdrawn": [ghost.seq]},
+    )
+    visited = await api.step(OFFICER, case_no, "visit", visit)
+    assert visited.status_code == 200 and visited.json()["stage"] == "return_plan", visited.text
+    assert visited.json()["last_seq"] == ghost.seq + 2
+    assert (await verified(api, False, [case_no]))["differences"] == []
+    counted = _counted_in_report(api, state.case_id, ghost.seq + 2)
+    assert ghost.seq not in counted and ghost.seq + 2 in counted
+
+
+async def test_an_event_the_ledger_numbers_otherwise_is_numbered_after_it_never_dropped(api: InProcessApi) -> None:
+    """The case's own next event lands on the number the ledger gave an uncommitted step: the
+    projection refuses to take the ghost for it (it used to write nothing and move on, leaving the
+    ghost in the child's story and the real event out of it); the case withdraws the ghost and
+    writes its event after, in the same answer."""
+    case_no, state, ghost = await _ghost_step(api)
+    visit = {"finding": "confirmed", "dropout_cause": "厌学"}
+    visited = await api.step(OFFICER, case_no, "visit", visit, expected_seq=state.last_seq)
+    assert visited.status_code == 200 and visited.json()["last_seq"] == ghost.seq + 2, visited.text
+    history = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}/history")).json()
+    told = [(e["seq"], e["type"], e["details"].get("withdrawn")) for e in history[-3:]]
+    assert told == [
+        (ghost.seq, "visited", None),
+        (ghost.seq + 1, "restored", [ghost.seq]),
+        (ghost.seq + 2, "visited", None),
+    ]
+    assert history[-1]["details"]["dropout_cause"] == "厌学"
+    assert (await verified(api, False, [case_no]))["differences"] == []
+    counted = _counted_in_report(api, state.case_id, ghost.seq + 2)
+    assert ghost.seq not in counted and ghost.seq + 2 in counted
 
 
 def test_a_worker_pointed_at_no_database_or_a_wrong_namespace_exits_2_naming_it(

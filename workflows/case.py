@@ -24,13 +24,14 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.actors import Actor
     from domain.beijing import china_midnight, china_today, month_end, next_month_start
     from domain.case import (
         CASE_GENERATION,
+        LEDGER_AHEAD,
         SESSION_MONTH,
         CaseCarry,
         CaseEvent,
@@ -84,6 +85,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
 
 PROJECT_CASE_ACTIVITY = "project_case"
+LEDGER_LAST_SEQ_ACTIVITY = "ledger_last_seq"
 DELIVER_ACTIVITY = "deliver_escalation"
 SYSTEM_ACTOR = "system"
 RULE_ERROR_TYPE = "CaseRuleViolation"
@@ -195,6 +197,14 @@ class RunProgress:
     projected_seq: int = 0
     stage_version: int = 0
     deliveries: set[asyncio.Future[Any]] = field(default_factory=set)
+    renumbered: dict[int, tuple[CaseEvent, CaseEvent]] = field(default_factory=dict)
+    """Events numbered on after the ledger's last (a step the case never committed held their
+    numbers), as recorded and as renumbered, by the number they were recorded with: already
+    projected under their new one."""
+
+    def now_numbered(self, event: CaseEvent) -> CaseEvent:
+        recorded, renumbered = self.renumbered.get(event.seq, (None, event))
+        return renumbered if recorded == event else event
 
 
 class CaseWorkflow:
@@ -434,8 +444,9 @@ class CaseWorkflow:
     def _deliver(self, event: CaseEvent, *more: CaseEvent) -> None:
         """The escalation's reminders go out without holding the case up."""
         state = self.state
+        event, *more_now = (self._run.now_numbered(e) for e in (event, *more))
         delivery_input = Delivery(
-            case_id=state.case_id, case_no=state.case_no, event_seq=event.seq, more_seqs=tuple(e.seq for e in more)
+            case_id=state.case_id, case_no=state.case_no, event_seq=event.seq, more_seqs=tuple(e.seq for e in more_now)
         )
         if self._since(LOCAL_ACTIVITIES_PATCH):
             delivery = workflow.start_local_activity(DELIVER_ACTIVITY, delivery_input, **DELIVERY_OPTIONS)
@@ -624,17 +635,64 @@ class CaseWorkflow:
         return event
 
     async def _project(self, event: CaseEvent, *more: CaseEvent) -> None:
+        if self._run.now_numbered(event) is not event:
+            return  # projected under its new number when the ledger was found ahead
         projection = Projection(
             business_key=event_business_key(self.state.case_id, event),
             event=event,
             state=self.state.model_copy(),
             also=more,
         )
-        if self._since(LOCAL_ACTIVITIES_PATCH):
-            await workflow.execute_local_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
-        else:
-            await workflow.execute_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
+        try:
+            if self._since(LOCAL_ACTIVITIES_PATCH):
+                await workflow.execute_local_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
+            else:
+                await workflow.execute_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
+        except (ActivityError, ApplicationError) as error:  # a local activity's failure comes as it was raised
+            ledger_last = _ledger_ahead(error)
+            if ledger_last is None:
+                raise
+            await self._number_after_ledger(ledger_last, first=event.seq)
+            return
         self._run.projected_seq = max(self._run.projected_seq, event.seq, *(e.seq for e in more))
+
+    async def _number_after_ledger(self, ledger_last: int, *, first: int) -> None:
+        """The ledger holds events from `first` on that this case never committed (a workflow task
+        that failed after projecting a step, docs/architecture.md): they are withdrawn by a
+        `restored` event after the ledger's last, and this run's events from `first` on are
+        numbered after it and projected with it, so the ledger tells what the case holds."""
+        if ledger_last < first:
+            return
+        pending = [e for e in self._case.recent if e.seq >= first]
+        shift = ledger_last + 2 - first
+        told: dict[str, Any] = {"from": "ledger_ahead", "withdrawn": list(range(first, ledger_last + 1))}
+        if pending:  # how `verify` finds the signed step of an event numbered on
+            told["moved"] = [[e.seq, e.seq + shift] for e in pending]
+        withdrawal = CaseEvent(
+            seq=ledger_last + 1,
+            type=EventType.restored,
+            stage=pending[0].stage if pending else self.state.stage,
+            actor=SYSTEM_ACTOR,
+            at=pending[0].at if pending else workflow.now(),  # told before what it is numbered ahead of
+            details=told,
+        )
+        moved = [e.model_copy(update={"seq": e.seq + shift}) for e in pending]
+        self._run.renumbered.update({old.seq: (old, new) for old, new in zip(pending, moved, strict=True)})
+        self._case.recent = [e for e in self._case.recent if e.seq < first] + [withdrawal, *moved]
+        self.state.last_seq = max(self.state.last_seq + shift, withdrawal.seq)
+        await self._project(withdrawal, *moved)
+        workflow.logger.warning(f"台账中自第 {first} 步起有案件未确认的事件，已撤回并顺延编号")
+
+    @workflow.update
+    async def catch_up_with_ledger(self) -> CaseState:
+        """Asked by the server when a step was signed for a number this case has not reached (its
+        client read the number from the ledger): events the ledger holds past the case's last,
+        which it never committed, are withdrawn and numbered past (`_number_after_ledger`)."""
+        ledger_last = await workflow.execute_local_activity(
+            LEDGER_LAST_SEQ_ACTIVITY, self.state.case_id, result_type=int, **PROJECTION_OPTIONS
+        )
+        await self._number_after_ledger(ledger_last, first=self.state.last_seq + 1)
+        return self.state
 
     @workflow.update
     async def synced(self) -> int:
@@ -1004,6 +1062,15 @@ class CaseWorkflow:
     def _last_step(self) -> CaseEvent | None:
         steps = [e for e in self._case.recent if e.type not in (EventType.escalated, EventType.roster_changed)]
         return steps[-1] if steps else None
+
+
+def _ledger_ahead(error: ActivityError | ApplicationError) -> int | None:
+    """The ledger's last event number when the projection was refused for the ledger holding
+    another event at the number (ledger/projection.py), else None."""
+    cause = error.cause if isinstance(error, ActivityError) else error
+    if isinstance(cause, ApplicationError) and cause.type == LEDGER_AHEAD and cause.details:
+        return int(cause.details[0])
+    return None
 
 
 def _first_state(start: CaseStart) -> CaseState:

@@ -73,17 +73,21 @@ class InProcessApi:
         }
         return await self.http.request(method, target, content=payload, headers=headers)
 
-    async def step(self, actor: Actor, case_no: str, step_name: str, fields: dict[str, Any]) -> httpx.Response:
-        """A step as `baoxue case …` sends it: signed against the case's current sequence number."""
+    async def step(
+        self, actor: Actor, case_no: str, step_name: str, fields: dict[str, Any], *, expected_seq: int | None = None
+    ) -> httpx.Response:
+        """A step as `baoxue case …` sends it: signed against the case's current sequence number
+        as the ledger gives it (or `expected_seq`)."""
         where = await self.call(actor, "GET", f"/api/cases/{case_no}/step")
         if where.status_code != 200:
             return where
         context = where.json()
+        seq = context["last_seq"] if expected_seq is None else expected_seq
         at = dt.datetime.now(dt.UTC).isoformat()
-        message = step_message(context["case_id"], step_name, context["last_seq"], at, canonical_json(fields))
+        message = step_message(context["case_id"], step_name, seq, at, canonical_json(fields))
         body = {
             "fields": fields,
-            "expected_seq": context["last_seq"],
+            "expected_seq": seq,
             "signed_at": at,
             "signature": sign(actor_key(actor.name), message),
         }
