@@ -47,6 +47,7 @@ def build_activities(
     return ActivitySet(
         activities=[
             ledger.project_case,
+            ledger.project_and_deliver,
             ledger.ledger_last_seq,
             notify.deliver_escalation,
             rechecks.recheck_remind,

@@ -22,7 +22,7 @@ def workflow_id_for(case_id: str) -> str:
     return f"case-{case_id}"
 
 
-CASE_GENERATION = 6
+CASE_GENERATION = 7
 """Generation 1 has every behaviour added behind `workflow.patched` before it (bounded ladder,
 deadline spread and cap, monitoring, local activities); generation 2 adds continuing as new when a
 run's history grows long, whatever woke the case; generation 3 tells the receiving township of a
@@ -34,7 +34,9 @@ attribute, so the first task upserts nothing it already holds. A run that starts
 behaviours from its input, so its history holds no patch marker and no `TemporalChangeVersion`
 upsert for each — four of each per case, a third of a new case's history (issue 15). Generation
 6 escalates a stage due at the clearance deadline in the deadline's own wake: one task, one
-projection and one delivery for the rung and the deadline, not two of each minutes apart."""
+projection and one delivery for the rung and the deadline, not two of each minutes apart.
+Generation 7 hands an escalation's notices to apprise from the local activity that projects it:
+one local activity a wake, a delivery activity only for what failed."""
 
 
 def _sorted_sets(value: Any) -> Any:

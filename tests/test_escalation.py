@@ -291,6 +291,71 @@ async def test_clearance_deadline_escalates_every_open_case(
     history = await skipping_env.client.get_workflow_handle(first.workflow_id).fetch_history()
     fired = [e for e in history.events if e.HasField("timer_fired_event_attributes")]
     assert len(fired) == len({e.at for e in escalated}), (len(fired), [(e.seq, e.at) for e in escalated])
+    # Each wake's notices go out from the local activity that projects it (generation 7): one
+    # local activity a wake, no delivery activity after it when nothing failed.
+    ran = local_activities(history)
+    assert ran.count("project_and_deliver") == len(fired) and "deliver_escalation" not in ran, ran
+
+
+async def test_a_notice_that_fails_from_the_projection_is_retried_by_the_delivery_activity(
+    skipping_env: WorkflowEnvironment, ladder_ctx: Context
+) -> None:
+    """A rung whose notice the projecting local activity could not send (the officer's server
+    answers 500 once): the row is recorded failed and the case starts its delivery activity, which
+    sends it; the projection is not undone nor the notice sent twice."""
+    import http.server
+    import threading
+
+    from tests.support.cases import COUNTY
+
+    received: list[int] = []
+
+    class OnceDown(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            received.append(500 if not received else 200)
+            self.send_response(received[-1])
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OnceDown)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with ladder_ctx.sessions.begin() as session:
+            save_officer(
+                session, name="桑柘投递测试员", role="case_officer", township="桑柘镇",
+                notify_urls=[f"json://127.0.0.1:{server.server_address[1]}/once"],
+            )  # fmt: skip
+        opened = await open_for(ladder_ctx, CaseKind.dropout, actor=COUNTY, township="桑柘镇", campaign="ladder")
+        handle = skipping_env.client.get_workflow_handle(opened.workflow_id)
+        await skipping_env.sleep(4 * DAY)
+    finally:
+        server.shutdown()
+    row = ledger_row(ladder_ctx, opened.case_no)
+    with ladder_ctx.sessions() as session:
+        tried = session.execute(
+            select(Notification.status, Notification.attempts).where(
+                Notification.case_id == row.id, Notification.recipient == "桑柘投递测试员"
+            )
+        ).all()
+    assert tried == [("sent", 2)] and received == [500, 200], (tried, received)
+    ran = local_activities(await handle.fetch_history())
+    assert ran.index("deliver_escalation") == ran.index("project_and_deliver") + 1, ran
+
+
+def local_activities(history: Any) -> list[str]:
+    """The activity type of each local activity a history's markers record, in order."""
+    import json
+
+    ran = []
+    for event in history.events:
+        if event.HasField("marker_recorded_event_attributes"):
+            data = event.marker_recorded_event_attributes.details.get("data")
+            if data is not None and data.payloads:
+                ran.append(json.loads(data.payloads[0].data).get("activity_type"))
+    return ran
 
 
 def test_the_deadline_wakes_cases_spread_over_three_minutes() -> None:

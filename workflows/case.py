@@ -85,6 +85,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import CASE_STAGE, ESCALATION_LEVEL, STAGE_DUE_AT
 
 PROJECT_CASE_ACTIVITY = "project_case"
+PROJECT_AND_DELIVER_ACTIVITY = "project_and_deliver"
 LEDGER_LAST_SEQ_ACTIVITY = "ledger_last_seq"
 DELIVER_ACTIVITY = "deliver_escalation"
 SYSTEM_ACTOR = "system"
@@ -119,6 +120,10 @@ DEADLINE_WAKE_PATCH = "deadline-wake-1"
 """A stage due at the clearance deadline (capped) escalates in the same wake as the deadline, at
 the case's moment in the deadline's spread: one workflow task, one projection and one delivery
 for both, where there were two of each a few minutes apart (docs/architecture.md, "Escalation")."""
+DELIVER_WITH_PROJECTION_PATCH = "deliver-with-projection-1"
+"""An escalation's notices are handed to apprise by the local activity that projects it, once its
+transaction is committed: one local activity and one workflow activation less a wake. Only a
+failure (recorded on its row) starts the delivery activity, whose retries take it from there."""
 ONE_WAKE = ("overdue", "clearance_deadline")
 """What one wake may escalate together, in the order recorded: the rung, then the deadline."""
 OPENED_JUST_NOW = timedelta(minutes=1)
@@ -149,11 +154,16 @@ PATCH_GENERATIONS = {
     RESTORE_KEEPS_DUE_PATCH: 4,
     QUIET_OPEN_PATCH: 5,
     DEADLINE_WAKE_PATCH: 6,
+    DELIVER_WITH_PROJECTION_PATCH: 7,
 }
 """The generation from which a run has each patched behaviour without asking (domain/case.py)."""
 PROJECTION_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+}
+PROJECT_AND_DELIVER_OPTIONS: dict[str, Any] = {
+    **PROJECTION_OPTIONS,
+    "start_to_close_timeout": timedelta(minutes=2),  # the projection's 30 s and apprise's sends
 }
 DELIVERY_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=2),
@@ -395,6 +405,10 @@ class CaseWorkflow:
             workflow.upsert_search_attributes([level])
         else:
             self._upsert([level])
+        if self._since(DELIVER_WITH_PROJECTION_PATCH):
+            if not await self._project(*events, deliver=True):
+                self._deliver(*events)
+            return
         await self._project(*events)
         self._deliver(*events)
 
@@ -634,17 +648,25 @@ class CaseWorkflow:
         del self._case.recent[: -RECENT_EVENTS * 2]
         return event
 
-    async def _project(self, event: CaseEvent, *more: CaseEvent) -> None:
+    async def _project(self, event: CaseEvent, *more: CaseEvent, deliver: bool = False) -> bool:
+        """Write the events and the state to the ledger; `deliver`: and hand their notices to
+        apprise in the same local activity (DELIVER_WITH_PROJECTION_PATCH). True when that was
+        asked and every notice went out; else the caller starts the delivery activity."""
         if self._run.now_numbered(event) is not event:
-            return  # projected under its new number when the ledger was found ahead
+            return False  # projected under its new number when the ledger was found ahead
         projection = Projection(
             business_key=event_business_key(self.state.case_id, event),
             event=event,
             state=self.state.model_copy(),
             also=more,
         )
+        delivered = False
         try:
-            if self._since(LOCAL_ACTIVITIES_PATCH):
+            if deliver and self._since(LOCAL_ACTIVITIES_PATCH):
+                delivered = await workflow.execute_local_activity(
+                    PROJECT_AND_DELIVER_ACTIVITY, projection, result_type=bool, **PROJECT_AND_DELIVER_OPTIONS
+                )
+            elif self._since(LOCAL_ACTIVITIES_PATCH):
                 await workflow.execute_local_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
             else:
                 await workflow.execute_activity(PROJECT_CASE_ACTIVITY, projection, **PROJECTION_OPTIONS)
@@ -653,8 +675,9 @@ class CaseWorkflow:
             if ledger_last is None:
                 raise
             await self._number_after_ledger(ledger_last, first=event.seq)
-            return
+            return False
         self._run.projected_seq = max(self._run.projected_seq, event.seq, *(e.seq for e in more))
+        return delivered
 
     async def _number_after_ledger(self, ledger_last: int, *, first: int) -> None:
         """The ledger holds events from `first` on that this case never committed (a workflow task

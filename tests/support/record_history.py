@@ -26,7 +26,8 @@ check's, a run that continues as new as soon as its history is long, an opening 
 search attribute. The exclusion paths (after-closure, disability-excluded, restored, continued)
 do not record at present: their scenarios exclude without the evidence an exclusion now needs.
 `deadline-wake-v1` is of generation 6: a stage due at the clearance deadline escalates in the
-deadline's wake, the rung and the deadline together.
+deadline's wake, the rung and the deadline together. `funding-ladder-v6` and `deadline-wake-v2` are
+of generation 7: each wake's notices go out from the local activity that projects it.
 Older recordings are kept and replay as the generation they were recorded under.
 
 Run: python -m tests.support.record_history [NAME ...]   (default: all of them)
@@ -368,10 +369,10 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "dropout-full-v6": (dropout_full, False),
     "after-closure-v5": (after_closure, True),
     "disability-excluded-v3": (disability_excluded, False),
-    "funding-ladder-v5": (funding_ladder, True),
+    "funding-ladder-v6": (funding_ladder, True),
     "restored-v3": (restored, False),
     "continued-v4": (continued, True),
-    "deadline-wake-v1": (deadline_wake, True),
+    "deadline-wake-v2": (deadline_wake, True),
 }
 """name → (scenario, runs on the time-skipping server)"""
 
