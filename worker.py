@@ -11,7 +11,7 @@ import signal
 import sys
 
 import structlog
-from temporalio.worker import Worker
+from temporalio.worker import CustomSlotSupplier, FixedSizeSlotSupplier, Worker, WorkerTuner
 
 from activities.registry import ActivitySet, build_activities
 from config.local_stack import database_url
@@ -24,6 +24,7 @@ from config.settings import Settings, load_settings
 from config.temporal_client import connect_temporal
 from workflows.case import trust_service_keys
 from workflows.registry import ALL_WORKFLOWS, workflow_runner
+from workflows.task_slots import StickyFirstSlots
 
 log = structlog.get_logger("baoxue.worker")
 
@@ -38,6 +39,24 @@ def activities_for(settings: Settings, *, url: str | None = None) -> ActivitySet
     )
 
 
+LOCAL_ACTIVITY_SLOTS = 100
+"""The SDK's default: local activities one worker runs at once (they queue for the activity threads)."""
+
+
+def worker_tuner(settings: Settings) -> WorkerTuner:
+    """The worker's slots: activities and local activities as fixed counts, workflow tasks with
+    `BAOXUE_WORKER_STICKY_SLOTS` of them kept for the sticky queue."""
+    workflow_slots: FixedSizeSlotSupplier | CustomSlotSupplier = FixedSizeSlotSupplier(settings.worker_workflow_slots)
+    if 0 < settings.worker_sticky_slots < settings.worker_workflow_slots:
+        workflow_slots = StickyFirstSlots(settings.worker_workflow_slots, settings.worker_sticky_slots)
+    return WorkerTuner.create_composite(
+        workflow_supplier=workflow_slots,
+        activity_supplier=FixedSizeSlotSupplier(settings.worker_activity_slots),
+        local_activity_supplier=FixedSizeSlotSupplier(LOCAL_ACTIVITY_SLOTS),
+        nexus_supplier=FixedSizeSlotSupplier(1),
+    )
+
+
 async def run_worker(settings: Settings) -> None:
     trust_service_keys(trusted_service_keys(settings))
     client = await connect_temporal(settings)
@@ -49,8 +68,7 @@ async def run_worker(settings: Settings) -> None:
         workflow_runner=workflow_runner(sandboxed=settings.worker_sandbox),
         activities=built.activities,
         activity_executor=built.executor,
-        max_concurrent_activities=settings.worker_activity_slots,
-        max_concurrent_workflow_tasks=settings.worker_workflow_slots,
+        tuner=worker_tuner(settings),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     loop = asyncio.get_running_loop()

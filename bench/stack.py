@@ -66,6 +66,7 @@ def bench_stack(folder: Path) -> Iterator[BenchStack]:
         "BAOXUE_TEMPORAL_SQLITE_PRAGMAS",
         "BAOXUE_WORKER_MAX_CACHED_WORKFLOWS",
         "BAOXUE_WORKER_WORKFLOW_SLOTS",
+        "BAOXUE_WORKER_STICKY_SLOTS",
     )
     for tuned in tuned_settings:  # measured with and without
         if tuned in os.environ:
