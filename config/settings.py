@@ -45,10 +45,12 @@ class Settings(BaseSettings):
     """Workflow tasks one worker runs at once (the SDK's default). Ten instead changed neither a
     step's p95 through a full-size storm (9.9 s against 9.7 s) nor the storm's pace beyond the
     machine's noise (README, "Benchmarks")."""
-    worker_sticky_slots: int = Field(default=20, ge=0, le=255)
+    worker_sticky_slots: int = Field(default=0, ge=0, le=255)
     """Of the workflow task slots, how many only the worker's sticky queue may take (an officer's
     step on a cached case), so that a storm of uncached cases' wakes never holds them all
-    (workflows/task_slots.py); 0: any poll may take any slot, as the SDK does."""
+    (workflows/task_slots.py); 0 (the default): any poll may take any slot, as the SDK does. 20
+    did not bring a step's p95 through a full-size storm down (10.6 s, on a machine running
+    slower that night) and cost a quiet step ~4 ms (README, "Benchmarks")."""
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
     on every task (slower, and how the tests prove the workflow replays deterministically)."""
