@@ -75,8 +75,8 @@ _RECEIVED = (
 )
 """When the row's recipient last received the same rung (case, stage, level) within the case
 campaign's repeat interval (an ISO 8601 duration PostgreSQL reads as an interval); NULL when they
-did not. One indexed lookup a row (ix_notifications_rung), correlated by hand: SQLAlchemy does
-not correlate a scalar subquery in a select list by itself."""
+did not. One indexed lookup a row (ix_notifications_rung), correlated explicitly to the row it is
+selected with (SQLAlchemy infers that in a select list, but not inside a function: ledger/reports.py)."""
 _UNSENT = (
     select(
         _OUTBOX.c.id,
