@@ -275,7 +275,7 @@ async def step(ref: str, step_name: str, body: StepBody, ctx: Ctx, actor: Signed
         outcome = await send_step(ctx, case, getattr(CaseWorkflow, step_name), step_input)
     except Refused as refused:
         if refused.code == "stale_step":
-            await withdraw_uncommitted(ctx, case, step_input)
+            await withdraw_uncommitted(ctx, case, step_input, refused)
         if refused.code not in RETRY_CODES[STEPS[step_name].retry]:
             raise  # a note is a retry only when the case itself says so; a replayed one stays refused
         await ledger_caught_up(ctx, case)

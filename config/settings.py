@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     (workflows/task_slots.py); 0 (the default): any poll may take any slot, as the SDK does. 20
     did not bring a step's p95 through a full-size storm down (10.6 s, on a machine running
     slower that night) and cost a quiet step ~4 ms (README, "Benchmarks")."""
+    step_priority: bool = True
+    """Raise a case to Temporal priority 1 for an officer's step and put it back after, so the step's
+    workflow task goes ahead of a deadline storm's queued wakes (starter/step_priority.py): through
+    a full-size storm a step's p95 fell from 9.0 s to 1.6 s (README, "Benchmarks"). Two history
+    events and two calls to Temporal a step; 0 sends steps at the case's priority."""
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
     on every task (slower, and how the tests prove the workflow replays deterministically)."""

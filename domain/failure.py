@@ -14,8 +14,10 @@ EXIT_NOT_SIGNED_IN = 5
 class Failure(Exception):
     exit_code = EXIT_FAILED
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, params: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         """The rule that refused, when a case refused (e.g. `stale_step`): for clients, not people."""
+        self.params = params or {}
+        """The rule's particulars as the case gave them (for `stale_step`, `now`: the case's number)."""

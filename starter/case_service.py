@@ -49,6 +49,7 @@ from ledger.officers import chain_officer_ids, default_case_officer, officers_fo
 from ledger.registers import link_sources, priority_groups
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
+from starter.step_priority import ahead_of_the_queue
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
 from workflows.search_attributes import (
     CASE_CAMPAIGN,
@@ -537,6 +538,11 @@ async def send_step(
     signed step sent again must be refused by the case, not answered from Temporal's memory of
     the first.)"""
     client = await ctx.temporal()
+    async with ahead_of_the_queue(client, case.workflow_id, enabled=ctx.settings.step_priority):
+        return await _sent_step(client, case, update, step, within)
+
+
+async def _sent_step(client: Any, case: Case, update: Any, step: StepInput, within: float) -> StepOutcome:
     handle = client.get_workflow_handle(case.workflow_id)
     deadline = asyncio.get_running_loop().time() + within
     try:
@@ -559,7 +565,7 @@ async def send_step(
             detail = cause.details[0]
             message = render(detail["code"], detail["params"], current_lang())
             refusal = BadInput if detail["code"] in INPUT_RULES else Refused
-            raise refusal(message, code=detail["code"]) from None
+            raise refusal(message, code=detail["code"], params=detail["params"]) from None
         raise CliError(str(cause or failed)) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:  # the workflow has completed: the case is closed
@@ -578,25 +584,26 @@ async def ledger_caught_up(ctx: Context, case: Case, *, within: float = 10.0) ->
         await asyncio.wait_for(handle.execute_update(CaseWorkflow.synced), timeout=within)
 
 
-async def withdraw_uncommitted(ctx: Context, case: Case, step: StepInput, *, within: float = 10.0) -> None:
+async def withdraw_uncommitted(
+    ctx: Context, case: Case, step: StepInput, refused: Refused, *, within: float = 10.0
+) -> None:
     """A step refused as signed for an earlier state of the case, though signed for a number the
     case has not reached: its client read the number from the ledger, which then holds events the
     case never committed (a workflow task that failed after projecting them, docs/architecture.md).
     The case withdraws them and numbers on past them (`catch_up_with_ledger`), and the officer is
     told so — as a `stale_step`, which a client signs again against the new number. Otherwise, or
-    when the case does not answer in time, the refusal stands as it was."""
-    if step.expected_seq is None:
+    when the case does not answer in time, the refusal stands as it was. The refusal carries the
+    case's number (`now`), so the usual stale step (the case moved on) costs no further call."""
+    case_seq = refused.params.get("now")
+    if step.expected_seq is None or not isinstance(case_seq, int) or step.expected_seq <= case_seq:
         return
     handle = (await ctx.temporal()).get_workflow_handle(case.workflow_id)
     with contextlib.suppress(
         TimeoutError, RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
     ):
-        current = await asyncio.wait_for(handle.query(CaseWorkflow.current), timeout=within)
-        if step.expected_seq <= current.last_seq:
-            return
         now = await asyncio.wait_for(handle.execute_update(CaseWorkflow.catch_up_with_ledger), timeout=within)
-        if now.last_seq > current.last_seq:
-            params = {"seq": current.last_seq + 1, "now": now.last_seq}
+        if now.last_seq > case_seq:
+            params = {"seq": case_seq + 1, "now": now.last_seq}
             raise Refused(render("ledger_withdrawn", params, current_lang()), code="stale_step")
 
 
