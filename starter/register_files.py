@@ -11,7 +11,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
 from operator import is_, is_not, not_
 from pathlib import Path
 from typing import Any, cast
@@ -228,7 +228,13 @@ def _blank(value: object) -> bool:
 def _controlled_cells(body: list[list[object]], headers: list[str]) -> dict[int, str]:
     """Rows with a control character in any text cell, each with the first such cell's header (a
     line break a spreadsheet wrote as CR LF is a line break, not a control). One search over each
-    column's text; the rows are looked at only in a column where it finds one."""
+    column's text; the rows are looked at only in a column where it finds one. First, where every
+    cell is text (as a csv's are), one search over all of them: the usual register has none."""
+    try:
+        if not CONTROL_CHARACTERS.search("\n".join(chain.from_iterable(cast(list[list[str]], body)))):
+            return {}
+    except TypeError:  # a number or a date among the cells: column by column
+        pass
     found: dict[int, str] = {}
     for at, header in enumerate(headers):
         texts = [value for value in column_values(body, at) if type(value) is str]

@@ -266,3 +266,16 @@ async def test_formula_cells_are_read_as_their_values_and_bad_ones_rejected(
     done = (await send(api, campaign, path.read_bytes(), name="formulas.xlsx")).json()
     assert done["rows"] == 3 and done["valid"] == 2
     assert [(r["row"], r["reason"]) for r in done["rejected"]] == [(4, "length")]
+
+
+def test_control_characters_are_found_among_text_numbers_and_dates_alike() -> None:
+    """One search over every cell where all are text; column by column where a number or a date
+    is among them (a spreadsheet's 序号); a CR LF a spreadsheet wrote is a line break either way."""
+    from starter.register_files import _controlled_cells
+
+    headers = ["姓名", "序号", "村（社区）"]
+    assert _controlled_cells([["王明", "1", "某村"], ["李四", "2", "某村\r\n三组"]], headers) == {}
+    assert _controlled_cells([["王明", 1.0, "某村"], ["李四", dt.date(2014, 1, 1), "某村\r\n三组"]], headers) == {}
+    assert _controlled_cells([["王明", "1", "某村"], ["李\x1b四", "2", "某村"]], headers) == {1: "姓名"}
+    mixed = [["王明", 1.0, "某\x07村"], ["李\x1b四", 2.0, "某村"]]
+    assert _controlled_cells(mixed, headers) == {0: "村（社区）", 1: "姓名"}
