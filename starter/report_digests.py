@@ -132,7 +132,9 @@ class DigestCache:
 
     def __init__(self, limit: int = 400_000) -> None:
         self._kept: BoundedMap[Key, CaseDigest | None] = BoundedMap(limit)
-        self._newest: dict[tuple[str, uuid.UUID], int] = {}
+        self._newest: BoundedMap[tuple[str, uuid.UUID], int] = BoundedMap(limit)
+        """Each case's newest sequence number folded, as many as digests are kept: a case forgotten
+        here only keeps its older digest until that one too is dropped by age."""
         self.folded = 0
         """Digests folded since the process began (a test's witness that kept ones are reused)."""
 
@@ -161,12 +163,14 @@ class DigestCache:
     def _superseded(self, folded: dict[Key, CaseDigest | None]) -> list[Key]:
         """The kept keys these new digests make old: each case's newest before, when newer now."""
         old: list[Key] = []
+        newer: dict[tuple[str, uuid.UUID], int] = {}
         for version, case_id, seq in folded:
             newest = self._newest.get((version, case_id))
             if newest is None or seq > newest:
-                self._newest[(version, case_id)] = seq
+                newer[(version, case_id)] = seq
                 if newest is not None:
                     old.append((version, case_id, newest))
+        self._newest.add(newer)
         return old
 
 

@@ -244,3 +244,17 @@ def test_the_kept_map_forgets_the_oldest_past_its_limit() -> None:
     kept.add({"a": 1, "b": 2})
     kept.add({"c": 3})
     assert (kept.get("a"), kept.get("b"), kept.get("c"), len(kept)) == (None, 2, 3, 2)
+
+
+def test_the_digest_cache_remembers_no_more_cases_than_it_keeps_digests() -> None:
+    """Each case's newest folded number is what lets a newer digest replace its older one; it is
+    held for as many cases as digests are kept, not for every case the server ever folded."""
+    import uuid
+
+    from starter.report_digests import DigestCache
+
+    cache = DigestCache(limit=3)
+    cases = [uuid.uuid4() for _ in range(10)]
+    assert cache._superseded({("v", case_id, 1): None for case_id in cases}) == []
+    assert len(cache._newest) == 3
+    assert cache._superseded({("v", cases[-1], 2): None}) == [("v", cases[-1], 1)]  # still replaced
