@@ -8,6 +8,7 @@ storm and the import took beside their quiet figures from the same run (`storm`,
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import http.server
 import os
@@ -20,7 +21,7 @@ from typing import Any
 
 from bench.import_speed import county_files
 from bench.stack import BenchStack, Sink, campaign_file, free_port
-from bench.storm import level0_rows
+from bench.storm import level0_rows, rss_mb
 from domain.id_number import make_id_number
 
 CAMPAIGN = "bench-mixed"
@@ -84,6 +85,8 @@ def _officer(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) 
 
 
 FAILED: list[str] = []
+CASES: list[str] = []
+"""The officers' cases, whose histories say where their steps waited."""
 
 
 def _steps(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) -> None:
@@ -93,11 +96,12 @@ def _steps(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) ->
 
     name = f"混合办案员{i}"
     server = Server(stack.state()["api"]["url"], Profile().choose(name, None))
-    case_no = stack.json(
+    case_no: str = stack.json(
         "case", "open", "--kind", "dropout", "--township", TOWNSHIPS[i % len(TOWNSHIPS)], "--campaign", STEPS_CAMPAIGN,
         actor=name, stdin=f"{make_id_number('500242', dt.date(2014, 1, 1 + i), 900 + i)}\n混合步骤{i}\n",
     )["case_no"]  # fmt: skip
     where = server.request("GET", f"/api/cases/{case_no}/step")
+    CASES.append(case_no)
     state = {"seq": where["last_seq"], "n": 0}
     ready.wait()
 
@@ -108,11 +112,66 @@ def _steps(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) ->
 
     while not stop.is_set():
         if steps.timed(one):  # the server may have taken it after all: go on from where the case is
-            state["seq"] = server.request("GET", f"/api/cases/{case_no}/step")["last_seq"]
+            state["seq"] = _where_now(server, case_no, stop, state["seq"])
     server.close()
 
 
+def _where_now(server: Any, case_no: str, stop: threading.Event, last_seen: int) -> int:
+    """The case's number, asked again until the server answers (a read can time out through the
+    storm too); the number last seen if the window closes first."""
+    while not stop.is_set():
+        try:
+            return int(server.request("GET", f"/api/cases/{case_no}/step")["last_seq"])
+        except Exception:
+            stop.wait(1.0)
+    return last_seen
+
+
 ready = threading.Event()
+
+
+async def step_tasks(stack: BenchStack, case_nos: list[str]) -> dict[str, Any]:
+    """Where the officers' steps spent their time, from their cases' histories: each accepted
+    step's workflow task waited in a task queue (scheduled → started; the queue the worker that
+    holds the case polls, "sticky", or the shared one) and then ran on the worker (started →
+    completed: the update's handler and its local projection)."""
+    import psycopg
+    from temporalio.api.enums.v1 import EventType, TaskQueueKind
+    from temporalio.client import Client
+
+    with psycopg.connect(stack.owner_url()) as conn:
+        ids = [row[0] for row in conn.execute("SELECT workflow_id FROM cases WHERE case_no = ANY(%s)", (case_nos,))]
+    state = stack.state()
+    client = await Client.connect(state["temporal"]["address"], namespace=state["temporal"]["namespace"])
+    waited: list[float] = []
+    ran: list[float] = []
+    sticky = 0
+    for workflow_id in ids:
+        events = (await client.get_workflow_handle(workflow_id).fetch_history()).events
+        task: dict[str, Any] = {}
+        for event in events:
+            kind = event.event_type
+            at = event.event_time.ToDatetime().timestamp()
+            if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+                queue = event.workflow_task_scheduled_event_attributes.task_queue.kind
+                task = {"scheduled": at, "sticky": queue == TaskQueueKind.TASK_QUEUE_KIND_STICKY}
+            elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                task["started"] = at
+            elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                task["completed"] = at
+            elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and "completed" in task:
+                waited.append((task["started"] - task["scheduled"]) * 1000)
+                ran.append((task["completed"] - task["started"]) * 1000)
+                sticky += task["sticky"]
+                task = {}
+    return {
+        "step_tasks": len(waited),
+        "step_tasks_sticky": sticky,
+        "step_task_wait_p50_ms": statistics.median(waited) if waited else None,
+        "step_task_wait_p95_ms": percentile(waited, 0.95),
+        "step_task_run_p50_ms": statistics.median(ran) if ran else None,
+        "step_task_run_p95_ms": percentile(ran, 0.95),
+    }
 
 
 def _every(seconds: float, stop: threading.Event, call: Any, recorder: Recorder) -> None:
@@ -193,12 +252,14 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
         else:
             time.sleep(2)
     importer.join(1800)
+    worker_rss = rss_mb(stack.state()["worker"]["pid"])
     stop.set()
     if FAILED:
         raise SystemExit("mixed: " + "; ".join(FAILED))
     for thread in threads:
         thread.join(60)
     sink.shutdown()
+    tasks = asyncio.run(step_tasks(stack, CASES))
     browser.close()
     health_client.close()
     return {
@@ -210,6 +271,7 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
             "storm_cases": n,
             "storm_s": storm_s,
             "storm_quiet_s": quiet.get("escalations_10k_s"),
+            "worker_rss_mb_after": worker_rss,
             "import_rows": imported.get("rows"),
             "import_s": imported.get("seconds"),
             "import_quiet_s": (quiet.get("import") or {}).get("import_s"),
@@ -225,5 +287,6 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
             "health_p50_ms": statistics.median(health.ms) if health.ms else None,
             "health_max_ms": max(health.ms, default=None),
             "health_errors": health.errors,
+            **tasks,
         },
     }

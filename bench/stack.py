@@ -59,14 +59,31 @@ def scratch_folder(keep: Path | None) -> Iterator[Path]:
         yield Path(folder)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("activities", "api", "cli", "config", "domain", "ledger", "starter", "workflows")
+
+
+def compile_sources() -> None:
+    """The project's modules compiled to bytecode, as pip compiles an installed package's. An
+    editable checkout is run from its sources, and where PYTHONDONTWRITEBYTECODE is set (this
+    machine sets it) every `baoxue` command would compile the client's modules again on each
+    start (~70 ms here) — a cost no officer's installed client pays."""
+    import compileall
+
+    for package in PACKAGES:
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 @contextlib.contextmanager
 def bench_stack(folder: Path) -> Iterator[BenchStack]:
+    compile_sources()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")}
     tuned_settings = (
         "BAOXUE_TEMPORAL_SQLITE_PRAGMAS",
         "BAOXUE_WORKER_MAX_CACHED_WORKFLOWS",
         "BAOXUE_WORKER_WORKFLOW_SLOTS",
         "BAOXUE_WORKER_STICKY_SLOTS",
+        "BAOXUE_STEP_PRIORITY",
     )
     for tuned in tuned_settings:  # measured with and without
         if tuned in os.environ:
