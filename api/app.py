@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -61,19 +62,38 @@ def error_response(exit_code: int, message: str, code: str | None = None, reques
 
 
 @asynccontextmanager
-async def rechecks_on_start(app: FastAPI) -> AsyncIterator[None]:
-    """The re-check workflows of open campaigns are started (or found running) once the server is up."""
+async def server_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Once the server is up: the re-check workflows of open campaigns are started (or found
+    running), and the sweep that puts back cases raised for officers' steps runs until it stops."""
     from starter.rechecks import start_open_rechecks
 
-    task = asyncio.create_task(start_open_rechecks(app.state.ctx))
+    ctx: Context = app.state.ctx
+    rechecks = asyncio.create_task(start_open_rechecks(ctx))
+    sweep = asyncio.create_task(_raised_cases_sweep(ctx)) if ctx.settings.step_priority else None
     yield
-    if not task.done():
-        task.cancel()
+    if not rechecks.done():
+        rechecks.cancel()
+    if sweep is not None:
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sweep
+
+
+async def _raised_cases_sweep(ctx: Context) -> None:
+    """Until Temporal answers, each step puts its case back itself."""
+    while True:
+        try:
+            client = await ctx.temporal()
+            break
+        except Exception as error:
+            log.warning("raised_cases_sweep_waiting", error=type(error).__name__)
+            await asyncio.sleep(10)
+    await ctx.raised_cases.sweep(client)
 
 
 def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(
-        lifespan=rechecks_on_start,
+        lifespan=server_lifespan,
         title="baoxue",
         dependencies=[Depends(language)],
         docs_url=None,

@@ -52,10 +52,14 @@ class Settings(BaseSettings):
     did not bring a step's p95 through a full-size storm down (10.6 s, on a machine running
     slower that night) and cost a quiet step ~4 ms (README, "Benchmarks")."""
     step_priority: bool = True
-    """Raise a case to Temporal priority 1 for an officer's step and put it back after, so the step's
-    workflow task goes ahead of a deadline storm's queued wakes (starter/step_priority.py): through
-    a full-size storm a step's p95 fell from 9.0 s to 1.6 s (README, "Benchmarks"). Two history
-    events and two calls to Temporal a step; 0 sends steps at the case's priority."""
+    """Raise a case to Temporal priority 1 for an officer's steps, so a step's workflow task goes
+    ahead of a deadline storm's queued wakes (starter/step_priority.py): through a full-size storm
+    a step's p95 fell from 9.0 s to 1.6 s (README, "Benchmarks"). 0 sends steps at the case's
+    priority."""
+    step_priority_idle_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    """`baoxue serve` keeps a case raised while its officer works on it and puts it back after
+    this long without a step (one history event and one call to Temporal a working session,
+    not two a step)."""
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
     on every task (slower, and how the tests prove the workflow replays deterministically)."""

@@ -49,7 +49,6 @@ from ledger.officers import chain_officer_ids, default_case_officer, officers_fo
 from ledger.registers import link_sources, priority_groups
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
-from starter.step_priority import ahead_of_the_queue
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
 from workflows.search_attributes import (
     CASE_CAMPAIGN,
@@ -538,7 +537,9 @@ async def send_step(
     signed step sent again must be refused by the case, not answered from Temporal's memory of
     the first.)"""
     client = await ctx.temporal()
-    async with ahead_of_the_queue(client, case.workflow_id, enabled=ctx.settings.step_priority):
+    if not ctx.settings.step_priority:
+        return await _sent_step(client, case, update, step, within)
+    async with ctx.raised_cases.ahead(client, case.workflow_id):
         return await _sent_step(client, case, update, step, within)
 
 

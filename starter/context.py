@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from starter.case_list import CaseListCache
     from starter.jobs import Jobs
     from starter.report_digests import DigestCache
+    from starter.step_priority import RaisedCases
 
 
 @dataclass
@@ -85,6 +86,12 @@ class Context:
         from starter.jobs import Jobs
 
         return Jobs()
+
+    @cached_property
+    def raised_cases(self) -> RaisedCases:
+        from starter.step_priority import RaisedCases
+
+        return RaisedCases(idle_seconds=self.settings.step_priority_idle_seconds)
 
     @cached_property
     def report_digests(self) -> DigestCache:

@@ -1,11 +1,13 @@
 """An officer's step goes ahead of queued workflow tasks (starter/step_priority.py): on the dev
 server, with a backlog of other workflows' tasks and no worker polling, a step's update raised to
-priority 1 is the first task the next worker takes; and a step through the API records the raise
-and the return to the default around its update in the case's history."""
+priority 1 is the first task the next worker takes; a step through the API records the raise and
+the return to the default around its update in the case's history; and where the server's sweep
+runs, a case stays raised through an officer's steps and is put back once idle."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -16,7 +18,7 @@ from temporalio.client import WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from starter.step_priority import ahead_of_the_queue
+from starter.step_priority import RaisedCases
 from tests.support.api import InProcessApi, open_case
 from tests.support.cases import OFFICER, context_for, register_test_officers
 
@@ -75,7 +77,7 @@ async def test_raised_steps_are_the_first_tasks_a_worker_takes_from_a_backlog(de
     TAKEN.clear()
 
     async def step(handle: Any) -> Any:
-        async with ahead_of_the_queue(dev_env.client, handle.id, enabled=True):
+        async with RaisedCases(idle_seconds=300).ahead(dev_env.client, handle.id):
             accepted = await handle.start_update(Queued.step, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
             return await accepted.result()
 
@@ -91,6 +93,20 @@ async def test_raised_steps_are_the_first_tasks_a_worker_takes_from_a_backlog(de
     assert sum(places) / STEPPED < 10, places
 
 
+OPTIONS = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED
+ACCEPTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+
+
+async def _raises_and_steps(ctx: Any, workflow_id: str) -> list[tuple[int, int]]:
+    """The case's accepted updates and priority changes, in order, with each change's priority."""
+    history = await (await ctx.temporal()).get_workflow_handle(workflow_id).fetch_history()
+    return [
+        (event.event_type, event.workflow_execution_options_updated_event_attributes.priority.priority_key)
+        for event in history.events
+        if event.event_type in (OPTIONS, ACCEPTED)
+    ]
+
+
 async def test_a_step_through_the_api_raises_its_case_and_puts_it_back(case_settings: Any, case_worker: None) -> None:
     ctx = context_for(case_settings.model_copy(update={"step_priority": True}))
     register_test_officers(ctx)
@@ -100,15 +116,44 @@ async def test_a_step_through_the_api_raises_its_case_and_puts_it_back(case_sett
         answer = await api.step(OFFICER, case_no, "note", {"text": "电话联系家长"})
         assert answer.status_code == 200, answer.text
         workflow_id = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["workflow_id"]
-        history = await (await ctx.temporal()).get_workflow_handle(workflow_id).fetch_history()
+        around = await _raises_and_steps(ctx, workflow_id)
     finally:
         await api.close()
         ctx.close()
-    options = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED
-    accepted = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
-    around = [
-        (event.event_type, event.workflow_execution_options_updated_event_attributes.priority.priority_key)
-        for event in history.events
-        if event.event_type in (options, accepted)
-    ]
-    assert around == [(accepted, 0), (options, 1), (accepted, 0), (options, 0)]  # the opening, then the step
+    assert around == [(ACCEPTED, 0), (OPTIONS, 1), (ACCEPTED, 0), (OPTIONS, 0)]  # the opening, then the step
+
+
+async def test_with_the_sweep_a_case_stays_raised_through_its_steps_and_is_put_back_when_idle(
+    case_settings: Any, case_worker: None
+) -> None:
+    ctx = context_for(case_settings.model_copy(update={"step_priority": True, "step_priority_idle_seconds": 1.0}))
+    register_test_officers(ctx)
+    api = InProcessApi(ctx)
+    sweep = asyncio.create_task(ctx.raised_cases.sweep(await ctx.temporal()))
+    try:
+        case_no, _ = await open_case(api)
+        for text in ("电话联系家长", "家长同意面谈", "约定周三家访"):
+            answer = await api.step(OFFICER, case_no, "note", {"text": text})
+            assert answer.status_code == 200, answer.text
+        workflow_id = (await api.call(OFFICER, "GET", f"/api/cases/{case_no}")).json()["workflow_id"]
+        assert await _raises_and_steps(ctx, workflow_id) == [(ACCEPTED, 0), (OPTIONS, 1), *[(ACCEPTED, 0)] * 3]
+        assert len(ctx.raised_cases) == 1
+        for _ in range(50):  # idle for 1 s, then the next sweep (every 0.5 s) puts it back
+            if not len(ctx.raised_cases):
+                break
+            await asyncio.sleep(0.1)
+        assert await _raises_and_steps(ctx, workflow_id) == [
+            (ACCEPTED, 0), (OPTIONS, 1), *[(ACCEPTED, 0)] * 3, (OPTIONS, 0)
+        ]  # fmt: skip
+        answer = await api.step(OFFICER, case_no, "note", {"text": "家访完成"})
+        assert answer.status_code == 200, answer.text
+        sweep.cancel()  # the server stopping: every case still raised is put back
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
+        after = await _raises_and_steps(ctx, workflow_id)
+    finally:
+        sweep.cancel()
+        await api.close()
+        ctx.close()
+    assert after[-3:] == [(OPTIONS, 1), (ACCEPTED, 0), (OPTIONS, 0)]
+    assert not len(ctx.raised_cases)
