@@ -14,6 +14,7 @@ import structlog
 from temporalio.worker import CustomSlotSupplier, FixedSizeSlotSupplier, Worker, WorkerTuner
 
 from activities.registry import ActivitySet, build_activities
+from config.collector import CPYTHON_YOUNG, full_collections, tune_collector
 from config.local_stack import database_url
 from config.logging import configure_logging
 from config.preflight import unusable_setting
@@ -71,6 +72,8 @@ async def run_worker(settings: Settings) -> None:
         tuner=worker_tuner(settings),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
+    tune_collector(young=CPYTHON_YOUNG, full_collection_seconds=settings.full_collection_seconds)
+    collecting = asyncio.create_task(full_collections(settings.full_collection_seconds))
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
 
@@ -83,6 +86,7 @@ async def run_worker(settings: Settings) -> None:
     try:
         await worker.run()
     finally:
+        collecting.cancel()
         built.close()
         log.info("worker_stopped")
 

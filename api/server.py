@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 
+from config.collector import SERVER_YOUNG, tune_collector
 from config.logging import configure_logging
 from config.preflight import unusable_setting
 from config.required_keys import EXIT_MISSING_KEY, missing_key
@@ -29,7 +29,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     if settings.api_tls_cert and settings.api_tls_key:
         certfile, keyfile = str(settings.api_tls_cert), str(settings.api_tls_key)
     app = create_app(ctx)
-    tune_collector()
+    tune_collector(young=SERVER_YOUNG, full_collection_seconds=0)
     uvicorn.run(
         app,
         host=host or settings.api_host,
@@ -40,16 +40,3 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         ssl_keyfile=keyfile,
     )
     return 0
-
-
-YOUNG_OBJECTS_BEFORE_COLLECTION = 50_000
-
-
-def tune_collector() -> None:
-    """A report over a county's cases makes some 100,000 short-lived objects; at Python's default
-    (a collection every 700 new objects, a full one every 100 of those) the collector walked the
-    server's long-lived objects — imported modules, the report's kept digests — several times a
-    request, doubling its time. Objects loaded before serving are frozen out of collections, and
-    young collections come at 50,000 objects (measured in bench/report.py; docs/architecture.md)."""
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTION, 10, 10)

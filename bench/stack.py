@@ -84,6 +84,7 @@ def bench_stack(folder: Path) -> Iterator[BenchStack]:
         "BAOXUE_WORKER_WORKFLOW_SLOTS",
         "BAOXUE_WORKER_STICKY_SLOTS",
         "BAOXUE_STEP_PRIORITY",
+        "BAOXUE_FULL_COLLECTION_SECONDS",
     )
     for tuned in tuned_settings:  # measured with and without
         if tuned in os.environ:

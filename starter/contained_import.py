@@ -150,14 +150,17 @@ def _serve(conn: Connection, memory: int) -> None:
         database = work.settings.database_url.get_secret_value() if work.settings.database_url else ""
         key = work.settings.model_dump_json() + database
         ctx = contexts.get(key) or contexts.setdefault(key, Context(work.settings, pool_size=1))
-        answer = _one(ctx, work, lambda done, total: conn.send(("progress", done, total)))
+        leftovers: list[object] = []
+        answer = _one(ctx, work, lambda done, total: conn.send(("progress", done, total)), leftovers)
         conn.send(answer)
+        leftovers.clear()
         if answer[0] == "refused" and answer[1][1] == OUT_OF_MEMORY:
             os._exit(0)  # a process that met its memory cap is not trusted with the next file
 
 
-def _one(ctx: Any, work: ImportJob, progress: Progress) -> tuple[str, Any]:
-    """One import, answered as plain data (exceptions do not cross processes whole)."""
+def _one(ctx: Any, work: ImportJob, progress: Progress, leftovers: list[object]) -> tuple[str, Any]:
+    """One import, answered as plain data (exceptions do not cross processes whole); its rows
+    are left in `leftovers`, freed after the answer is sent."""
     from starter.discovery_service import import_register
 
     set_lang("en" if work.lang == "en" else "zh")
@@ -172,6 +175,7 @@ def _one(ctx: Any, work: ImportJob, progress: Progress) -> tuple[str, Any]:
             replace=work.replace,
             scope=work.scope,
             progress=progress,
+            leftovers=leftovers,
         )
         return "done", summary
     except RegisterFileError as error:
