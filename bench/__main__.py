@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -107,7 +108,14 @@ def _case(stack: Any) -> str:
     return cli_step.measure(stack, runs=1)["cli_step"]["case_no"]
 
 
+def _stop_on_terminate(_signal: int, _frame: object) -> None:
+    """A benchmark stopped with SIGTERM stops its stack too: without this, Python ends at once and
+    the stack's `baoxue up` keeps its storm running under the next benchmark."""
+    raise SystemExit(143)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="+", help="all, or any of: " + " ".join(ORDER))
     parser.add_argument("--keep", type=Path, help="keep the scratch stack and files here")

@@ -14,8 +14,9 @@ the process holds, the whole process stopped meanwhile. Two costs follow in a se
   worker's cache (reference counting frees everything else at once). `BAOXUE_FULL_COLLECTION_SECONDS`
   takes the worker's full collections off CPython's schedule and runs one that often instead.
   Every 60 s, each took ~900 ms (the cycles of a minute) and the worker's own part of a step
-  got faster (p95 262 → 236 ms), but a step as the officer timed it did not (p95 0.76 → 0.91 s
-  in a run where the whole machine was slower), so the default stays CPython's schedule.
+  got faster (p95 262 → 236 ms), but a step as the officer timed it did not (p95 0.76 → 0.91 s,
+  in a run that a stray benchmark stack was also loading), so the default stays CPython's
+  schedule until a clean run says otherwise.
 
 docs/architecture.md, "The worker", gives the measurements."""
 

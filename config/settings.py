@@ -66,8 +66,8 @@ class Settings(BaseSettings):
     full_collection_seconds: float = Field(default=0.0, ge=0, le=3600)
     """The worker walks all its objects for cycles this often, not on CPython's schedule
     (config/collector.py), which through a storm stopped it ~450 ms every 8–10 s. 0 (the
-    default): CPython's schedule — every 60 s, measured once, left the worker's own part of a
-    step faster (p95 262 → 236 ms) but not the step (README, "Benchmarks")."""
+    default): CPython's schedule — every 60 s, measured once (beside a stray benchmark stack),
+    left the worker's own part of a step faster (p95 262 → 236 ms) but not the step."""
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
     on every task (slower, and how the tests prove the workflow replays deterministically)."""
