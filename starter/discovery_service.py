@@ -160,7 +160,7 @@ def import_register(
     current version, is refused unless `replace`. A school's own list: a row naming another school
     is rejected. An enrollment register adds the schools it names to the county's list.
     `leftovers`: the parsed rows are put there for the caller to free once it has answered (a
-    200,000-row register is some two million objects, a tenth of a second to free)."""
+    200,000-row register is some two million objects; bench `import` measured 2.06 → 2.03 s)."""
     digest = file_digest(path)
     with ctx.sessions() as session:
         earlier = previous_import(session, campaign=campaign.name, kind=kind, digest=digest)
