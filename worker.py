@@ -73,7 +73,11 @@ async def run_worker(settings: Settings) -> None:
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     tune_collector(young=CPYTHON_YOUNG, full_collection_seconds=settings.full_collection_seconds)
-    collecting = asyncio.create_task(full_collections(settings.full_collection_seconds))
+    collecting = (
+        asyncio.create_task(full_collections(settings.full_collection_seconds))
+        if settings.full_collection_seconds > 0
+        else None
+    )
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
 
@@ -86,7 +90,8 @@ async def run_worker(settings: Settings) -> None:
     try:
         await worker.run()
     finally:
-        collecting.cancel()
+        if collecting is not None:
+            collecting.cancel()
         built.close()
         log.info("worker_stopped")
 

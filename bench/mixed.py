@@ -3,8 +3,9 @@
 take steps (signed API requests on real cases, back to back), the dashboard overview is read once
 a second and `/api/health` five times a second. Reported: the steps' p50 and p95
 (`mixed_step_p50_ms`, `mixed_step_p95_ms` ≤ 500), the overview's p95 (`mixed_overview_p95_ms`
-≤ 1,000), health's p99 (`mixed_health_p99_ms` ≤ 200), all timed by the client, and how long the
-storm and the import took beside their quiet figures from the same run (`storm`, `import`)."""
+≤ 1,000), health's p99 (`mixed_health_p99_ms` ≤ 200), all timed by the client (a step's time on
+the server, from its Server-Timing header, beside it), and how long the storm and the import took
+beside their quiet figures from the same run (`storm`, `import`)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.ms: list[float] = []
+        self.served_ms: list[float] = []
+        """What the server said it spent on each answered request (its Server-Timing header)."""
         self.errors = 0
         self.kinds: Counter[str] = Counter()
         self.lock = threading.Lock()
@@ -109,6 +112,7 @@ def _steps(stack: BenchStack, i: int, stop: threading.Event, steps: Recorder) ->
         state["n"] += 1  # a note's text once more would be taken for a retry of the same note
         body = signed_step(server, where["case_id"], "note", state["seq"], {"text": f"混合测速 {state['n']}"})
         state["seq"] = server.request("POST", f"/api/cases/{case_no}/steps/note", body=body)["last_seq"]
+        steps.served_ms.append(float((server.server_timing or "dur=nan").split("dur=")[1]))
 
     while not stop.is_set():
         if steps.timed(one):  # the server may have taken it after all: go on from where the case is
@@ -131,10 +135,11 @@ ready = threading.Event()
 
 
 async def step_tasks(stack: BenchStack, case_nos: list[str]) -> dict[str, Any]:
-    """Where the officers' steps spent their time, from their cases' histories: each accepted
-    step's workflow task waited in a task queue (scheduled → started; the queue the worker that
-    holds the case polls, "sticky", or the shared one) and then ran on the worker (started →
-    completed: the update's handler and its local projection)."""
+    """Where the officers' steps spent their time, from their cases' histories (every run of each:
+    a case continues as new when its history grows long): each accepted step's workflow task
+    waited in a task queue (scheduled → started; the queue the worker that holds the case polls,
+    "sticky", or the shared one) and then ran on the worker (started → completed: the update's
+    handler and its local projection)."""
     import psycopg
     from temporalio.api.enums.v1 import EventType, TaskQueueKind
     from temporalio.client import Client
@@ -146,8 +151,13 @@ async def step_tasks(stack: BenchStack, case_nos: list[str]) -> dict[str, Any]:
     waited: list[float] = []
     ran: list[float] = []
     sticky = 0
-    for workflow_id in ids:
-        events = (await client.get_workflow_handle(workflow_id).fetch_history()).events
+    runs = [
+        (workflow_id, execution.run_id)
+        for workflow_id in ids
+        async for execution in client.list_workflows(f"WorkflowId = '{workflow_id}'")
+    ]
+    for workflow_id, run_id in runs:
+        events = (await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()).events
         task: dict[str, Any] = {}
         for event in events:
             kind = event.event_type
@@ -165,6 +175,7 @@ async def step_tasks(stack: BenchStack, case_nos: list[str]) -> dict[str, Any]:
                 sticky += task["sticky"]
                 task = {}
     return {
+        "step_runs": len(runs),
         "step_tasks": len(waited),
         "step_tasks_sticky": sticky,
         "step_task_wait_p50_ms": statistics.median(waited) if waited else None,
@@ -280,6 +291,8 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
             "step_errors": steps.errors,
             "step_error_kinds": dict(steps.kinds),
             "step_max_ms": max(steps.ms, default=None),
+            "step_server_p50_ms": statistics.median(steps.served_ms) if steps.served_ms else None,
+            "step_server_p95_ms": percentile(steps.served_ms, 0.95),
             "overview_reads": len(overview.ms),
             "overview_p50_ms": statistics.median(overview.ms) if overview.ms else None,
             "overview_errors": overview.errors,
