@@ -45,10 +45,10 @@ class Settings(BaseSettings):
     """Workflow tasks one worker runs at once. Each one runs among all the others on the worker's
     one interpreter, so the more it takes on, the longer each takes: an officer's step, which
     Temporal now hands out first (`step_priority`), ran p95 0.9 s on the worker among a storm's
-    100 wakes, 0.18 s among 20, 0.13 s among 10; through `bench mixed` a step's p95 was 1.76 s with
-    100, 0.46–0.55 s with 20 (five runs) and 0.46 s with 10, while the storm under load took 20 %
-    longer with 10 than with 20. 15 is between the two (README, "Benchmarks"). Before step
-    priority, when a step waited in the queue rather than on the worker, ten changed nothing."""
+    100 wakes, 0.16–0.22 s among 20, 0.13 s among 10; through `bench mixed` a step's p95 was 1.76 s
+    with 100, 0.46–0.55 s with 20 (five runs), 0.46 s with 10 (the storm under load 20 % longer
+    than with 20) and 0.52 s with 15 (README, "Benchmarks"). Before step priority, when a step
+    waited in the queue rather than on the worker, ten changed nothing."""
     worker_sticky_slots: int = Field(default=0, ge=0, le=255)
     """Of the workflow task slots, how many only the worker's sticky queue may take (an officer's
     step on a cached case), so that a storm of uncached cases' wakes never holds them all
@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     full_collection_seconds: float = Field(default=60.0, ge=0, le=3600)
     """The worker walks all its objects for cycles this often, not on CPython's schedule
     (config/collector.py), which through a storm stopped it ~450 ms every 8–10 s: a step's p95
-    through `bench mixed` 637 → 524 ms, the storm under load 345 → 288 s. 0: CPython's schedule."""
+    through `bench mixed` 637 → 524 ms, the quiet storm 254 → 200 s; the cost is memory, a
+    minute's evicted cases held (262 → 389–482 MB with 10,000 open). 0: CPython's schedule."""
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
     on every task (slower, and how the tests prove the workflow replays deterministically)."""
