@@ -15,8 +15,10 @@ the process holds, the whole process stopped meanwhile. Two costs follow in a se
   takes the worker's full collections off CPython's schedule and runs one that often instead
   (default 60 s): each takes ~900 ms (the cycles of a minute), 1.5 % of the worker's time instead
   of 5 %. Through `bench mixed` a step's p95 fell from 637 to 524 ms and the quiet storm from
-  254 to 200 s. The cost is memory: the cycles of a minute's evicted cases wait for the next
-  collection (a worker with 10,000 open cases held 389–482 MB instead of 262).
+  254 to 200 s. The cost was memory: the cycles of a minute's evicted cases waited for the next
+  collection (a worker with 10,000 open cases held 389–482 MB instead of 262), until the runner
+  broke an evicted case's cycles itself (workflows/eviction.py): 246 MB. What the schedule still
+  frees is smaller change — a local activity's context, a statement's bound parameters.
 
 docs/architecture.md, "The worker", gives the measurements."""
 

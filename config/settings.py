@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     full_collection_seconds: float = Field(default=60.0, ge=0, le=3600)
     """The worker walks all its objects for cycles this often, not on CPython's schedule
     (config/collector.py), which through a storm stopped it ~450 ms every 8–10 s: a step's p95
-    through `bench mixed` 637 → 524 ms, the quiet storm 254 → 200 s; the cost is memory, a
-    minute's evicted cases held (262 → 389–482 MB with 10,000 open). 0: CPython's schedule."""
+    through `bench mixed` 637 → 524 ms, the quiet storm 254 → 200 s. An evicted case is freed
+    at once all the same (workflows/eviction.py). 0: CPython's schedule."""
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     """Case workflows a worker keeps in memory between tasks; 0 replays each case's whole history
     on every task (slower, and how the tests prove the workflow replays deterministically)."""

@@ -1,10 +1,11 @@
 """Every workflow the worker runs, and the runner they run in."""
 
-from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker import WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.case import CaseWorkflow
 from workflows.digest import DigestWorkflow
+from workflows.eviction import ReleasingRunner
 from workflows.order import OrderWorkflow
 from workflows.recheck import RecheckWorkflow
 
@@ -17,7 +18,8 @@ def workflow_runner(*, sandboxed: bool = True) -> WorkflowRunner:
     passed through rather than imported afresh for each workflow (our workflow modules hold no
     state). Unsandboxed (the worker by default): the same code without the sandbox's cost — it
     re-executes code strings for every activation and every payload encoded, a quarter of the
-    worker's CPU in an escalation storm (docs/architecture.md, "The worker")."""
+    worker's CPU in an escalation storm (docs/architecture.md, "The worker"); an evicted case's
+    memory is given back at once (workflows/eviction.py)."""
     if not sandboxed:
-        return UnsandboxedWorkflowRunner()
+        return ReleasingRunner()
     return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
