@@ -10,10 +10,10 @@ the process holds, the whole process stopped meanwhile. Two costs follow in a se
 - A worker holding a thousand cases has millions of tracked objects. Through a 10,000-case
   deadline storm on two cores a full collection took ~450 ms (574 at most) and came every
   8–10 s on CPython's schedule: one officer's step in twenty arrived during one and waited for
-  it — the step's p95. What those collections free are the cycles of cases evicted from the
-  worker's cache (reference counting frees everything else at once). `BAOXUE_FULL_COLLECTION_SECONDS`
+  it — the step's p95. What those collections freed were mostly the cycles of cases evicted from
+  the worker's cache (reference counting frees everything else at once). `BAOXUE_FULL_COLLECTION_SECONDS`
   takes the worker's full collections off CPython's schedule and runs one that often instead
-  (default 60 s): each takes ~900 ms (the cycles of a minute), 1.5 % of the worker's time instead
+  (default 60 s): each took ~900 ms (the cycles of a minute), 1.5 % of the worker's time instead
   of 5 %. Through `bench mixed` a step's p95 fell from 637 to 524 ms and the quiet storm from
   254 to 200 s. The cost was memory: the cycles of a minute's evicted cases waited for the next
   collection (a worker with 10,000 open cases held 389–482 MB instead of 262), until the runner
