@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import CpuMeter
 from bench.import_speed import county_files
 from bench.stack import BenchStack, Sink, campaign_file, free_port
 from bench.storm import level0_rows, rss_mb
@@ -246,6 +247,8 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
     if wait > 0:
         time.sleep(wait)
     ready.set()
+    meter = CpuMeter(stack.state())
+    meter.start()
     imported: dict[str, Any] = {}
 
     def run_import() -> None:
@@ -262,6 +265,7 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
             storm_s = (dt.datetime.now(dt.UTC) - deadline).total_seconds()
         else:
             time.sleep(2)
+    cpu = meter.stop((dt.datetime.now(dt.UTC) - deadline).total_seconds())
     importer.join(1800)
     worker_rss = rss_mb(stack.state()["worker"]["pid"])
     stop.set()
@@ -282,6 +286,7 @@ def measure(stack: BenchStack, n: int, children: int, opening_rate: float, quiet
             "storm_cases": n,
             "storm_s": storm_s,
             "storm_quiet_s": quiet.get("escalations_10k_s"),
+            "storm_cpu": cpu,
             "worker_rss_mb_after": worker_rss,
             "import_rows": imported.get("rows"),
             "import_s": imported.get("seconds"),

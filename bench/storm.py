@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import CpuMeter
 from bench.stack import BenchStack, Sink, campaign_file, free_port
 from domain.id_number import make_id_number
 
@@ -156,6 +157,8 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
     wait = (deadline - dt.datetime.now(dt.UTC)).total_seconds()
     if wait > 0:
         time.sleep(wait)
+    meter = CpuMeter(state)
+    meter.start()
     level0 = escalated_s = delivered_s = None
     while True:
         elapsed = (dt.datetime.now(dt.UTC) - deadline).total_seconds()
@@ -167,6 +170,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
         if (escalated_s is not None and delivered_s is not None) or elapsed > 1800:
             break
         time.sleep(2)
+    cpu = meter.stop((dt.datetime.now(dt.UTC) - deadline).total_seconds())
     sink.shutdown()
 
     def overdue() -> str | None:
@@ -208,6 +212,7 @@ def measure(stack: BenchStack, n: int = 10_000, opening_rate: float = 10.0) -> d
             "delivered_s": delivered_s,
             "list_overdue_first_ms": list_cold_ms,
             "deadline_escalated_s": settled_s,
+            "cpu": cpu,
             **floor,
         },
     }

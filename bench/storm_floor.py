@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from bench.cpu import CpuMeter
 from bench.floor_workflow import REMIND_ACTIVITY, StormFloorWorkflow
 from bench.stack import BenchStack, Sink, free_port
 
@@ -85,8 +86,17 @@ async def storm_floor(stack: BenchStack, n: int, start_rate: float) -> dict[str,
             starting_s = time.perf_counter() - begun
             if dt.datetime.now(dt.UTC) >= wake_at:
                 raise SystemExit(f"the storm floor's {n} starts took {starting_s:.0f} s, past its wake time")
+            await asyncio.sleep(max(0.0, (wake_at - dt.datetime.now(dt.UTC)).total_seconds()))
+            meter = CpuMeter(state)
+            meter.start()
             while FloorSink.received < n and (dt.datetime.now(dt.UTC) - wake_at).total_seconds() < 1800:
                 await asyncio.sleep(1)
             floor_s = (dt.datetime.now(dt.UTC) - wake_at).total_seconds()
+            cpu = meter.stop(floor_s)
     sink.shutdown()
-    return {"storm_floor_s": floor_s, "storm_floor_received": FloorSink.received, "storm_floor_starting_s": starting_s}
+    return {
+        "storm_floor_s": floor_s,
+        "storm_floor_received": FloorSink.received,
+        "storm_floor_starting_s": starting_s,
+        "storm_floor_cpu": cpu,
+    }
