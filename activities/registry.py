@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from activities.digests import DigestActivities
-from activities.lanes import STEP_ACTIVITIES, STEP_THREADS, LanedExecutor
 from activities.ledger import LedgerActivities
 from activities.notify import NotifyActivities
 from activities.orders import OrderActivities
@@ -31,18 +30,15 @@ def build_activities(
     *, database_url: str, data_keys: list[bytes], slots: int, timeouts: DatabaseTimeouts | None = None
 ) -> ActivitySet:
     """Sized together: one thread and one database connection for each activity slot the worker
-    takes (`BAOXUE_WORKER_ACTIVITY_SLOTS`), so a burst waits in Temporal's queue, not on a pool;
-    and as many again for the threads of officers' steps (activities/lanes.py)."""
-    engine = make_engine(database_url, timeouts, pool_size=slots + STEP_THREADS, max_overflow=2, pool_timeout=30)
+    takes (`BAOXUE_WORKER_ACTIVITY_SLOTS`), so a burst waits in Temporal's queue, not on a pool."""
+    engine = make_engine(database_url, timeouts, pool_size=slots, max_overflow=2, pool_timeout=30)
     sessions = make_sessionmaker(engine)
     ledger = LedgerActivities(sessions, PersonalDataCipher(data_keys))
     notify = NotifyActivities(sessions)
     rechecks = RecheckActivities(sessions)
     orders = OrderActivities(sessions)
     digests = DigestActivities(sessions)
-    executor = LanedExecutor(
-        slots, fast=STEP_ACTIVITIES, fast_workers=STEP_THREADS, thread_name_prefix="baoxue-activity"
-    )
+    executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="baoxue-activity")
 
     def close() -> None:
         executor.shutdown(wait=False)
