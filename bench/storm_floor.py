@@ -1,8 +1,12 @@
 """The storm's floor (issue 29): N workflows of a reminder's shape on the same Temporal server,
 PostgreSQL and kind of sink — each asleep until one moment, then one local activity writing one
-row and handing one message to a `json://` sink — with a worker of the same slots and runner as
-baoxue's, in this process. Seconds from the moment until the sink has all N: baoxue's
-`escalations_10k_s` is measured the same way, so `storm_ratio` = floor ÷ baoxue."""
+row and handing one message to a `json://` sink — with a worker of the same slots as baoxue's and
+the SDK's unsandboxed runner (which baoxue's wraps only to free an evicted case at once), in this
+process. Seconds from the moment until the sink has all N: baoxue's `escalations_10k_s` is
+measured the same way, so `storm_ratio` = floor ÷ baoxue. One difference stands: the floor's N
+wake at one moment, while a campaign's clearance deadline spreads its cases' wakes over three
+minutes by case (docs/architecture.md, "The case"), so baoxue's figure is never below ~180 s
+however fast the machine, and where the machine keeps up with the spread the ratio exceeds 1."""
 
 from __future__ import annotations
 
