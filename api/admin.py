@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Ctx, signed_in
-from config.campaign_files import CampaignFileError, builtin_campaigns, load_campaign_file
+from config.campaign_files import CampaignFileError, load_campaign_file
 from domain.actors import Actor
 from domain.beijing import beijing_json
 from domain.campaign import CampaignSpec
@@ -73,7 +73,7 @@ class RetentionBody(BaseModel):
 @router.get("/campaigns")
 def campaigns(ctx: Ctx, actor: SignedIn) -> list[dict[str, Any]]:
     with ctx.sessions.begin() as session:
-        add_missing_campaigns(session, specs=builtin_campaigns(ctx.settings.campaigns_dir))
+        add_missing_campaigns(session, specs=ctx.shipped_campaigns.current().specs)
         specs = list_campaigns(session)
         current = current_campaign(session, now=dt.datetime.now(dt.UTC))
     return [

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 
 from api.auth import Ctx, signed_in
 from domain.actors import Actor
@@ -50,6 +51,7 @@ from starter.case_service import (
     calendar_note,
     campaign_of,
     find_case_or_exit,
+    found_case,
     ledger_caught_up,
     open_case,
     resolve_campaign,
@@ -196,7 +198,10 @@ def _already_open(
 def case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool = False) -> Case:
     """The case, if the reader may see it; for a step (`acting`) the refusal says that the officer
     has no right to act in the case's township."""
-    case = find_case_or_exit(ctx, ref)
+    return permitted(ctx, actor, find_case_or_exit(ctx, ref), action, acting=acting)
+
+
+def permitted(ctx: Context, actor: Actor, case: Case, action: str, *, acting: bool = False) -> Case:
     if acting:
         if not in_scope(ctx, actor, case):
             role = label("role", actor.role.value)
@@ -241,17 +246,16 @@ def _check_cause(ctx: Context, case: Case, fields: dict[str, Any]) -> None:
         raise BadInput(t("dropout_cause_required", causes="|".join(causes)))
 
 
-def _check_rate(ctx: Context, case: Case, actor: Actor, event: str) -> None:
+def _check_rate(ctx: Context, session: Session, case: Case, actor: Actor, event: str) -> None:
     """A repeatable step past the officer's hourly allowance on this case is refused (exit 3)."""
     limit = ctx.settings.repeatable_steps_per_hour
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    with ctx.sessions() as session:
-        recent = recent_steps(session, case_id=case.id, actor=actor.name, actor_id=actor.id, event=event, since=since)
+    recent = recent_steps(session, case_id=case.id, actor=actor.name, actor_id=actor.id, event=event, since=since)
     if recent >= limit:
         raise Refused(t("step_rate_limited", limit=limit), code="rate_limited")
 
 
-def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
+def _check_evidence_refs(session: Session, case: Case, raw: Any) -> None:
     """Every file a step names was uploaded to this case, with that content."""
     if not raw:
         return
@@ -259,8 +263,7 @@ def _check_evidence_refs(ctx: Context, case: Case, raw: Any) -> None:
         refs = [EvidenceRef.model_validate(item) for item in raw]
     except (ValidationError, TypeError):
         raise BadInput(t("bad_value", option="--evidence-file", value="?")) from None
-    with ctx.sessions() as session:
-        unknown = unknown_ref(session, case_id=case.id, refs=refs)
+    unknown = unknown_ref(session, case_id=case.id, refs=refs)
     if unknown is not None:
         raise BadInput(t("evidence_unknown", id=unknown.id, case_no=case.case_no))
 
@@ -323,9 +326,30 @@ def _checked_step(
     model = INPUTS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
-    case = case_for(ctx, actor, ref, step_name, acting=True)
+    with ctx.sessions.begin() as session:  # one connection; the record kept before it is sent
+        case = permitted(ctx, actor, found_case(session, ref), step_name, acting=True)
+        step_input = _step_input(ctx, session, actor, case, step_name, model, body, identifying=identifying)
+        officer = session.get(Officer, actor.id) if actor.id is not None else None
+        if officer is not None and officer.public_key:  # `verify` accounts for the step's event by it
+            record_signed_step(
+                session, cipher=ctx.cipher, case_id=case.id, step=step_input, public_key=officer.public_key
+            )
+    return case, step_input
+
+
+def _step_input(
+    ctx: Context,
+    session: Session,
+    actor: Actor,
+    case: Case,
+    step_name: str,
+    model: type[StepInput],
+    body: StepBody,
+    *,
+    identifying: bool,
+) -> StepInput:
     if STEPS[step_name].retry == Retry.repeatable:
-        _check_rate(ctx, case, actor, STEPS[step_name].event)
+        _check_rate(ctx, session, case, actor, STEPS[step_name].event)
     if step_name == "identify" and not identifying:
         raise BadInput(t("identify_by_command"))
     if step_name == "plan" and not body.fields.get("responsible"):
@@ -339,9 +363,9 @@ def _checked_step(
     if step_name == "transfer_accept" and body.fields.get("officer") is not None:
         _resolved_target(ctx, {"to": body.fields["officer"]})
     check_fields(body.fields)
-    _check_evidence_refs(ctx, case, body.fields.get("evidence_files"))
+    _check_evidence_refs(session, case, body.fields.get("evidence_files"))
     try:
-        step_input = model.model_validate(
+        return model.model_validate(
             {
                 **body.fields,
                 "actor": actor,
@@ -355,13 +379,6 @@ def _checked_step(
     except ValidationError as error:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise BadInput(t("bad_input", detail=detail)) from None
-    with ctx.sessions.begin() as session:  # kept before it is sent: `verify` accounts for its event by it
-        officer = session.get(Officer, actor.id) if actor.id is not None else None
-        if officer is not None and officer.public_key:
-            record_signed_step(
-                session, cipher=ctx.cipher, case_id=case.id, step=step_input, public_key=officer.public_key
-            )
-    return case, step_input
 
 
 RETRY_CODES: dict[Retry, tuple[str, ...]] = {

@@ -47,7 +47,8 @@ PAGES.globals.update(shown=shown, label=label, details=shown_details)
 
 
 def _page(template: str, request: Request, actor: Actor, **values: Any) -> HTMLResponse:
-    """Every page names the campaign it shows and offers the others (drills included)."""
+    """Every page names the campaign it shows and offers the others (drills included): read from
+    the ledger, so an async route calls this in the thread pool, never on the event loop."""
     keep = {k: v for k, v in request.query_params.items() if k in ("as_of", "campaign") and v}
     ctx: Context = request.app.state.ctx
     shown_campaign = resolve_campaign(ctx, request.query_params.get("campaign") or None)
@@ -100,7 +101,9 @@ async def overview(
     report, filters = await _report(ctx, actor, as_of=as_of, group=group, campaign=campaign, summary_only=True)
     rows = sorted(report["townships"], key=lambda r: (r["on_track"], r["group"]))
     await run_in_threadpool(audit, ctx, actor, "dashboard", "ok", detail="overview")
-    return _page("overview.html", request, actor, title="清零总览", report=report, rows=rows, **filters)
+    return await run_in_threadpool(
+        _page, "overview.html", request, actor, title="清零总览", report=report, rows=rows, **filters
+    )
 
 
 @router.get("/burndown", response_class=HTMLResponse)
@@ -116,7 +119,7 @@ async def burndown(
     report, filters = await _report(ctx, actor, as_of=as_of, group=group, township=township, campaign=campaign)
     deadline = dt.date.fromisoformat(report["clearance_deadline"][:10])
     chart = burndown_svg(report["burndown"], deadline)
-    return _page("burndown.html", request, actor, title="燃尽图", chart=chart, **filters)
+    return await run_in_threadpool(_page, "burndown.html", request, actor, title="燃尽图", chart=chart, **filters)
 
 
 @router.get("/accountability", response_class=HTMLResponse)
@@ -125,7 +128,9 @@ async def accountability(
 ):
     report, filters = await _report(ctx, actor, as_of=as_of, campaign=campaign)
     failed = await run_in_threadpool(_failed_deliveries, ctx, actor)
-    return _page("accountability.html", request, actor, title="问责", report=report, failed=failed, **filters)
+    return await run_in_threadpool(
+        _page, "accountability.html", request, actor, title="问责", report=report, failed=failed, **filters
+    )
 
 
 def _failed_deliveries(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
@@ -140,7 +145,7 @@ async def inspections(request: Request, ctx: Ctx, actor: DashboardActor, campaig
     """督查: the inspections and rectification orders of the reader's townships."""
     record = await run_in_threadpool(supervision_record, ctx, actor, campaign or None)
     await run_in_threadpool(audit, ctx, actor, "dashboard", "ok", detail="inspections")
-    return _page("inspections.html", request, actor, title="督查", record=record)
+    return await run_in_threadpool(_page, "inspections.html", request, actor, title="督查", record=record)
 
 
 @router.get("/reporting", response_class=HTMLResponse)
@@ -150,7 +155,9 @@ async def reporting_page(
     """一月一报告: the month's grid of schools, as `baoxue reporting` shows it."""
     grid = await run_in_threadpool(reporting, ctx, actor, month=month or None, township=None, campaign=campaign or None)
     reported = sum(1 for school in grid["schools"] if school["reported"])
-    return _page("reporting.html", request, actor, title="学校月报", grid=grid, reported=reported)
+    return await run_in_threadpool(
+        _page, "reporting.html", request, actor, title="学校月报", grid=grid, reported=reported
+    )
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -172,7 +179,8 @@ async def cases(
         for c in report["cases"]
         if (not kind or c["kind"] == kind) and (not stage or c["stage"] == stage) and (not overdue or c["overdue"])
     ]
-    return _page(
+    return await run_in_threadpool(
+        _page,
         "cases.html",
         request,
         actor,

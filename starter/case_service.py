@@ -25,7 +25,6 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from config.campaign_files import builtin_campaigns
 from config.holidays import unknown_years, work_calendar
 from domain.actors import Actor, Chain
 from domain.beijing import BEIJING
@@ -49,6 +48,7 @@ from ledger.officers import chain_officer_ids, default_case_officer, officers_fo
 from ledger.registers import link_sources, priority_groups
 from starter.context import Context
 from starter.errors import BadInput, CliError, NotFound, Refused
+from starter.shipped_campaigns import Shipped
 from workflows.case import RULE_ERROR_TYPE, CaseWorkflow
 from workflows.search_attributes import (
     CASE_CAMPAIGN,
@@ -61,12 +61,25 @@ from workflows.search_attributes import (
 
 
 def resolve_campaign(ctx: Context, name: str | None) -> CampaignSpec:
-    """The named campaign, or the current one; the shipped campaign files are added on first use."""
-    with ctx.sessions.begin() as session:
-        add_missing_campaigns(session, specs=builtin_campaigns(ctx.settings.campaigns_dir))
-        spec = get_campaign(session, name=name) if name else current_campaign(session, now=dt.datetime.now(dt.UTC))
+    """The named campaign, or the current one; the shipped campaign files are added on first use
+    (starter/shipped_campaigns.py). A name the ledger does not know is looked up once more with
+    them added whatever was done before: a ledger restored under a running server may lack them."""
+    shipped = ctx.shipped_campaigns
+    spec = _campaign_now(ctx, name, shipped.pending())
+    if spec is None and name:
+        spec = _campaign_now(ctx, name, shipped.current())
     if spec is None:
         raise BadInput(t("unknown_campaign", name=name) if name else t("no_campaign"))
+    return spec
+
+
+def _campaign_now(ctx: Context, name: str | None, adding: Shipped | None) -> CampaignSpec | None:
+    with ctx.sessions.begin() as session:
+        if adding is not None:
+            add_missing_campaigns(session, specs=adding.specs)
+        spec = get_campaign(session, name=name) if name else current_campaign(session, now=dt.datetime.now(dt.UTC))
+    if adding is not None:
+        ctx.shipped_campaigns.added(adding)
     return spec
 
 
@@ -487,7 +500,11 @@ async def _start_and_sync(ctx: Context, client: Client, start: CaseStart) -> Non
 
 def find_case_or_exit(ctx: Context, ref: str) -> Case:
     with ctx.sessions() as session:
-        case = find_case(session, ref=ref.strip())
+        return found_case(session, ref)
+
+
+def found_case(session: Session, ref: str) -> Case:
+    case = find_case(session, ref=ref.strip())
     if case is None:
         raise NotFound(t("case_not_found", ref=ref))
     return case

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from starter.case_list import CaseListCache
     from starter.jobs import Jobs
     from starter.report_digests import DigestCache
+    from starter.shipped_campaigns import ShippedCampaigns
     from starter.step_priority import RaisedCases
 
 
@@ -92,6 +93,12 @@ class Context:
         from starter.step_priority import RaisedCases
 
         return RaisedCases(idle_seconds=self.settings.step_priority_idle_seconds)
+
+    @cached_property
+    def shipped_campaigns(self) -> ShippedCampaigns:
+        from starter.shipped_campaigns import ShippedCampaigns
+
+        return ShippedCampaigns(self.settings.campaigns_dir)
 
     @cached_property
     def report_digests(self) -> DigestCache:

@@ -4,7 +4,10 @@ evidence files inline (scoped and audited); the burn-down's target line starts w
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import asyncio
+import traceback
+
+from sqlalchemy import event, select
 
 from ledger.models import AuditEntry
 from tests.support.api import InProcessApi, open_case
@@ -62,3 +65,33 @@ async def test_the_accountability_page_lists_reminders_not_delivered(api: InProc
     stranger = await api.dashboard(ANZI_OFFICER)
     assert case_no not in (await stranger.get("/dashboard/accountability")).text
     await stranger.aclose()
+
+
+async def test_no_page_waits_on_the_database_on_the_event_loop(api: InProcessApi) -> None:
+    """Guards the event loop (docs/architecture.md, "The server's event loop"): each page's
+    database work — the campaigns every page names included — runs in the thread pool, so a slow
+    or frozen PostgreSQL holds up that page, never `/api/health` or another officer's step."""
+    case_no, _ = await open_case(api)
+    browser = await api.dashboard(CHIEF)
+    on_the_loop: list[str] = []
+
+    def checked_out(*_connection: object) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a thread of the pool
+        on_the_loop.append("".join(traceback.format_stack(limit=8)))
+
+    engine = api.ctx.sessions.kw["bind"]
+    event.listen(engine, "checkout", checked_out)
+    try:
+        for path in (
+            "/dashboard/", "/dashboard/burndown", "/dashboard/accountability", "/dashboard/inspections",
+            "/dashboard/reporting", "/dashboard/cases", f"/dashboard/case/{case_no}",
+        ):  # fmt: skip
+            page = await browser.get(path)
+            assert page.status_code == 200, (path, page.text)
+    finally:
+        event.remove(engine, "checkout", checked_out)
+        await browser.aclose()
+    assert not on_the_loop, on_the_loop[0]
