@@ -49,6 +49,7 @@ from starter.case_list import case_summary
 from starter.case_service import (
     OpenRequest,
     calendar_note,
+    campaign_in,
     campaign_of,
     find_case_or_exit,
     found_case,
@@ -220,13 +221,12 @@ def step_context(ref: str, ctx: Ctx, actor: SignedIn) -> dict[str, Any]:
     return {"case_id": str(case.id), "case_no": case.case_no, "stage": case.stage, "last_seq": case.last_seq}
 
 
-def _resolved_target(ctx: Context, fields: dict[str, Any]) -> None:
+def _resolved_target(session: Session, fields: dict[str, Any]) -> None:
     """`to` of a reassignment must be the registry's officer exactly (role and township included)."""
     to = fields.get("to")
     if not isinstance(to, dict) or not isinstance(to.get("id"), int):
         raise BadInput(t("bad_value", option="--to", value=repr(to)))
-    with ctx.sessions() as session:
-        officer = session.get(Officer, to["id"])
+    officer = session.get(Officer, to["id"])
     expected = (
         {"id": officer.id, "name": officer.name, "role": officer.role, "township": officer.township}
         if officer
@@ -236,12 +236,12 @@ def _resolved_target(ctx: Context, fields: dict[str, Any]) -> None:
         raise Refused(t("unknown_officer", name=to.get("name")))
 
 
-def _check_cause(ctx: Context, case: Case, fields: dict[str, Any]) -> None:
+def _check_cause(session: Session, case: Case, fields: dict[str, Any]) -> None:
     """A dropout confirmed names its cause by one of the campaign's categories."""
     cause = fields.get("dropout_cause")
     if case.kind != CaseKind.dropout.value or (fields.get("finding") != "confirmed" and cause is None):
         return
-    causes = campaign_of(ctx, case).dropout_causes
+    causes = campaign_in(session, case).dropout_causes
     if cause not in causes:
         raise BadInput(t("dropout_cause_required", causes="|".join(causes)))
 
@@ -326,8 +326,10 @@ def _checked_step(
     model = INPUTS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
-    with ctx.sessions.begin() as session:  # one connection; the record kept before it is sent
-        case = permitted(ctx, actor, found_case(session, ref), step_name, acting=True)
+    with ctx.sessions() as session:
+        found = found_case(session, ref)
+    case = permitted(ctx, actor, found, step_name, acting=True)  # a refusal is audited in a session of its own
+    with ctx.sessions.begin() as session:  # the checks and the record, kept before the step is sent
         step_input = _step_input(ctx, session, actor, case, step_name, model, body, identifying=identifying)
         officer = session.get(Officer, actor.id) if actor.id is not None else None
         if officer is not None and officer.public_key:  # `verify` accounts for the step's event by it
@@ -355,13 +357,13 @@ def _step_input(
     if step_name == "plan" and not body.fields.get("responsible"):
         raise BadInput(t("plan_needs_responsible"))
     if step_name == "visit":
-        _check_cause(ctx, case, body.fields)
+        _check_cause(session, case, body.fields)
     if step_name == "reassign":
-        _resolved_target(ctx, body.fields)
+        _resolved_target(session, body.fields)
     if step_name == "transfer":
         receiving_township(ctx, case, body.fields.get("to"))
     if step_name == "transfer_accept" and body.fields.get("officer") is not None:
-        _resolved_target(ctx, {"to": body.fields["officer"]})
+        _resolved_target(session, {"to": body.fields["officer"]})
     check_fields(body.fields)
     _check_evidence_refs(session, case, body.fields.get("evidence_files"))
     try:

@@ -87,7 +87,11 @@ def campaign_of(ctx: Context, case: Case) -> CampaignSpec:
     """A case's own campaign, from the ledger alone (it exists: the case was opened in it): one
     query, without `resolve_campaign`'s reading of the shipped files, for per-request checks."""
     with ctx.sessions() as session:
-        spec = get_campaign(session, name=case.campaign)
+        return campaign_in(session, case)
+
+
+def campaign_in(session: Session, case: Case) -> CampaignSpec:
+    spec = get_campaign(session, name=case.campaign)
     if spec is None:
         raise BadInput(t("unknown_campaign", name=case.campaign))
     return spec

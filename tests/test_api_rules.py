@@ -10,9 +10,10 @@ import json
 import secrets
 import subprocess
 import sys
+import threading
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from domain.actors import Actor
 from domain.id_number import make_id_number
@@ -405,3 +406,35 @@ async def test_a_school_officer_is_enrolled_for_a_known_school_and_reads_only_it
     assert shown.status_code in (403, 404), shown.text
     verified = await api.call(ADMIN, "POST", "/api/verify", body={"repair": False, "cases": [case_no]})
     assert [d for d in verified.json()["differences"] if d["problem"].startswith("officer")] == []
+
+
+async def test_a_step_never_holds_two_pooled_connections_at_once(api: InProcessApi) -> None:
+    """Guards the pool (api/cases.py, `_checked_step`): a step's checks share its one session,
+    and a refusal is audited after the case's session is closed. A thread holding one connection
+    while it waits for another would, with as many steps at once as the pool has connections,
+    wait the pool's timeout out."""
+    case_no, _ = await open_case(api)
+    engine = api.ctx.sessions.kw["bind"]
+    held: dict[int, int] = {}
+    most: list[int] = [0]
+
+    def checked_out(*_connection: object) -> None:
+        thread = threading.get_ident()
+        held[thread] = held.get(thread, 0) + 1
+        most[0] = max(most[0], held[thread])
+
+    def checked_in(*_connection: object) -> None:
+        held[threading.get_ident()] -= 1
+
+    await api.step(OFFICER, case_no, "note", {"text": "预热"})  # the campaign and the officer read once before
+    event.listen(engine, "checkout", checked_out)
+    event.listen(engine, "checkin", checked_in)
+    try:
+        visited = await api.step(OFFICER, case_no, "visit", {"finding": "confirmed", "dropout_cause": "厌学"})
+        assert visited.status_code == 200, visited.text
+        refused = await api.step(ANZI_OFFICER, case_no, "note", {"text": "别的乡镇"})
+        assert refused.status_code == 403, refused.text
+    finally:
+        event.remove(engine, "checkout", checked_out)
+        event.remove(engine, "checkin", checked_in)
+    assert most[0] == 1, most[0]
