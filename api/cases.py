@@ -52,7 +52,6 @@ from starter.case_service import (
     campaign_in,
     campaign_of,
     find_case_or_exit,
-    found_case,
     ledger_caught_up,
     open_case,
     resolve_campaign,
@@ -199,10 +198,7 @@ def _already_open(
 def case_for(ctx: Context, actor: Actor, ref: str, action: str, *, acting: bool = False) -> Case:
     """The case, if the reader may see it; for a step (`acting`) the refusal says that the officer
     has no right to act in the case's township."""
-    return permitted(ctx, actor, find_case_or_exit(ctx, ref), action, acting=acting)
-
-
-def permitted(ctx: Context, actor: Actor, case: Case, action: str, *, acting: bool = False) -> Case:
+    case = find_case_or_exit(ctx, ref)
     if acting:
         if not in_scope(ctx, actor, case):
             role = label("role", actor.role.value)
@@ -326,9 +322,7 @@ def _checked_step(
     model = INPUTS.get(step_name)
     if model is None:
         raise BadInput(t("bad_value", option="STEP", value=step_name))
-    with ctx.sessions() as session:
-        found = found_case(session, ref)
-    case = permitted(ctx, actor, found, step_name, acting=True)  # a refusal is audited in a session of its own
+    case = case_for(ctx, actor, ref, step_name, acting=True)  # a refusal is audited in a session of its own
     with ctx.sessions.begin() as session:  # the checks and the record, kept before the step is sent
         step_input = _step_input(ctx, session, actor, case, step_name, model, body, identifying=identifying)
         officer = session.get(Officer, actor.id) if actor.id is not None else None

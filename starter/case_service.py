@@ -504,11 +504,7 @@ async def _start_and_sync(ctx: Context, client: Client, start: CaseStart) -> Non
 
 def find_case_or_exit(ctx: Context, ref: str) -> Case:
     with ctx.sessions() as session:
-        return found_case(session, ref)
-
-
-def found_case(session: Session, ref: str) -> Case:
-    case = find_case(session, ref=ref.strip())
+        case = find_case(session, ref=ref.strip())
     if case is None:
         raise NotFound(t("case_not_found", ref=ref))
     return case
