@@ -77,6 +77,7 @@ async def server_lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweep.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await sweep
+    await app.state.ledger_probe.close()
 
 
 async def _raised_cases_sweep(ctx: Context) -> None:

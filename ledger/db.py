@@ -19,6 +19,11 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def libpq_url(url: str) -> str:
+    """The same database as psycopg's own `connect` takes it (no SQLAlchemy driver name)."""
+    return make_url(sqlalchemy_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def masked_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 

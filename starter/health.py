@@ -12,7 +12,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from ledger.db import sqlalchemy_url
+from ledger.db import libpq_url
 
 POLLER_FRESH_FOR = dt.timedelta(seconds=90)
 
@@ -44,9 +44,8 @@ async def worker_polling(client: Client, task_queue: str) -> bool:
 
 
 def database_ok(url: str) -> bool:
-    conninfo = sqlalchemy_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
     try:
-        with psycopg.connect(conninfo, connect_timeout=3) as conn:
+        with psycopg.connect(libpq_url(url), connect_timeout=3) as conn:
             conn.execute("SELECT 1")
         return True
     except psycopg.Error:
