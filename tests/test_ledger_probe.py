@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from api.ledger_probe import LedgerProbe
 from config.settings import Settings
+from ledger.db import libpq_url
 from starter.context import Context
 
 
@@ -31,8 +32,8 @@ async def test_the_probe_pings_on_one_connection_of_its_own(ctx: Context) -> Non
     engine = ctx.sessions.kw["bind"]
     checkouts: list[object] = []
 
-    def checked_out(*_args: object) -> None:
-        checkouts.append(_args)
+    def checked_out(*args: object) -> None:
+        checkouts.append(args)
 
     event.listen(engine, "checkout", checked_out)
     probe = LedgerProbe(ctx)
@@ -50,8 +51,6 @@ async def test_the_probe_pings_on_one_connection_of_its_own(ctx: Context) -> Non
 
 
 async def test_a_dropped_connection_answers_no_once_then_the_probe_reconnects(ctx: Context, database_url: str) -> None:
-    from ledger.db import libpq_url
-
     probe = LedgerProbe(ctx)
     try:
         assert await probe.answers()
