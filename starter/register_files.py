@@ -32,6 +32,7 @@ from domain.registers import (
 from domain.roster import Roster, UnknownTownshipError
 from domain.text import CONTROL_CHARACTERS
 from starter.id_batch import normalise_ids
+from starter.sheet_pieces import read_in_pieces
 
 HEADER_SEARCH_ROWS = 30
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -165,6 +166,9 @@ def read_table(path: Path, sheet: str | None = None, caps: TableCaps = TableCaps
             from python_calamine import CalamineWorkbook
 
             check_workbook(path, caps)
+            pieces = read_in_pieces(path, sheet)
+            if pieces is not None:
+                return _check_table(path.name, pieces, caps)
             workbook = CalamineWorkbook.from_path(str(path))
             try:
                 chosen = workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
