@@ -65,7 +65,7 @@ from starter.case_service import (
 from starter.context import Context
 from starter.errors import BadInput, CliError
 from starter.id_batch import ages_on
-from starter.register_files import TableCaps, file_digest, parse_register, read_table
+from starter.register_files import TableCaps, file_digest, read_register
 from workflows.case import CaseWorkflow
 
 DISCOVERY_ACTOR = Actor(name="县教委（排查比对）", role=Role.county)
@@ -178,10 +178,7 @@ def import_register(
         )
     with collector_paused():
         caps = TableCaps(rows=ctx.settings.register_max_rows, columns=ctx.settings.register_max_columns)
-        table = read_table(path, sheet, caps)
-        total = max(1, len(table))
-        parsed = parse_register(table, kind, ctx.roster, (lambda done: progress(done, total)) if progress else None)
-        del table
+        parsed = read_register(path, kind, ctx.roster, sheet=sheet, caps=caps, on_progress=progress)
         ages = ages_on(parsed.id_numbers, *campaign.reference_date.timetuple()[:3])
         gone = implausible_births(parsed, ages) | other_schools(parsed, scope)
         parsed.drop(gone)

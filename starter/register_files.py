@@ -9,7 +9,8 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import chain, compress, count, repeat
 from operator import is_, is_not, not_
@@ -32,7 +33,7 @@ from domain.registers import (
 from domain.roster import Roster, UnknownTownshipError
 from domain.text import CONTROL_CHARACTERS
 from starter.id_batch import normalise_ids
-from starter.sheet_pieces import read_in_pieces
+from starter.sheet_pieces import NotInPieces, SheetPiece, read_in_pieces, sheet_pieces
 
 HEADER_SEARCH_ROWS = 30
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -159,14 +160,16 @@ def _check_table(name: str, table: list[list[Any]], caps: TableCaps) -> list[lis
     return table
 
 
-def read_table(path: Path, sheet: str | None = None, caps: TableCaps = TableCaps()) -> list[list[Any]]:
+def read_table(
+    path: Path, sheet: str | None = None, caps: TableCaps = TableCaps(), *, in_pieces: bool = True
+) -> list[list[Any]]:
     suffix = path.suffix.lower()
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             from python_calamine import CalamineWorkbook
 
             check_workbook(path, caps)
-            pieces = read_in_pieces(path, sheet)
+            pieces = read_in_pieces(path, sheet) if in_pieces else None
             if pieces is not None:
                 return _check_table(path.name, pieces, caps)
             workbook = CalamineWorkbook.from_path(str(path))
@@ -183,6 +186,71 @@ def read_table(path: Path, sheet: str | None = None, caps: TableCaps = TableCaps
     except Exception as exc:
         raise RegisterFileError("unreadable", f"{path.name}: {exc}") from exc
     raise RegisterFileError("format", f"{path.name}: xlsx or csv expected")
+
+
+def read_register(
+    path: Path,
+    kind: RegisterKind,
+    roster: Roster,
+    *,
+    sheet: str | None = None,
+    caps: TableCaps = TableCaps(),
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ParsedRegister:
+    """`read_table` and `parse_register` at once: a large sheet read in pieces on other threads
+    is validated piece by piece while the pieces after it are still being read
+    (docs/architecture.md, "Registers and discovery"). `on_progress`: rows checked of the rows
+    the file is thought to hold."""
+    pieces = None
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        try:
+            check_workbook(path, caps)
+        except RegisterFileError:
+            raise
+        except Exception as exc:
+            raise RegisterFileError("unreadable", f"{path.name}: {exc}") from exc
+        pieces = sheet_pieces(path, sheet)
+    if pieces is not None:
+        try:
+            with closing(pieces):
+                return _validated(path.name, pieces, kind, roster, caps, on_progress)
+        except NotInPieces:
+            pass  # read whole below, the rows checked so far thrown away
+    table = read_table(path, sheet, caps, in_pieces=False)
+    total = max(1, len(table))
+    return parse_register(table, kind, roster, (lambda done: on_progress(done, total)) if on_progress else None)
+
+
+def _validated(
+    name: str,
+    pieces: Iterator[SheetPiece],
+    kind: RegisterKind,
+    roster: Roster,
+    caps: TableCaps,
+    on_progress: Callable[[int, int], None] | None,
+) -> ParsedRegister:
+    validation: RegisterValidation | None = None
+    first: list[list[Any]] = []
+    rows, widest = 0, 0
+    for piece in pieces:
+        rows, widest = rows + len(piece.rows), max(widest, max(map(len, piece.rows), default=0))
+        if rows > caps.rows or widest > caps.columns:
+            at_most = f"{caps.rows} rows, {caps.columns} columns at most"
+            raise RegisterFileError("too_large", f"{name}: {rows} rows, {widest} columns ({at_most})")
+        if validation is not None:
+            validation.add(piece.rows)
+        else:
+            first += piece.rows
+            if len(first) < HEADER_SEARCH_ROWS:
+                continue
+            validation = RegisterValidation(first, kind, roster)
+        if on_progress is not None:
+            on_progress(validation.rows_read, max(validation.rows_read, int(rows / max(piece.read, 1e-9))))
+    if validation is None:
+        validation = RegisterValidation(first, kind, roster)
+    if on_progress is not None:
+        on_progress(rows, max(1, rows))
+    return validation.finished()
 
 
 def find_header(table: list[list[object]], kind: RegisterKind) -> tuple[int, dict[Column, int]]:
@@ -258,71 +326,99 @@ def parse_register(
 ) -> ParsedRegister:
     """Validate every row, column by column: the ID numbers as one batch, townships through a
     cache of the names seen, names for presence. Blank rows are skipped and counted."""
-    header_index, columns = find_header(table, kind)
-    spec = REGISTERS[kind]
-    headers = [cell_text(h) for h in table[header_index]]
-    parsed = ParsedRegister(kind, header_index + 1, columns, headers)
-    rows = table[header_index + 1 :]
-    filled = list(map(any, rows))
-    body = list(compress(rows, filled))
-    row_nos = list(compress(range(header_index + 2, len(table) + 1), filled))
-    parsed.blank_rows = len(rows) - len(body)
     if on_progress is not None:
         on_progress(len(table) // 2)
-    raw_ids = _texts(column_values(body, columns[Column.id_number]))
-    ids, id_errors = normalise_ids(raw_ids)
-    names = column_values(body, columns.get(Column.name)) if Column.name in spec.required else None
-    township_at = columns.get(Column.township)
-    township_required = Column.township in spec.required
-    raw_townships = column_values(body, township_at) if township_at is not None else None
-    townships: list[str | None] = [None] * len(body)
-    if raw_townships is not None:
-        known: dict[object, str | None] = {}
-        for raw in set(raw_townships):
-            text = raw if type(raw) is str else cell_text(raw)
-            try:
-                known[raw] = roster.canonical_township(text) if text.strip() else None
-            except UnknownTownshipError:
-                known[raw] = None
-        townships = [known[raw] for raw in raw_townships]
-    bad = set(compress(count(), map(is_not, id_errors, repeat(None))))
-    if names is not None:
-        if _all_text(names):
-            bad.update(compress(count(), map(not_, map(str.strip, cast(list[str], names)))))
-        else:
-            bad.update(i for i, name in enumerate(names) if _no_name(name))
-    controlled = _controlled_cells(body, headers)
-    bad.update(controlled)
-    if raw_townships is not None and township_required:
-        bad.update(compress(count(), map(is_, townships, repeat(None))))
-    ok = [True] * len(body)
-    for i in bad:
-        ok[i] = False
-    parsed.row_nos = list(compress(row_nos, ok))
-    parsed.id_numbers = cast(list[str], list(compress(ids, ok)))  # a row kept has a valid ID number
-    parsed.townships = list(compress(townships, ok))
-    parsed.raw_rows = list(compress(body, ok))
-    id_label, name_label, township_label = (
-        HEADER_LABELS[Column.id_number],
-        HEADER_LABELS[Column.name],
-        HEADER_LABELS[Column.township],
-    )
-    for i in sorted(bad):
-        row_no = row_nos[i]
-        if id_errors[i] is not None:
-            parsed.rejections.append(Rejection(row_no, id_label, id_errors[i] or "", _masked(raw_ids[i])))
-        if names is not None and _no_name(names[i]):
-            parsed.rejections.append(Rejection(row_no, name_label, "missing", ""))
-        if i in controlled:
-            parsed.rejections.append(Rejection(row_no, controlled[i], "control_characters", ""))
-        if raw_townships is not None and township_required and townships[i] is None:
-            raw = cell_text(raw_townships[i])
-            reason = "unknown_township" if raw else "missing"
-            parsed.rejections.append(Rejection(row_no, township_label, reason, mask_long_digits(raw)))
-        parsed.rejected_rows += 1
+    validation = RegisterValidation(table, kind, roster)
     if on_progress is not None:
         on_progress(len(table))
-    return parsed
+    return validation.finished()
+
+
+class RegisterValidation:
+    """A register validated piece by piece as its rows arrive (`add`), each piece column by
+    column: what `parse_register` gives for the whole table, whatever the cuts. The first piece
+    holds the header (the first HEADER_SEARCH_ROWS rows at least, or the whole table)."""
+
+    def __init__(self, first: list[list[object]], kind: RegisterKind, roster: Roster) -> None:
+        header_index, columns = find_header(first, kind)
+        self._spec = REGISTERS[kind]
+        self._roster = roster
+        self._header_row = first[header_index]
+        self._next_row_no = header_index + 2
+        self._townships: dict[object, str | None] = {}
+        self.parsed = ParsedRegister(kind, header_index + 1, columns, [])
+        self.add(first[header_index + 1 :])
+
+    def add(self, rows: list[list[object]]) -> None:
+        parsed, columns = self.parsed, self.parsed.columns
+        filled = list(map(any, rows))
+        body = list(compress(rows, filled))
+        row_nos = list(compress(range(self._next_row_no, self._next_row_no + len(rows)), filled))
+        self._next_row_no += len(rows)
+        parsed.blank_rows += len(rows) - len(body)
+        raw_ids = _texts(column_values(body, columns[Column.id_number]))
+        ids, id_errors = normalise_ids(raw_ids)
+        names = column_values(body, columns.get(Column.name)) if Column.name in self._spec.required else None
+        township_at = columns.get(Column.township)
+        township_required = Column.township in self._spec.required
+        raw_townships = column_values(body, township_at) if township_at is not None else None
+        townships: list[str | None] = [None] * len(body)
+        if raw_townships is not None:
+            known = self._townships
+            for raw in set(raw_townships) - known.keys():
+                text = raw if type(raw) is str else cell_text(raw)
+                try:
+                    known[raw] = self._roster.canonical_township(text) if text.strip() else None
+                except UnknownTownshipError:
+                    known[raw] = None
+            townships = [known[raw] for raw in raw_townships]
+        bad = set(compress(count(), map(is_not, id_errors, repeat(None))))
+        if names is not None:
+            if _all_text(names):
+                bad.update(compress(count(), map(not_, map(str.strip, cast(list[str], names)))))
+            else:
+                bad.update(i for i, name in enumerate(names) if _no_name(name))
+        widest = max(len(self._header_row), max(map(len, body), default=0))
+        headers = [cell_text(h) for h in self._header_row] + [""] * (widest - len(self._header_row))
+        controlled = _controlled_cells(body, headers)
+        bad.update(controlled)
+        if raw_townships is not None and township_required:
+            bad.update(compress(count(), map(is_, townships, repeat(None))))
+        ok = [True] * len(body)
+        for i in bad:
+            ok[i] = False
+        parsed.row_nos += compress(row_nos, ok)
+        parsed.id_numbers += cast(list[str], list(compress(ids, ok)))  # a row kept has a valid ID number
+        parsed.townships += compress(townships, ok)
+        parsed.raw_rows += compress(body, ok)
+        id_label, name_label, township_label = (
+            HEADER_LABELS[Column.id_number],
+            HEADER_LABELS[Column.name],
+            HEADER_LABELS[Column.township],
+        )
+        for i in sorted(bad):
+            row_no = row_nos[i]
+            if id_errors[i] is not None:
+                parsed.rejections.append(Rejection(row_no, id_label, id_errors[i] or "", _masked(raw_ids[i])))
+            if names is not None and _no_name(names[i]):
+                parsed.rejections.append(Rejection(row_no, name_label, "missing", ""))
+            if i in controlled:
+                parsed.rejections.append(Rejection(row_no, controlled[i], "control_characters", ""))
+            if raw_townships is not None and township_required and townships[i] is None:
+                raw = cell_text(raw_townships[i])
+                reason = "unknown_township" if raw else "missing"
+                parsed.rejections.append(Rejection(row_no, township_label, reason, mask_long_digits(raw)))
+            parsed.rejected_rows += 1
+
+    @property
+    def rows_read(self) -> int:
+        return self._next_row_no - 1
+
+    def finished(self) -> ParsedRegister:
+        """The register validated; its headers as wide as its widest row (a table read in pieces
+        is widened once its last piece is read)."""
+        self.parsed.headers = [cell_text(h) for h in self._header_row]
+        return self.parsed
 
 
 def valid_row_records(parsed: ParsedRegister) -> list[ValidRow]:

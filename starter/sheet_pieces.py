@@ -1,13 +1,13 @@
-"""Reading a large xlsx sheet on every core: its XML is cut at row boundaries into pieces while it
+"""Reading a large xlsx sheet on two cores: its XML is cut at row boundaries into pieces while it
 is inflated, each piece is read by calamine on a thread of its own (calamine parses without the
 GIL), and the pieces' rows are put back together as calamine lays out the whole sheet
-(docs/architecture.md, "Registers"). A county's household register is one sheet of some 60 MB of
-XML; read whole it takes one core about a second.
+(docs/architecture.md, "Registers and discovery"). A county's household register is one sheet of
+some 60 MB of XML; read whole it takes one core about a second.
 
 Anything this does not expect — another container, a sheet in a namespace prefix, rows without a
-row number, a comment or CDATA among the rows, a piece calamine refuses, rows out of order — makes
-`read_in_pieces` answer None, and the caller reads the file whole as before: this is only ever a
-faster way to the same table."""
+row number, a comment or CDATA among the rows, a piece calamine refuses, rows out of order — and
+the file is read whole as before (`sheet_pieces` answers None, or its pieces raise `NotInPieces`):
+this is only ever a faster way to the same table."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ import io
 import os
 import posixpath
 import struct
+import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from queue import Queue
 from typing import Any
 from xml.etree import ElementTree
 
@@ -43,7 +46,7 @@ _LEFT_OUT = ("xl/worksheets/", "xl/media/", "xl/embeddings/", "xl/printerSetting
 """Parts no piece needs: the other sheets and what only a drawing or a printer reads."""
 
 
-class _NotInPieces(Exception):
+class NotInPieces(Exception):
     """This sheet is read whole."""
 
 
@@ -54,16 +57,47 @@ def cores() -> int:
 def read_in_pieces(path: Path, sheet: str | None, piece_bytes: int = PIECE_BYTES) -> list[list[Any]] | None:
     """The sheet's table exactly as `to_python(skip_empty_area=False)` gives it for the whole
     sheet, or None where it is better or only possible to read the file whole."""
+    pieces = sheet_pieces(path, sheet, piece_bytes)
+    if pieces is None:
+        return None
+    try:
+        return [row for piece in pieces for row in piece.rows]
+    except NotInPieces:
+        return None
+
+
+@dataclass(frozen=True)
+class SheetPiece:
+    rows: list[list[Any]]
+    """The next rows of the table, from where the piece before ended."""
+    read: float
+    """How much of the sheet is read with this piece (0–1): for progress."""
+
+
+def sheet_pieces(
+    path: Path, sheet: str | None, piece_bytes: int = PIECE_BYTES
+) -> Generator[SheetPiece, None, None] | None:
+    """The sheet's table in pieces, as `to_python(skip_empty_area=False)` lays out the whole sheet:
+    rows from A1, each piece's rows where the one before ended. Once the last is taken, every row
+    yielded is widened in place to the widest. None: read the file whole. While they are taken,
+    `NotInPieces` says the same of a sheet found not to be cut after all (the rows taken before it
+    are then to be thrown away)."""
     if cores() < 2:
         return None
     try:
-        with zipfile.ZipFile(path) as archive:
-            return _read(archive, sheet, piece_bytes)
-    except (_NotInPieces, zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
         return None
+    try:
+        name, part, pieces = _plan(archive, sheet, piece_bytes)
+    except (NotInPieces, KeyError, ElementTree.ParseError, OSError, ValueError):
+        archive.close()
+        return None
+    return _pieces(archive, name, part, pieces)
 
 
-def _read(archive: zipfile.ZipFile, sheet: str | None, piece_bytes: int) -> list[list[Any]]:
+def _plan(archive: zipfile.ZipFile, sheet: str | None, piece_bytes: int) -> tuple[str, str, int]:
+    """The sheet's name, its part, and how many pieces it is read in."""
     name, part = _sheet_part(archive, sheet)
     info = archive.getinfo(part)
     shared = next((i.file_size for i in archive.infolist() if i.filename == "xl/sharedStrings.xml"), 0)
@@ -71,32 +105,47 @@ def _read(archive: zipfile.ZipFile, sheet: str | None, piece_bytes: int) -> list
     if shared * 8 > info.file_size:
         pieces = min(pieces, 2)  # every piece reads the shared strings again (Excel's, a third of a sheet)
     if pieces < 2 or info.file_size > MAX_SHEET_BYTES:
-        raise _NotInPieces
-    others = [
-        (i.filename, archive.read(i))
-        for i in archive.infolist()
-        if i.filename != part and not i.filename.startswith(_LEFT_OUT) and not i.is_dir()
-    ]
-    with ThreadPoolExecutor(min(cores(), pieces)) as pool:
-        read: list[Future[CalamineSheet]] = []
+        raise NotInPieces
+    return name, part, pieces
+
+
+def _pieces(archive: zipfile.ZipFile, name: str, part: str, pieces: int) -> Generator[SheetPiece, None, None]:
+    """A thread of its own inflates and cuts the XML (zlib inflates without the GIL) and hands
+    each piece to the readers as it is cut; the pieces are taken here in order, each while the
+    ones after it are still being cut and read."""
+    handed: Queue[tuple[Future[CalamineSheet], float] | BaseException | None] = Queue()
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(min(cores(), pieces))
+    info = archive.getinfo(part)
+
+    def cut() -> None:
         try:
-            for xml in _cut(archive, info, info.file_size // pieces + 1):
-                read.append(pool.submit(_read_piece, _stored_zip([*others, (part, xml)]), name))
-            return _joined(future.result() for future in read)
-        except (_NotInPieces, MemoryError):
-            _cancel(read)
-            raise
-        except Exception as exc:  # a piece calamine refuses: the whole file's reading says why
-            _cancel(read)
-            raise _NotInPieces from exc
-        except BaseException:
-            _cancel(read)
-            raise
+            others = [
+                (i.filename, archive.read(i))
+                for i in archive.infolist()
+                if i.filename != part and not i.filename.startswith(_LEFT_OUT) and not i.is_dir()
+            ]
+            for xml, done in _cut(archive, info, info.file_size // pieces + 1):
+                if stop.is_set():
+                    return
+                handed.put((pool.submit(_read_piece, _stored_zip([*others, (part, xml)]), name), done / info.file_size))
+            handed.put(None)
+        except BaseException as exc:  # handed to the reader of the pieces
+            handed.put(exc)
 
-
-def _cancel(read: list[Future[CalamineSheet]]) -> None:
-    for future in read:
-        future.cancel()
+    cutter = threading.Thread(target=cut, name="sheet-cutter", daemon=True)
+    cutter.start()
+    try:
+        yield from _laid_out(handed)
+    except (NotInPieces, MemoryError):
+        raise
+    except Exception as exc:  # a piece calamine refuses: the whole file's reading says why
+        raise NotInPieces from exc
+    finally:
+        stop.set()
+        cutter.join()
+        pool.shutdown(cancel_futures=True)
+        archive.close()
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> tuple[str, str]:
@@ -105,48 +154,53 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> tuple[str, str]:
     sheets = [(s.get("name", ""), s.get(_R_ID, "")) for s in workbook.iter(f"{_MAIN}sheet")]
     chosen = next((s for s in sheets if s[0] == sheet), None) if sheet else (sheets[0] if sheets else None)
     if chosen is None:
-        raise _NotInPieces
+        raise NotInPieces
     relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     target = next((r.get("Target", "") for r in relations.iter(f"{_RELS}Relationship") if r.get("Id") == chosen[1]), "")
     part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
     if not part.startswith("xl/worksheets/"):
-        raise _NotInPieces
+        raise NotInPieces
     return chosen[0], part
 
 
-def _cut(archive: zipfile.ZipFile, info: zipfile.ZipInfo, piece_bytes: int) -> Iterator[list[bytes]]:
+def _cut(archive: zipfile.ZipFile, info: zipfile.ZipInfo, piece_bytes: int) -> Iterator[tuple[list[bytes], int]]:
     """The sheet's XML as pieces while it is inflated, each a whole sheet of its own: the part's
-    head (to `<sheetData>`), whole rows, and an end."""
+    head (to `<sheetData>`), whole rows, and an end; with each, the bytes of XML read so far.
+    The first pieces are a quarter the size of the rest: the rows are taken from the first
+    piece on, which is read sooner."""
     head: bytes | None = None
     rows = bytearray()
+    inflated = 0
     with archive.open(info) as stream:
         while True:
             chunk = stream.read(CHUNK_BYTES)
+            inflated += len(chunk)
             seam = len(rows)
             rows += chunk
             if head is None:
                 at = rows.find(_SHEET_DATA)
                 if at < 0:
                     if not chunk or len(rows) > CHUNK_BYTES * 4:
-                        raise _NotInPieces
+                        raise NotInPieces
                     continue
                 head, seam = bytes(rows[: at + len(_SHEET_DATA)]), 0
                 del rows[: at + len(_SHEET_DATA)]
             if _markup(rows, max(0, seam - 1)):
-                raise _NotInPieces
+                raise NotInPieces
             if not chunk:
-                yield [head, bytes(rows)]
+                yield [head, bytes(rows)], inflated
                 return
-            while len(rows) >= piece_bytes:
-                cut = rows.rfind(_ROW, 1, piece_bytes)
+            while len(rows) >= (size := piece_bytes if inflated > piece_bytes else piece_bytes // 4):
+                cut = rows.rfind(_ROW, 1, size)
                 if cut < 0:
-                    cut = rows.find(_ROW, piece_bytes)  # a row longer than a piece
+                    cut = rows.find(_ROW, size)  # a row longer than a piece
                     if cut < 0:
                         break
                 if rows.find(b' r="', cut, rows.find(b">", cut)) < 0:
-                    raise _NotInPieces
-                yield [head, bytes(memoryview(rows)[:cut]), _SYNTHETIC_TAIL]
+                    raise NotInPieces
+                piece = bytes(memoryview(rows)[:cut])
                 del rows[:cut]
+                yield [head, piece, _SYNTHETIC_TAIL], inflated - len(rows)
 
 
 def _markup(xml: bytearray, start: int) -> bool:
@@ -166,27 +220,33 @@ def _read_piece(workbook: bytes, name: str) -> CalamineSheet:
     return CalamineWorkbook.from_filelike(io.BytesIO(workbook)).get_sheet_by_name(name)
 
 
-def _joined(sheets: Iterator[CalamineSheet]) -> list[list[Any]]:
+def _laid_out(handed: Queue[tuple[Future[CalamineSheet], float] | BaseException | None]) -> Iterator[SheetPiece]:
     """The pieces' rows laid out from A1, as calamine lays out a whole sheet: rows before a piece's
-    first and columns left of it filled with empty cells, every row as wide as the widest."""
-    table: list[list[Any]] = []
-    width = 0
-    for sheet in sheets:
+    first and columns left of it filled with empty cells, and (after the last) every row as wide
+    as the widest."""
+    taken: list[list[list[Any]]] = []
+    height, width = 0, 0
+    while (next_piece := handed.get()) is not None:
+        if isinstance(next_piece, BaseException):
+            raise next_piece
+        future, done = next_piece
+        sheet = future.result()
         start, end = sheet.start, sheet.end
         if start is None or end is None:
             continue
-        if start[0] < len(table):
-            raise _NotInPieces  # rows out of order: only the whole sheet lays them out
+        if start[0] < height:
+            raise NotInPieces  # rows out of order: only the whole sheet lays them out
         rows = sheet.to_python(skip_empty_area=True)
         if start[1]:
             rows = [[""] * start[1] + row for row in rows]
-        table.extend([[""] * width for _ in range(start[0] - len(table))])
-        table.extend(rows)
-        width = max(width, end[1] + 1)
-    for row in table:
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-    return table
+        rows[:0] = [[""] * width for _ in range(start[0] - height)]
+        height, width = end[0] + 1, max(width, end[1] + 1)
+        taken.append(rows)
+        yield SheetPiece(rows, done)
+    for rows in taken:
+        for row in rows:
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
 
 
 def _stored_zip(members: list[tuple[str, bytes | list[bytes]]]) -> bytes:

@@ -4,7 +4,9 @@ the pieces cannot be trusted with is left to the whole read (None)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import itertools
 import random
 import zipfile
 from pathlib import Path
@@ -14,8 +16,15 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from starter import sheet_pieces
+from config import DEFAULT_ROSTER_FILE
+from config.roster_file import load_roster
+from domain.id_number import make_id_number
+from domain.registers import RegisterKind
+from starter import register_files, sheet_pieces
+from starter.register_files import HEADER_SEARCH_ROWS, RegisterValidation, parse_register, read_register, read_table
 from starter.sheet_pieces import read_in_pieces
+
+ROSTER = load_roster(DEFAULT_ROSTER_FILE)
 
 SMALL_PIECE = 4096
 """The files here are cut into eight pieces."""
@@ -130,3 +139,86 @@ def test_a_piece_is_a_zip_calamine_reads() -> None:
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
         assert archive.testzip() is None
         assert archive.read("b/c.xml") == b"<a></a>"
+
+
+def messy_register(path: Path, rows: int = 2400) -> Path:
+    """A household register with every kind of bad row (ID numbers wrong, names missing, a control
+    character in a column far to the right, townships unknown) and blank rows among good ones."""
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write(0, 0, "户籍登记表")
+    sheet.write_row(1, 0, ["序号", "姓名", "身份证号", "乡镇（街道）", "备注"])
+    for row in range(2, rows):
+        if row % 61 == 0:
+            continue
+        born = dt.date(2010, 1, 1) + dt.timedelta(days=row)
+        number = make_id_number("500243", born, row % 900 + 1)
+        if row % 53 == 0:
+            number = number[:-1] + ("0" if number[-1] != "0" else "1")
+        township = "梅子垭镇" if row % 71 else "不存在镇"
+        name = f"童{row}" if row % 67 else " "
+        sheet.write_row(row, 0, [row, name, number, township, "留守" if row % 3 else ""])
+        if row % 89 == 0 and row > rows // 2:
+            sheet.write(row, 9, "换\x07行")  # a column only the later pieces have
+    workbook.close()
+    return path
+
+
+def test_a_register_validated_piece_by_piece_is_the_register_validated_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each piece is checked as it arrives, while the rest is still read: the rows kept, their
+    numbers, the rejections and their order are those of the whole table checked at once."""
+    path = messy_register(tmp_path / "户籍.xlsx")
+    cut = functools.partial(sheet_pieces.sheet_pieces, piece_bytes=SMALL_PIECE)
+    monkeypatch.setattr(register_files, "sheet_pieces", cut)
+    seen: list[tuple[int, int]] = []
+    in_pieces = read_register(path, RegisterKind.household, ROSTER, on_progress=lambda *done: seen.append(done))
+    at_once = parse_register(read_table(path, in_pieces=False), RegisterKind.household, ROSTER)
+    assert in_pieces == at_once
+    reasons = {"check_digit", "missing", "control_characters", "unknown_township"}
+    assert {r.reason for r in at_once.rejections} >= reasons
+    assert at_once.blank_rows > 30 and len(at_once.headers) == 10
+    assert len(seen) > 4 and seen == sorted(seen) and seen[-1] == (2400, 2400)
+    assert all(done <= total for done, total in seen)
+
+
+def test_a_table_cut_anywhere_validates_as_the_whole() -> None:
+    """Pieces of any size (the first holding the header), short rows among them: the same register."""
+    table: list[list[object]] = [["名单"], [], ["姓名", "身份证号", "乡镇"]]
+    for row in range(400):
+        number = make_id_number("500243", dt.date(2012, 3, 1) + dt.timedelta(days=row), row % 900 + 1)
+        cells: list[object] = [f"童{row}", number if row % 13 else number[:-2], "鞍子镇" if row % 17 else "某镇"]
+        table.append(cells[: 2 + row % 2] if row % 29 else [])
+        if row % 31 == 0:
+            table[-1] = [*table[-1], "", "", "\x0b"]
+    whole_register = parse_register(table, RegisterKind.household, ROSTER)
+    chance = random.Random(5)
+    for _ in range(20):
+        cuts = sorted(chance.sample(range(HEADER_SEARCH_ROWS, len(table)), chance.randrange(1, 12)))
+        bounds = [0, *cuts, len(table)]
+        validation = RegisterValidation(table[: bounds[1]], RegisterKind.household, ROSTER)
+        for start, end in itertools.pairwise(bounds[1:]):
+            validation.add(table[start:end])
+        assert validation.finished() == whole_register
+
+
+def test_pieces_found_wrong_half_way_are_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A comment among the last rows is seen only after the first pieces were checked: those checks
+    are thrown away and the file is read whole."""
+    source = messy_register(tmp_path / "source.xlsx")
+
+    def late_comment(xml: bytes) -> bytes:
+        at = xml.rindex(b"</row>", 0, len(xml) * 9 // 10)
+        return xml[:at] + "</row><!-- 备注 -->".encode() + xml[at + 6 :]
+
+    path = rewritten(source, tmp_path / "户籍.xlsx", late_comment)
+    cut = functools.partial(sheet_pieces.sheet_pieces, piece_bytes=SMALL_PIECE)
+    monkeypatch.setattr(register_files, "sheet_pieces", cut)
+    monkeypatch.setattr(sheet_pieces, "CHUNK_BYTES", 1024)  # the comment is met after the first pieces are cut
+    taken: list[int] = []
+    real_add = RegisterValidation.add
+    monkeypatch.setattr(RegisterValidation, "add", lambda self, rows: (taken.append(len(rows)), real_add(self, rows)))
+    found = read_register(path, RegisterKind.household, ROSTER)
+    assert len(taken) > 2  # pieces were checked before the comment was met
+    assert found == parse_register(read_table(path, in_pieces=False), RegisterKind.household, ROSTER)
