@@ -8,6 +8,7 @@ import functools
 import io
 import itertools
 import random
+import resource
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,15 @@ def test_pieces_found_wrong_half_way_are_read_whole(tmp_path: Path, monkeypatch:
     found = read_register(path, RegisterKind.household, ROSTER)
     assert len(taken) > 2  # pieces were checked before the comment was met
     assert found == parse_register(read_table(path, in_pieces=False), RegisterKind.household, ROSTER)
+
+
+def test_a_capped_process_without_room_reads_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader's address space is capped: pieces only where the cap leaves room for them
+    beside what the whole read needs, so no file that fits whole is refused for its pieces."""
+    path = register(tmp_path / "户籍.xlsx", inline=True)
+    assert read_in_pieces(path, None, piece_bytes=SMALL_PIECE) is not None
+    used = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (used + 64 * 1024**2, resource.RLIM_INFINITY))
+    assert read_in_pieces(path, None, piece_bytes=SMALL_PIECE) is None
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (used + 4 * 1024**3, resource.RLIM_INFINITY))
+    assert read_in_pieces(path, None, piece_bytes=SMALL_PIECE) is not None
